@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Statistical tests simulate hundreds of thousands of customers; give them room
+    // on a loaded 2-core machine without letting a hang run forever.
+    testTimeout: 120_000,
+    pool: 'forks',
+  },
+});
