@@ -1,0 +1,43 @@
+// The only module that touches simjs. Its npm build (a 2016 browserify bundle) never
+// exports anything under Node: it assigns `window.Sim`. We give it a throwaway
+// `window`, take what it put there, and hide its types behind the `Calendar` port.
+import { createRequire } from 'node:module';
+
+/** The slice of simjs's internals the calendar relies on (simjs 2.0.3, sim.js). */
+export interface SimjsRequest {
+  deliverAt: number;
+  cancelled: boolean;
+  callbacks: Array<[(arg: unknown) => void, unknown, unknown]>;
+  cancel(): void;
+}
+export interface SimjsSim {
+  simTime: number;
+  queue: { data: SimjsRequest[]; insert(ro: SimjsRequest): void; remove(): SimjsRequest | null };
+  step(): boolean;
+}
+export interface SimjsModule {
+  Sim: new () => SimjsSim;
+  Entity: new (sim: SimjsSim, name: string) => object;
+  Request: new (entity: object, scheduledAt: number, deliverAt: number) => SimjsRequest;
+}
+
+function load(): SimjsModule {
+  const require = createRequire(import.meta.url);
+  const g = globalThis as { window?: { Sim?: SimjsModule } };
+  const previous = g.window;
+  g.window = {};
+  try {
+    require('simjs');
+    const mod = g.window.Sim;
+    if (!mod || typeof mod.Sim !== 'function') {
+      throw new Error('simjs did not register window.Sim; is simjs@2.0.3 installed?');
+    }
+    return mod;
+  } finally {
+    if (previous === undefined) delete g.window;
+    else g.window = previous;
+  }
+}
+
+/** Loaded once per process; the module holds no simulation state, only classes. */
+export const simjs: SimjsModule = load();
