@@ -1,0 +1,28 @@
+import type { Role, RouterName, ScenarioFile, ServiceDistribution } from './schema.js';
+
+/** One serving instance, expanded from a rack's node group. */
+export interface InstanceSpec {
+  /** Position in the datacenter's instance list; also its id in the tables. */
+  index: number;
+  /** `<rack>-<rack copy>/<role>-<k>`, e.g. `trn-1/prefill-3`. */
+  name: string;
+  /** `<rack>-<rack copy>`, e.g. `trn-1`. */
+  rack: string;
+  role: Role;
+  /** Catalog id or inline name; `queueing` when the group has only service times. */
+  hardware: string;
+  service: { prefill?: ServiceDistribution; decode?: ServiceDistribution };
+  /** Field path of the node group it came from, for messages. */
+  groupPath: string;
+}
+
+/** A scenario after parsing, defaults and cross-field checks: ready to run. */
+export interface ResolvedScenario extends ScenarioFile {
+  /** The file it came from ('' when built in code). */
+  source: string;
+  drain_s: number;
+  /** Arrivals stop at duration_s; nothing runs past horizon_s = duration_s + drain_s. */
+  horizon_s: number;
+  instances: InstanceSpec[];
+  routers: { prefill: RouterName; decode: RouterName };
+}

@@ -1,0 +1,93 @@
+import * as z from 'zod';
+import { fraction, identifier, integer, nonNegative, oneOf, positive, positiveInt, text } from './fields.js';
+
+// The scenario file format (../shared/spec/interface.md), one zod schema that gives the
+// parser, the TypeScript types and the published JSON Schema. Cross-field rules that a
+// schema cannot say (warmup < duration, min ≤ max, a phase with no instances) live in
+// resolve.ts.
+
+export const ROLES = ['prefill', 'decode', 'mixed'] as const;
+export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two'] as const;
+
+export const tokenDistribution = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
+  z.strictObject({ dist: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
+  z.strictObject({
+    dist: z.literal('lognormal'),
+    median: positive(),
+    sigma: positive(),
+    min: positiveInt().optional(),
+    max: positiveInt().optional(),
+  }),
+  z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
+]);
+
+export const serviceDistribution = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('exponential'), mean_s: positive() }),
+  z.strictObject({ dist: z.literal('deterministic'), value_s: positive() }),
+  z.strictObject({ dist: z.literal('lognormal'), mean_s: positive(), cv: positive() }),
+]);
+
+export const nodeGroup = z.strictObject({
+  hardware: text().optional(),
+  devices: positiveInt().optional(),
+  count: positiveInt().default(1),
+  role: oneOf(ROLES),
+  service: z
+    .strictObject({ prefill: serviceDistribution.optional(), decode: serviceDistribution.optional() })
+    .optional(),
+});
+
+export const rack = z.strictObject({
+  name: identifier(),
+  count: positiveInt().default(1),
+  uplink_gbps: positive().optional(),
+  nodes: z.array(nodeGroup).min(1, { error: 'must list at least one node group' }),
+});
+
+export const network = z.strictObject({
+  kv_transfer: oneOf(['off', 'network']).default('network'),
+  spine_gbps: positive().optional(),
+  latency_us: nonNegative().default(0),
+});
+
+export const arrivals = z.discriminatedUnion('process', [
+  z.strictObject({ process: z.literal('poisson'), rate_per_s: positive() }),
+  z.strictObject({ process: z.literal('gamma'), rate_per_s: positive(), cv: positive() }),
+]);
+
+export const scenarioSchema = z.strictObject({
+  $schema: text().optional(),
+  name: identifier(),
+  description: text().optional(),
+  seed: integer().default(1),
+  duration_s: positive(),
+  warmup_s: nonNegative().default(0),
+  drain_s: nonNegative().optional(),
+  model: text().optional(),
+  datacenter: z.strictObject({
+    racks: z.array(rack).min(1, { error: 'must list at least one rack' }),
+    network: network.default({ kv_transfer: 'network', latency_us: 0 }),
+  }),
+  workload: z.strictObject({
+    arrivals,
+    prompt_tokens: tokenDistribution,
+    output_tokens: tokenDistribution,
+  }),
+  scheduling: z
+    .strictObject({
+      router: oneOf(ROUTERS).default('least-work'),
+      prefill_router: oneOf(ROUTERS).optional(),
+      decode_router: oneOf(ROUTERS).optional(),
+    })
+    .default({ router: 'least-work' }),
+  slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
+  metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
+});
+
+export type ScenarioFile = z.output<typeof scenarioSchema>;
+export type TokenDistribution = z.output<typeof tokenDistribution>;
+export type ServiceDistribution = z.output<typeof serviceDistribution>;
+export type Arrivals = z.output<typeof arrivals>;
+export type Role = (typeof ROLES)[number];
+export type RouterName = (typeof ROUTERS)[number];
