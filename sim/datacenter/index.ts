@@ -1,0 +1,1 @@
+export { Instance, type Windows } from './instance.js';

@@ -1,0 +1,53 @@
+import {
+  Bool, DataType, Dictionary, Float64, Int32, makeData, makeVector, Table, Utf8, type Vector, vectorFromArray,
+} from 'apache-arrow';
+
+// Column builders for the result tables. Times use NaN in memory for "did not happen";
+// Arrow gets a validity bitmap so readers see null.
+
+export function float64Column(values: ArrayLike<number>): Vector {
+  const data = values instanceof Float64Array ? values : Float64Array.from(values);
+  const n = data.length;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(data[i])) nulls++;
+    else bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
+  }
+  return makeVector(
+    makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data }),
+  );
+}
+
+export function int32Column(values: ArrayLike<number>): Vector {
+  const data = values instanceof Int32Array ? values : Int32Array.from(values);
+  return makeVector(makeData({ type: new Int32(), length: data.length, nullCount: 0, data }));
+}
+
+/** Repetitive strings (statuses, node names) as a dictionary column. */
+export function stringColumn(values: ReadonlyArray<string | null>): Vector {
+  return vectorFromArray(values as (string | null)[], new Dictionary(new Utf8(), new Int32()));
+}
+
+export function boolColumn(values: ReadonlyArray<boolean>): Vector {
+  return vectorFromArray(values as boolean[], new Bool());
+}
+
+/**
+ * A table from named columns. apache-arrow numbers dictionary types from a
+ * process-wide counter, which would make the bytes depend on what ran before; we
+ * renumber each dictionary by its column position so identical runs give identical files.
+ */
+export function makeTable(columns: Record<string, Vector>): Table {
+  const fixed: Record<string, Vector> = {};
+  Object.entries(columns).forEach(([name, vector], position) => {
+    const type = vector.type;
+    if (DataType.isDictionary(type)) {
+      const renumbered = new Dictionary(type.dictionary, type.indices, position, type.isOrdered);
+      fixed[name] = makeVector(vector.data.map((d) => d.clone(renumbered)));
+    } else {
+      fixed[name] = vector;
+    }
+  });
+  return new Table(fixed);
+}

@@ -1,0 +1,119 @@
+import type { Table } from 'apache-arrow';
+import type { Windows } from './datacenter/index.js';
+import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
+import { RequestLog } from './metrics/request-log.js';
+import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
+import { nodesTable, poolsTable } from './metrics/window-tables.js';
+import type { ResolvedScenario } from './scenario/resolved.js';
+import { Request, ServingSystem } from './serving/index.js';
+import { interArrival, lengthSampler } from './workload/index.js';
+
+export interface Progress {
+  now_s: number;
+  horizon_s: number;
+  duration_s: number;
+  generated: number;
+  ended: number;
+}
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number | undefined;
+  /** Called every few thousand events; cheap to ignore. */
+  onProgress?: ((p: Progress) => void) | undefined;
+}
+
+export interface RunResult {
+  scenario: ResolvedScenario;
+  seed: number;
+  tables: { requests: Table; nodes: Table; pools: Table; summary: Table };
+  summary: SummaryRow;
+  stats: { events: number; end_s: number; generated: number; wall_s: number };
+}
+
+const PROGRESS_EVERY = 1 << 14;
+
+/**
+ * Simulate one scenario. A run is a value: everything it mutates (calendar, random
+ * streams, instances, logs) is created here, so two runs of the same scenario and seed
+ * in one process give identical tables.
+ */
+export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}): RunResult {
+  const started = performance.now();
+  const seed = options.seed ?? scenario.seed;
+  const calendar = new Calendar();
+  const streams = new RandomStreams(seed);
+  const windows: Windows = {
+    window_s: scenario.metrics.window_s,
+    measureFrom_s: scenario.warmup_s,
+    measureTo_s: scenario.duration_s,
+  };
+  const log = new RequestLog();
+  const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
+
+  // Arrivals: one pending arrival event at a time, so memory does not grow with the
+  // run's length. Each request's lengths come from their own streams.
+  const gap = interArrival(scenario.workload.arrivals, streams.stream('arrivals'));
+  const promptTokens = lengthSampler(scenario.workload.prompt_tokens, streams.stream('lengths.prompt'));
+  const outputTokens = lengthSampler(scenario.workload.output_tokens, streams.stream('lengths.output'));
+  const generator = { next: 0 };
+  const arrive = (g: typeof generator) => {
+    const now = calendar.now_s;
+    const r = new Request(g.next++, now, promptTokens(), outputTokens(), now < scenario.warmup_s);
+    system.arrive(r);
+    const t = now + gap();
+    if (t < scenario.duration_s) calendar.schedule(t - now, arrive, g);
+  };
+  const first = gap();
+  if (first < scenario.duration_s) calendar.schedule(first, arrive, generator);
+
+  const progress = () =>
+    options.onProgress?.({
+      now_s: calendar.now_s,
+      horizon_s: scenario.horizon_s,
+      duration_s: scenario.duration_s,
+      generated: generator.next,
+      ended: log.rows,
+    });
+  while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) progress();
+  // Close time averages no earlier than the end of arrivals, so that utilisation over
+  // [warmup, duration] is measured in full even when the system empties early.
+  const end_s = Math.max(calendar.now_s, scenario.duration_s);
+  calendar.advanceTo(end_s);
+  for (const r of system.inFlight()) {
+    r.status = 'unfinished';
+    r.reason = `${r.stage} at the horizon (${scenario.horizon_s} s)`;
+    log.add(r);
+  }
+  system.close(end_s);
+  progress();
+
+  if (log.rows !== generator.next) {
+    throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
+  }
+  const requests = log.toTable();
+  const span = scenario.duration_s - scenario.warmup_s;
+  const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
+    servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
+  const summary = summarize(requests, {
+    scenario: scenario.name,
+    warmup_s: scenario.warmup_s,
+    duration_s: scenario.duration_s,
+    slo: scenario.slo,
+    prefillUtil: util(system.prefill.servers),
+    decodeUtil: util(system.decode.servers),
+    costPerHour_usd: NaN,
+  });
+  return {
+    scenario,
+    seed,
+    tables: {
+      requests,
+      nodes: nodesTable(system.instances, windows.window_s, end_s),
+      pools: poolsTable([system.prefill, system.decode], windows.window_s, end_s),
+      summary: summaryTable([summary]),
+    },
+    summary,
+    stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
+  };
+}

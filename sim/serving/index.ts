@@ -1,0 +1,3 @@
+export { ServingSystem } from './pipeline.js';
+export { Request, type RoutableRequest, type Stage, type Status } from './request.js';
+export type { Phase } from './phase-server.js';

@@ -1,0 +1,45 @@
+import type { Instance } from '../datacenter/instance.js';
+
+export type Status = 'completed' | 'rejected' | 'unfinished';
+
+/** Where a request is in its life; used to say why a request is unfinished. */
+export type Stage = 'prefill-queue' | 'prefill' | 'handoff' | 'decode-queue' | 'decode' | 'done';
+
+/**
+ * What routers and batchers may see of a request. The true output length is absent on
+ * purpose: a real scheduler does not know it (invariant: policies never read it).
+ */
+export interface RoutableRequest {
+  readonly id: number;
+  readonly arrival_s: number;
+  readonly promptTokens: number;
+}
+
+/**
+ * One request's life. Times are simulated seconds; NaN means "did not happen" and is
+ * written as null.
+ */
+export class Request implements RoutableRequest {
+  stage: Stage = 'prefill-queue';
+  status: Status | undefined;
+  reason: string | null = null;
+  prefillInstance: Instance | null = null;
+  decodeInstance: Instance | null = null;
+  prefillEnqueue_s = NaN;
+  prefillStart_s = NaN;
+  firstToken_s = NaN;
+  transferEnqueue_s = NaN;
+  transferStart_s = NaN;
+  transferEnd_s = NaN;
+  decodeEnqueue_s = NaN;
+  decodeStart_s = NaN;
+  completion_s = NaN;
+
+  constructor(
+    readonly id: number,
+    readonly arrival_s: number,
+    readonly promptTokens: number,
+    readonly outputTokens: number,
+    readonly warmup: boolean,
+  ) {}
+}

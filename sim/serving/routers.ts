@@ -1,0 +1,90 @@
+import type { Source } from '../engine/index.js';
+import type { RouterName } from '../scenario/schema.js';
+import type { RoutingTarget } from './phase-server.js';
+import type { RoutableRequest } from './request.js';
+
+/**
+ * Picks the instance a request goes to. Uniform choices come from the routing stream (a
+ * d3-random LCG) as ⌊u·n⌋. Routers see a snapshot a real load balancer
+ * could keep (queue lengths, outstanding prompt tokens) and never the request's true
+ * output length (`RoutableRequest` does not carry it).
+ */
+export interface Router {
+  choose<T extends RoutingTarget>(request: RoutableRequest, targets: readonly T[]): T;
+}
+
+/** Routers that send each request to one instance; `pool-fcfs` is the pool's shared queue instead. */
+export function makeRouter(name: Exclude<RouterName, 'pool-fcfs'>, source: Source): Router {
+  switch (name) {
+    case 'round-robin':
+      return roundRobin();
+    case 'random':
+      return uniform(source);
+    case 'jsq':
+      return leastBy((t) => t.inSystem, source);
+    case 'least-work':
+      return leastBy((t) => t.outstandingTokens, source);
+    case 'power-of-two':
+      return powerOfTwo(source);
+  }
+}
+
+function roundRobin(): Router {
+  let next = 0;
+  return {
+    choose(_request, targets) {
+      const t = targets[next % targets.length];
+      next = (next + 1) % targets.length;
+      return t as (typeof targets)[number];
+    },
+  };
+}
+
+function uniform(source: Source): Router {
+  return {
+    choose(_request, targets) {
+      return targets[Math.floor(source() * targets.length)] as (typeof targets)[number];
+    },
+  };
+}
+
+/**
+ * The target with the smallest score; ties broken uniformly at random (reservoir
+ * sampling over the tied targets), so that no instance is favoured by its position.
+ */
+function leastBy(score: (t: RoutingTarget) => number, source: Source): Router {
+  return {
+    choose(_request, targets) {
+      let best = targets[0] as (typeof targets)[number];
+      let bestScore = score(best);
+      let ties = 1;
+      for (let i = 1; i < targets.length; i++) {
+        const t = targets[i] as (typeof targets)[number];
+        const s = score(t);
+        if (s < bestScore) {
+          best = t;
+          bestScore = s;
+          ties = 1;
+        } else if (s === bestScore && source() * ++ties < 1) {
+          best = t;
+        }
+      }
+      return best;
+    },
+  };
+}
+
+/** Two distinct targets drawn at random; the one with fewer requests wins (Mitzenmacher). */
+function powerOfTwo(source: Source): Router {
+  return {
+    choose(_request, targets) {
+      const n = targets.length;
+      if (n === 1) return targets[0] as (typeof targets)[number];
+      const a = Math.floor(source() * n);
+      const b = (a + 1 + Math.floor(source() * (n - 1))) % n;
+      const ta = targets[a] as (typeof targets)[number];
+      const tb = targets[b] as (typeof targets)[number];
+      return tb.inSystem < ta.inSystem ? tb : ta;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { interArrival, type InterArrival } from './arrivals.js';
+export { lengthSampler, type LengthSampler } from './lengths.js';
