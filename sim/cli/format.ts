@@ -1,0 +1,30 @@
+import type { SummaryRow } from '../metrics/summary.js';
+
+/** Seconds shown in the unit that reads best: µs-precision ms below 1 s, s above. */
+const ms = (v: unknown) =>
+  typeof v !== 'number' ? '-' : v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(v < 0.01 ? 2 : 1)} ms`;
+const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-');
+const num = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '-');
+
+/** The one-screen summary printed after each scenario. */
+export function formatSummary(s: SummaryRow, extra: { seed: number; out: string; wall_s: number; events: number }): string {
+  const lines = [
+    `${s.scenario}  (seed ${extra.seed}, ${extra.events} events in ${extra.wall_s.toFixed(2)} s) → ${extra.out}`,
+    `  requests    ${s.requests} = ${s.completed} completed + ${s.rejected} rejected + ${s.unfinished} unfinished` +
+      `  (${s.measured_requests} after warm-up)`,
+    `  throughput  ${num(s.throughput_rps)} req/s, ${num(s.output_tokens_per_s, 0)} output tok/s` +
+      (s.goodput_rps !== null ? `, goodput ${num(s.goodput_rps)} req/s` : ''),
+    `  TTFT        p50 ${ms(s.ttft_p50_s)}   p90 ${ms(s.ttft_p90_s)}   p99 ${ms(s.ttft_p99_s)}`,
+    `  TPOT        p50 ${ms(s.tpot_p50_s)}   p90 ${ms(s.tpot_p90_s)}   p99 ${ms(s.tpot_p99_s)}`,
+    `  end-to-end  p50 ${ms(s.e2e_p50_s)}   p99 ${ms(s.e2e_p99_s)}`,
+    `  queues p99  prefill ${ms(s.prefill_queue_p99_s)}   decode ${ms(s.decode_queue_p99_s)}`,
+    `  utilisation prefill ${pct(s.prefill_util)}   decode ${pct(s.decode_util)}`,
+  ];
+  if (s.slo_attainment !== null) {
+    lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);
+  }
+  if (s.cost_per_hour_usd !== null) {
+    lines.push(`  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import { InvariantError } from '../engine/index.js';
+import { writeTables } from '../metrics/write.js';
+import { runScenario } from '../run.js';
+import { loadScenario } from '../scenario/load.js';
+import { InputError } from '../scenario/problems.js';
+import type { ResolvedScenario } from '../scenario/resolved.js';
+import { integerOption, parseCommand } from './args.js';
+import { formatSummary } from './format.js';
+import { ProgressBar } from './progress.js';
+
+const USAGE = `splitsim — discrete-event simulator of disaggregated LLM inference datacenters
+
+Usage:
+  splitsim run FILE... [--out DIR] [--seed N] [--quiet]   simulate scenarios, write Arrow tables
+  splitsim validate FILE...                               check scenario files without running
+  splitsim help [COMMAND]                                 this text, or a command's
+
+Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
+Docs: README.md, docs/metrics.md.`;
+
+const HELP: Record<string, string> = {
+  run: `Usage: splitsim run FILE... [--out DIR] [--seed N] [--quiet]
+
+Simulate each scenario file and write its tables to DIR/<scenario name>/:
+requests.arrow, nodes.arrow, pools.arrow, summary.arrow (columns: docs/metrics.md).
+Every file is checked before any runs; a bad one stops the batch with exit 2.
+
+Options:
+  --out DIR   results folder (default: results)
+  --seed N    override each scenario's seed (integer)
+  --quiet     no summary on stdout, no progress bar on stderr
+  -h, --help  this text`,
+  validate: `Usage: splitsim validate FILE...
+
+Check scenario files (schema, names, cross-field rules) without running them. Prints
+every problem with its field path, or "ok" per file. Exit 2 if any file is invalid.`,
+};
+
+/** The CLI; returns the exit status. The only module that decides exit codes. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return run(rest);
+      case 'validate':
+        return validate(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h': {
+        const topic = rest[0];
+        console.log(topic && HELP[topic] ? HELP[topic] : USAGE);
+        return 0;
+      }
+      default:
+        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, help` }]);
+    }
+  } catch (err) {
+    return report(err);
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof InputError) {
+    console.error(err.message);
+    return 2;
+  }
+  if (err instanceof InvariantError) {
+    console.error(`splitsim: internal invariant broken (a bug; please report it): ${err.message}`);
+    if (process.env.SPLITSIM_DEBUG) console.error(err.stack);
+    return 1;
+  }
+  console.error(`splitsim: ${(err as Error).message ?? String(err)}`);
+  if (process.env.SPLITSIM_DEBUG) console.error((err as Error).stack);
+  return 1;
+}
+
+/** Load every file, collecting all input errors before anything runs. */
+function loadAll(command: string, files: string[]): ResolvedScenario[] {
+  if (files.length === 0) throw new InputError(`splitsim ${command}`, [{ path: '', message: 'needs at least one scenario FILE' }]);
+  const scenarios: ResolvedScenario[] = [];
+  const errors: InputError[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(loadScenario(file));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (errors.length > 0) throw InputError.combine(errors);
+  const names = new Map<string, string>();
+  for (const s of scenarios) {
+    const other = names.get(s.name);
+    if (other) throw new InputError(s.source, [{ path: 'name', message: `"${s.name}" is also the name of ${other}; results would overwrite each other` }]);
+    names.set(s.name, s.source);
+  }
+  return scenarios;
+}
+
+function validate(argv: string[]): number {
+  const { values, positionals } = parseCommand('validate', argv, {});
+  if (values.help) return help('validate');
+  const scenarios = loadAll('validate', positionals);
+  for (const s of scenarios) console.log(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
+  return 0;
+}
+
+function run(argv: string[]): number {
+  const { values, positionals } = parseCommand('run', argv, {
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  if (values.help) return help('run');
+  const seed = integerOption('run', 'seed', values.seed as string | undefined);
+  const out = (values.out as string | undefined) ?? 'results';
+  const quiet = values.quiet === true;
+  const scenarios = loadAll('run', positionals);
+  for (const scenario of scenarios) {
+    const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
+    const result = runScenario(scenario, { seed, onProgress: bar ? (p) => bar.update(p) : undefined });
+    bar?.done();
+    const dir = join(out, scenario.name);
+    writeTables(dir, result.tables);
+    const { unfinished } = result.summary;
+    if (typeof unfinished === 'number' && unfinished > 0) {
+      console.error(
+        `${scenario.name}: ${unfinished} requests were still in flight at the horizon (${scenario.horizon_s} s): ` +
+          'the datacenter is overloaded for this load, or drain_s is too short. See pools.arrow for the queues.',
+      );
+    }
+    if (!quiet) {
+      console.log(formatSummary(result.summary, { seed: result.seed, out: dir, wall_s: result.stats.wall_s, events: result.stats.events }));
+      console.log('');
+    }
+  }
+  return 0;
+}
+
+function help(command: string): number {
+  console.log(HELP[command]);
+  return 0;
+}
