@@ -1,0 +1,187 @@
+// Hardware catalog. Every figure carries its source in `sources`, or says
+// "assumption" there: nobody publishes it and the number is ours to defend or
+// override (inline hardware in a scenario file takes the same fields).
+// Units: TFLOPS dense, GB = 1e9 B, TB/s = 1e12 B/s, Gb/s = 1e9 bit/s.
+
+export type PerformanceKind = 'roofline' | 'wafer-pipeline';
+
+export interface HardwareSpec {
+  id: string;
+  description: string;
+  /** How batch times are computed: a roofline (HBM accelerators) or a wafer pipeline (Cerebras). */
+  model: PerformanceKind;
+  bf16_tflops: number;
+  fp8_tflops: number;
+  memory_gb: number;
+  memory_tbps: number;
+  /** Fraction of memory the serving runtime may fill with weights and KV. */
+  usable_memory_frac: number;
+  /** Device-to-device bandwidth within a scale-up domain, GB/s per device per direction. */
+  scaleup_gbytes_per_s: number;
+  /** Devices in one scale-up domain (NVLink island, Trainium instance). */
+  scaleup_domain: number;
+  /** Scale-out network (NIC) bandwidth per device, Gb/s. */
+  nic_gbps: number;
+  efficiency: {
+    /** Achieved fraction of peak FLOPS in prefill (MFU). */
+    prefill_mfu: number;
+    /** Achieved fraction of peak FLOPS in decode. */
+    decode_mfu: number;
+    /** Achieved fraction of peak memory bandwidth. */
+    memory_bw: number;
+  };
+  overhead: {
+    /** Fixed cost of launching one prefill batch, s. */
+    prefill_s: number;
+    /** Fixed cost of one decode step (scheduler, sampling), s. */
+    step_s: number;
+    /** Kernel launch and synchronisation cost per layer per forward pass, s. */
+    per_layer_s: number;
+    /** Latency of one all-reduce across the instance's devices, s. */
+    allreduce_s: number;
+  };
+  /** Wafer pipelines only: per-layer latency and per inter-wafer hop latency, s. */
+  wafer?: { layer_s: number; hop_s: number } | undefined;
+  power_w: number;
+  price_per_hour_usd: number;
+  /** Devices per instance when this entry is an instance shape (trn2.48xlarge: 16). */
+  shape_devices?: number | undefined;
+  sources: Record<string, string>;
+}
+
+const H100_SHEET = 'NVIDIA H100 SXM spec sheet, as encoded in ai-dynamo/aiconfigurator systems/h100_sxm.yaml (hardware.md)';
+const AIC = 'AIConfigurator roofline correction: effective HBM bandwidth × 0.8 (hardware.md)';
+const BLIS_MFU = 'BLIS calibration of H100: MFU 0.45 prefill, 0.30 decode (hardware.md)';
+const OVERHEADS = {
+  prefill_s: 0.002,
+  step_s: 0.0002,
+  per_layer_s: 15e-6,
+  allreduce_s: 5e-6,
+};
+const OVERHEAD_SOURCES = {
+  'overhead.per_layer_s': 'assumption: ~5 kernels per layer × 3 µs per kernel (AIConfigurator charges 3 µs per kernel)',
+  'overhead.allreduce_s': 'assumption: small-message all-reduce latency within a scale-up domain, ~5 µs',
+  'overhead.step_s': 'assumption: 0.2 ms of scheduling and sampling per decode step',
+  'overhead.prefill_s': 'assumption: 2 ms fixed per prefill batch (scheduling, tokenisation, launch)',
+};
+
+const trn2: HardwareSpec = {
+  id: 'trn2',
+  description: 'AWS Trainium2 chip (96 GiB HBM); 16 per trn2.48xlarge on NeuronLink-v3',
+  model: 'roofline',
+  bf16_tflops: 667, fp8_tflops: 1299, memory_gb: 96 * 1.073741824, memory_tbps: 2.9,
+  usable_memory_frac: 0.9, scaleup_gbytes_per_s: 1024, scaleup_domain: 16, nic_gbps: 3200 / 16,
+  efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
+  overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
+  power_w: 500,
+  price_per_hour_usd: 35 / 16,
+  sources: {
+    figures: 'AWS Neuron SDK docs, trainium2.rst / trn2-arch (hardware.md)',
+    scaleup_gbytes_per_s: 'NeuronLink-v3: 1.28 TB/s per chip, 1,024 GB/s of it within an instance (hardware.md)',
+    nic_gbps: 'EFAv3 3.2 Tb/s per 16-chip trn2.48xlarge (hardware.md), 200 Gb/s per chip',
+    usable_memory_frac: 'assumption: as vLLM on GPUs, 0.9',
+    efficiency: `assumption: H100's figures (${BLIS_MFU}; ${AIC}); no public Trainium calibration`,
+    ...OVERHEAD_SOURCES,
+    'overhead.allreduce_s': 'assumption: 10 µs across a 4×4 torus of 16 chips',
+    power_w: 'assumption: 500 W per chip (not published)',
+    price_per_hour_usd: 'assumption: $35/h per trn2.48xlarge (no public price in our sources), per chip',
+  },
+};
+
+export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
+  trn2,
+  'trn2.48xlarge': {
+    ...trn2,
+    id: 'trn2.48xlarge',
+    description: 'AWS trn2.48xlarge: 16 Trainium2 in a 4×4 torus, 1,536 GiB, 46.4 TB/s, EFAv3 3.2 Tb/s (figures per chip)',
+    // An instance shape: devices count chips, in multiples of 16.
+    shape_devices: 16,
+    sources: { ...trn2.sources, shape: 'AWS Neuron SDK trn2-arch: 16 chips, 1,536 GiB, 46.4 TB/s, 10.7 PF BF16 (hardware.md)' },
+  },
+  'h100-sxm': {
+    id: 'h100-sxm',
+    description: 'NVIDIA H100 SXM 80 GB (GPU); HGX: 8 on NVLink',
+    model: 'roofline',
+    bf16_tflops: 989, fp8_tflops: 1979, memory_gb: 80, memory_tbps: 3.35,
+    usable_memory_frac: 0.9, scaleup_gbytes_per_s: 450, scaleup_domain: 8, nic_gbps: 400,
+    efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
+    overhead: OVERHEADS,
+    power_w: 700,
+    price_per_hour_usd: 4.916,
+    sources: {
+      figures: H100_SHEET,
+      nic_gbps: 'ConnectX-7, 400 Gb/s per GPU (hardware.md)',
+      usable_memory_frac: "vLLM's default gpu_memory_utilization = 0.9",
+      'efficiency.memory_bw': AIC,
+      'efficiency.prefill_mfu/decode_mfu': BLIS_MFU,
+      ...OVERHEAD_SOURCES,
+      power_w: 'NVIDIA spec sheet: 700 W',
+      price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
+    },
+  },
+  'h200-sxm': {
+    id: 'h200-sxm',
+    description: 'NVIDIA H200 SXM 141 GB (GPU); HGX: 8 on NVLink',
+    model: 'roofline',
+    bf16_tflops: 989, fp8_tflops: 1979, memory_gb: 141, memory_tbps: 4.8,
+    usable_memory_frac: 0.9, scaleup_gbytes_per_s: 450, scaleup_domain: 8, nic_gbps: 400,
+    efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
+    overhead: OVERHEADS,
+    power_w: 700,
+    price_per_hour_usd: 5.408,
+    sources: {
+      figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml (hardware.md)',
+      nic_gbps: 'ConnectX-7, 400 Gb/s per GPU (hardware.md)',
+      usable_memory_frac: "vLLM's default gpu_memory_utilization = 0.9",
+      'efficiency.memory_bw': AIC,
+      'efficiency.prefill_mfu/decode_mfu': `assumption: H100's, ${BLIS_MFU}`,
+      ...OVERHEAD_SOURCES,
+      power_w: 'NVIDIA spec sheet: 700 W',
+      price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5e (8 × H200) US East (Ohio): $43.26/h = $5.408 per GPU-hour',
+    },
+  },
+  trn3: {
+    id: 'trn3',
+    description: 'AWS Trainium3 chip (144 GiB HBM); UltraServer gen 2 scale-up of 144 chips',
+    model: 'roofline',
+    bf16_tflops: 671, fp8_tflops: 2517, memory_gb: 144 * 1.073741824, memory_tbps: 4.9,
+    usable_memory_frac: 0.9, scaleup_gbytes_per_s: 2000, scaleup_domain: 144, nic_gbps: 200,
+    efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
+    overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
+    power_w: 700,
+    price_per_hour_usd: 3.0,
+    sources: {
+      figures: 'AWS Neuron SDK docs, trainium3.rst / trn3-arch (hardware.md); fp8 is MXFP8',
+      scaleup_gbytes_per_s: 'NeuronLink-v4 ~2.0–2.56 TB/s per chip (sources disagree): the lower figure',
+      nic_gbps: 'EFA 200 Gb/s per chip (UltraServer tables, derived; hardware.md)',
+      efficiency: `assumption: H100's figures (${BLIS_MFU}; ${AIC})`,
+      ...OVERHEAD_SOURCES,
+      'overhead.allreduce_s': 'assumption: 10 µs',
+      power_w: 'assumption: 700 W per chip (not published)',
+      price_per_hour_usd: 'assumption: $3.00 per chip-hour (not published)',
+    },
+  },
+  cs3: {
+    id: 'cs3',
+    description: 'Cerebras CS-3 system (WSE-3, 44 GB on-wafer SRAM); wafers pipelined layer by layer',
+    model: 'wafer-pipeline',
+    bf16_tflops: 62_500, fp8_tflops: 125_000, memory_gb: 44, memory_tbps: 21_000,
+    usable_memory_frac: 1.0, scaleup_gbytes_per_s: 150, scaleup_domain: 1, nic_gbps: 1200,
+    efficiency: { prefill_mfu: 0.3, decode_mfu: 0.3, memory_bw: 1.0 },
+    overhead: { prefill_s: 0.002, step_s: 0, per_layer_s: 0, allreduce_s: 0 },
+    wafer: { layer_s: 5.261e-6, hop_s: 18.42e-6 },
+    power_w: 23_000,
+    price_per_hour_usd: 75,
+    sources: {
+      memory: 'Argonne ALCF Cerebras user guide: 44 GB SRAM, 21 PB/s (hardware.md)',
+      bf16_tflops: 'assumption: the quoted 125 PF "peak AI" read as sparse/FP8; dense BF16 taken as half',
+      nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE (hardware.md)',
+      usable_memory_frac: 'assumption: no runtime workspace carved out of SRAM',
+      'wafer.layer_s/hop_s': 'fitted to Cerebras single-user speeds: 70B at 2,100 tok/s on 4 wafers and 405B at 969 tok/s on 21 wafers (docs/physics.md derives them)',
+      efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
+      power_w: '~23 kW per system (second-hand; hardware.md)',
+      price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
+      scaleup_gbytes_per_s: 'assumption: activations between wafers cross the 1.2 Tb/s system I/O (150 GB/s)',
+    },
+  },
+};

@@ -1,0 +1,11 @@
+export {
+  MODELS, BF16, bytesPer, parameterCount, matmulParameters, weightBytes, kvBytesPerToken, flopsPerToken,
+  attentionFlopsPerToken, prefillAttentionFlops, kvHandoffBytes,
+  type ModelArch, type Precision, type NumberFormat,
+} from './model.js';
+export { HARDWARE, type HardwareSpec, type PerformanceKind } from './hardware.js';
+export {
+  fewestDevices, fits, kvCapacityTokens, candidateDevices, usableBytes, replicaPricePerHour, replicaNicGbps,
+  KV_RESERVE_FRAC, MAX_DEVICES, type Deployment,
+} from './deployment.js';
+export { batchTimer, tensorParallelSeconds, type BatchTimer } from './timing.js';
