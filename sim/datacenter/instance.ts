@@ -19,11 +19,17 @@ export class Instance {
   readonly queued: TimeWeighted;
   /** Requests in service, over all phases (the batch size). */
   readonly inService: TimeWeighted;
+  /** Fraction of KV capacity in use; null for queueing-mode instances (no KV model). */
+  readonly kvUsed: TimeWeighted | null;
+  private readonly kvCapacityTokens: number;
 
   constructor(
     readonly spec: InstanceSpec,
     w: Windows,
+    kvCapacityTokens?: number,
   ) {
+    this.kvCapacityTokens = kvCapacityTokens ?? 0;
+    this.kvUsed = kvCapacityTokens ? new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s) : null;
     this.busy = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.queued = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.inService = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
@@ -42,7 +48,12 @@ export class Instance {
     this.busy.set(t_s, this.inService.current > 0 ? 1 : 0);
   }
 
+  setKvUsed(t_s: number, tokens: number): void {
+    this.kvUsed?.set(t_s, tokens / this.kvCapacityTokens);
+  }
+
   close(t_s: number): void {
+    this.kvUsed?.close(t_s);
     this.busy.close(t_s);
     this.queued.close(t_s);
     this.inService.close(t_s);

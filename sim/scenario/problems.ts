@@ -43,10 +43,15 @@ export function joinPath(base: string, key: string | number): string {
 
 /** The allowed name closest to `word`, if it is close enough to be a likely typo. */
 export function closest(word: string, allowed: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  const candidates = [...allowed];
+  // A truncated name ("h100" for "h100-sxm") is a likelier slip than an edit.
+  const prefixed = candidates.filter((c) => lower.length >= 2 && c.toLowerCase().startsWith(lower));
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of allowed) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+  for (const candidate of candidates) {
+    const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

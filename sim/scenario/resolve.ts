@@ -1,54 +1,66 @@
+import type { Deployment, ModelArch } from '../physics/index.js';
+import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
+import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
 import type { ScenarioFile, TokenDistribution } from './schema.js';
 
 /** Instances in one scenario, beyond which a run would exhaust memory or time. */
 export const MAX_INSTANCES = 100_000;
 
+type Report = (path: string, message: string) => void;
+type Group = ScenarioFile['datacenter']['racks'][number]['nodes'][number];
+
 /**
- * Cross-field rules and the expansion of racks into instances. Returns the problems
- * found (all of them) or the resolved scenario.
+ * Cross-field rules, catalog look-ups and the expansion of racks into instances.
+ * Returns every problem found, or the resolved scenario.
  */
 export function resolve(file: ScenarioFile, source: string): { scenario?: ResolvedScenario; problems: Problem[] } {
   const problems: Problem[] = [];
-  const report = (path: string, message: string) => problems.push({ path, message });
+  const report: Report = (path, message) => problems.push({ path, message });
 
   if (file.warmup_s >= file.duration_s) {
     report('warmup_s', `must be less than duration_s (${file.duration_s}), got ${file.warmup_s}`);
   }
   checkLengths(file.workload.prompt_tokens, 'workload.prompt_tokens', report);
   checkLengths(file.workload.output_tokens, 'workload.output_tokens', report);
+  const model = resolveModel(file.model, report);
 
-  const instances: InstanceSpec[] = [];
+  // Per node group: its hardware label and, for physics-driven groups, its replica.
+  const groups: Array<Array<{ hardware: string; deployment?: Deployment }>> = [];
   const rackNames = new Set<string>();
   let total = 0;
   file.datacenter.racks.forEach((rack, r) => {
     const rackPath = `datacenter.racks[${r}]`;
     if (rackNames.has(rack.name)) report(`${rackPath}.name`, `duplicate rack name '${rack.name}'`);
     rackNames.add(rack.name);
-    rack.nodes.forEach((group, g) => {
+    groups.push(rack.nodes.map((group, g) => {
       total += rack.count * group.count;
-      checkGroup(group, `${rackPath}.nodes[${g}]`, report);
-    });
+      return resolveGroup(file, model, group, `${rackPath}.nodes[${g}]`, report);
+    }));
   });
   if (total > MAX_INSTANCES) {
     report('datacenter.racks', `describes ${total} instances; the limit is ${MAX_INSTANCES}`);
   }
 
+  const instances: InstanceSpec[] = [];
   if (problems.length === 0) {
     file.datacenter.racks.forEach((rack, r) => {
       for (let copy = 0; copy < rack.count; copy++) {
         const rackName = `${rack.name}-${copy}`;
         const perRole = { prefill: 0, decode: 0, mixed: 0 };
         rack.nodes.forEach((group, g) => {
+          const resolved = groups[r]?.[g] as { hardware: string; deployment?: Deployment };
           for (let i = 0; i < group.count; i++) {
             instances.push({
               index: instances.length,
               name: `${rackName}/${group.role}-${perRole[group.role]++}`,
               rack: rackName,
               role: group.role,
-              hardware: group.hardware ?? 'queueing',
+              hardware: resolved.hardware,
               service: group.service ?? {},
+              deployment: resolved.deployment,
+              price_per_hour_usd: resolved.deployment ? replicaPricePerHour(resolved.deployment) : NaN,
               groupPath: `datacenter.racks[${r}].nodes[${g}]`,
             });
           }
@@ -79,6 +91,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       source,
       drain_s,
       horizon_s: file.duration_s + drain_s,
+      modelArch: model,
       instances,
       routers: {
         prefill: file.scheduling.prefill_router ?? router,
@@ -88,29 +101,41 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   };
 }
 
-function checkLengths(d: TokenDistribution, path: string, report: (p: string, m: string) => void): void {
+function checkLengths(d: TokenDistribution, path: string, report: Report): void {
   if (d.dist === 'uniform' && d.min > d.max) report(`${path}.max`, `must be at least min (${d.min}), got ${d.max}`);
   if (d.dist === 'lognormal' && d.min !== undefined && d.max !== undefined && d.min > d.max) {
     report(`${path}.max`, `must be at least min (${d.min}), got ${d.max}`);
   }
 }
 
-function checkGroup(
-  group: ScenarioFile['datacenter']['racks'][number]['nodes'][number],
-  path: string,
-  report: (p: string, m: string) => void,
-): void {
+/**
+ * A node group's phases run either on queueing-mode service times or on the
+ * performance model of its hardware for the scenario's model.
+ */
+function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: Group, path: string, report: Report): { hardware: string; deployment?: Deployment } {
   const phases = group.role === 'mixed' ? (['prefill', 'decode'] as const) : ([group.role] as const);
-  for (const phase of phases) {
-    if (!group.service?.[phase]) {
-      // The hardware performance models arrive with the physics catalog; until then
-      // only queueing-mode service times can drive a phase.
-      report(`${path}.service.${phase}`, `is required: a ${group.role} instance needs a ${phase} service time (hardware performance models are not available yet)`);
-    }
-  }
   for (const phase of ['prefill', 'decode'] as const) {
     if (group.service?.[phase] && !(phases as readonly string[]).includes(phase)) {
       report(`${path}.service.${phase}`, `a ${group.role} instance never runs ${phase}; remove it or change role`);
     }
   }
+  const physical = phases.filter((phase) => !group.service?.[phase]);
+  const label = group.hardware === undefined ? 'queueing' : typeof group.hardware === 'string' ? group.hardware : group.hardware.id;
+  if (physical.length === 0) return { hardware: label };
+  if (group.hardware === undefined) {
+    report(`${path}.hardware`, `is required: the ${physical.join(' and ')} phase has no service time, so it runs on the performance model of its hardware`);
+    return { hardware: label };
+  }
+  if (group.role === 'mixed') {
+    report(`${path}.role`, 'mixed instances run on service times only for now (colocated batching policies are not built yet)');
+    return { hardware: label };
+  }
+  if (!model) {
+    if (file.model === undefined) report('model', `is required: ${path} runs on the performance model`);
+    return { hardware: label };
+  }
+  const hardware = resolveHardware(group.hardware, `${path}.hardware`, report);
+  if (!hardware) return { hardware: label };
+  const deployment = resolveDeployment(model, hardware, file.precision, group.devices, path, report);
+  return deployment ? { hardware: label, deployment } : { hardware: label };
 }

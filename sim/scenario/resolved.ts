@@ -1,3 +1,4 @@
+import type { Deployment, ModelArch } from '../physics/index.js';
 import type { Role, RouterName, ScenarioFile, ServiceDistribution } from './schema.js';
 
 /** One serving instance, expanded from a rack's node group. */
@@ -12,6 +13,10 @@ export interface InstanceSpec {
   /** Catalog id or inline name; `queueing` when the group has only service times. */
   hardware: string;
   service: { prefill?: ServiceDistribution; decode?: ServiceDistribution };
+  /** The model replica, for phases without a service time (physics mode). */
+  deployment?: Deployment | undefined;
+  /** Hourly price of the instance; NaN for queueing-only instances. */
+  price_per_hour_usd: number;
   /** Field path of the node group it came from, for messages. */
   groupPath: string;
 }
@@ -23,6 +28,8 @@ export interface ResolvedScenario extends ScenarioFile {
   drain_s: number;
   /** Arrivals stop at duration_s; nothing runs past horizon_s = duration_s + drain_s. */
   horizon_s: number;
+  /** The model's architecture, when the scenario names one. */
+  modelArch: ModelArch | undefined;
   instances: InstanceSpec[];
   routers: { prefill: RouterName; decode: RouterName };
 }

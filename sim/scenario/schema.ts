@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fraction, identifier, integer, nonNegative, oneOf, positive, positiveInt, text } from './fields.js';
+import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format (../shared/spec/interface.md), one zod schema that gives the
 // parser, the TypeScript types and the published JSON Schema. Cross-field rules that a
@@ -29,7 +30,7 @@ export const serviceDistribution = z.discriminatedUnion('dist', [
 ]);
 
 export const nodeGroup = z.strictObject({
-  hardware: text().optional(),
+  hardware: z.union([text(), inlineHardware]).optional(),
   devices: positiveInt().optional(),
   count: positiveInt().default(1),
   role: oneOf(ROLES),
@@ -64,7 +65,8 @@ export const scenarioSchema = z.strictObject({
   duration_s: positive(),
   warmup_s: nonNegative().default(0),
   drain_s: nonNegative().optional(),
-  model: text().optional(),
+  model: z.union([text(), inlineModel]).optional(),
+  precision: precision.default({ weights: 'bf16', kv: 'bf16' }),
   datacenter: z.strictObject({
     racks: z.array(rack).min(1, { error: 'must list at least one rack' }),
     network: network.default({ kv_transfer: 'network', latency_us: 0 }),
@@ -79,8 +81,10 @@ export const scenarioSchema = z.strictObject({
       router: oneOf(ROUTERS).default('least-work'),
       prefill_router: oneOf(ROUTERS).optional(),
       decode_router: oneOf(ROUTERS).optional(),
+      prefill_max_batch_tokens: positiveInt().default(8192),
+      decode_max_batch: positiveInt().default(256),
     })
-    .default({ router: 'least-work' }),
+    .default({ router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256 }),
   slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
 });

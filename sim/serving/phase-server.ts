@@ -1,4 +1,4 @@
-import type { Instance } from '../datacenter/index.js';
+import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, TimeWeighted } from '../engine/index.js';
 import type { Request } from './request.js';
 
@@ -8,7 +8,7 @@ export type Phase = 'prefill' | 'decode';
 export interface RoutingTarget {
   /** Requests queued at or in service on this server. */
   readonly inSystem: number;
-  /** Prompt tokens of the requests queued at or in service on this server. */
+  /** Context tokens (prompt, plus generated for decode) of the requests queued or in service. */
   readonly outstandingTokens: number;
 }
 
@@ -18,99 +18,178 @@ export interface PoolStats {
   readonly inService: TimeWeighted;
 }
 
-/** Where a server takes its next request from when its own queue is empty. */
+/** A pool's shared queue (`pool-fcfs`), from which idle servers pull. */
 export interface WorkSource {
-  take(server: QueueingServer): Request | undefined;
+  peek(): Request | undefined;
+  take(): Request | undefined;
+  /** The server has nothing to do: wake it when work arrives. */
+  park(server: PhaseServer): void;
+}
+
+/** What a server tells the request's life when it is done with a request. */
+export interface PhaseEvents {
+  served(request: Request, server: PhaseServer): void;
+  rejected(request: Request, reason: string): void;
 }
 
 /**
- * One phase of one instance in queueing mode: serves one request at a time, for a
- * service time drawn from the scenario's distribution, first come first served.
+ * One phase of one instance. Subclasses decide how work is batched and how long it
+ * takes; this base keeps the queue, the routing snapshot and the tallies.
  */
-export class QueueingServer implements RoutingTarget {
+export abstract class PhaseServer implements RoutingTarget {
   readonly local = new Fifo<Request>();
-  current: Request | null = null;
   outstandingTokens = 0;
-  /** Busy time inside the measurement interval, for the pool's utilisation. */
+  /** Busy time (≥ 1 request in service), per window and inside the measurement interval. */
   readonly busy: TimeWeighted;
-  /** The pool-level tallies this server contributes to. */
   stats: PoolStats | null = null;
+  source: WorkSource | null = null;
+  parked = false;
 
   constructor(
-    private readonly calendar: Calendar,
+    protected readonly calendar: Calendar,
     readonly instance: Instance,
     readonly phase: Phase,
-    private readonly drawService_s: () => number,
-    private readonly onServed: (request: Request, server: QueueingServer) => void,
-    measure: { window_s: number; measureFrom_s: number; measureTo_s: number },
-    /** The shared queue it pulls from when idle (pool-fcfs), if any. */
-    public source: WorkSource | null = null,
+    protected readonly events: PhaseEvents,
+    windows: Windows,
   ) {
-    this.busy = new TimeWeighted(measure.window_s, measure.measureFrom_s, measure.measureTo_s);
+    this.busy = new TimeWeighted(windows.window_s, windows.measureFrom_s, windows.measureTo_s);
   }
+
+  /** Requests in service now (the batch). */
+  abstract get inService(): number;
+  /** Start work if there is room; called when work may have arrived. */
+  abstract kick(): void;
+  /** Requests in service or held by this server beyond its queue. */
+  protected abstract held(): Iterable<Request>;
 
   get inSystem(): number {
-    return this.local.length + (this.current ? 1 : 0);
+    return this.local.length + this.inService;
   }
 
-  /** Queue a request routed to this server; start it if the server is idle. */
+  /** Queue a request routed to this server and start it if there is room. */
   accept(request: Request): void {
     const now = this.calendar.now_s;
-    this.outstandingTokens += request.promptTokens;
-    if (this.current) {
-      this.local.push(request);
-      this.instance.queued.add(now, 1);
-      this.stats?.waiting.add(now, 1);
-    } else {
-      this.start(request, now);
-    }
+    this.outstandingTokens += contextTokens(request);
+    this.local.push(request);
+    this.instance.queued.add(now, 1);
+    this.stats?.waiting.add(now, 1);
+    this.kick();
   }
 
-  /** Start a request taken from a shared queue (the server must be idle). */
-  startShared(request: Request): void {
-    this.outstandingTokens += request.promptTokens;
-    this.start(request, this.calendar.now_s);
+  /** Every request this server holds, queued or in service. */
+  *inFlight(): IterableIterator<Request> {
+    yield* this.held();
+    yield* this.local;
   }
 
-  private start(request: Request, now: number): void {
-    this.current = request;
-    this.instance.changeInService(now, 1);
-    this.stats?.inService.add(now, 1);
-    this.busy.set(now, 1);
-    if (this.phase === 'prefill') {
-      request.stage = 'prefill';
-      request.prefillStart_s = now;
-      request.prefillInstance = this.instance;
-    } else {
-      request.stage = 'decode';
-      request.decodeStart_s = now;
-      request.decodeInstance = this.instance;
-    }
-    this.calendar.schedule(this.drawService_s(), finish, this);
+  /** The next waiting request without taking it: own queue first, then the pool's. */
+  protected peekWaiting(): Request | undefined {
+    return this.local.peek() ?? this.source?.peek();
   }
 
-  /** Called when the current service ends. */
-  finishCurrent(): void {
-    const now = this.calendar.now_s;
-    const done = this.current as Request;
-    this.current = null;
-    this.outstandingTokens -= done.promptTokens;
-    this.instance.changeInService(now, -1);
-    this.stats?.inService.add(now, -1);
-    this.busy.set(now, 0);
-    this.onServed(done, this);
-    const next = this.local.shift();
-    if (next) {
+  /** Take the request `peekWaiting` showed. */
+  protected takeWaiting(now: number): Request | undefined {
+    const own = this.local.shift();
+    if (own) {
       this.instance.queued.add(now, -1);
       this.stats?.waiting.add(now, -1);
-      this.start(next, now);
-      return;
+      return own;
     }
-    const shared = this.source?.take(this);
-    if (shared) this.startShared(shared);
+    const shared = this.source?.take();
+    if (shared) this.outstandingTokens += contextTokens(shared);
+    return shared;
+  }
+
+  /** Reject a waiting request this server has just taken. */
+  protected reject(request: Request, reason: string): void {
+    this.outstandingTokens -= contextTokens(request);
+    this.events.rejected(request, reason);
+  }
+
+  protected changeInService(now: number, delta: number): void {
+    this.instance.changeInService(now, delta);
+    this.stats?.inService.add(now, delta);
+    this.busy.set(now, this.inService > 0 ? 1 : 0);
+  }
+
+  /** Nothing to do: with a shared queue, wait to be woken. */
+  protected goIdle(): void {
+    if (this.source && !this.parked) {
+      this.parked = true;
+      this.source.park(this);
+    }
   }
 }
 
-function finish(server: QueueingServer): void {
-  server.finishCurrent();
+/** Tokens of KV a request carries: its prompt and what decode has generated so far. */
+export function contextTokens(r: Request): number {
+  return r.promptTokens + r.decodedTokens;
+}
+
+/**
+ * Queueing mode: one request at a time, for a service time drawn from the scenario's
+ * distribution, first come first served.
+ */
+export class QueueingServer extends PhaseServer {
+  current: Request | null = null;
+
+  constructor(
+    calendar: Calendar,
+    instance: Instance,
+    phase: Phase,
+    events: PhaseEvents,
+    windows: Windows,
+    private readonly drawService_s: () => number,
+  ) {
+    super(calendar, instance, phase, events, windows);
+  }
+
+  get inService(): number {
+    return this.current ? 1 : 0;
+  }
+
+  protected *held(): Iterable<Request> {
+    if (this.current) yield this.current;
+  }
+
+  kick(): void {
+    if (this.current) return;
+    const now = this.calendar.now_s;
+    const next = this.takeWaiting(now);
+    if (!next) {
+      this.goIdle();
+      return;
+    }
+    this.current = next;
+    markStarted(next, this, now);
+    this.changeInService(now, 1);
+    this.calendar.schedule(this.drawService_s(), finishQueueing, this);
+  }
+
+  finish(): void {
+    const now = this.calendar.now_s;
+    const done = this.current as Request;
+    this.current = null;
+    this.outstandingTokens -= contextTokens(done);
+    this.changeInService(now, -1);
+    this.events.served(done, this);
+    this.kick();
+  }
+}
+
+function finishQueueing(server: QueueingServer): void {
+  server.finish();
+}
+
+/** Stamp the start of a phase on a request (first start only, for decode). */
+export function markStarted(r: Request, server: PhaseServer, now: number): void {
+  if (server.phase === 'prefill') {
+    r.stage = 'prefill';
+    r.prefillStart_s = now;
+    r.prefillInstance = server.instance;
+  } else {
+    r.stage = 'decode';
+    if (Number.isNaN(r.decodeStart_s)) r.decodeStart_s = now;
+    r.decodeInstance = server.instance;
+  }
 }

@@ -1,9 +1,12 @@
 import { Instance, type Windows } from '../datacenter/index.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
-import type { ResolvedScenario } from '../scenario/resolved.js';
-import type { RouterName, ServiceDistribution } from '../scenario/schema.js';
-import { type Phase, QueueingServer } from './phase-server.js';
+import { batchTimer, kvCapacityTokens } from '../physics/index.js';
+import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
+import type { RouterName } from '../scenario/schema.js';
+import { DecodeBatcher } from './decode-batcher.js';
+import { type Phase, type PhaseEvents, type PhaseServer, QueueingServer } from './phase-server.js';
 import { Pool } from './pool.js';
+import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
 import { makeRouter, type Router } from './routers.js';
 import { serviceTime } from './service-time.js';
@@ -11,13 +14,14 @@ import { serviceTime } from './service-time.js';
 /**
  * A request's life through the datacenter: arrival → prefill pool → hand-off → decode
  * pool → done. A mixed instance keeps its request for decode (no hand-off). The
- * hand-off is instantaneous here (`kv_transfer: "off"`).
+ * hand-off is instantaneous here (`kv_transfer: "off"`). A request whose output is one
+ * token is done at its first token.
  */
-export class ServingSystem {
+export class ServingSystem implements PhaseEvents {
   readonly instances: Instance[];
   readonly prefill: Pool;
   readonly decode: Pool;
-  private readonly mixedDecode = new Map<Instance, QueueingServer>();
+  private readonly mixedDecode = new Map<Instance, PhaseServer>();
 
   constructor(
     private readonly calendar: Calendar,
@@ -26,20 +30,20 @@ export class ServingSystem {
     windows: Windows,
     private readonly onEnded: (request: Request) => void,
   ) {
-    this.instances = scenario.instances.map((spec) => new Instance(spec, windows));
-    const servers = { prefill: [] as QueueingServer[], decode: [] as QueueingServer[] };
-    const routable = { prefill: [] as QueueingServer[], decode: [] as QueueingServer[] };
-    // One stream per phase, shared by its servers in the order services start.
-    const draw = (phase: Phase, spec: ServiceDistribution) => serviceTime(spec, streams.stream(`service.${phase}`));
+    this.instances = scenario.instances.map(
+      (spec) => new Instance(spec, windows, spec.deployment ? kvCapacityTokens(spec.deployment) : undefined),
+    );
+    const servers = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
+    const routable = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
     for (const inst of this.instances) {
-      const { role, service } = inst.spec;
+      const { role } = inst.spec;
       if (role === 'prefill' || role === 'mixed') {
-        const s = new QueueingServer(calendar, inst, 'prefill', draw('prefill', need(service.prefill, inst)), (r, srv) => this.prefilled(r, srv), windows);
+        const s = this.server(inst, 'prefill', scenario, streams, windows);
         servers.prefill.push(s);
         routable.prefill.push(s);
       }
       if (role === 'decode' || role === 'mixed') {
-        const s = new QueueingServer(calendar, inst, 'decode', draw('decode', need(service.decode, inst)), (r) => this.decoded(r), windows);
+        const s = this.server(inst, 'decode', scenario, streams, windows);
         servers.decode.push(s);
         if (role === 'decode') routable.decode.push(s);
         else this.mixedDecode.set(inst, s);
@@ -51,16 +55,50 @@ export class ServingSystem {
     this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
   }
 
+  /** A phase server: service times in queueing mode, else the instance's performance model. */
+  private server(inst: Instance, phase: Phase, scenario: ResolvedScenario, streams: RandomStreams, windows: Windows): PhaseServer {
+    const spec: InstanceSpec = inst.spec;
+    const service = spec.service[phase];
+    if (service) {
+      // One stream per phase, shared by its servers in the order services start.
+      return new QueueingServer(this.calendar, inst, phase, this, windows, serviceTime(service, streams.stream(`service.${phase}`)));
+    }
+    const deployment = spec.deployment;
+    // resolve() guarantees a deployment for every phase without a service time.
+    if (!deployment) throw new Error(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
+    const timer = batchTimer(deployment);
+    const capacity = kvCapacityTokens(deployment);
+    const s = scenario.scheduling;
+    return phase === 'prefill'
+      ? new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity)
+      : new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, isFinished);
+  }
+
   arrive(request: Request): void {
     request.prefillEnqueue_s = this.calendar.now_s;
     request.stage = 'prefill-queue';
     this.prefill.submit(request);
   }
 
+  served(request: Request, server: PhaseServer): void {
+    if (server.phase === 'prefill') this.prefilled(request, server);
+    else this.decoded(request);
+  }
+
+  rejected(request: Request, reason: string): void {
+    request.status = 'rejected';
+    request.reason = reason;
+    this.onEnded(request);
+  }
+
   /** End of prefill: the first token is out; hand the request to its decoder. */
-  private prefilled(request: Request, server: QueueingServer): void {
+  private prefilled(request: Request, server: PhaseServer): void {
     const now = this.calendar.now_s;
     request.firstToken_s = now;
+    if (isFinished(request)) {
+      this.decoded(request);
+      return;
+    }
     request.decodeEnqueue_s = now;
     request.stage = 'decode-queue';
     const own = this.mixedDecode.get(server.instance);
@@ -86,10 +124,7 @@ export class ServingSystem {
   *inFlight(): IterableIterator<Request> {
     for (const pool of [this.prefill, this.decode]) {
       yield* pool.shared;
-      for (const s of pool.servers) {
-        if (s.current) yield s.current;
-        yield* s.local;
-      }
+      for (const s of pool.servers) yield* s.inFlight();
     }
   }
 
@@ -100,8 +135,11 @@ export class ServingSystem {
   }
 }
 
-function need(spec: ServiceDistribution | undefined, inst: Instance): ServiceDistribution {
-  // resolve() guarantees this; a miss here is a bug, not bad input.
-  if (!spec) throw new Error(`instance ${inst.name} has no service time for its phase`);
-  return spec;
+/**
+ * The simulator's knowledge of when a request ends (its EOS): after its first token
+ * plus `decodedTokens` more it has produced all `outputTokens`. Only the request's
+ * life calls this; routers, batchers' admission and preemption never do.
+ */
+function isFinished(r: Request): boolean {
+  return 1 + r.decodedTokens >= r.outputTokens;
 }

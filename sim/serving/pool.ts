@@ -1,18 +1,18 @@
-import { type Calendar, Fifo, TimeWeighted } from '../engine/index.js';
 import type { Windows } from '../datacenter/index.js';
-import type { PoolStats, QueueingServer, WorkSource } from './phase-server.js';
+import { type Calendar, Fifo, TimeWeighted } from '../engine/index.js';
+import type { PhaseServer, PoolStats, WorkSource } from './phase-server.js';
 import type { Request } from './request.js';
 import type { Router } from './routers.js';
 
 /**
  * The servers of one phase across the datacenter. With a router, each request is sent
- * to one server's queue; without one (`pool-fcfs`) requests wait in one shared queue
- * and the server idle longest takes the next: c servers fed by Poisson arrivals are
- * then exactly M/G/c.
+ * to one server's queue; without one (`pool-fcfs`) requests wait in one shared queue,
+ * an arriving request wakes the server idle longest, and busy servers pull from the
+ * queue as they free up: c single-request servers fed by Poisson arrivals are M/G/c.
  */
 export class Pool implements WorkSource, PoolStats {
   readonly shared = new Fifo<Request>();
-  private readonly idle = new Fifo<QueueingServer>();
+  private readonly idle = new Fifo<PhaseServer>();
   readonly waiting: TimeWeighted;
   readonly inService: TimeWeighted;
 
@@ -20,9 +20,9 @@ export class Pool implements WorkSource, PoolStats {
     readonly phase: 'prefill' | 'decode',
     private readonly calendar: Calendar,
     /** Every server of this phase (for tallies). */
-    readonly servers: readonly QueueingServer[],
+    readonly servers: readonly PhaseServer[],
     /** The servers requests may be routed to (a mixed instance's decode is pinned, not routed). */
-    readonly routable: readonly QueueingServer[],
+    readonly routable: readonly PhaseServer[],
     private readonly router: Router | null,
     w: Windows,
   ) {
@@ -32,7 +32,7 @@ export class Pool implements WorkSource, PoolStats {
     if (!router) {
       for (const s of routable) {
         s.source = this;
-        this.idle.push(s);
+        this.park(s);
       }
     }
   }
@@ -42,20 +42,28 @@ export class Pool implements WorkSource, PoolStats {
       this.router.choose(request, this.routable).accept(request);
       return;
     }
+    this.shared.push(request);
+    this.waiting.add(this.calendar.now_s, 1);
     const server = this.idle.shift();
-    if (server) server.startShared(request);
-    else {
-      this.shared.push(request);
-      this.waiting.add(this.calendar.now_s, 1);
+    if (server) {
+      server.parked = false;
+      server.kick();
     }
   }
 
-  /** A server of this pool went idle: hand it the oldest shared request, or park it. */
-  take(server: QueueingServer): Request | undefined {
+  peek(): Request | undefined {
+    return this.shared.peek();
+  }
+
+  take(): Request | undefined {
     const next = this.shared.shift();
     if (next) this.waiting.add(this.calendar.now_s, -1);
-    else this.idle.push(server);
     return next;
+  }
+
+  park(server: PhaseServer): void {
+    server.parked = true;
+    this.idle.push(server);
   }
 
   close(t_s: number): void {

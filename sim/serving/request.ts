@@ -34,6 +34,10 @@ export class Request implements RoutableRequest {
   decodeEnqueue_s = NaN;
   decodeStart_s = NaN;
   completion_s = NaN;
+  /** Tokens produced by decode steps so far (the first token comes from prefill). */
+  decodedTokens = 0;
+  /** Times this request was evicted from a decode batch for lack of KV memory. */
+  preemptions = 0;
 
   constructor(
     readonly id: number,

@@ -12,6 +12,15 @@ function problems(json: unknown): string[] {
   return [];
 }
 
+/** Turn the prefill group into a physics-driven one. */
+function physics(s: Record<string, any>, group: Record<string, unknown>, model: string | null = 'llama-3.1-70b'): void {
+  const g = s.datacenter.racks[0].nodes[0];
+  delete g.service;
+  Object.assign(g, group);
+  if (model === null) delete s.model;
+  else s.model = model;
+}
+
 describe('scenario validation', () => {
   it('accepts the base scenario and fills defaults', () => {
     const s = checkScenario(baseScenario(), 'f.json');
@@ -47,7 +56,14 @@ describe('scenario validation', () => {
     ['prefill with no decode', (s) => s.datacenter.racks.pop(), 'datacenter.racks', /no node group has role "decode"/],
     ['no prefill-capable instance', (s) => s.datacenter.racks.shift(), 'datacenter.racks', /no instance serves prefill/],
     ['duplicate rack names', (s) => (s.datacenter.racks[1].name = 'pre'), 'datacenter.racks[1].name', /duplicate rack name/],
-    ['phase without a service time', (s) => delete s.datacenter.racks[0].nodes[0].service, 'datacenter.racks[0].nodes[0].service.prefill', /is required/],
+    ['phase without a service time or hardware', (s) => delete s.datacenter.racks[0].nodes[0].service, 'datacenter.racks[0].nodes[0].hardware', /is required: the prefill phase has no service time/],
+    ['unknown hardware', (s) => physics(s, { hardware: 'h100' }), 'datacenter.racks[0].nodes[0].hardware', /unknown hardware 'h100' \(did you mean 'h100-sxm'\?\)/],
+    ['unknown model', (s) => physics(s, { hardware: 'h100-sxm' }, 'llama-3.1-7b'), 'model', /unknown model 'llama-3.1-7b' \(did you mean 'llama-3.1-8b'\?\)/],
+    ['a model that does not fit the devices', (s) => physics(s, { hardware: 'h100-sxm', devices: 1 }), 'datacenter.racks[0].nodes[0].devices', /1 × h100-sxm hold 72.0 GB usable; llama-3.1-70b needs 141.1 GB .*fewest that fit: 4/],
+    ['a model that fits no replica', (s) => physics(s, { hardware: { id: 'tiny', base: 'h100-sxm', memory_gb: 0.001 } }), 'datacenter.racks[0].nodes[0].hardware', /fits on no replica of up to 1024 tiny devices/],
+    ['devices not a multiple of an instance shape', (s) => physics(s, { hardware: 'trn2.48xlarge', devices: 8 }), 'datacenter.racks[0].nodes[0].devices', /multiple of 16/],
+    ['inline hardware without base misses fields', (s) => physics(s, { hardware: { id: 'mine', bf16_tflops: 100 } }), 'datacenter.racks[0].nodes[0].hardware.memory_gb', /is required for inline hardware without a 'base'/],
+    ['physics needs a model', (s) => physics(s, { hardware: 'h100-sxm' }, null), 'model', /is required: datacenter.racks\[0\].nodes\[0\] runs on the performance model/],
     ['decode service on a prefill node', (s) => (s.datacenter.racks[0].nodes[0].service.decode = { dist: 'deterministic', value_s: 1 }), 'datacenter.racks[0].nodes[0].service.decode', /never runs decode/],
     ['seed not an integer', (s) => (s.seed = 1.5), 'seed', /integer, got 1.5/],
     ['window of zero', (s) => (s.metrics.window_s = 0), 'metrics.window_s', /positive number/],

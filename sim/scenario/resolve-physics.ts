@@ -1,0 +1,90 @@
+import { type Deployment, fewestDevices, fits, HARDWARE, type HardwareSpec, MODELS, type ModelArch, type Precision, usableBytes, weightBytes, KV_RESERVE_FRAC, MAX_DEVICES } from '../physics/index.js';
+import { hardwareFields, type InlineHardware, type InlineModel } from './physics-schema.js';
+import { didYouMean, formatPath } from './problems.js';
+
+type Report = (path: string, message: string) => void;
+
+export function resolveModel(model: string | InlineModel | undefined, report: Report): ModelArch | undefined {
+  if (model === undefined) return undefined;
+  if (typeof model !== 'string') return model;
+  const found = MODELS[model];
+  if (!found) report('model', `unknown model '${model}'${didYouMean(model, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`);
+  return found;
+}
+
+/** A catalog id, or an inline entry merged over its `base` and checked as a whole. */
+export function resolveHardware(hw: string | InlineHardware, path: string, report: Report): HardwareSpec | undefined {
+  if (typeof hw === 'string') {
+    const found = HARDWARE[hw];
+    if (!found) report(path, `unknown hardware '${hw}'${didYouMean(hw, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`);
+    return found;
+  }
+  const { base, ...fields } = hw;
+  let start: Partial<HardwareSpec> = {};
+  if (base !== undefined) {
+    const found = HARDWARE[base];
+    if (!found) {
+      report(`${path}.base`, `unknown hardware '${base}'${didYouMean(base, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`);
+      return undefined;
+    }
+    start = found;
+  }
+  const merged = {
+    ...start,
+    ...fields,
+    efficiency: { ...start.efficiency, ...fields.efficiency },
+    overhead: { ...start.overhead, ...fields.overhead },
+    wafer: start.wafer || fields.wafer ? { ...start.wafer, ...fields.wafer } : undefined,
+    sources: { ...start.sources, ...fields.sources },
+  };
+  const parsed = hardwareFields.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const where = formatPath(issue.path);
+      const message = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined
+        ? `is required for inline hardware without a 'base'`
+        : issue.message;
+      report(where ? `${path}.${where}` : path, message);
+    }
+    return undefined;
+  }
+  const spec = parsed.data as HardwareSpec;
+  if (spec.model === 'wafer-pipeline' && !spec.wafer) report(`${path}.wafer`, 'is required for a wafer-pipeline model (layer_s, hop_s)');
+  return spec;
+}
+
+/** The replica of a physics-driven node group: its devices given, or the fewest that fit. */
+export function resolveDeployment(
+  model: ModelArch,
+  hardware: HardwareSpec,
+  precision: Precision,
+  devices: number | undefined,
+  path: string,
+  report: Report,
+): Deployment | undefined {
+  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+  const need = weightBytes(model, precision);
+  if (devices === undefined) {
+    const d = fewestDevices(model, hardware, precision);
+    if (d === undefined) {
+      report(`${path}.hardware`, `${model.id} (${gb(need)} of weights) fits on no replica of up to ${MAX_DEVICES} ${hardware.id} devices`);
+      return undefined;
+    }
+    return { model, hardware, devices: d, precision };
+  }
+  if (hardware.shape_devices && devices % hardware.shape_devices !== 0) {
+    report(`${path}.devices`, `must be a multiple of ${hardware.shape_devices} (${hardware.id} chips per instance), got ${devices}`);
+    return undefined;
+  }
+  if (!fits(model, hardware, precision, devices)) {
+    const fewest = fewestDevices(model, hardware, precision);
+    report(
+      `${path}.devices`,
+      `${devices} × ${hardware.id} hold ${gb(usableBytes(hardware, devices))} usable; ${model.id} needs ${gb(need)} of weights ` +
+        `plus ${KV_RESERVE_FRAC * 100}% kept for KV cache${fewest ? ` (fewest that fit: ${fewest})` : ''}`,
+    );
+    return undefined;
+  }
+  return { model, hardware, devices, precision };
+}
+

@@ -1,0 +1,80 @@
+import type { Instance, Windows } from '../datacenter/index.js';
+import type { Calendar } from '../engine/index.js';
+import type { BatchTimer } from '../physics/index.js';
+import { markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
+import type { Request } from './request.js';
+
+/**
+ * Prefill on the performance model. When idle, the instance takes queued prompts in
+ * arrival order while their tokens fit the batch budget (`prefill_max_batch_tokens`;
+ * a longer prompt runs alone) and its KV capacity, and runs them as one pass. Every
+ * prompt in the batch emits its first token when the pass ends.
+ */
+export class PrefillBatcher extends PhaseServer {
+  private batch: Request[] = [];
+
+  constructor(
+    calendar: Calendar,
+    instance: Instance,
+    events: PhaseEvents,
+    windows: Windows,
+    private readonly timer: BatchTimer,
+    private readonly maxBatchTokens: number,
+    private readonly kvCapacityTokens: number,
+  ) {
+    super(calendar, instance, 'prefill', events, windows);
+  }
+
+  get inService(): number {
+    return this.batch.length;
+  }
+
+  protected held(): Iterable<Request> {
+    return this.batch;
+  }
+
+  kick(): void {
+    if (this.batch.length > 0) return;
+    const now = this.calendar.now_s;
+    let tokens = 0;
+    let squares = 0;
+    for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
+      const p = next.promptTokens;
+      if (p > this.kvCapacityTokens) {
+        this.takeWaiting(now);
+        this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kvCapacityTokens} tokens)`);
+        continue;
+      }
+      if (this.batch.length > 0 && (tokens + p > this.maxBatchTokens || tokens + p > this.kvCapacityTokens)) break;
+      this.takeWaiting(now);
+      markStarted(next, this, now);
+      this.batch.push(next);
+      tokens += p;
+      squares += p * p;
+    }
+    if (this.batch.length === 0) {
+      this.goIdle();
+      return;
+    }
+    this.changeInService(now, this.batch.length);
+    this.instance.setKvUsed(now, tokens);
+    this.calendar.schedule(this.timer.prefillSeconds(tokens, squares), finishPrefill, this);
+  }
+
+  finish(): void {
+    const now = this.calendar.now_s;
+    const done = this.batch;
+    this.batch = [];
+    this.changeInService(now, -done.length);
+    this.instance.setKvUsed(now, 0);
+    for (const r of done) {
+      this.outstandingTokens -= r.promptTokens;
+      this.events.served(r, this);
+    }
+    this.kick();
+  }
+}
+
+function finishPrefill(server: PrefillBatcher): void {
+  server.finish();
+}
