@@ -102,7 +102,8 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
     slo: scenario.slo,
     prefillUtil: util(system.prefill.servers),
     decodeUtil: util(system.decode.servers),
-    costPerHour_usd: NaN,
+    // NaN (null in the table) when any instance has no price (queueing mode).
+    costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
   });
   return {
     scenario,

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { InputError } from '../scenario/problems.js';
 
 /** A command's options as node:util parseArgs declares them. */
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /**
  * Parse argv for one command; unknown options and bad values are input errors (exit 2)
@@ -12,7 +12,7 @@ export function parseCommand(
   command: string,
   argv: string[],
   options: OptionSpec,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {

@@ -3,9 +3,11 @@ import { InvariantError } from '../engine/index.js';
 import { writeTables } from '../metrics/write.js';
 import { runScenario } from '../run.js';
 import { loadScenario } from '../scenario/load.js';
-import { InputError } from '../scenario/problems.js';
+import { MODELS } from '../physics/index.js';
+import { didYouMean, InputError } from '../scenario/problems.js';
 import type { ResolvedScenario } from '../scenario/resolved.js';
 import { integerOption, parseCommand } from './args.js';
+import { formatCatalog } from './catalog.js';
 import { formatSummary } from './format.js';
 import { ProgressBar } from './progress.js';
 
@@ -14,6 +16,7 @@ const USAGE = `splitsim — discrete-event simulator of disaggregated LLM infere
 Usage:
   splitsim run FILE... [--out DIR] [--seed N] [--quiet]   simulate scenarios, write Arrow tables
   splitsim validate FILE...                               check scenario files without running
+  splitsim catalog [--model ID] [--weights F] [--kv F]    models and hardware with derived figures
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
@@ -35,6 +38,17 @@ Options:
 
 Check scenario files (schema, names, cross-field rules) without running them. Prints
 every problem with its field path, or "ok" per file. Exit 2 if any file is invalid.`,
+  catalog: `Usage: splitsim catalog [--model ID] [--weights bf16|fp8] [--kv bf16|fp8]
+
+List the built-in models and hardware, and for each model on each hardware: devices
+per replica (the fewest that fit, the default for a node group's "devices"), KV
+capacity in tokens, single-user decode tokens/s, prefill tokens/s and the replica's
+hourly price. Sources and assumptions: docs/physics.md.
+
+Options:
+  --model ID      only this model (repeatable)
+  --weights F     weight precision, bf16 (default) or fp8
+  --kv F          KV-cache precision, bf16 (default) or fp8`,
 };
 
 /** The CLI; returns the exit status. The only module that decides exit codes. */
@@ -46,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
         return run(rest);
       case 'validate':
         return validate(rest);
+      case 'catalog':
+        return catalog(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -55,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, help` }]);
+        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, help` }]);
     }
   } catch (err) {
     return report(err);
@@ -137,6 +153,27 @@ function run(argv: string[]): number {
       console.log('');
     }
   }
+  return 0;
+}
+
+function catalog(argv: string[]): number {
+  const { values } = parseCommand('catalog', argv, {
+    model: { type: 'string', multiple: true },
+    weights: { type: 'string' },
+    kv: { type: 'string' },
+  });
+  if (values.help) return help('catalog');
+  const format = (name: string, v: unknown): 'bf16' | 'fp8' => {
+    if (v === undefined || v === 'bf16' || v === 'fp8') return (v ?? 'bf16') as 'bf16' | 'fp8';
+    throw new InputError('splitsim catalog', [{ path: `--${name}`, message: `must be one of "bf16", "fp8", got ${JSON.stringify(v)}` }]);
+  };
+  const models = values.model as unknown as string[] | undefined;
+  for (const id of models ?? []) {
+    if (!MODELS[id]) {
+      throw new InputError('splitsim catalog', [{ path: '--model', message: `unknown model '${id}'${didYouMean(id, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}` }]);
+    }
+  }
+  console.log(formatCatalog({ weights: format('weights', values.weights), kv: format('kv', values.kv) }, models));
   return 0;
 }
 

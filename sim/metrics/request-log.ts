@@ -17,6 +17,7 @@ export class RequestLog {
   private readonly warmup: boolean[] = [];
   private readonly prefillNode: (string | null)[] = [];
   private readonly decodeNode: (string | null)[] = [];
+  private readonly preemptions: number[] = [];
   private readonly times: number[][] = Array.from({ length: TIME_COLUMNS.length }, () => []);
   counts = { completed: 0, rejected: 0, unfinished: 0 };
 
@@ -37,6 +38,7 @@ export class RequestLog {
     this.warmup.push(r.warmup);
     this.prefillNode.push(r.prefillInstance?.name ?? null);
     this.decodeNode.push(r.decodeInstance?.name ?? null);
+    this.preemptions.push(r.preemptions);
     const ttft = r.firstToken_s - r.arrival_s;
     const values = [
       r.prefillStart_s - r.arrival_s,
@@ -69,6 +71,7 @@ export class RequestLog {
     TIME_COLUMNS.forEach((name, c) => {
       columns[name] = float64Column(this.times[c] as number[]);
     });
+    columns.preemptions = int32Column(this.preemptions);
     return makeTable(columns);
   }
 }

@@ -35,8 +35,8 @@ export function nodesTable(instances: readonly Instance[], window_s: number, end
       cols.busy_frac.push(mean(inst.busy, k, span));
       cols.queue_len_mean.push(mean(inst.queued, k, span));
       cols.batch_mean.push(mean(inst.inService, k, span));
-      // Queueing-mode instances hold no KV model: null until the physics supplies one.
-      cols.kv_used_frac.push(NaN);
+      // Queueing-mode instances hold no KV model: null.
+      cols.kv_used_frac.push(inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN);
     }
   }
   return makeTable({

@@ -169,7 +169,7 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     usable_memory_frac: 1.0, scaleup_gbytes_per_s: 150, scaleup_domain: 1, nic_gbps: 1200,
     efficiency: { prefill_mfu: 0.3, decode_mfu: 0.3, memory_bw: 1.0 },
     overhead: { prefill_s: 0.002, step_s: 0, per_layer_s: 0, allreduce_s: 0 },
-    wafer: { layer_s: 5.261e-6, hop_s: 18.42e-6 },
+    wafer: { layer_s: 5.260e-6, hop_s: 18.46e-6 },
     power_w: 23_000,
     price_per_hour_usd: 75,
     sources: {

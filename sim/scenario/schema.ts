@@ -55,6 +55,7 @@ export const network = z.strictObject({
 export const arrivals = z.discriminatedUnion('process', [
   z.strictObject({ process: z.literal('poisson'), rate_per_s: positive() }),
   z.strictObject({ process: z.literal('gamma'), rate_per_s: positive(), cv: positive() }),
+  z.strictObject({ process: z.literal('deterministic'), rate_per_s: positive() }),
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import type { Calendar } from '../engine/index.js';
+import { type Calendar, invariant } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
@@ -105,6 +105,7 @@ export class DecodeBatcher extends PhaseServer {
       this.goIdle();
       return;
     }
+    invariant(this.kvUsed + batch <= cap, () => `KV overflow on ${this.instance.name}: ${this.kvUsed} + ${batch} > ${cap} tokens`);
     this.stepping = true;
     // Each request reads its context plus the token it is computing.
     let dt = this.timer.decodeStepSeconds(batch, this.contextSum + batch);

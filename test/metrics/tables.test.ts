@@ -94,7 +94,7 @@ describe('Arrow round trip', () => {
     expect(result.tables.requests.schema.fields.map((f) => f.name)).toEqual([
       'request_id', 'arrival_s', 'prompt_tokens', 'output_tokens', 'status', 'reason', 'warmup', 'prefill_node',
       'decode_node', 'prefill_queue_s', 'prefill_start_s', 'first_token_s', 'transfer_queue_s', 'transfer_s',
-      'decode_queue_s', 'decode_start_s', 'completion_s', 'ttft_s', 'tpot_s', 'e2e_s',
+      'decode_queue_s', 'decode_start_s', 'completion_s', 'ttft_s', 'tpot_s', 'e2e_s', 'preemptions',
     ]);
     expect(result.tables.nodes.schema.fields.map((f) => f.name)).toEqual([
       'node', 'rack', 'role', 'hardware', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'batch_mean', 'kv_used_frac',
