@@ -56,6 +56,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
               index: instances.length,
               name: `${rackName}/${group.role}-${perRole[group.role]++}`,
               rack: rackName,
+              uplink_gbps: rack.uplink_gbps,
               role: group.role,
               hardware: resolved.hardware,
               service: group.service ?? {},

@@ -9,6 +9,8 @@ export interface InstanceSpec {
   name: string;
   /** `<rack>-<rack copy>`, e.g. `trn-1`. */
   rack: string;
+  /** Its rack's uplink (and downlink) bandwidth, Gb/s; undefined = unconstrained. */
+  uplink_gbps?: number | undefined;
   role: Role;
   /** Catalog id or inline name; `queueing` when the group has only service times. */
   hardware: string;

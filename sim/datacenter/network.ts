@@ -1,0 +1,166 @@
+import { type Calendar, invariant, type Timer, TimeWeighted } from '../engine/index.js';
+import type { Windows } from './instance.js';
+
+/** A directed network link shared by the flows that cross it. */
+export class Link {
+  /** Flows now crossing this link. */
+  readonly flows = new Set<Flow>();
+  /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
+  readonly rate: TimeWeighted;
+  readonly flowCount: TimeWeighted;
+
+  constructor(
+    readonly name: string,
+    readonly capacity_Bps: number,
+    w: Windows,
+  ) {
+    this.rate = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
+    this.flowCount = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
+  }
+
+  close(t_s: number): void {
+    this.rate.close(t_s);
+    this.flowCount.close(t_s);
+  }
+}
+
+/** One transfer of bytes along a path of links. */
+export class Flow {
+  rate_Bps = 0;
+  updated_s: number;
+  timer: Timer | null = null;
+
+  constructor(
+    readonly path: readonly Link[],
+    public remaining_bytes: number,
+    readonly latency_s: number,
+    readonly onDelivered: () => void,
+    now_s: number,
+  ) {
+    this.updated_s = now_s;
+  }
+}
+
+/**
+ * Transfers that share links with max-min fairness, exactly: whenever a flow starts or
+ * ends, every flow's progress is brought up to date, the rates are recomputed by
+ * progressive filling (Bertsekas & Gallager, Data Networks §6.5.2) and each flow whose
+ * rate changed has its completion rescheduled. A transfer of b bytes is delivered
+ * (when its last byte has crossed at the rates it got) + the path's latency.
+ */
+export class Network {
+  private readonly active = new Set<Flow>();
+  /** Completion events fire with the flow as argument. */
+  private readonly finish = (f: Flow) => this.finished(f);
+  private readonly deliver = (f: Flow) => f.onDelivered();
+
+  constructor(private readonly calendar: Calendar) {}
+
+  get activeFlows(): number {
+    return this.active.size;
+  }
+
+  /** Send `bytes` along `path` (links of finite capacity), then wait `latency_s`. */
+  transfer(path: readonly Link[], bytes: number, latency_s: number, onDelivered: () => void): void {
+    const now = this.calendar.now_s;
+    const flow = new Flow(path, bytes, latency_s, onDelivered, now);
+    if (bytes <= 0 || path.length === 0) {
+      // Nothing to share: only the path's latency.
+      this.calendar.schedule(latency_s, this.deliver, flow);
+      return;
+    }
+    this.advance(now);
+    this.active.add(flow);
+    for (const link of path) {
+      link.flows.add(flow);
+      link.flowCount.add(now, 1);
+    }
+    this.reallocate(now);
+  }
+
+  /** Bring every active flow's remaining bytes up to `now` at its current rate. */
+  private advance(now: number): void {
+    for (const f of this.active) {
+      f.remaining_bytes -= f.rate_Bps * (now - f.updated_s);
+      f.updated_s = now;
+    }
+  }
+
+  private finished(flow: Flow): void {
+    const now = this.calendar.now_s;
+    this.advance(now);
+    invariant(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps), () => `flow finished with ${flow.remaining_bytes} bytes left`);
+    flow.remaining_bytes = 0;
+    flow.timer = null;
+    this.active.delete(flow);
+    for (const link of flow.path) {
+      link.flows.delete(flow);
+      link.flowCount.add(now, -1);
+    }
+    flow.rate_Bps = 0;
+    this.reallocate(now, flow.path);
+    this.calendar.schedule(flow.latency_s, this.deliver, flow);
+  }
+
+  /** Max-min fair rates by progressive filling, then reschedule the flows whose rate changed. */
+  private reallocate(now: number, freed: readonly Link[] = []): void {
+    const rates = maxMinRates(this.active);
+    const touched = new Set<Link>(freed);
+    for (const f of this.active) {
+      const rate = rates.get(f) as number;
+      if (rate === f.rate_Bps && f.timer) continue;
+      f.rate_Bps = rate;
+      for (const link of f.path) touched.add(link);
+      f.timer?.cancel();
+      f.timer = this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f);
+    }
+    for (const link of touched) {
+      let sum = 0;
+      for (const f of link.flows) sum += f.rate_Bps;
+      invariant(sum <= link.capacity_Bps * (1 + 1e-9), () => `link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
+      link.rate.set(now, sum);
+    }
+  }
+}
+
+/**
+ * Max-min fair allocation: repeatedly find the link whose remaining capacity, shared
+ * equally among its unfrozen flows, is smallest; give those flows that share and
+ * freeze them. Every flow ends bottlenecked on some saturated link.
+ */
+export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
+  const rates = new Map<Flow, number>();
+  const left = new Map<Link, number>();
+  const unfrozen = new Map<Link, number>();
+  const pending = new Set<Flow>();
+  for (const f of flows) {
+    pending.add(f);
+    for (const l of f.path) {
+      left.set(l, l.capacity_Bps);
+      unfrozen.set(l, (unfrozen.get(l) ?? 0) + 1);
+    }
+  }
+  while (pending.size > 0) {
+    let share = Infinity;
+    let bottleneck: Link | undefined;
+    for (const [l, n] of unfrozen) {
+      if (n === 0) continue;
+      const s = (left.get(l) as number) / n;
+      if (s < share) {
+        share = s;
+        bottleneck = l;
+      }
+    }
+    invariant(bottleneck !== undefined, () => 'max-min: flows left with no link');
+    for (const f of bottleneck.flows) {
+      if (!pending.has(f)) continue;
+      pending.delete(f);
+      rates.set(f, share);
+      for (const l of f.path) {
+        left.set(l, Math.max(0, (left.get(l) as number) - share));
+        unfrozen.set(l, (unfrozen.get(l) as number) - 1);
+      }
+    }
+  }
+  return rates;
+}

@@ -1,0 +1,106 @@
+// Max-min fair sharing of links by KV hand-off flows, against hand-computed answers.
+import { describe, expect, it } from 'vitest';
+import { Link, Network } from '../../sim/datacenter/index.js';
+import { Calendar } from '../../sim/engine/index.js';
+
+const W = { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity };
+const MB = 1e6;
+
+function setup() {
+  const calendar = new Calendar();
+  const network = new Network(calendar);
+  const done: Record<string, number> = {};
+  const send = (name: string, at: number, path: Link[], bytes: number, latency_s = 0) =>
+    calendar.schedule(at, () => network.transfer(path, bytes, latency_s, () => (done[name] = calendar.now_s)), {});
+  return { calendar, network, done, send };
+}
+
+describe('Network (max-min fair flows)', () => {
+  it('a lone transfer takes bytes ÷ bottleneck bandwidth + latency', () => {
+    const { calendar, done, send } = setup();
+    const nic = new Link('nic', 10 * MB, W);
+    const uplink = new Link('uplink', 4 * MB, W);
+    send('a', 0, [nic, uplink], 8 * MB, 0.001);
+    calendar.run(Infinity);
+    expect(done.a).toBeCloseTo(8 / 4 + 0.001, 12);
+  });
+
+  it('two equal transfers sharing one bottleneck each take twice as long as one alone', () => {
+    const { calendar, done, send } = setup();
+    const link = new Link('l', 5 * MB, W);
+    send('a', 0, [link], 10 * MB);
+    send('b', 0, [link], 10 * MB);
+    calendar.run(Infinity);
+    expect(done.a).toBeCloseTo(4, 12);
+    expect(done.b).toBeCloseTo(4, 12);
+  });
+
+  it('a flow that shares only a non-bottleneck link is unaffected', () => {
+    // a: nicA (2 MB/s) → core (10 MB/s); b: core → nicB (3 MB/s). Each is bottlenecked
+    // on its own NIC; the core has room for both.
+    const { calendar, done, send } = setup();
+    const nicA = new Link('nicA', 2 * MB, W);
+    const nicB = new Link('nicB', 3 * MB, W);
+    const core = new Link('core', 10 * MB, W);
+    send('a', 0, [nicA, core], 4 * MB);
+    send('b', 0, [core, nicB], 6 * MB);
+    calendar.run(Infinity);
+    expect(done.a).toBeCloseTo(2, 12);
+    expect(done.b).toBeCloseTo(2, 12);
+  });
+
+  it('gives the textbook max-min allocation on a two-link line', () => {
+    // Links L1 (1 MB/s) and L2 (2 MB/s). f0 crosses both, f1 only L1, f2 and f3 only L2.
+    // Progressive filling: L1 shares 0.5 to f0 and f1; L2 then has 1.5 for f2, f3: 0.75 each.
+    const { calendar, done, send } = setup();
+    const l1 = new Link('L1', 1 * MB, W);
+    const l2 = new Link('L2', 2 * MB, W);
+    send('f0', 0, [l1, l2], 0.5 * MB);
+    send('f1', 0, [l1], 0.5 * MB);
+    send('f2', 0, [l2], 0.75 * MB);
+    send('f3', 0, [l2], 0.75 * MB);
+    calendar.run(Infinity);
+    for (const f of ['f0', 'f1', 'f2', 'f3']) expect(done[f]).toBeCloseTo(1, 12);
+  });
+
+  it('reschedules a flow when another starts and ends on its link', () => {
+    // a: 10 MB alone at 1 MB/s from t = 0. b: 2 MB from t = 5. Both at 0.5 MB/s until b
+    // ends at t = 9 (a has 3 MB left), then a alone again: done at t = 12.
+    const { calendar, done, send } = setup();
+    const link = new Link('l', 1 * MB, W);
+    send('a', 0, [link], 10 * MB);
+    send('b', 5, [link], 2 * MB);
+    calendar.run(Infinity);
+    expect(done.b).toBeCloseTo(9, 12);
+    expect(done.a).toBeCloseTo(12, 12);
+  });
+
+  it('records the bytes carried and the utilisation per window', () => {
+    const { calendar, send } = setup();
+    const link = new Link('l', 1 * MB, W);
+    send('a', 0, [link], 15 * MB);
+    calendar.run(Infinity);
+    link.close(20);
+    expect(link.rate.windowArea(0)).toBeCloseTo(10 * MB, 3);
+    expect(link.rate.windowArea(1)).toBeCloseTo(5 * MB, 3);
+    expect(link.flowCount.windowArea(1)).toBeCloseTo(5, 9);
+  });
+
+  it('more bandwidth never slows a hand-off (metamorphic)', () => {
+    const finish = (capacity: number) => {
+      const { calendar, done, send } = setup();
+      const link = new Link('l', capacity, W);
+      const other = new Link('o', 3 * MB, W);
+      send('a', 0, [link, other], 7 * MB);
+      send('b', 1, [link], 4 * MB);
+      calendar.run(Infinity);
+      return done.a as number;
+    };
+    let last = Infinity;
+    for (const c of [1, 2, 4, 8, 16]) {
+      const t = finish(c * MB);
+      expect(t).toBeLessThanOrEqual(last + 1e-12);
+      last = t;
+    }
+  });
+});
