@@ -3,7 +3,7 @@ import type { Windows } from './datacenter/index.js';
 import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
 import { RequestLog } from './metrics/request-log.js';
 import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
-import { nodesTable, poolsTable } from './metrics/window-tables.js';
+import { linksTable, nodesTable, poolsTable } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { Request, ServingSystem } from './serving/index.js';
 import { interArrival, lengthSampler } from './workload/index.js';
@@ -26,7 +26,7 @@ export interface RunOptions {
 export interface RunResult {
   scenario: ResolvedScenario;
   seed: number;
-  tables: { requests: Table; nodes: Table; pools: Table; summary: Table };
+  tables: { requests: Table; nodes: Table; pools: Table; links: Table; summary: Table };
   summary: SummaryRow;
   stats: { events: number; end_s: number; generated: number; wall_s: number };
 }
@@ -112,6 +112,7 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
       requests,
       nodes: nodesTable(system.instances, windows.window_s, end_s),
       pools: poolsTable([system.prefill, system.decode], windows.window_s, end_s),
+      links: linksTable(system.topology?.links ?? [], windows.window_s, end_s),
       summary: summaryTable([summary]),
     },
     summary,

@@ -89,3 +89,39 @@ export function poolsTable(pools: readonly PoolTally[], window_s: number, end_s:
 function mean(t: TimeWeighted, k: number, span_s: number): number {
   return span_s > 0 ? t.windowArea(k) / span_s : 0;
 }
+
+/** What `links.arrow` needs of a link. */
+export interface LinkTally {
+  name: string;
+  capacity_Bps: number;
+  rate: TimeWeighted;
+  flowCount: TimeWeighted;
+}
+
+/** `links.arrow`: one row per network link per window (no rows when hand-offs are instantaneous). */
+export function linksTable(links: readonly LinkTally[], window_s: number, end_s: number): Table {
+  const { start, end } = windowBounds(window_s, end_s);
+  const cols = {
+    link: [] as string[], capacity_gbps: [] as number[], window_start_s: [] as number[], window_end_s: [] as number[],
+    util_frac: [] as number[], flows_mean: [] as number[], bytes: [] as number[],
+  };
+  for (const link of links) {
+    for (let k = 0; k < start.length; k++) {
+      const span = (end[k] as number) - (start[k] as number);
+      const bytes = link.rate.windowArea(k);
+      cols.link.push(link.name);
+      cols.capacity_gbps.push((link.capacity_Bps * 8) / 1e9);
+      cols.window_start_s.push(start[k] as number);
+      cols.window_end_s.push(end[k] as number);
+      cols.util_frac.push(span > 0 ? bytes / (link.capacity_Bps * span) : 0);
+      cols.flows_mean.push(mean(link.flowCount, k, span));
+      cols.bytes.push(bytes);
+    }
+  }
+  return makeTable({
+    link: stringColumn(cols.link), window_start_s: float64Column(cols.window_start_s),
+    window_end_s: float64Column(cols.window_end_s), util_frac: float64Column(cols.util_frac),
+    flows_mean: float64Column(cols.flows_mean), bytes: float64Column(cols.bytes),
+    capacity_gbps: float64Column(cols.capacity_gbps),
+  });
+}

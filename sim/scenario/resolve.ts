@@ -72,10 +72,14 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     if (!has('prefill') && !has('mixed')) {
       report('datacenter.racks', 'no instance serves prefill: add a node group with role "prefill" or "mixed"');
     }
-    const kvTransfer = file.datacenter.network.kv_transfer;
-    if (has('prefill') && kvTransfer !== 'off') {
-      // The contended-network model of the hand-off is not built yet.
-      report('datacenter.network.kv_transfer', `must be "off" for now (the network model of the KV hand-off is not available yet), got "${kvTransfer}"`);
+    const decoders = instances.filter((x) => x.role === 'decode');
+    const onPhysics = decoders.filter((x) => x.deployment);
+    if (onPhysics.length > 0 && onPhysics.length < decoders.length) {
+      const odd = decoders.find((x) => !x.deployment) as InstanceSpec;
+      report(`${odd.groupPath}.service`, 'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV on physics decoders only)');
+    }
+    if (has('prefill') && file.datacenter.network.kv_transfer === 'network' && onPhysics.length === 0 && decoders.length > 0) {
+      report('datacenter.network.kv_transfer', 'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have no KV); set "off" for queueing-mode studies');
     }
     if (has('prefill') && !has('decode')) {
       report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');

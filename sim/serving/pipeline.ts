@@ -1,9 +1,9 @@
-import { Instance, type Windows } from '../datacenter/index.js';
+import { Instance, Network, Topology, type Windows } from '../datacenter/index.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
-import { batchTimer, kvCapacityTokens } from '../physics/index.js';
+import { batchTimer, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
 import type { RouterName } from '../scenario/schema.js';
-import { DecodeBatcher } from './decode-batcher.js';
+import { DecodeBatcher, type HandOff } from './decode-batcher.js';
 import { type Phase, type PhaseEvents, type PhaseServer, QueueingServer } from './phase-server.js';
 import { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
@@ -13,15 +13,21 @@ import { serviceTime } from './service-time.js';
 
 /**
  * A request's life through the datacenter: arrival → prefill pool → hand-off → decode
- * pool → done. A mixed instance keeps its request for decode (no hand-off). The
- * hand-off is instantaneous here (`kv_transfer: "off"`). A request whose output is one
- * token is done at its first token.
+ * pool → done. A mixed instance keeps its request for decode (no hand-off). With
+ * `kv_transfer: "network"` the prompt's KV crosses the datacenter's links as a flow
+ * sharing them max-min fairly; with `"off"` it arrives at once. A request whose output
+ * is one token is done at its first token.
  */
 export class ServingSystem implements PhaseEvents {
   readonly instances: Instance[];
   readonly prefill: Pool;
   readonly decode: Pool;
   private readonly mixedDecode = new Map<Instance, PhaseServer>();
+  /** The links of the hand-off, when it goes over the network. */
+  readonly topology: Topology | null;
+  private readonly network: Network | null;
+  /** Decode runs on the performance model: hand-offs reserve KV on the decode side. */
+  private readonly decodeReservesKv: boolean;
 
   constructor(
     private readonly calendar: Calendar,
@@ -33,17 +39,21 @@ export class ServingSystem implements PhaseEvents {
     this.instances = scenario.instances.map(
       (spec) => new Instance(spec, windows, spec.deployment ? kvCapacityTokens(spec.deployment) : undefined),
     );
+    const net = scenario.datacenter.network;
+    this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
+    this.network = this.topology ? new Network(calendar) : null;
+    const handOff = this.handOffFor(scenario);
     const servers = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
     const routable = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
     for (const inst of this.instances) {
       const { role } = inst.spec;
       if (role === 'prefill' || role === 'mixed') {
-        const s = this.server(inst, 'prefill', scenario, streams, windows);
+        const s = this.server(inst, 'prefill', scenario, streams, windows, handOff);
         servers.prefill.push(s);
         routable.prefill.push(s);
       }
       if (role === 'decode' || role === 'mixed') {
-        const s = this.server(inst, 'decode', scenario, streams, windows);
+        const s = this.server(inst, 'decode', scenario, streams, windows, handOff);
         servers.decode.push(s);
         if (role === 'decode') routable.decode.push(s);
         else this.mixedDecode.set(inst, s);
@@ -53,10 +63,32 @@ export class ServingSystem implements PhaseEvents {
       name === 'pool-fcfs' ? null : makeRouter(name, streams.stream(`routing.${phase}`));
     this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
     this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
+    this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);
+  }
+
+  /** How a prompt's KV reaches its decode instance. */
+  private handOffFor(scenario: ResolvedScenario): HandOff {
+    const release = (r: Request) => r.kvHolder?.release(r);
+    const { network, topology } = this;
+    const model = scenario.modelArch;
+    if (!network || !topology || !model) {
+      return (r, _to, landed) => {
+        release(r);
+        landed();
+      };
+    }
+    return (r, to, landed) => {
+      const from = r.prefillInstance as Instance;
+      const { path, latency_s } = topology.route(from, to.instance);
+      network.transfer(path, kvHandoffBytes(model, scenario.precision, r.promptTokens), latency_s, () => {
+        release(r);
+        landed();
+      });
+    };
   }
 
   /** A phase server: service times in queueing mode, else the instance's performance model. */
-  private server(inst: Instance, phase: Phase, scenario: ResolvedScenario, streams: RandomStreams, windows: Windows): PhaseServer {
+  private server(inst: Instance, phase: Phase, scenario: ResolvedScenario, streams: RandomStreams, windows: Windows, handOff: HandOff): PhaseServer {
     const spec: InstanceSpec = inst.spec;
     const service = spec.service[phase];
     if (service) {
@@ -71,7 +103,7 @@ export class ServingSystem implements PhaseEvents {
     const s = scenario.scheduling;
     return phase === 'prefill'
       ? new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity)
-      : new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, isFinished);
+      : new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, isFinished);
   }
 
   arrive(request: Request): void {
@@ -96,20 +128,28 @@ export class ServingSystem implements PhaseEvents {
     const now = this.calendar.now_s;
     request.firstToken_s = now;
     if (isFinished(request)) {
+      request.kvHolder?.release(request);
       this.decoded(request);
       return;
     }
-    request.decodeEnqueue_s = now;
-    request.stage = 'decode-queue';
     const own = this.mixedDecode.get(server.instance);
     if (own) {
+      request.decodeEnqueue_s = now;
+      request.stage = 'decode-queue';
       own.accept(request);
       return;
     }
-    // kv_transfer "off": the hand-off takes no time and never queues.
     request.transferEnqueue_s = now;
-    request.transferStart_s = now;
-    request.transferEnd_s = now;
+    request.stage = 'handoff';
+    if (!this.decodeReservesKv) {
+      // Decode on service times holds no KV: the hand-off is instantaneous.
+      request.kvHolder?.release(request);
+      request.transferStart_s = now;
+      request.transferEnd_s = now;
+      request.decodeEnqueue_s = now;
+      request.stage = 'decode-queue';
+    }
+    // Decode batchers reserve KV, start the transfer and stamp its times.
     this.decode.submit(request);
   }
 
@@ -129,6 +169,7 @@ export class ServingSystem implements PhaseEvents {
   }
 
   close(t_s: number): void {
+    this.topology?.close(t_s);
     for (const inst of this.instances) inst.close(t_s);
     this.prefill.close(t_s);
     this.decode.close(t_s);

@@ -8,10 +8,14 @@ import type { Request } from './request.js';
  * Prefill on the performance model. When idle, the instance takes queued prompts in
  * arrival order while their tokens fit the batch budget (`prefill_max_batch_tokens`;
  * a longer prompt runs alone) and its KV capacity, and runs them as one pass. Every
- * prompt in the batch emits its first token when the pass ends.
+ * prompt in the batch emits its first token when the pass ends, and the instance holds
+ * its KV until the hand-off to decode completes (`release`), so slow hand-offs back up
+ * into prefill.
  */
 export class PrefillBatcher extends PhaseServer {
   private batch: Request[] = [];
+  /** KV tokens of finished prompts still held until their hand-off completes. */
+  private holding = 0;
 
   constructor(
     calendar: Calendar,
@@ -45,7 +49,8 @@ export class PrefillBatcher extends PhaseServer {
         this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kvCapacityTokens} tokens)`);
         continue;
       }
-      if (this.batch.length > 0 && (tokens + p > this.maxBatchTokens || tokens + p > this.kvCapacityTokens)) break;
+      const room = this.kvCapacityTokens - this.holding;
+      if (tokens + p > room || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;
       this.takeWaiting(now);
       markStarted(next, this, now);
       this.batch.push(next);
@@ -57,7 +62,7 @@ export class PrefillBatcher extends PhaseServer {
       return;
     }
     this.changeInService(now, this.batch.length);
-    this.instance.setKvUsed(now, tokens);
+    this.instance.setKvUsed(now, this.holding + tokens);
     this.calendar.schedule(this.timer.prefillSeconds(tokens, squares), finishPrefill, this);
   }
 
@@ -66,12 +71,30 @@ export class PrefillBatcher extends PhaseServer {
     const done = this.batch;
     this.batch = [];
     this.changeInService(now, -done.length);
-    this.instance.setKvUsed(now, 0);
+    for (const r of done) {
+      this.holding += r.promptTokens;
+      r.kvHolder = this;
+    }
+    this.instance.setKvUsed(now, this.holding);
     for (const r of done) {
       this.outstandingTokens -= r.promptTokens;
       this.events.served(r, this);
     }
     this.kick();
+  }
+
+  /** The request's KV has left (hand-off done, or no decode needed): free it. */
+  release(r: Request): void {
+    this.holding -= r.promptTokens;
+    r.kvHolder = null;
+    this.instance.setKvUsed(this.calendar.now_s, this.holding + this.batchTokens());
+    this.kick();
+  }
+
+  private batchTokens(): number {
+    let t = 0;
+    for (const r of this.batch) t += r.promptTokens;
+    return t;
   }
 }
 

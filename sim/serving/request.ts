@@ -1,5 +1,10 @@
 import type { Instance } from '../datacenter/instance.js';
 
+/** An instance holding a request's KV until it is released (prefill, until hand-off). */
+export interface KvHolder {
+  release(request: Request): void;
+}
+
 export type Status = 'completed' | 'rejected' | 'unfinished';
 
 /** Where a request is in its life; used to say why a request is unfinished. */
@@ -36,6 +41,8 @@ export class Request implements RoutableRequest {
   completion_s = NaN;
   /** Tokens produced by decode steps so far (the first token comes from prefill). */
   decodedTokens = 0;
+  /** Who holds this request's prompt KV until its hand-off completes. */
+  kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */
   preemptions = 0;
 
