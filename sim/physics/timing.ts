@@ -1,21 +1,44 @@
 // How long a batch takes. Pure functions of the deployment and the batch's shape; the
 // formulas and every constant are in docs/physics.md.
 import type { Deployment } from './deployment.js';
-import { attentionFlopsPerToken, flopsPerToken, kvBytesPerToken, prefillAttentionFlops, weightBytes } from './model.js';
+import { flopsPerToken, kvBytesPerToken, weightBytes } from './model.js';
 
 /**
- * Batch times of one replica. Both depend on the batch only through sums, which is
- * what lets decode be fast-forwarded in closed form:
- * - prefill: Σ prompt tokens and Σ (prompt tokens)²;
- * - decode step: batch size B and Σ context tokens over the batch (the KV read).
+ * A decode step's time as a function of the batch's total context C, for a fixed
+ * batch size: `max(a1 + b1·C, a2 + b2·C) + extra`. Linear pieces let a run of steps
+ * (C grows by B each step) be summed in closed form.
+ */
+export interface StepLine {
+  a1: number;
+  b1: number;
+  a2: number;
+  b2: number;
+  extra: number;
+}
+
+/**
+ * Batch times of one replica. Every pass depends on the batch only through sums:
+ * - `tokens`: tokens computed in the pass (prompt tokens, or one per decoding request);
+ * - `attentionPairs`: (query, key) pairs of attention over the pass;
+ * - `kvTokens`: KV tokens read or written.
  */
 export interface BatchTimer {
+  passSeconds(tokens: number, attentionPairs: number, kvTokens: number, prefill: boolean): number;
+  /** Prefill of prompts with Σ L = tokens and Σ L² = sumSquaredTokens (causal: L²/2 pairs each). */
   prefillSeconds(tokens: number, sumSquaredTokens: number): number;
+  /** One decode step of `batch` requests reading `contextTokens` of KV in all. */
   decodeStepSeconds(batch: number, contextTokens: number): number;
+  stepLine(batch: number): StepLine;
 }
 
 export function batchTimer(d: Deployment): BatchTimer {
-  return d.hardware.model === 'wafer-pipeline' ? waferPipeline(d) : roofline(d);
+  const pass = d.hardware.model === 'wafer-pipeline' ? waferPipeline(d) : roofline(d);
+  return {
+    passSeconds: pass.seconds,
+    prefillSeconds: (tokens, sumSquared) => pass.seconds(tokens, sumSquared / 2, tokens, true),
+    decodeStepSeconds: (batch, context) => pass.seconds(batch, context, context, false),
+    stepLine: pass.stepLine,
+  };
 }
 
 /** Per-layer tensor-parallel all-reduces of `tokens` activations (two per layer, ring). */
@@ -29,30 +52,46 @@ export function tensorParallelSeconds(d: Deployment, tokens: number): number {
   return 2 * d.model.layers * perAllReduce;
 }
 
+interface Pass {
+  seconds(tokens: number, attentionPairs: number, kvTokens: number, prefill: boolean): number;
+  stepLine(batch: number): StepLine;
+}
+
+/** FLOPs per (query, key) attention pair, over all layers: QKᵀ and AV, 2·n_q·d each. */
+const pairFlops = (d: Deployment) => 4 * d.model.layers * d.model.heads * d.model.head_dim;
+
 /**
  * Roofline for HBM accelerators (GPUs, Trainium): a pass is bound by the larger of its
- * compute time (FLOPs at an efficiency) and its memory time (bytes at an efficiency),
- * plus tensor-parallel communication and fixed overheads.
+ * compute time (FLOPs at an efficiency) and its memory time (weights once, plus the KV
+ * it reads or writes, at an efficiency), plus tensor-parallel communication and fixed
+ * overheads.
  */
-function roofline(d: Deployment): BatchTimer {
+function roofline(d: Deployment): Pass {
   const { model, hardware: hw, devices } = d;
   const peakFlops = (d.precision.weights === 'fp8' ? hw.fp8_tflops : hw.bf16_tflops) * 1e12 * devices;
   const bandwidth_Bps = hw.memory_tbps * 1e12 * devices * hw.efficiency.memory_bw;
   const weights = weightBytes(model, d.precision);
   const kvB = kvBytesPerToken(model, d.precision);
-  const denseFlops = flopsPerToken(model);
-  const attention = attentionFlopsPerToken(model, 1);
+  const dense = flopsPerToken(model);
+  const pair = pairFlops(d);
   const layerOverhead = model.layers * hw.overhead.per_layer_s;
   return {
-    prefillSeconds(tokens, sumSquared) {
-      const compute = (denseFlops * tokens + prefillAttentionFlops(model, sumSquared)) / (peakFlops * hw.efficiency.prefill_mfu);
-      const memory = (weights + tokens * kvB) / bandwidth_Bps; // weights read once, KV written
-      return Math.max(compute, memory) + tensorParallelSeconds(d, tokens) + layerOverhead + hw.overhead.prefill_s;
+    seconds(tokens, pairs, kvTokens, prefill) {
+      const mfu = prefill ? hw.efficiency.prefill_mfu : hw.efficiency.decode_mfu;
+      const compute = (dense * tokens + pair * pairs) / (peakFlops * mfu);
+      const memory = (weights + kvTokens * kvB) / bandwidth_Bps;
+      const fixed = prefill ? hw.overhead.prefill_s : hw.overhead.step_s;
+      return Math.max(compute, memory) + tensorParallelSeconds(d, tokens) + layerOverhead + fixed;
     },
-    decodeStepSeconds(batch, context) {
-      const memory = (weights + context * kvB) / bandwidth_Bps; // weights once per step, each KV once
-      const compute = (denseFlops * batch + attention * context) / (peakFlops * hw.efficiency.decode_mfu);
-      return Math.max(memory, compute) + tensorParallelSeconds(d, batch) + layerOverhead + hw.overhead.step_s;
+    stepLine(batch) {
+      const compute = peakFlops * hw.efficiency.decode_mfu;
+      return {
+        a1: weights / bandwidth_Bps,
+        b1: kvB / bandwidth_Bps,
+        a2: (dense * batch) / compute,
+        b2: pair / compute,
+        extra: tensorParallelSeconds(d, batch) + layerOverhead + hw.overhead.step_s,
+      };
     },
   };
 }
@@ -61,24 +100,48 @@ function roofline(d: Deployment): BatchTimer {
  * Cerebras wafers pipelined layer by layer. A token crosses every layer and every
  * inter-wafer hop: latency = layers·t_layer + (wafers − 1)·t_hop, fitted to published
  * single-user speeds. Weights and KV sit in SRAM, so memory never binds; large batches
- * hit a compute ceiling instead.
+ * hit a compute ceiling instead. A prefill pass pays the pipeline latency plus its
+ * compute.
  */
-function waferPipeline(d: Deployment): BatchTimer {
+function waferPipeline(d: Deployment): Pass {
   const { model, hardware: hw, devices } = d;
   const wafer = hw.wafer;
   if (!wafer) throw new Error(`hardware ${hw.id} has no wafer pipeline constants`);
   const pipeline_s = model.layers * wafer.layer_s + (devices - 1) * wafer.hop_s;
   const peakFlops = (d.precision.weights === 'fp8' ? hw.fp8_tflops : hw.bf16_tflops) * 1e12 * devices;
-  const denseFlops = flopsPerToken(model);
-  const attention = attentionFlopsPerToken(model, 1);
+  const dense = flopsPerToken(model);
+  const pair = pairFlops(d);
   return {
-    prefillSeconds(tokens, sumSquared) {
-      const compute = (denseFlops * tokens + prefillAttentionFlops(model, sumSquared)) / (peakFlops * hw.efficiency.prefill_mfu);
-      return pipeline_s + compute + hw.overhead.prefill_s;
+    seconds(tokens, pairs, _kvTokens, prefill) {
+      const mfu = prefill ? hw.efficiency.prefill_mfu : hw.efficiency.decode_mfu;
+      const compute = (dense * tokens + pair * pairs) / (peakFlops * mfu);
+      return prefill ? pipeline_s + compute + hw.overhead.prefill_s : Math.max(pipeline_s, compute) + hw.overhead.step_s;
     },
-    decodeStepSeconds(batch, context) {
-      const compute = (denseFlops * batch + attention * context) / (peakFlops * hw.efficiency.decode_mfu);
-      return Math.max(pipeline_s, compute) + hw.overhead.step_s;
+    stepLine(batch) {
+      const compute = peakFlops * hw.efficiency.decode_mfu;
+      return { a1: pipeline_s, b1: 0, a2: (dense * batch) / compute, b2: pair / compute, extra: hw.overhead.step_s };
     },
   };
+}
+
+/** Time of `steps` consecutive decode steps whose total context starts at `context0`
+ * and grows by `batch` each step, in closed form. */
+export function stepsSeconds(line: StepLine, batch: number, context0: number, steps: number): number {
+  if (steps <= 0) return 0;
+  const { a1, b1, a2, b2, extra } = line;
+  // Σ_{from ≤ i < from+n} (a + b·(C0 + i·B))
+  const sum = (a: number, b: number, from: number, n: number) =>
+    n <= 0 ? 0 : n * a + b * (n * (context0 + from * batch) + (batch * n * (n - 1)) / 2);
+  // g(i) = piece2 − piece1 at step i is linear in i: piece 2 rules on a half-line.
+  const g0 = a2 - a1 + (b2 - b1) * context0;
+  const slope = (b2 - b1) * batch;
+  const clamp = (x: number) => Math.min(steps, Math.max(0, x));
+  if (slope === 0) return (g0 >= 0 ? sum(a2, b2, 0, steps) : sum(a1, b1, 0, steps)) + steps * extra;
+  const root = -g0 / slope;
+  if (slope > 0) {
+    const k = clamp(Math.ceil(root)); // steps before k: piece 1
+    return sum(a1, b1, 0, k) + sum(a2, b2, k, steps - k) + steps * extra;
+  }
+  const k = clamp(Math.floor(root) + 1); // steps before k: piece 2
+  return sum(a2, b2, 0, k) + sum(a1, b1, k, steps - k) + steps * extra;
 }

@@ -97,3 +97,29 @@ describe('batch times', () => {
     }
   });
 });
+
+describe('closed-form runs of decode steps', () => {
+  it('equal the step-by-step sum, on both sides of the memory/compute crossover', async () => {
+    // 8B on one H100 at batch 4096 from 4.1M tokens of context crosses from compute- to
+    // memory-bound after ~70 steps; the other cases stay on one side.
+    const { stepsSeconds } = await import('../../sim/physics/index.js');
+    for (const [model, hardware, devices] of [['llama-3.1-70b', 'h100-sxm', 8], ['llama-3.1-8b', 'h100-sxm', 1], ['llama-3.1-70b', 'cs3', 4]] as const) {
+      const t = batchTimer(dep(model, hardware, devices));
+      for (const batch of [1, 7, 64, 512, 4096]) {
+        for (const context0 of [batch * 10, batch * 1000, batch * 3000]) {
+          let loop = 0;
+          for (let i = 0; i < 300; i++) loop += t.decodeStepSeconds(batch, context0 + i * batch);
+          expect(stepsSeconds(t.stepLine(batch), batch, context0, 300) / loop).toBeCloseTo(1, 12);
+        }
+      }
+    }
+  });
+
+  it('the step line reproduces decodeStepSeconds', () => {
+    const t = batchTimer(dep('llama-3.1-70b', 'h100-sxm', 8));
+    const l = t.stepLine(32);
+    for (const c of [100, 1e5, 1e7]) {
+      expect(Math.max(l.a1 + l.b1 * c, l.a2 + l.b2 * c) + l.extra).toBeCloseTo(t.decodeStepSeconds(32, c), 15);
+    }
+  });
+});
