@@ -84,8 +84,9 @@ export const scenarioSchema = z.strictObject({
       decode_router: oneOf(ROUTERS).optional(),
       prefill_max_batch_tokens: positiveInt().default(8192),
       decode_max_batch: positiveInt().default(256),
+      decode_stepping: oneOf(['fast-forward', 'exact']).default('fast-forward'),
     })
-    .default({ router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256 }),
+    .default({ router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward' }),
   slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
 });

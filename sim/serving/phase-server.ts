@@ -38,7 +38,8 @@ export interface PhaseEvents {
  */
 export abstract class PhaseServer implements RoutingTarget {
   readonly local = new Fifo<Request>();
-  outstandingTokens = 0;
+  /** Context tokens of the requests queued or in service, as of the last event here. */
+  protected outstanding = 0;
   /** Busy time (≥ 1 request in service), per window and inside the measurement interval. */
   readonly busy: TimeWeighted;
   stats: PoolStats | null = null;
@@ -66,10 +67,17 @@ export abstract class PhaseServer implements RoutingTarget {
     return this.local.length + this.inService;
   }
 
+  get outstandingTokens(): number {
+    return this.outstanding;
+  }
+
+  /** The pool's shared queue got work while this server was busy. */
+  sharedWorkWaiting(): void {}
+
   /** Queue a request routed to this server and start it if there is room. */
   accept(request: Request): void {
     const now = this.calendar.now_s;
-    this.outstandingTokens += contextTokens(request);
+    this.outstanding += contextTokens(request);
     this.local.push(request);
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
@@ -96,13 +104,13 @@ export abstract class PhaseServer implements RoutingTarget {
       return own;
     }
     const shared = this.source?.take();
-    if (shared) this.outstandingTokens += contextTokens(shared);
+    if (shared) this.outstanding += contextTokens(shared);
     return shared;
   }
 
   /** Reject a waiting request this server has just taken. */
   protected reject(request: Request, reason: string): void {
-    this.outstandingTokens -= contextTokens(request);
+    this.outstanding -= contextTokens(request);
     this.events.rejected(request, reason);
   }
 
@@ -170,7 +178,7 @@ export class QueueingServer extends PhaseServer {
     const now = this.calendar.now_s;
     const done = this.current as Request;
     this.current = null;
-    this.outstandingTokens -= contextTokens(done);
+    this.outstanding -= contextTokens(done);
     this.changeInService(now, -1);
     this.events.served(done, this);
     this.kick();

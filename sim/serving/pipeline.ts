@@ -103,7 +103,7 @@ export class ServingSystem implements PhaseEvents {
     const s = scenario.scheduling;
     return phase === 'prefill'
       ? new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity)
-      : new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, isFinished);
+      : new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, stepsLeft, s.decode_stepping);
   }
 
   arrive(request: Request): void {
@@ -178,9 +178,13 @@ export class ServingSystem implements PhaseEvents {
 
 /**
  * The simulator's knowledge of when a request ends (its EOS): after its first token
- * plus `decodedTokens` more it has produced all `outputTokens`. Only the request's
- * life calls this; routers, batchers' admission and preemption never do.
+ * plus `decodedTokens` more it has produced all `outputTokens`. Only the request's life
+ * and the timing of decode runs use it; routers, admission and preemption never do.
  */
+function stepsLeft(r: Request): number {
+  return r.outputTokens - 1 - r.decodedTokens;
+}
+
 function isFinished(r: Request): boolean {
-  return 1 + r.decodedTokens >= r.outputTokens;
+  return stepsLeft(r) <= 0;
 }

@@ -49,6 +49,10 @@ export class Pool implements WorkSource, PoolStats {
       server.parked = false;
       server.kick();
     }
+    if (this.shared.length === 0) return;
+    // Not taken at once: busy servers take it at their next boundary (exact stepping
+    // would look at every boundary, so runs of steps must stop at the next one).
+    for (const s of this.routable) s.sharedWorkWaiting();
   }
 
   peek(): Request | undefined {
@@ -57,7 +61,11 @@ export class Pool implements WorkSource, PoolStats {
 
   take(): Request | undefined {
     const next = this.shared.shift();
-    if (next) this.waiting.add(this.calendar.now_s, -1);
+    if (next) {
+      this.waiting.add(this.calendar.now_s, -1);
+      // A new head may fit where the old one did not: let every server look again.
+      if (this.shared.length > 0) for (const s of this.routable) s.sharedWorkWaiting();
+    }
     return next;
   }
 

@@ -77,7 +77,7 @@ export class PrefillBatcher extends PhaseServer {
     }
     this.instance.setKvUsed(now, this.holding);
     for (const r of done) {
-      this.outstandingTokens -= r.promptTokens;
+      this.outstanding -= r.promptTokens;
       this.events.served(r, this);
     }
     this.kick();

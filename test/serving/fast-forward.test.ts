@@ -1,0 +1,92 @@
+// Decode in closed-form runs of steps ("fast-forward") against one event per step
+// ("exact"): the same per-request times to 1e-9 relative, with far fewer events.
+import { describe, expect, it } from 'vitest';
+import { checkScenario, runScenario } from '../../sim/index.js';
+import { column } from '../helpers/queueing.js';
+
+function scenario(stepping: 'exact' | 'fast-forward', o: { kvTight?: boolean; rate?: number; router?: string } = {}) {
+  const decodeHardware = o.kvTight ? { id: 'tight-h100', base: 'h100-sxm', memory_gb: 20.5 } : 'h100-sxm';
+  return checkScenario(
+    {
+      name: 'ff',
+      seed: 11,
+      duration_s: 60,
+      warmup_s: 0,
+      drain_s: 600,
+      model: 'llama-3.1-8b',
+      datacenter: {
+        racks: [
+          { name: 'p', uplink_gbps: 400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' }] },
+          { name: 'd', uplink_gbps: 400, nodes: [{ hardware: decodeHardware, devices: 1, count: 3, role: 'decode' }] },
+        ],
+        network: { kv_transfer: 'network', spine_gbps: 800, latency_us: 5 },
+      },
+      workload: {
+        arrivals: { process: 'poisson', rate_per_s: o.rate ?? 15 },
+        prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.9, max: 12000 },
+        output_tokens: { dist: 'lognormal', median: 150, sigma: 0.9, max: 2000 },
+      },
+      scheduling: { router: o.router ?? 'least-work', decode_stepping: stepping, decode_max_batch: 32 },
+    },
+    'ff.json',
+  );
+}
+
+// Timestamps agree to 1e-9 relative; durations (differences of timestamps) to 1e-9 of
+// the request's end-to-end time.
+const TIMESTAMPS = ['first_token_s', 'decode_start_s', 'completion_s', 'e2e_s'];
+const DURATIONS = ['transfer_queue_s', 'transfer_s', 'decode_queue_s', 'tpot_s'];
+
+function compare(a: ReturnType<typeof runScenario>, b: ReturnType<typeof runScenario>) {
+  const ra = a.tables.requests;
+  const rb = b.tables.requests;
+  expect(rb.numRows).toBe(ra.numRows);
+  // Rows are in completion order, which can differ at exact ties: align by id.
+  const order = (t: typeof ra) => {
+    const ids = column(t, 'request_id');
+    return ids.map((_, i) => i).sort((x, y) => (ids[x] as number) - (ids[y] as number));
+  };
+  const ia = order(ra);
+  const ib = order(rb);
+  let worst = 0;
+  const e2e = column(ra, 'e2e_s');
+  for (const name of [...TIMESTAMPS, ...DURATIONS]) {
+    const ca = column(ra, name);
+    const cb = column(rb, name);
+    ia.forEach((row, k) => {
+      const x = ca[row] as number;
+      const y = cb[ib[k] as number] as number;
+      if (Number.isNaN(x) || Number.isNaN(y)) {
+        expect(Number.isNaN(x), `${name} null in one run only`).toBe(Number.isNaN(y));
+        return;
+      }
+      const scale = TIMESTAMPS.includes(name) ? Math.max(Math.abs(x), Math.abs(y)) : (e2e[row] as number);
+      worst = Math.max(worst, x === y ? 0 : Math.abs(x - y) / scale);
+    });
+  }
+  expect(worst).toBeLessThan(1e-9);
+  expect(column(rb, 'preemptions').reduce((s, v) => s + v, 0)).toBe(column(ra, 'preemptions').reduce((s, v) => s + v, 0));
+}
+
+describe('fast-forward decode', () => {
+  it('gives the same per-request times as exact stepping on a loaded scenario, with fewer events', () => {
+    const exact = runScenario(scenario('exact'));
+    const ff = runScenario(scenario('fast-forward'));
+    expect(exact.summary.completed).toBe(exact.summary.requests);
+    compare(exact, ff);
+    expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
+  });
+
+  it('agrees under KV pressure, with preemptions', () => {
+    const exact = runScenario(scenario('exact', { kvTight: true, rate: 12 }));
+    const ff = runScenario(scenario('fast-forward', { kvTight: true, rate: 12 }));
+    expect(column(exact.tables.requests, 'preemptions').reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
+    compare(exact, ff);
+  });
+
+  it.each(['pool-fcfs', 'jsq', 'power-of-two', 'round-robin'])('agrees under KV pressure with %s routing', (router) => {
+    // A shared queue (pool-fcfs) is the hard case: another server taking its head
+    // changes what this one may take at its next boundary.
+    compare(runScenario(scenario('exact', { router, kvTight: true, rate: 12 })), runScenario(scenario('fast-forward', { router, kvTight: true, rate: 12 })));
+  });
+});
