@@ -131,8 +131,8 @@ function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: G
     report(`${path}.hardware`, `is required: the ${physical.join(' and ')} phase has no service time, so it runs on the performance model of its hardware`);
     return { hardware: label };
   }
-  if (group.role === 'mixed') {
-    report(`${path}.role`, 'mixed instances run on service times only for now (colocated batching policies are not built yet)');
+  if (group.role === 'mixed' && physical.length < 2) {
+    report(`${path}.service`, 'a mixed instance runs both phases on service times or both on the performance model, not one of each');
     return { hardware: label };
   }
   if (!model) {

@@ -85,8 +85,13 @@ export const scenarioSchema = z.strictObject({
       prefill_max_batch_tokens: positiveInt().default(8192),
       decode_max_batch: positiveInt().default(256),
       decode_stepping: oneOf(['fast-forward', 'exact']).default('fast-forward'),
+      mixed_policy: oneOf(['chunked', 'prefill-first']).default('chunked'),
+      chunk_tokens: positiveInt().default(2048),
     })
-    .default({ router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward' }),
+    .default({
+      router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
+      mixed_policy: 'chunked', chunk_tokens: 2048,
+    }),
   slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
 });

@@ -3,6 +3,7 @@ import type { Calendar, RandomStreams } from '../engine/index.js';
 import { batchTimer, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
 import type { RouterName } from '../scenario/schema.js';
+import { ColocatedEngine } from './colocated.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
 import { type Phase, type PhaseEvents, type PhaseServer, QueueingServer } from './phase-server.js';
 import { Pool } from './pool.js';
@@ -47,6 +48,23 @@ export class ServingSystem implements PhaseEvents {
     const routable = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
     for (const inst of this.instances) {
       const { role } = inst.spec;
+      if (role === 'mixed' && inst.spec.deployment && !inst.spec.service.prefill && !inst.spec.service.decode) {
+        // Both phases share one replica: one engine, seen by each pool as a server.
+        const d = inst.spec.deployment;
+        const s = scenario.scheduling;
+        const engine = new ColocatedEngine(calendar, inst, this, windows, batchTimer(d), {
+          policy: s.mixed_policy,
+          maxPrefillTokens: s.prefill_max_batch_tokens,
+          chunkTokens: s.chunk_tokens,
+          maxBatch: s.decode_max_batch,
+          kvCapacityTokens: kvCapacityTokens(d),
+        }, stepsLeft);
+        servers.prefill.push(engine.prefill);
+        routable.prefill.push(engine.prefill);
+        servers.decode.push(engine.decode);
+        this.mixedDecode.set(inst, engine.decode);
+        continue;
+      }
       if (role === 'prefill' || role === 'mixed') {
         const s = this.server(inst, 'prefill', scenario, streams, windows, handOff);
         servers.prefill.push(s);

@@ -1,0 +1,275 @@
+import type { Instance, Windows } from '../datacenter/index.js';
+import { type Calendar, invariant } from '../engine/index.js';
+import type { BatchTimer } from '../physics/index.js';
+import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
+import type { Request } from './request.js';
+
+export type ColocatedPolicy = 'prefill-first' | 'chunked';
+
+export interface ColocatedOptions {
+  policy: ColocatedPolicy;
+  /** Token budget of one prefill batch (prefill-first). */
+  maxPrefillTokens: number;
+  /** Token budget of one iteration, decode tokens first (chunked). */
+  chunkTokens: number;
+  maxBatch: number;
+  kvCapacityTokens: number;
+}
+
+/** One phase of a colocated instance as its pool sees it; the engine does the work. */
+class Face extends PhaseServer {
+  constructor(
+    private readonly engine: ColocatedEngine,
+    calendar: Calendar,
+    instance: Instance,
+    phase: Phase,
+    events: PhaseEvents,
+    windows: Windows,
+  ) {
+    super(calendar, instance, phase, events, windows);
+  }
+
+  get inService(): number {
+    return this.engine.inService(this.phase);
+  }
+
+  kick(): void {
+    this.engine.kick();
+  }
+
+  protected held(): Iterable<Request> {
+    return this.engine.held(this.phase);
+  }
+
+  next(): Request | undefined {
+    return this.peekWaiting();
+  }
+
+  take(now: number): Request | undefined {
+    return this.takeWaiting(now);
+  }
+
+  drop(r: Request, reason: string): void {
+    this.reject(r, reason);
+  }
+
+  count(now: number, delta: number): void {
+    this.changeInService(now, delta);
+  }
+
+  idle(): void {
+    this.goIdle();
+  }
+
+  served(r: Request): void {
+    this.outstanding -= contextTokens(r);
+    this.events.served(r, this);
+  }
+}
+
+interface Chunking {
+  request: Request;
+  done: number;
+}
+
+/**
+ * A colocated (mixed) instance on the performance model: prefill and decode share one
+ * replica, one iteration at a time.
+ * - `prefill-first`: at each boundary, queued prompts (up to the prefill budget) run
+ *   as one prefill pass while decode waits; decode steps run only when no prompt waits
+ *   (vLLM's default scheduler before chunked prefill).
+ * - `chunked`: each iteration has a token budget; every running request decodes one
+ *   token and the rest of the budget prefills the next prompt(s) in chunks
+ *   (Sarathi-Serve). A prompt's first token is emitted with its last chunk.
+ * KV for a prompt is reserved when its prefill starts and stays until the request
+ * ends; growth, eviction (newest first, recompute on readmission) and rejection
+ * follow the decode batcher's rules. One event per iteration.
+ */
+export class ColocatedEngine {
+  readonly prefill: Face;
+  readonly decode: Face;
+  private running: Request[] = [];
+  private readonly evicted: Request[] = [];
+  private prefilling: Chunking[] = [];
+  private busy = false;
+  private kvUsed = 0;
+  private contextSum = 0;
+  /** What the iteration in progress is doing, applied at its end. */
+  private current = { decode: false, chunks: [] as Array<{ c: Chunking; tokens: number }> };
+
+  constructor(
+    private readonly calendar: Calendar,
+    private readonly instance: Instance,
+    events: PhaseEvents,
+    windows: Windows,
+    private readonly timer: BatchTimer,
+    private readonly o: ColocatedOptions,
+    /** The simulator's EOS oracle. */
+    private readonly stepsLeft: (r: Request) => number,
+  ) {
+    this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
+    this.decode = new Face(this, calendar, instance, 'decode', events, windows);
+  }
+
+  inService(phase: Phase): number {
+    return phase === 'prefill' ? this.prefilling.length : this.running.length;
+  }
+
+  *held(phase: Phase): Iterable<Request> {
+    if (phase === 'prefill') for (const c of this.prefilling) yield c.request;
+    else {
+      yield* this.running;
+      yield* this.evicted;
+    }
+  }
+
+  kick(): void {
+    if (!this.busy) this.iterate();
+  }
+
+  private iterate(): void {
+    const now = this.calendar.now_s;
+    const cap = this.o.kvCapacityTokens;
+    let recompute = 0;
+    let recomputeSquares = 0;
+    // Readmit evicted requests, then join requests whose prefill ended (KV resident).
+    while (this.evicted.length > 0 && this.running.length < this.o.maxBatch) {
+      const r = this.evicted[this.evicted.length - 1] as Request;
+      const ctx = contextTokens(r);
+      if (this.kvUsed + ctx + this.running.length + 1 > cap) break;
+      this.evicted.pop();
+      recompute += ctx;
+      recomputeSquares += ctx * ctx;
+      this.kvUsed += ctx;
+      this.join(r, now);
+    }
+    while (this.running.length < this.o.maxBatch && this.decode.next()) this.join(this.decode.take(now) as Request, now);
+    // Start prompts: prefill-first only when it will run a prefill pass.
+    const chunks: Array<{ c: Chunking; tokens: number }> = [];
+    if (this.o.policy === 'chunked') this.planChunks(now, chunks);
+    else if (this.prefilling.length === 0) this.startPrompts(now, this.o.maxPrefillTokens, chunks);
+    const decoding = chunks.length === 0 || this.o.policy === 'chunked';
+    // Growth: each decoding request appends a token; evict the newest until it fits.
+    while (decoding && this.running.length > 0 && this.kvUsed + this.running.length > cap) {
+      const victim = this.running.pop() as Request;
+      const ctx = contextTokens(victim);
+      this.kvUsed -= ctx;
+      this.contextSum -= ctx;
+      victim.preemptions++;
+      victim.stage = 'decode-queue';
+      this.evicted.push(victim);
+      this.decode.count(now, -1);
+    }
+    this.instance.setKvUsed(now, this.kvUsed);
+    const batch = decoding ? this.running.length : 0;
+    if (batch === 0 && chunks.length === 0) {
+      this.busy = false;
+      if (this.evicted.length === 0 && this.running.length === 0) this.prefill.idle();
+      return;
+    }
+    invariant(this.kvUsed + batch <= cap, () => `KV overflow on ${this.instance.name}`);
+    let tokens = batch;
+    let pairs = batch > 0 ? this.contextSum + batch : 0;
+    let kv = pairs;
+    for (const { c, tokens: n } of chunks) {
+      tokens += n;
+      pairs += n * c.done + (n * n) / 2;
+      kv += c.done + n;
+    }
+    let dt = this.timer.passSeconds(tokens, pairs, kv, chunks.length > 0);
+    if (recompute > 0) dt += this.timer.prefillSeconds(recompute, recomputeSquares);
+    this.busy = true;
+    this.current = { decode: batch > 0, chunks };
+    this.calendar.schedule(dt, endIteration, this);
+  }
+
+  /** Chunked: the budget left after one token per running request goes to prompts. */
+  private planChunks(now: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
+    let budget = this.o.chunkTokens - this.running.length;
+    for (const c of this.prefilling) {
+      if (budget <= 0) return;
+      const n = Math.min(budget, c.request.promptTokens - c.done);
+      chunks.push({ c, tokens: n });
+      budget -= n;
+    }
+    if (budget > 0) this.startPrompts(now, budget, chunks);
+  }
+
+  /** Take queued prompts whose KV fits, up to `budget` tokens this iteration. */
+  private startPrompts(now: number, budget: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
+    const cap = this.o.kvCapacityTokens;
+    for (let r = this.prefill.next(); r && budget > 0; r = this.prefill.next()) {
+      const p = r.promptTokens;
+      if (p + 1 > cap) {
+        this.prefill.take(now);
+        this.prefill.drop(r, `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
+        continue;
+      }
+      if (this.evicted.length > 0 || this.kvUsed + p + this.running.length + 1 > cap) return;
+      // prefill-first takes whole prompts (one may exceed the budget alone); chunked cuts them.
+      if (this.o.policy === 'prefill-first' && chunks.length > 0 && p > budget) return;
+      this.prefill.take(now);
+      markStarted(r, this.prefill, now);
+      this.kvUsed += p;
+      const c = { request: r, done: 0 };
+      this.prefilling.push(c);
+      this.prefill.count(now, 1);
+      const n = this.o.policy === 'chunked' ? Math.min(budget, p) : p;
+      chunks.push({ c, tokens: n });
+      budget -= n;
+    }
+  }
+
+  private join(r: Request, now: number): void {
+    markStarted(r, this.decode, now);
+    this.running.push(r);
+    this.contextSum += contextTokens(r);
+    this.decode.count(now, 1);
+  }
+
+  endIteration(): void {
+    const now = this.calendar.now_s;
+    const { decode, chunks } = this.current;
+    if (decode) {
+      const batch = this.running.length;
+      this.kvUsed += batch;
+      this.contextSum += batch;
+      let kept = 0;
+      for (const r of this.running) {
+        r.decodedTokens++;
+        if (this.stepsLeft(r) <= 0) {
+          const ctx = contextTokens(r);
+          this.kvUsed -= ctx;
+          this.contextSum -= ctx;
+          this.decode.count(now, -1);
+          this.decode.served(r);
+        } else {
+          this.running[kept++] = r;
+        }
+      }
+      this.running.length = kept;
+    }
+    for (const { c, tokens } of chunks) c.done += tokens;
+    const finished = this.prefilling.filter((c) => c.done >= c.request.promptTokens);
+    this.prefilling = this.prefilling.filter((c) => c.done < c.request.promptTokens);
+    for (const { request } of finished) {
+      this.prefill.count(now, -1);
+      // The pipeline emits the first token and hands the request to `decode` (this
+      // instance) — or ends it, for a one-token output, and releases its KV.
+      request.kvHolder = this;
+      this.prefill.served(request);
+    }
+    this.busy = false;
+    this.iterate();
+  }
+
+  /** A request that ends at its first token gives its prompt KV back. */
+  release(r: Request): void {
+    this.kvUsed -= r.promptTokens;
+    r.kvHolder = null;
+  }
+}
+
+function endIteration(engine: ColocatedEngine): void {
+  engine.endIteration();
+}
