@@ -8,7 +8,7 @@ import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 // resolve.ts.
 
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
-export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two'] as const;
+export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),

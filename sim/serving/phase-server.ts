@@ -6,6 +6,8 @@ export type Phase = 'prefill' | 'decode';
 
 /** What routers read of a server: a snapshot a real load balancer could have. */
 export interface RoutingTarget {
+  /** Where it is (its rack, for path-aware choices). */
+  readonly instance: Instance;
   /** Requests queued at or in service on this server. */
   readonly inSystem: number;
   /** Context tokens (prompt, plus generated for decode) of the requests queued or in service. */

@@ -9,7 +9,7 @@ import { type Phase, type PhaseEvents, type PhaseServer, QueueingServer } from '
 import { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
-import { makeRouter, type Router } from './routers.js';
+import { makeRouter, pathAware, type Router } from './routers.js';
 import { serviceTime } from './service-time.js';
 
 /**
@@ -77,8 +77,22 @@ export class ServingSystem implements PhaseEvents {
         else this.mixedDecode.set(inst, s);
       }
     }
-    const router = (phase: Phase, name: RouterName): Router | null =>
-      name === 'pool-fcfs' ? null : makeRouter(name, streams.stream(`routing.${phase}`));
+    const router = (phase: Phase, name: RouterName): Router | null => {
+      const source = streams.stream(`routing.${phase}`);
+      if (name === 'pool-fcfs') return null;
+      if (name !== 'rack-aware') return makeRouter(name, source);
+      const topology = this.topology;
+      // Without a network (or for prefill) there is no path to prefer: least work.
+      if (phase === 'prefill' || !topology) return makeRouter('least-work', source);
+      return pathAware((r, t) => {
+        if (!r.prefillInstance) return Infinity;
+        let share = Infinity;
+        for (const link of topology.route(r.prefillInstance, t.instance).path) {
+          share = Math.min(share, link.capacity_Bps / (link.flows.size + 1));
+        }
+        return share;
+      }, source);
+    };
     this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
     this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
     this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);

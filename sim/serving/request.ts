@@ -18,6 +18,8 @@ export interface RoutableRequest {
   readonly id: number;
   readonly arrival_s: number;
   readonly promptTokens: number;
+  /** Where its prefill ran (decode routing may prefer a nearby decoder). */
+  readonly prefillInstance: Instance | null;
 }
 
 /**

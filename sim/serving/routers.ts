@@ -13,8 +13,9 @@ export interface Router {
   choose<T extends RoutingTarget>(request: RoutableRequest, targets: readonly T[]): T;
 }
 
-/** Routers that send each request to one instance; `pool-fcfs` is the pool's shared queue instead. */
-export function makeRouter(name: Exclude<RouterName, 'pool-fcfs'>, source: Source): Router {
+/** Routers that send each request to one instance; `pool-fcfs` is the pool's shared queue
+ * instead, and `rack-aware` needs the network (pathAware). */
+export function makeRouter(name: Exclude<RouterName, 'pool-fcfs' | 'rack-aware'>, source: Source): Router {
   switch (name) {
     case 'round-robin':
       return roundRobin();
@@ -27,6 +28,30 @@ export function makeRouter(name: Exclude<RouterName, 'pool-fcfs'>, source: Sourc
     case 'power-of-two':
       return powerOfTwo(source);
   }
+}
+
+/**
+ * Rack-aware choice for the hand-off: the target whose network path from the request's
+ * prefill instance would give a new flow the largest max-min share right now
+ * (min over the path's links of capacity ÷ (flows + 1)); ties go to the least
+ * outstanding work, then at random.
+ */
+export function pathAware(share: (request: RoutableRequest, target: RoutingTarget) => number, source: Source): Router {
+  const byWork = leastBy((t) => t.outstandingTokens, source);
+  return {
+    choose(request, targets) {
+      let best = -1;
+      let tied: Array<(typeof targets)[number]> = [];
+      for (const t of targets) {
+        const s = share(request, t);
+        if (s > best) {
+          best = s;
+          tied = [t];
+        } else if (s === best) tied.push(t);
+      }
+      return tied.length === 1 ? (tied[0] as (typeof targets)[number]) : byWork.choose(request, tied);
+    },
+  };
 }
 
 function roundRobin(): Router {

@@ -94,3 +94,41 @@ describe('KV hand-off over the network', () => {
     expect(thin).toBeGreaterThan(5 * wide);
   });
 });
+
+describe('rack-aware decode routing', () => {
+  function racks(router: string, rate: number, duration_s = 60) {
+    return checkScenario(
+      {
+        name: 'rack-aware', seed: 9, duration_s, drain_s: 600, model: MODEL.id,
+        datacenter: {
+          racks: [
+            { name: 'pre', uplink_gbps: 3200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+            { name: 'thin', uplink_gbps: 100, nodes: [{ hardware: 'cs3', devices: 4, count: 1, role: 'decode' }] },
+            { name: 'wide', uplink_gbps: 1200, nodes: [{ hardware: 'cs3', devices: 4, count: 1, role: 'decode' }] },
+          ],
+          network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: 10 },
+        },
+        workload: {
+          arrivals: { process: rate < 2 ? 'deterministic' : 'poisson', rate_per_s: rate },
+          prompt_tokens: { dist: 'constant', value: 4096 },
+          output_tokens: { dist: 'constant', value: 50 },
+        },
+        scheduling: { router: 'least-work', decode_router: router },
+      },
+      'rack-aware.json',
+    );
+  }
+
+  it('sends a lone hand-off down the path with the most bandwidth', () => {
+    const r = runScenario(racks('rack-aware', 1, 1.5)).tables.requests;
+    expect(r.getChild('decode_node')?.get(0)).toBe('wide-0/decode-0');
+  });
+
+  it('under load, hands off faster than least-work, which ignores the network', () => {
+    const mean = (router: string) => {
+      const t = column(runScenario(racks(router, 10)).tables.requests, 'transfer_s').filter((x) => !Number.isNaN(x));
+      return t.reduce((a, b) => a + b, 0) / t.length;
+    };
+    expect(mean('rack-aware')).toBeLessThan(0.7 * mean('least-work'));
+  });
+});
