@@ -28,3 +28,15 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
   }
   return lines.join('\n');
 }
+
+/** One row per scenario, side by side (printed after a batch of runs). */
+export function formatComparison(rows: readonly SummaryRow[]): string {
+  const header = ['scenario', '$/hour', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'req/s', 'goodput', 'SLO', 'prefill util', 'decode util', '$/M tok'];
+  const body = rows.map((s) => [
+    String(s.scenario), num(s.cost_per_hour_usd, 0), ms(s.ttft_p50_s), ms(s.ttft_p99_s), ms(s.tpot_p50_s), ms(s.tpot_p99_s),
+    num(s.throughput_rps), num(s.goodput_rps), pct(s.slo_attainment), pct(s.prefill_util), pct(s.decode_util), num(s.cost_per_mtok_usd),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => (r[c] as string).length)));
+  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}

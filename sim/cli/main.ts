@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { InvariantError } from '../engine/index.js';
-import { writeTables } from '../metrics/write.js';
+import { type SummaryRow, summaryTable } from '../metrics/summary.js';
+import { writeTable, writeTables } from '../metrics/write.js';
 import { runScenario } from '../run.js';
 import { loadScenario } from '../scenario/load.js';
 import { MODELS } from '../physics/index.js';
@@ -8,7 +9,7 @@ import { didYouMean, InputError } from '../scenario/problems.js';
 import type { ResolvedScenario } from '../scenario/resolved.js';
 import { integerOption, parseCommand } from './args.js';
 import { formatCatalog } from './catalog.js';
-import { formatSummary } from './format.js';
+import { formatComparison, formatSummary } from './format.js';
 import { ProgressBar } from './progress.js';
 
 const USAGE = `splitsim — discrete-event simulator of disaggregated LLM inference datacenters
@@ -26,8 +27,10 @@ const HELP: Record<string, string> = {
   run: `Usage: splitsim run FILE... [--out DIR] [--seed N] [--quiet]
 
 Simulate each scenario file and write its tables to DIR/<scenario name>/:
-requests.arrow, nodes.arrow, pools.arrow, summary.arrow (columns: docs/metrics.md).
-Every file is checked before any runs; a bad one stops the batch with exit 2.
+requests.arrow, nodes.arrow, pools.arrow, links.arrow, summary.arrow (columns:
+docs/metrics.md). With several files, DIR/summary.arrow holds one row per scenario
+and a comparison table is printed. Every file is checked before any runs; a bad one
+stops the batch with exit 2.
 
 Options:
   --out DIR   results folder (default: results)
@@ -135,6 +138,7 @@ function run(argv: string[]): number {
   const out = (values.out as string | undefined) ?? 'results';
   const quiet = values.quiet === true;
   const scenarios = loadAll('run', positionals);
+  const summaries: SummaryRow[] = [];
   for (const scenario of scenarios) {
     const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
     const result = runScenario(scenario, { seed, onProgress: bar ? (p) => bar.update(p) : undefined });
@@ -148,10 +152,16 @@ function run(argv: string[]): number {
           'the datacenter is overloaded for this load, or drain_s is too short. See pools.arrow for the queues.',
       );
     }
+    summaries.push(result.summary);
     if (!quiet) {
       console.log(formatSummary(result.summary, { seed: result.seed, out: dir, wall_s: result.stats.wall_s, events: result.stats.events }));
       console.log('');
     }
+  }
+  if (summaries.length > 1) {
+    // A batch: one summary table across its scenarios, and the comparison on screen.
+    writeTable(join(out, 'summary.arrow'), summaryTable(summaries));
+    if (!quiet) console.log(`${formatComparison(summaries)}\n\n(all scenarios: ${join(out, 'summary.arrow')})`);
   }
   return 0;
 }

@@ -32,3 +32,16 @@ export function writeTables(dir: string, tables: Record<string, Table>): void {
     throw err;
   }
 }
+
+/** Write one table as an Arrow IPC file, atomically (temporary file, then rename). */
+export function writeTable(path: string, table: Table): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const staging = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(staging, tableToIPC(table, 'file'));
+    renameSync(staging, path);
+  } catch (err) {
+    rmSync(staging, { force: true });
+    throw err;
+  }
+}

@@ -156,6 +156,7 @@ export class DecodeBatcher extends PhaseServer {
     this.kvUsed += ctx;
     this.landed.push(r);
     this.instance.queued.add(now, 1);
+    this.stats?.waiting.add(now, 1);
     this.cutPlan(now);
     if (!this.stepping && !this.granting) this.step();
   }
@@ -179,6 +180,7 @@ export class DecodeBatcher extends PhaseServer {
     // Then landed requests, whose KV is already here.
     while (this.running.length < this.maxBatch && this.landed.length > 0) {
       this.instance.queued.add(now, -1);
+      this.stats?.waiting.add(now, -1);
       this.join(this.landed.shift() as Request, now);
     }
     // The step appends one token per request: evict the newest until that fits.

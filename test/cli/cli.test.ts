@@ -72,6 +72,20 @@ describe('splitsim CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a batch writes one summary row per scenario and prints the comparison', () => {
+    const other = edited((s) => {
+      s.name = 'other';
+      s.scheduling.router = 'random';
+    });
+    const dir = workdir({ 'base.json': baseScenario(), 'other.json': other });
+    const r = splitsim(['run', 'base.json', 'other.json', '--out', 'out'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/scenario\s+\$\/hour\s+TTFT p50/);
+    const summary = tableFromIPC(readFileSync(join(dir, 'out/summary.arrow')));
+    expect(summary.numRows).toBe(2);
+    expect([summary.getChild('scenario')?.get(0), summary.getChild('scenario')?.get(1)]).toEqual(['base', 'other']);
+  });
+
   it('validate says ok per file and runs nothing', () => {
     const dir = workdir({ 'base.json': baseScenario() });
     const r = splitsim(['validate', 'base.json'], dir);
