@@ -1,6 +1,7 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, invariant } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
+import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
 
@@ -88,12 +89,10 @@ interface Chunking {
 export class ColocatedEngine {
   readonly prefill: Face;
   readonly decode: Face;
-  private running: Request[] = [];
-  private readonly evicted: Request[] = [];
+  /** Decoding requests and all resident KV (prompts in prefill included). */
+  private readonly batch = new DecodeBatch();
   private prefilling: Chunking[] = [];
   private busy = false;
-  private kvUsed = 0;
-  private contextSum = 0;
   /** What the iteration in progress is doing, applied at its end. */
   private current = { decode: false, chunks: [] as Array<{ c: Chunking; tokens: number }> };
 
@@ -112,14 +111,14 @@ export class ColocatedEngine {
   }
 
   inService(phase: Phase): number {
-    return phase === 'prefill' ? this.prefilling.length : this.running.length;
+    return phase === 'prefill' ? this.prefilling.length : this.batch.size;
   }
 
   *held(phase: Phase): Iterable<Request> {
     if (phase === 'prefill') for (const c of this.prefilling) yield c.request;
     else {
-      yield* this.running;
-      yield* this.evicted;
+      yield* this.batch.running;
+      yield* this.batch.evicted;
     }
   }
 
@@ -132,44 +131,36 @@ export class ColocatedEngine {
     const cap = this.o.kvCapacityTokens;
     let recompute = 0;
     let recomputeSquares = 0;
+    const b = this.batch;
     // Readmit evicted requests, then join requests whose prefill ended (KV resident).
-    while (this.evicted.length > 0 && this.running.length < this.o.maxBatch) {
-      const r = this.evicted[this.evicted.length - 1] as Request;
+    for (let r = b.nextEvicted(); r && b.size < this.o.maxBatch; r = b.nextEvicted()) {
       const ctx = contextTokens(r);
-      if (this.kvUsed + ctx + this.running.length + 1 > cap) break;
-      this.evicted.pop();
+      if (b.kvUsed + ctx + b.size + 1 > cap) break;
       recompute += ctx;
       recomputeSquares += ctx * ctx;
-      this.kvUsed += ctx;
-      this.join(r, now);
+      this.join(b.readmit(), now);
     }
-    while (this.running.length < this.o.maxBatch && this.decode.next()) this.join(this.decode.take(now) as Request, now);
+    while (b.size < this.o.maxBatch && this.decode.next()) this.join(this.decode.take(now) as Request, now);
     // Start prompts: prefill-first only when it will run a prefill pass.
     const chunks: Array<{ c: Chunking; tokens: number }> = [];
     if (this.o.policy === 'chunked') this.planChunks(now, chunks);
     else if (this.prefilling.length === 0) this.startPrompts(now, this.o.maxPrefillTokens, chunks);
     const decoding = chunks.length === 0 || this.o.policy === 'chunked';
     // Growth: each decoding request appends a token; evict the newest until it fits.
-    while (decoding && this.running.length > 0 && this.kvUsed + this.running.length > cap) {
-      const victim = this.running.pop() as Request;
-      const ctx = contextTokens(victim);
-      this.kvUsed -= ctx;
-      this.contextSum -= ctx;
-      victim.preemptions++;
-      victim.stage = 'decode-queue';
-      this.evicted.push(victim);
+    while (decoding && b.size > 0 && b.kvUsed + b.size > cap) {
+      b.evictNewest();
       this.decode.count(now, -1);
     }
-    this.instance.setKvUsed(now, this.kvUsed);
-    const batch = decoding ? this.running.length : 0;
+    this.instance.setKvUsed(now, b.kvUsed);
+    const batch = decoding ? b.size : 0;
     if (batch === 0 && chunks.length === 0) {
       this.busy = false;
-      if (this.evicted.length === 0 && this.running.length === 0) this.prefill.idle();
+      if (b.evicted.length === 0 && b.size === 0) this.prefill.idle();
       return;
     }
-    invariant(this.kvUsed + batch <= cap, () => `KV overflow on ${this.instance.name}`);
+    invariant(b.kvUsed + batch <= cap, () => `KV overflow on ${this.instance.name}`);
     let tokens = batch;
-    let pairs = batch > 0 ? this.contextSum + batch : 0;
+    let pairs = batch > 0 ? b.contextSum + batch : 0;
     let kv = pairs;
     for (const { c, tokens: n } of chunks) {
       tokens += n;
@@ -185,7 +176,7 @@ export class ColocatedEngine {
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
   private planChunks(now: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
-    let budget = this.o.chunkTokens - this.running.length;
+    let budget = this.o.chunkTokens - this.batch.size;
     for (const c of this.prefilling) {
       if (budget <= 0) return;
       const n = Math.min(budget, c.request.promptTokens - c.done);
@@ -205,12 +196,13 @@ export class ColocatedEngine {
         this.prefill.drop(r, `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
         continue;
       }
-      if (this.evicted.length > 0 || this.kvUsed + p + this.running.length + 1 > cap) return;
+      const b = this.batch;
+      if (b.evicted.length > 0 || b.kvUsed + p + b.size + 1 > cap) return;
       // prefill-first takes whole prompts (one may exceed the budget alone); chunked cuts them.
       if (this.o.policy === 'prefill-first' && chunks.length > 0 && p > budget) return;
       this.prefill.take(now);
       markStarted(r, this.prefill, now);
-      this.kvUsed += p;
+      b.kvUsed += p;
       const c = { request: r, done: 0 };
       this.prefilling.push(c);
       this.prefill.count(now, 1);
@@ -222,8 +214,7 @@ export class ColocatedEngine {
 
   private join(r: Request, now: number): void {
     markStarted(r, this.decode, now);
-    this.running.push(r);
-    this.contextSum += contextTokens(r);
+    this.batch.join(r);
     this.decode.count(now, 1);
   }
 
@@ -231,23 +222,10 @@ export class ColocatedEngine {
     const now = this.calendar.now_s;
     const { decode, chunks } = this.current;
     if (decode) {
-      const batch = this.running.length;
-      this.kvUsed += batch;
-      this.contextSum += batch;
-      let kept = 0;
-      for (const r of this.running) {
-        r.decodedTokens++;
-        if (this.stepsLeft(r) <= 0) {
-          const ctx = contextTokens(r);
-          this.kvUsed -= ctx;
-          this.contextSum -= ctx;
-          this.decode.count(now, -1);
-          this.decode.served(r);
-        } else {
-          this.running[kept++] = r;
-        }
-      }
-      this.running.length = kept;
+      this.batch.advance(1, this.stepsLeft, (r) => {
+        this.decode.count(now, -1);
+        this.decode.served(r);
+      });
     }
     for (const { c, tokens } of chunks) c.done += tokens;
     const finished = this.prefilling.filter((c) => c.done >= c.request.promptTokens);
@@ -265,7 +243,7 @@ export class ColocatedEngine {
 
   /** A request that ends at its first token gives its prompt KV back. */
   release(r: Request): void {
-    this.kvUsed -= r.promptTokens;
+    this.batch.kvUsed -= r.promptTokens;
     r.kvHolder = null;
   }
 }

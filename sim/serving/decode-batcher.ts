@@ -1,6 +1,7 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, invariant, type Timer } from '../engine/index.js';
 import { type BatchTimer, type StepLine, stepsSeconds } from '../physics/index.js';
+import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
 
@@ -48,19 +49,14 @@ interface Plan {
  * would have acted on it; per-request times then match exact stepping (tested to 1e-9).
  */
 export class DecodeBatcher extends PhaseServer {
-  private running: Request[] = [];
+  private readonly batch = new DecodeBatch();
   private readonly landed = new Fifo<Request>();
-  private readonly evicted: Request[] = [];
   private readonly transferring = new Set<Request>();
   private stepping = false;
   private granting = false;
   private plan: Plan | null = null;
-  /** KV tokens resident (running and landed requests). */
-  private kvUsed = 0;
-  /** KV tokens reserved for transfers in flight. */
+  /** KV tokens reserved for transfers in flight (resident KV is `batch.kvUsed`). */
   private reserved = 0;
-  /** Σ context tokens of the running batch (what a step reads). */
-  private contextSum = 0;
 
   constructor(
     calendar: Calendar,
@@ -79,7 +75,7 @@ export class DecodeBatcher extends PhaseServer {
   }
 
   get inService(): number {
-    return this.running.length;
+    return this.batch.size;
   }
 
   /** As exact stepping would show it: a run's growth counts from each step's end. */
@@ -102,9 +98,9 @@ export class DecodeBatcher extends PhaseServer {
   }
 
   protected *held(): Iterable<Request> {
-    yield* this.running;
+    yield* this.batch.running;
     yield* this.landed;
-    yield* this.evicted;
+    yield* this.batch.evicted;
     yield* this.transferring;
   }
 
@@ -131,7 +127,7 @@ export class DecodeBatcher extends PhaseServer {
         this.reject(next, `context of ${ctx} tokens cannot fit the decode instance's KV capacity (${cap} tokens)`);
         continue;
       }
-      if (this.evicted.length > 0 || this.kvUsed + grown + this.reserved + ctx + this.running.length + 1 > cap) break;
+      if (this.batch.evicted.length > 0 || this.batch.kvUsed + grown + this.reserved + ctx + this.batch.size + 1 > cap) break;
       this.takeWaiting(now);
       this.reserved += ctx;
       this.cutPlan(now);
@@ -141,7 +137,7 @@ export class DecodeBatcher extends PhaseServer {
       this.handOff(next, this, () => this.land(next));
     }
     this.granting = false;
-    this.instance.setKvUsed(now, this.kvUsed + grown + this.reserved);
+    this.instance.setKvUsed(now, this.batch.kvUsed + grown + this.reserved);
   }
 
   /** A transfer finished: the request's KV is resident; it joins at the next boundary. */
@@ -153,7 +149,7 @@ export class DecodeBatcher extends PhaseServer {
     r.stage = 'decode-queue';
     const ctx = contextTokens(r);
     this.reserved -= ctx;
-    this.kvUsed += ctx;
+    this.batch.kvUsed += ctx;
     this.landed.push(r);
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
@@ -166,45 +162,37 @@ export class DecodeBatcher extends PhaseServer {
     const cap = this.kvCapacityTokens;
     let recompute = 0;
     let recomputeSquares = 0;
+    const b = this.batch;
     // Evicted requests first (they were running): they need their KV back.
-    while (this.evicted.length > 0 && this.running.length < this.maxBatch) {
-      const r = this.evicted[this.evicted.length - 1] as Request;
+    for (let r = b.nextEvicted(); r && b.size < this.maxBatch; r = b.nextEvicted()) {
       const ctx = contextTokens(r);
-      if (this.kvUsed + this.reserved + ctx + this.running.length + 1 > cap) break;
-      this.evicted.pop();
+      if (b.kvUsed + this.reserved + ctx + b.size + 1 > cap) break;
       recompute += ctx;
       recomputeSquares += ctx * ctx;
-      this.kvUsed += ctx;
-      this.join(r, now);
+      this.join(b.readmit(), now);
     }
     // Then landed requests, whose KV is already here.
-    while (this.running.length < this.maxBatch && this.landed.length > 0) {
+    while (b.size < this.maxBatch && this.landed.length > 0) {
       this.instance.queued.add(now, -1);
       this.stats?.waiting.add(now, -1);
       this.join(this.landed.shift() as Request, now);
     }
     // The step appends one token per request: evict the newest until that fits.
-    while (this.running.length > 0 && this.kvUsed + this.reserved + this.running.length > cap) {
-      const victim = this.running.pop() as Request;
-      const ctx = contextTokens(victim);
-      this.kvUsed -= ctx;
-      this.contextSum -= ctx;
-      victim.preemptions++;
-      victim.stage = 'decode-queue';
-      this.evicted.push(victim);
+    while (b.size > 0 && b.kvUsed + this.reserved + b.size > cap) {
+      b.evictNewest();
       this.changeInService(now, -1);
     }
-    this.instance.setKvUsed(now, this.kvUsed + this.reserved);
-    const batch = this.running.length;
+    this.instance.setKvUsed(now, b.kvUsed + this.reserved);
+    const batch = b.size;
     if (batch === 0) {
       this.stepping = false;
-      if (this.transferring.size === 0 && this.landed.length === 0 && this.evicted.length === 0) this.goIdle();
+      if (this.transferring.size === 0 && this.landed.length === 0 && b.evicted.length === 0) this.goIdle();
       return;
     }
-    invariant(this.kvUsed + this.reserved + batch <= cap, () => `KV overflow on ${this.instance.name}: ${this.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
+    invariant(b.kvUsed + this.reserved + batch <= cap, () => `KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
     this.stepping = true;
     // Each request reads its context plus the token it is computing.
-    const context0 = this.contextSum + batch;
+    const context0 = b.contextSum + batch;
     const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;
     let steps = 1;
     // Exact stepping acts at the next boundary when readmitting evicted requests has
@@ -214,8 +202,8 @@ export class DecodeBatcher extends PhaseServer {
     const changesNext = recompute > 0 || (this.landed.length > 0 && batch < this.maxBatch);
     if (this.stepping_mode === 'fast-forward' && !changesNext) {
       let first = Infinity;
-      for (const r of this.running) first = Math.min(first, this.stepsLeft(r));
-      const room = Math.floor((cap - this.reserved - this.kvUsed) / batch);
+      for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
+      const room = Math.floor((cap - this.reserved - b.kvUsed) / batch);
       steps = Math.max(1, Math.min(first, room));
     }
     const line = this.timer.stepLine(batch);
@@ -251,8 +239,7 @@ export class DecodeBatcher extends PhaseServer {
 
   private join(r: Request, now: number): void {
     markStarted(r, this, now);
-    this.running.push(r);
-    this.contextSum += contextTokens(r);
+    this.batch.join(r);
     this.changeInService(now, 1);
   }
 
@@ -260,25 +247,12 @@ export class DecodeBatcher extends PhaseServer {
     const now = this.calendar.now_s;
     const steps = (this.plan as Plan).steps;
     this.plan = null;
-    const batch = this.running.length;
-    this.kvUsed += batch * steps;
-    this.contextSum += batch * steps;
-    this.outstanding += batch * steps;
-    let kept = 0;
-    for (const r of this.running) {
-      r.decodedTokens += steps;
-      if (this.stepsLeft(r) <= 0) {
-        const ctx = contextTokens(r);
-        this.kvUsed -= ctx;
-        this.contextSum -= ctx;
-        this.outstanding -= ctx;
-        this.changeInService(now, -1);
-        this.events.served(r, this);
-      } else {
-        this.running[kept++] = r;
-      }
-    }
-    this.running.length = kept;
+    this.outstanding += this.batch.size * steps;
+    this.batch.advance(steps, this.stepsLeft, (r) => {
+      this.outstanding -= contextTokens(r);
+      this.changeInService(now, -1);
+      this.events.served(r, this);
+    });
     this.stepping = false;
     this.kick();
   }

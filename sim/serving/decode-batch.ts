@@ -1,0 +1,74 @@
+import { contextTokens } from './phase-server.js';
+import type { Request } from './request.js';
+
+/**
+ * The KV ledger of a continuous batch, shared by decode batchers and colocated
+ * instances: who is decoding, who was evicted, and the KV tokens they hold. Owners
+ * add other resident KV (landed requests, prompts in prefill) to `kvUsed` themselves.
+ */
+export class DecodeBatch {
+  readonly running: Request[] = [];
+  /** Evicted requests, newest last: they lost their KV and are readmitted first. */
+  readonly evicted: Request[] = [];
+  /** KV tokens resident on the instance. */
+  kvUsed = 0;
+  /** Σ context tokens of the running requests (what a step reads, before its own token). */
+  contextSum = 0;
+
+  get size(): number {
+    return this.running.length;
+  }
+
+  /** A request whose KV is already counted in `kvUsed` starts decoding. */
+  join(r: Request): void {
+    this.running.push(r);
+    this.contextSum += contextTokens(r);
+  }
+
+  /** The evicted request to readmit next, if any. */
+  nextEvicted(): Request | undefined {
+    return this.evicted[this.evicted.length - 1];
+  }
+
+  /** Take back the next evicted request and its KV (to be recomputed); the caller joins it. */
+  readmit(): Request {
+    const r = this.evicted.pop() as Request;
+    this.kvUsed += contextTokens(r);
+    return r;
+  }
+
+  /** Evict the most recently admitted request (LIFO), dropping its KV. */
+  evictNewest(): Request {
+    const victim = this.running.pop() as Request;
+    const ctx = contextTokens(victim);
+    this.kvUsed -= ctx;
+    this.contextSum -= ctx;
+    victim.preemptions++;
+    victim.stage = 'decode-queue';
+    this.evicted.push(victim);
+    return victim;
+  }
+
+  /**
+   * `steps` decode steps happened: every running request grew by `steps` tokens.
+   * Requests the oracle says are done leave the batch with their KV, in batch order.
+   */
+  advance(steps: number, stepsLeft: (r: Request) => number, finished: (r: Request) => void): void {
+    const grown = this.running.length * steps;
+    this.kvUsed += grown;
+    this.contextSum += grown;
+    let kept = 0;
+    for (const r of this.running) {
+      r.decodedTokens += steps;
+      if (stepsLeft(r) <= 0) {
+        const ctx = contextTokens(r);
+        this.kvUsed -= ctx;
+        this.contextSum -= ctx;
+        finished(r);
+      } else {
+        this.running[kept++] = r;
+      }
+    }
+    this.running.length = kept;
+  }
+}
