@@ -51,24 +51,27 @@ export class DecodeBatch {
 
   /**
    * `steps` decode steps happened: every running request grew by `steps` tokens.
-   * Requests the oracle says are done leave the batch with their KV, in batch order.
+   * Requests the oracle says are done leave the batch with their KV; `finished` is
+   * called for each, in batch order, once the batch no longer holds them.
    */
   advance(steps: number, stepsLeft: (r: Request) => number, finished: (r: Request) => void): void {
     const grown = this.running.length * steps;
     this.kvUsed += grown;
     this.contextSum += grown;
     let kept = 0;
+    const done: Request[] = [];
     for (const r of this.running) {
       r.decodedTokens += steps;
       if (stepsLeft(r) <= 0) {
         const ctx = contextTokens(r);
         this.kvUsed -= ctx;
         this.contextSum -= ctx;
-        finished(r);
+        done.push(r);
       } else {
         this.running[kept++] = r;
       }
     }
     this.running.length = kept;
+    for (const r of done) finished(r);
   }
 }
