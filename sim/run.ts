@@ -6,7 +6,7 @@ import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
 import { linksTable, nodesTable, poolsTable } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { Request, ServingSystem } from './serving/index.js';
-import { interArrival, lengthSampler } from './workload/index.js';
+import { type Arrival, arrivalStream } from './workload/index.js';
 
 export interface Progress {
   now_s: number;
@@ -52,20 +52,19 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
 
   // Arrivals: one pending arrival event at a time, so memory does not grow with the
-  // run's length. Each request's lengths come from their own streams.
-  const gap = interArrival(scenario.workload.arrivals, streams.stream('arrivals'));
-  const promptTokens = lengthSampler(scenario.workload.prompt_tokens, streams.stream('lengths.prompt'));
-  const outputTokens = lengthSampler(scenario.workload.output_tokens, streams.stream('lengths.output'));
-  const generator = { next: 0 };
+  // run's length (a trace is read as it is replayed).
+  const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
+  const generator = { next: 0, pending: workload.next() };
   const arrive = (g: typeof generator) => {
-    const now = calendar.now_s;
-    const r = new Request(g.next++, now, promptTokens(), outputTokens(), now < scenario.warmup_s);
-    system.arrive(r);
-    const t = now + gap();
-    if (t < scenario.duration_s) calendar.schedule(t - now, arrive, g);
+    const a = g.pending as Arrival;
+    const r = new Request(g.next++, a.arrival_s, a.promptTokens, a.outputTokens, a.arrival_s < scenario.warmup_s);
+    r.prefixBlocks = a.prefixBlocks;
+    if (a.rejectReason) system.rejected(r, a.rejectReason);
+    else system.arrive(r);
+    g.pending = workload.next();
+    if (g.pending) calendar.scheduleAt(g.pending.arrival_s, arrive, g);
   };
-  const first = gap();
-  if (first < scenario.duration_s) calendar.schedule(first, arrive, generator);
+  if (generator.pending) calendar.scheduleAt(generator.pending.arrival_s, arrive, generator);
 
   const progress = () =>
     options.onProgress?.({

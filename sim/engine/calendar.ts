@@ -57,6 +57,18 @@ export class Calendar {
     return ro;
   }
 
+  /** Fire `handler(arg)` at absolute time `t_s` (exactly: no now + delay rounding). */
+  scheduleAt<T extends object>(t_s: number, handler: (arg: T) => void, arg: T): Timer {
+    const now = this.sim.simTime;
+    if (!(t_s >= now) || !Number.isFinite(t_s)) {
+      throw new InvariantError(`event scheduled in the past or at no time: t=${t_s} s at t=${now}`);
+    }
+    const ro = new simjs.Request(this.owner, now, t_s);
+    ro.callbacks.push([handler as (a: unknown) => void, this.scratch, arg]);
+    this.sim.queue.insert(ro);
+    return ro;
+  }
+
   /** Time of the next live event, or Infinity when none is left. */
   nextTime(): number {
     const heap = this.sim.queue.data;

@@ -24,3 +24,6 @@ export const identifier = () =>
     .regex(/^[a-z0-9][a-z0-9._-]*$/, must('lower-case letters, digits, ".", "_" or "-", starting with a letter or digit'))
     .max(100, must('at most 100 characters'));
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values);
+/** A fraction in [0, 1]. */
+export const unitInterval = () =>
+  z.number(must('a number in [0, 1]')).min(0, must('a number in [0, 1]')).max(1, must('a number in [0, 1]'));

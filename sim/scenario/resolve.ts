@@ -3,7 +3,8 @@ import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
-import type { ScenarioFile, TokenDistribution } from './schema.js';
+import { resolveWorkload } from './resolve-workload.js';
+import type { ScenarioFile } from './schema.js';
 
 /** Instances in one scenario, beyond which a run would exhaust memory or time. */
 export const MAX_INSTANCES = 100_000;
@@ -19,11 +20,10 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   const problems: Problem[] = [];
   const report: Report = (path, message) => problems.push({ path, message });
 
-  if (file.warmup_s >= file.duration_s) {
-    report('warmup_s', `must be less than duration_s (${file.duration_s}), got ${file.warmup_s}`);
+  const { workload, duration_s } = resolveWorkload(file, source, report);
+  if (file.warmup_s >= duration_s) {
+    report('warmup_s', `must be less than duration_s (${duration_s}), got ${file.warmup_s}`);
   }
-  checkLengths(file.workload.prompt_tokens, 'workload.prompt_tokens', report);
-  checkLengths(file.workload.output_tokens, 'workload.output_tokens', report);
   const model = resolveModel(file.model, report);
 
   // Per node group: its hardware label and, for physics-driven groups, its replica.
@@ -87,15 +87,17 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   }
 
   if (problems.length > 0) return { problems };
-  const drain_s = file.drain_s ?? file.duration_s;
+  const drain_s = file.drain_s ?? duration_s;
   const router = file.scheduling.router;
   return {
     problems,
     scenario: {
       ...file,
+      workload,
+      duration_s,
       source,
       drain_s,
-      horizon_s: file.duration_s + drain_s,
+      horizon_s: duration_s + drain_s,
       modelArch: model,
       instances,
       routers: {
@@ -104,13 +106,6 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       },
     },
   };
-}
-
-function checkLengths(d: TokenDistribution, path: string, report: Report): void {
-  if (d.dist === 'uniform' && d.min > d.max) report(`${path}.max`, `must be at least min (${d.min}), got ${d.max}`);
-  if (d.dist === 'lognormal' && d.min !== undefined && d.max !== undefined && d.min > d.max) {
-    report(`${path}.max`, `must be at least min (${d.min}), got ${d.max}`);
-  }
 }
 
 /**

@@ -24,9 +24,11 @@ export interface InstanceSpec {
 }
 
 /** A scenario after parsing, defaults and cross-field checks: ready to run. */
-export interface ResolvedScenario extends ScenarioFile {
+export interface ResolvedScenario extends Omit<ScenarioFile, 'duration_s'> {
   /** The file it came from ('' when built in code). */
   source: string;
+  /** Arrivals are generated in [0, duration_s) (for a trace: by default its last arrival + 1 s). */
+  duration_s: number;
   drain_s: number;
   /** Arrivals stop at duration_s; nothing runs past horizon_s = duration_s + drain_s. */
   horizon_s: number;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { fraction, identifier, integer, nonNegative, oneOf, positive, positiveInt, text } from './fields.js';
+import { fraction, identifier, unitInterval, integer, nonNegative, oneOf, positive, positiveInt, text } from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format (../shared/spec/interface.md), one zod schema that gives the
@@ -8,6 +8,7 @@ import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 // resolve.ts.
 
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
+export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;
 export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
@@ -21,6 +22,13 @@ export const tokenDistribution = z.discriminatedUnion('dist', [
     max: positiveInt().optional(),
   }),
   z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
+  z.strictObject({
+    dist: z.literal('empirical'),
+    path: text(),
+    format: oneOf(TRACE_FORMATS),
+    min: positiveInt().optional(),
+    max: positiveInt().optional(),
+  }),
 ]);
 
 export const serviceDistribution = z.discriminatedUnion('dist', [
@@ -56,6 +64,23 @@ export const arrivals = z.discriminatedUnion('process', [
   z.strictObject({ process: z.literal('poisson'), rate_per_s: positive() }),
   z.strictObject({ process: z.literal('gamma'), rate_per_s: positive(), cv: positive() }),
   z.strictObject({ process: z.literal('deterministic'), rate_per_s: positive() }),
+  z.strictObject({
+    process: z.literal('diurnal'),
+    sinusoid: z
+      .strictObject({ mean_rate_per_s: positive(), amplitude: unitInterval(), period_s: positive(), phase_s: nonNegative().default(0) })
+      .optional(),
+    points: z.array(z.strictObject({ t_s: nonNegative(), rate_per_s: nonNegative() })).min(1, { error: 'must list at least one point' }).optional(),
+    period_s: positive().optional(),
+  }),
+  z.strictObject({
+    process: z.literal('trace'),
+    path: text(),
+    format: oneOf(TRACE_FORMATS),
+    time_scale: positive().default(1),
+    start_s: nonNegative().default(0),
+    duration_s: positive().optional(),
+    max_prompt_tokens: positiveInt().optional(),
+  }),
 ]);
 
 export const scenarioSchema = z.strictObject({
@@ -63,7 +88,7 @@ export const scenarioSchema = z.strictObject({
   name: identifier(),
   description: text().optional(),
   seed: integer().default(1),
-  duration_s: positive(),
+  duration_s: positive().optional(),
   warmup_s: nonNegative().default(0),
   drain_s: nonNegative().optional(),
   model: z.union([text(), inlineModel]).optional(),
@@ -74,8 +99,8 @@ export const scenarioSchema = z.strictObject({
   }),
   workload: z.strictObject({
     arrivals,
-    prompt_tokens: tokenDistribution,
-    output_tokens: tokenDistribution,
+    prompt_tokens: tokenDistribution.optional(),
+    output_tokens: tokenDistribution.optional(),
   }),
   scheduling: z
     .strictObject({

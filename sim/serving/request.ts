@@ -43,6 +43,8 @@ export class Request implements RoutableRequest {
   completion_s = NaN;
   /** Tokens produced by decode steps so far (the first token comes from prefill). */
   decodedTokens = 0;
+  /** Ids of the prompt's prefix blocks, from a Mooncake trace (for prefix caching). */
+  prefixBlocks: number[] | undefined = undefined;
   /** Who holds this request's prompt KV until its hand-off completes. */
   kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */

@@ -1,2 +1,7 @@
 export { interArrival, type InterArrival } from './arrivals.js';
 export { lengthSampler, type LengthSampler } from './lengths.js';
+export { piecewise, sinusoid, thinnedArrivals, type RateProfile } from './diurnal.js';
+export { readLines } from './line-reader.js';
+export { scanTrace, traceArrivals, traceLengths, type TraceArrival, type TraceWindow, type TraceSummary } from './trace.js';
+export { TraceError, TRACE_FORMATS, type TraceFormat, parseAzureRow, parseMooncakeRow } from './trace-formats.js';
+export { arrivalStream, type Arrival, type ArrivalStream } from './stream.js';
