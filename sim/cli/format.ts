@@ -1,3 +1,4 @@
+import type { Table } from 'apache-arrow';
 import type { SummaryRow } from '../metrics/summary.js';
 
 /** Seconds shown in the unit that reads best: µs-precision ms below 1 s, s above. */
@@ -38,5 +39,20 @@ export function formatComparison(rows: readonly SummaryRow[]): string {
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => (r[c] as string).length)));
   const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** A sweep's points: varied values, then key metrics as mean ± 95% half-width. */
+export function formatPoints(plan: { paths: string[] }, summary: Table): string {
+  const rows = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
+  const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
+    typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
+  const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO'];
+  const body = rows.map((r) => [
+    String(r.point), ...plan.paths.map((p) => String(r[p])), String(r.runs),
+    ci(r, 'ttft_p99_s', ms), ci(r, 'tpot_p50_s', ms), ci(r, 'throughput_rps', (v) => num(v)), ci(r, 'slo_attainment', pct),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => (b[c] as string).length)));
+  const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c] as number)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }

@@ -9,7 +9,9 @@ import { didYouMean, InputError } from '../scenario/problems.js';
 import type { ResolvedScenario } from '../scenario/resolved.js';
 import { integerOption, parseCommand } from './args.js';
 import { formatCatalog } from './catalog.js';
-import { formatComparison, formatSummary } from './format.js';
+import { defaultWorkers } from '../studies/sweep-run.js';
+import { mergeSweep, resolveShard, runSweep } from '../studies/sweep-command.js';
+import { formatComparison, formatPoints, formatSummary } from './format.js';
 import { ProgressBar } from './progress.js';
 
 const USAGE = `splitsim — discrete-event simulator of disaggregated LLM inference datacenters
@@ -18,6 +20,8 @@ Usage:
   splitsim run FILE... [--out DIR] [--seed N] [--quiet]   simulate scenarios, write Arrow tables
   splitsim validate FILE...                               check scenario files without running
   splitsim catalog [--model ID] [--weights F] [--kv F]    models and hardware with derived figures
+  splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N]   a parameter sweep with replications
+  splitsim merge DIR                                      build a sharded sweep's summary
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
@@ -41,6 +45,26 @@ Options:
 
 Check scenario files (schema, names, cross-field rules) without running them. Prints
 every problem with its field path, or "ok" per file. Exit 2 if any file is invalid.`,
+  sweep: `Usage: splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N] [--quiet]
+
+Run a sweep file: { "name", "base": scenario file, "vary": { field path: [values] },
+"replications": R }. Every combination of the varied values runs R times; replication
+r uses seed base.seed + r at every point (common random numbers across the grid).
+Writes DIR/<name>/runs/<run id>/ per run and DIR/<name>/summary.arrow: one row per run
+and one per point with means and 95% confidence half-widths (<metric>_ci95).
+
+Options:
+  --out DIR      results folder (default: results)
+  --workers N    worker threads (default: this machine's cores)
+  --shard K/N    run only slice K of N (0 <= K < N) into DIR/<name>/shards/; then
+                 'splitsim merge DIR/<name>'. Also read from JOB_COMPLETION_INDEX
+                 (Kubernetes), SLURM_ARRAY_TASK_ID/COUNT (Slurm), AWS_BATCH_JOB_ARRAY_INDEX
+                 (AWS Batch), with SPLITSIM_SHARDS as the count where needed
+  --quiet        no progress bar, no table`,
+  merge: `Usage: splitsim merge DIR
+
+Merge the shards of a sweep (DIR is <out>/<sweep name>) into DIR/summary.arrow: the same
+rows an unsharded run writes. Fails, naming them, if runs are missing.`,
   catalog: `Usage: splitsim catalog [--model ID] [--weights bf16|fp8] [--kv bf16|fp8]
 
 List the built-in models and hardware, and for each model on each hardware: devices
@@ -65,6 +89,10 @@ export async function main(argv: string[]): Promise<number> {
         return validate(rest);
       case 'catalog':
         return catalog(rest);
+      case 'sweep':
+        return await sweep(rest);
+      case 'merge':
+        return merge(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -74,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, help` }]);
+        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, help` }]);
     }
   } catch (err) {
     return report(err);
@@ -184,6 +212,45 @@ function catalog(argv: string[]): number {
     }
   }
   console.log(formatCatalog({ weights: format('weights', values.weights), kv: format('kv', values.kv) }, models));
+  return 0;
+}
+
+async function sweep(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand('sweep', argv, {
+    out: { type: 'string' },
+    workers: { type: 'string' },
+    shard: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  if (values.help) return help('sweep');
+  if (positionals.length !== 1) throw new InputError('splitsim sweep', [{ path: '', message: 'needs exactly one sweep FILE' }]);
+  const workers = integerOption('sweep', 'workers', values.workers as string | undefined) ?? defaultWorkers();
+  if (workers < 1) throw new InputError('splitsim sweep', [{ path: '--workers', message: `must be at least 1, got ${workers}` }]);
+  const shard = resolveShard(values.shard as string | undefined, process.env);
+  const quiet = values.quiet === true;
+  const bar = ProgressBar.enabled(quiet) ? new ProgressBar('sweep') : null;
+  const outcome = await runSweep(positionals[0] as string, {
+    out: (values.out as string | undefined) ?? 'results',
+    workers,
+    shard,
+    onProgress: bar ? (d, t) => bar.count(d, t) : undefined,
+  });
+  bar?.done();
+  if (!quiet) {
+    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runs.length} runs` : `${outcome.runs} runs`;
+    console.log(`${outcome.plan.name}: ${what} → ${outcome.dir}`);
+    if (outcome.summary) console.log(formatPoints(outcome.plan, outcome.summary));
+    else console.log(`merge the shards with: splitsim merge ${outcome.dir}`);
+  }
+  return 0;
+}
+
+function merge(argv: string[]): number {
+  const { values, positionals } = parseCommand('merge', argv, {});
+  if (values.help) return help('merge');
+  if (positionals.length !== 1) throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
+  const { plan, summary } = mergeSweep(positionals[0] as string);
+  console.log(formatPoints(plan, summary));
   return 0;
 }
 

@@ -37,6 +37,21 @@ export class ProgressBar {
     this.drawn = true;
   }
 
+  /** Progress of a batch of runs: `done` of `total`, with ETA. */
+  count(done: number, total: number): void {
+    const now = Date.now();
+    const elapsed = now - this.started;
+    if (elapsed < this.delay_ms || (now - this.lastDraw < 100 && done < total)) return;
+    this.lastDraw = now;
+    const frac = total > 0 ? done / total : 1;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const eta = frac > 0 ? (elapsed / frac - elapsed) / 1000 : NaN;
+    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}`;
+    this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 100) - 1)}\x1b[K`);
+    this.drawn = true;
+  }
+
   done(): void {
     if (this.drawn) this.stream.write('\r\x1b[K');
   }

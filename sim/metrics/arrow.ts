@@ -51,3 +51,18 @@ export function makeTable(columns: Record<string, Vector>): Table {
   });
   return new Table(fixed);
 }
+
+export type ColumnKind = 'string' | 'int' | 'float' | 'bool';
+
+/** A table from row objects with declared column kinds (null/undefined → null). */
+export function tableFromRows(rows: ReadonlyArray<Record<string, unknown>>, columns: ReadonlyArray<[string, ColumnKind]>): Table {
+  const out: Record<string, Vector> = {};
+  for (const [name, kind] of columns) {
+    const values = rows.map((r) => r[name]);
+    if (kind === 'string') out[name] = stringColumn(values.map((v) => (v === null || v === undefined ? null : String(v))));
+    else if (kind === 'bool') out[name] = vectorFromArray(values.map((v) => (v === null || v === undefined ? null : Boolean(v))), new Bool());
+    else if (kind === 'int') out[name] = vectorFromArray(values.map((v) => (typeof v === 'number' ? v : null)), new Int32());
+    else out[name] = float64Column(values.map((v) => (typeof v === 'number' ? v : NaN)));
+  }
+  return makeTable(out);
+}

@@ -46,6 +46,8 @@ export function summarize(requests: Table, ctx: SummaryContext): SummaryRow {
           tpot_p50_s: q('tpot_s', 0.5), tpot_p90_s: q('tpot_s', 0.9), tpot_p99_s: q('tpot_s', 0.99),
           e2e_p50_s: q('e2e_s', 0.5), e2e_p99_s: q('e2e_s', 0.99),
           prefill_queue_p99_s: q('prefill_queue_s', 0.99), decode_queue_p99_s: q('decode_queue_s', 0.99),
+          ttft_mean_s: aq.op.mean('ttft_s'), tpot_mean_s: aq.op.mean('tpot_s'), e2e_mean_s: aq.op.mean('e2e_s'),
+          prefill_queue_mean_s: aq.op.mean('prefill_queue_s'), decode_queue_mean_s: aq.op.mean('decode_queue_s'),
           output_tokens: aq.op.sum('output_tokens'),
         })
         .object()
@@ -81,6 +83,8 @@ export function summarize(requests: Table, ctx: SummaryContext): SummaryRow {
     tpot_p50_s: nz(lat.tpot_p50_s), tpot_p90_s: nz(lat.tpot_p90_s), tpot_p99_s: nz(lat.tpot_p99_s),
     e2e_p50_s: nz(lat.e2e_p50_s), e2e_p99_s: nz(lat.e2e_p99_s),
     prefill_queue_p99_s: nz(lat.prefill_queue_p99_s), decode_queue_p99_s: nz(lat.decode_queue_p99_s),
+    ttft_mean_s: nz(lat.ttft_mean_s), tpot_mean_s: nz(lat.tpot_mean_s), e2e_mean_s: nz(lat.e2e_mean_s),
+    prefill_queue_mean_s: nz(lat.prefill_queue_mean_s), decode_queue_mean_s: nz(lat.decode_queue_mean_s),
     slo_attainment: nz(attainment),
     slo_met: ctx.slo && !Number.isNaN(attainment) ? attainment >= ctx.slo.quantile : null,
     goodput_rps: nz(good / span_s),

@@ -1,0 +1,130 @@
+// Sweeps: grids × replications, workers, shards and merge, confidence intervals.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../sim/index.js';
+import { loadSweep } from '../../sim/studies/sweep.js';
+import { mergeSweep, resolveShard, runSweep } from '../../sim/studies/sweep-command.js';
+import { mmcWait } from '../../sim/studies/index.js';
+import { baseScenario } from '../helpers/base-scenario.js';
+
+/** An M/M/4 prefill pool (μ = 2/s) in front of a fast decode pool. */
+function mmcBase(duration_s: number) {
+  const s = baseScenario();
+  s.name = 'mmc';
+  s.duration_s = duration_s;
+  s.warmup_s = 100;
+  s.datacenter.racks = [
+    { name: 'pre', nodes: [{ count: 4, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }] },
+    { name: 'dec', nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 1e-6 } } }] },
+  ];
+  s.scheduling = { router: 'pool-fcfs' };
+  return s;
+}
+
+function setup(sweep: object, duration_s = 1000) {
+  const dir = mkdtempSync(join(tmpdir(), 'splitsim-sweep-'));
+  writeFileSync(join(dir, 'base.json'), JSON.stringify(mmcBase(duration_s)));
+  writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'grid', base: 'base.json', ...sweep }));
+  return dir;
+}
+
+const bytes = (t: Table) => Buffer.from(tableToIPC(t, 'file'));
+const rowsOf = (t: Table, kind: string) => t.toArray().map((r) => r.toJSON() as Record<string, any>).filter((r) => r.row_kind === kind);
+
+describe('sweep expansion', () => {
+  it('is the Cartesian product × replications, first path slowest, seeds shared across points', () => {
+    const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [1, 2], 'datacenter.racks[0].nodes[0].count': [3, 4, 5] }, replications: 2 });
+    const plan = loadSweep(join(dir, 'sweep.json'));
+    expect(plan.points).toHaveLength(6);
+    expect(plan.runs).toHaveLength(12);
+    expect(plan.points[1]).toEqual({ 'workload.arrivals.rate_per_s': 1, 'datacenter.racks[0].nodes[0].count': 4 });
+    expect(plan.runs.filter((r) => r.replication === 1).map((r) => r.seed)).toEqual(new Array(6).fill(2));
+    expect(plan.runs[0]?.id).toBe('p000-r0');
+  });
+
+  it.each([
+    [{ 'datacenter.racks[5].count': [1] }, /vary\.datacenter\.racks\[5\]\.count: the base scenario has nothing at datacenter\.racks\[5\]/],
+    [{ 'datacenter..racks': [1] }, /is not a field path/],
+    [{ 'workload.arrivals.rate_per_s': [-1] }, /workload\.arrivals\.rate_per_s: must be a positive number, got -1 \(at point 0: workload\.arrivals\.rate_per_s=-1\)/],
+    [{ 'workload.arrivals.rate_per_s': [] }, /must list at least one value/],
+  ])('a bad vary %j is an input error naming the path', (vary, message) => {
+    const dir = setup({ vary });
+    let msg = '';
+    try {
+      loadSweep(join(dir, 'sweep.json'));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      msg = err.message;
+    }
+    expect(msg).toMatch(message);
+  });
+});
+
+describe('running a sweep', () => {
+  const sweep = { vary: { 'workload.arrivals.rate_per_s': [4, 6.4] }, replications: 3 };
+
+  it('gives identical tables with 1 and 2 workers', async () => {
+    const dir = setup(sweep);
+    const one = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'w1'), workers: 1 });
+    const two = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'w2'), workers: 2 });
+    expect(bytes(two.summary!).equals(bytes(one.summary!))).toBe(true);
+    const a = readFileSync(join(dir, 'w1/grid/runs/p001-r2/requests.arrow'));
+    const b = readFileSync(join(dir, 'w2/grid/runs/p001-r2/requests.arrow'));
+    expect(b.equals(a)).toBe(true);
+  });
+
+  it('sharded in 3 and merged, gives the rows of the unsharded sweep', async () => {
+    const dir = setup(sweep);
+    const whole = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'whole'), workers: 1 });
+    for (let k = 0; k < 3; k++) await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'sharded'), workers: 1, shard: { k, n: 3 } });
+    const merged = mergeSweep(join(dir, 'sharded/grid'));
+    expect(bytes(merged.summary).equals(bytes(whole.summary!))).toBe(true);
+    expect(bytes(tableFromIPC(readFileSync(join(dir, 'sharded/grid/summary.arrow')))).equals(bytes(whole.summary!))).toBe(true);
+  });
+
+  it('merge names the runs still missing', async () => {
+    const dir = setup(sweep);
+    await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'part'), workers: 1, shard: { k: 0, n: 3 } });
+    expect(() => mergeSweep(join(dir, 'part/grid'))).toThrow(/4 of 6 runs have no shard result yet \(first: p000-r1/);
+  });
+});
+
+describe('confidence intervals', () => {
+  it('cover the closed-form M/M/4 wait and shrink as replications grow', async () => {
+    const lambda = 6.4; // ρ = 0.8
+    const theory = mmcWait(4, lambda, 2);
+    const halfWidth = async (replications: number) => {
+      const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [lambda] }, replications }, 2000);
+      const out = await runSweep(join(dir, 'sweep.json'), { out: dir, workers: 2 });
+      const point = rowsOf(out.summary!, 'point')[0]!;
+      expect(Math.abs(point.prefill_queue_mean_s - theory)).toBeLessThan(point.prefill_queue_mean_s_ci95);
+      return point.prefill_queue_mean_s_ci95 as number;
+    };
+    const few = await halfWidth(4);
+    const many = await halfWidth(16);
+    expect(many).toBeLessThan(few);
+  });
+});
+
+describe('shards from batch schedulers', () => {
+  it.each([
+    [{}, '2/5', { k: 2, n: 5 }],
+    [{ JOB_COMPLETION_INDEX: '3', SPLITSIM_SHARDS: '4' }, undefined, { k: 3, n: 4 }],
+    [{ SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 6, n: 8 }],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: '0', SPLITSIM_SHARDS: '2' }, undefined, { k: 0, n: 2 }],
+    [{}, undefined, undefined],
+  ])('env %j, --shard %s → %j', (env, flag, shard) => {
+    expect(resolveShard(flag, env as NodeJS.ProcessEnv)).toEqual(shard);
+  });
+
+  it.each([['3/3'], ['1-of-2'], ['-1/2']])('rejects --shard %s', (flag) => {
+    expect(() => resolveShard(flag, {})).toThrow(/--shard: must be K\/N with 0 ≤ K < N/);
+  });
+
+  it('needs a count where the scheduler gives none', () => {
+    expect(() => resolveShard(undefined, { JOB_COMPLETION_INDEX: '0' })).toThrow(/SPLITSIM_SHARDS/);
+  });
+});
