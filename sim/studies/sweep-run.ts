@@ -26,9 +26,11 @@ export function executeRun(job: RunJob): SummaryRow {
 export const defaultWorkers = (): number => availableParallelism();
 
 /**
- * Run a sweep's runs, in-process with one worker, else on worker threads that each take
- * the next run when free. Results do not depend on the number of workers: each run is
- * a value of its scenario and seed. Returns summary rows keyed by run id.
+ * Run a sweep's runs: with one worker, in this thread; with N, here and on N − 1
+ * worker threads, each taking the next run when free (the main thread does not idle
+ * while the threads load their modules). Results do not depend on the number of
+ * workers: each run is a value of its scenario and seed. Returns summary rows keyed by
+ * run id.
  */
 export async function executeRuns(
   runs: readonly SweepRun[],
@@ -39,50 +41,52 @@ export async function executeRuns(
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs.map((r) => ({ id: r.id, scenario: r.scenario, base, seed: r.seed, dir: join(runsDir, r.id) }));
-  if (workers <= 1 || jobs.length <= 1) {
-    for (const job of jobs) {
-      results.set(job.id, executeRun(job));
-      onDone?.(results.size, jobs.length);
-    }
-    return results;
-  }
-  const url = new URL('./worker-entry.js', import.meta.url);
   let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    const pool: Worker[] = [];
-    let failed = false;
-    const finish = (err?: Error) => {
-      for (const w of pool) void w.terminate();
-      if (err) reject(err);
-      else resolve();
-    };
-    const feed = (w: Worker) => {
-      const job = jobs[next++];
-      if (job) w.postMessage(job);
-      else if (results.size === jobs.length) finish();
-    };
-    for (let i = 0; i < Math.min(workers, jobs.length); i++) {
-      const w = new Worker(url);
-      pool.push(w);
-      w.on('message', (m: { id: string; summary?: SummaryRow; error?: string }) => {
-        if (failed) return;
-        if (m.error !== undefined || !m.summary) {
-          failed = true;
-          finish(new Error(`run ${m.id}: ${m.error}`));
-          return;
-        }
-        results.set(m.id, m.summary);
-        onDone?.(results.size, jobs.length);
-        feed(w);
-      });
-      w.on('error', (err) => {
-        if (!failed) {
-          failed = true;
-          finish(err);
-        }
-      });
-      feed(w);
-    }
+  const record = (id: string, summary: SummaryRow) => {
+    results.set(id, summary);
+    onDone?.(results.size, jobs.length);
+  };
+  const threads = Math.min(workers - 1, jobs.length - 1);
+  const pool: Worker[] = [];
+  let failure: Error | undefined;
+  let settle: (() => void) | undefined;
+  const allDone = new Promise<void>((resolve) => {
+    settle = resolve;
   });
+  const check = () => {
+    if (failure || results.size === jobs.length) settle?.();
+  };
+  const feed = (w: Worker) => {
+    const job = jobs[next++];
+    if (job) w.postMessage(job);
+  };
+  for (let i = 0; i < threads; i++) {
+    const w = new Worker(new URL('./worker-entry.js', import.meta.url));
+    pool.push(w);
+    w.on('message', (m: { id: string; summary?: SummaryRow; error?: string }) => {
+      if (m.error !== undefined || !m.summary) failure ??= new Error(`run ${m.id}: ${m.error}`);
+      else record(m.id, m.summary);
+      if (!failure) feed(w);
+      check();
+    });
+    w.on('error', (err) => {
+      failure ??= err;
+      check();
+    });
+    feed(w);
+  }
+  try {
+    // This thread works too, yielding between runs so the threads' answers are heard.
+    while (!failure && next < jobs.length) {
+      const job = jobs[next++] as RunJob;
+      record(job.id, executeRun(job));
+      if (threads > 0) await new Promise((r) => setImmediate(r));
+    }
+    check();
+    await allDone;
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  if (failure) throw failure;
   return results;
 }

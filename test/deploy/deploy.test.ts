@@ -1,0 +1,42 @@
+// The batch-scheduler examples under deploy/ do what their comments say.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSweep } from '../../sim/studies/sweep-command.js';
+import { baseScenario } from '../helpers/base-scenario.js';
+
+const root = join(import.meta.dirname, '../..');
+
+describe('deploy/', () => {
+  it('the Kubernetes Indexed Job runs splitsim sweep with SPLITSIM_SHARDS = completions', () => {
+    const yaml = readFileSync(join(root, 'deploy/kubernetes-sweep.yaml'), 'utf8');
+    expect(yaml).toMatch(/completionMode: Indexed/);
+    const completions = /completions: (\d+)/.exec(yaml)?.[1];
+    const shards = /name: SPLITSIM_SHARDS\s+value: "(\d+)"/.exec(yaml)?.[1];
+    expect(shards).toBe(completions);
+    expect(yaml).toMatch(/"npx", "splitsim", "sweep"/);
+  });
+
+  it('the Slurm array script, run as two array tasks then merged, gives the unsharded sweep', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitsim-slurm-'));
+    writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...baseScenario(), duration_s: 60, warmup_s: 10 }));
+    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 's', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 2, 3] } }));
+    for (const task of ['1', '2']) {
+      const r = spawnSync('bash', [join(root, 'deploy/slurm-sweep.sh'), join(dir, 'sweep.json'), join(dir, 'out')], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, SLURM_ARRAY_TASK_ID: task, SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '2', SLURM_CPUS_PER_TASK: '1' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+    const merge = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'merge', join(dir, 'out/s')], { cwd: root, encoding: 'utf8' });
+    expect(merge.status).toBe(0);
+    const whole = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'whole'), workers: 1 });
+    const { tableToIPC, tableFromIPC } = await import('apache-arrow');
+    const merged = Buffer.from(tableToIPC(tableFromIPC(readFileSync(join(dir, 'out/s/summary.arrow'))), 'file'));
+    expect(merged.equals(Buffer.from(tableToIPC(whole.summary!, 'file')))).toBe(true);
+  });
+});
