@@ -11,6 +11,8 @@ import { integerOption, parseCommand } from './args.js';
 import { formatCatalog } from './catalog.js';
 import { defaultWorkers } from '../studies/sweep-run.js';
 import { mergeSweep, resolveShard, runSweep } from '../studies/sweep-command.js';
+import { describeDesign, runPlan } from '../studies/plan.js';
+import { formatPlan, planTable } from './plan-output.js';
 import { formatComparison, formatPoints, formatSummary } from './format.js';
 import { ProgressBar } from './progress.js';
 
@@ -22,6 +24,7 @@ Usage:
   splitsim catalog [--model ID] [--weights F] [--kv F]    models and hardware with derived figures
   splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N]   a parameter sweep with replications
   splitsim merge DIR                                      build a sharded sweep's summary
+  splitsim plan FILE [--out DIR]                          the cheapest datacenter that meets the SLO
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
@@ -65,6 +68,16 @@ Options:
 
 Merge the shards of a sweep (DIR is <out>/<sweep name>) into DIR/summary.arrow: the same
 rows an unsharded run writes. Fails, naming them, if runs are missing.`,
+  plan: `Usage: splitsim plan FILE [--out DIR] [--quiet]
+
+Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, network),
+"split": { "prefill": POOL, "decode": POOL }, "mixed": POOL, "rack_uplink_gbps",
+"goodput": true } with POOL = { "candidates": [hardware id or { "hardware", "devices" }],
+"max_instances": N }. Finds the cheapest datacenter whose run meets the SLO at the
+base load (bisection on instance counts, pruned by cost), re-runs it with fresh seeds
+and with one instance fewer per pool, and finds the highest rate it sustains.
+Writes DIR/<name>/plan.arrow (every design evaluated) and prints the recommendation
+and the cost / p99 TTFT Pareto frontier.`,
   catalog: `Usage: splitsim catalog [--model ID] [--weights bf16|fp8] [--kv bf16|fp8]
 
 List the built-in models and hardware, and for each model on each hardware: devices
@@ -93,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
         return await sweep(rest);
       case 'merge':
         return merge(rest);
+      case 'plan':
+        return plan(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -102,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, help` }]);
+        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, plan, help` }]);
     }
   } catch (err) {
     return report(err);
@@ -251,6 +266,24 @@ function merge(argv: string[]): number {
   if (positionals.length !== 1) throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
   const { plan, summary } = mergeSweep(positionals[0] as string);
   console.log(formatPoints(plan, summary));
+  return 0;
+}
+
+function plan(argv: string[]): number {
+  const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  if (values.help) return help('plan');
+  if (positionals.length !== 1) throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
+  const quiet = values.quiet === true;
+  const tty = ProgressBar.enabled(quiet);
+  let n = 0;
+  const result = runPlan(positionals[0] as string, (e) => {
+    n++;
+    if (tty) process.stderr.write(`\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`);
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  const dir = join((values.out as string | undefined) ?? 'results', result.name);
+  writeTable(join(dir, 'plan.arrow'), planTable(result));
+  if (!quiet) console.log(formatPlan(result, join(dir, 'plan.arrow')));
   return 0;
 }
 

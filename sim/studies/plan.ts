@@ -1,0 +1,271 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import * as z from 'zod';
+import type { SummaryRow } from '../metrics/summary.js';
+import { runScenario } from '../run.js';
+import { checkScenario, InputError } from '../scenario/index.js';
+import { identifier, positive, positiveInt } from '../scenario/fields.js';
+
+const candidate = z.union([
+  z.string(),
+  z.strictObject({ hardware: z.union([z.string(), z.record(z.string(), z.unknown())]), devices: positiveInt().optional() }),
+]);
+const pool = z.strictObject({
+  candidates: z.array(candidate).min(1, { error: 'must list at least one candidate' }),
+  max_instances: positiveInt().default(32),
+});
+
+export const planSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: identifier(),
+  description: z.string().optional(),
+  /** Model, workload, SLO, scheduling and network; its datacenter is replaced. */
+  base: z.string(),
+  /** Disaggregated designs: one candidate per role, searched jointly. */
+  split: z.strictObject({ prefill: pool, decode: pool }).optional(),
+  /** Colocated designs: mixed instances. */
+  mixed: pool.optional(),
+  rack_uplink_gbps: positive().optional(),
+  /** Also find the highest arrival rate the recommended datacenter sustains. */
+  goodput: z.boolean().default(true),
+});
+
+type Candidate = { hardware: string | Record<string, unknown>; devices?: number | undefined };
+export type Design =
+  | { kind: 'split'; prefill: Candidate; decode: Candidate; prefillInstances: number; decodeInstances: number }
+  | { kind: 'mixed'; mixed: Candidate; instances: number };
+
+export interface Evaluation {
+  design: Design;
+  stage: 'search' | 'verify' | 'goodput';
+  rate_per_s: number;
+  seed: number;
+  summary: SummaryRow;
+  meets: boolean;
+}
+
+export interface PlanResult {
+  name: string;
+  slo: { ttft_s: number; tpot_s: number; quantile: number };
+  evaluations: Evaluation[];
+  recommended?: Evaluation | undefined;
+  /** Fresh runs with one instance fewer in each pool: should miss the SLO. */
+  checks: Evaluation[];
+  /** Highest arrival rate meeting the SLO on the recommendation (requests/s). */
+  goodput_rps?: number | undefined;
+  why?: string | undefined;
+}
+
+const label = (c: Candidate) => (typeof c.hardware === 'string' ? c.hardware : String((c.hardware as { id?: unknown }).id ?? 'inline'));
+const norm = (c: z.output<typeof candidate>): Candidate => (typeof c === 'string' ? { hardware: c } : c);
+
+export function describeDesign(d: Design): string {
+  const dev = (c: Candidate) => (c.devices ? `×${c.devices}` : '');
+  return d.kind === 'split'
+    ? `${d.prefillInstances} ${label(d.prefill)}${dev(d.prefill)} prefill + ${d.decodeInstances} ${label(d.decode)}${dev(d.decode)} decode`
+    : `${d.instances} ${label(d.mixed)}${dev(d.mixed)} colocated`;
+}
+
+/**
+ * Capacity planning: the cheapest datacenter whose run meets the base scenario's SLO.
+ * Latency is taken to fall as instances are added (monotonicity), so for each pair of
+ * candidate hardware the search walks decode counts upward and bisects the fewest
+ * prefill instances that meet the SLO (that number can only fall as decode grows),
+ * stopping once decode alone costs more than the best design found; colocated designs
+ * bisect one count. Simulation noise can bend monotonicity near the boundary: the
+ * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
+ */
+export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): PlanResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(file, [{ path: '', message: code === 'ENOENT' ? 'cannot read plan: no such file' : `not valid JSON: ${(err as Error).message}` }]);
+  }
+  const parsed = planSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new InputError(file, parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  const plan = parsed.data;
+  if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
+  const near = resolvePath(dirname(file), plan.base);
+  const basePath = existsSync(near) ? near : resolvePath(plan.base);
+  let base: Record<string, unknown>;
+  try {
+    base = JSON.parse(readFileSync(basePath, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new InputError(file, [{ path: 'base', message: `cannot read ${plan.base}` }]);
+  }
+  const scenario0 = checkScenario(base, basePath);
+  if (!scenario0.slo) throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
+  const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;
+  const baseRate = arrivals?.rate_per_s ?? NaN;
+
+  const evaluations: Evaluation[] = [];
+  const cache = new Map<string, Evaluation>();
+  const network = (base.datacenter as { network?: unknown } | undefined)?.network;
+  const scenarioFor = (d: Design, rate: number) => {
+    const group = (c: Candidate, count: number, role: string) => ({ hardware: c.hardware, ...(c.devices ? { devices: c.devices } : {}), count, role });
+    const rack = (name: string, nodes: object[]) => ({ name, ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}), nodes });
+    const racks = d.kind === 'split'
+      ? [rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]), rack('decode', [group(d.decode, d.decodeInstances, 'decode')])]
+      : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
+    const s = structuredClone(base) as Record<string, any>;
+    s.datacenter = { racks, ...(network ? { network } : {}) };
+    if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
+    return s;
+  };
+  const evaluate = (d: Design, stage: Evaluation['stage'], rate = baseRate, seed = scenario0.seed): Evaluation => {
+    const key = JSON.stringify([d, rate, seed]);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const summary = runScenario(checkScenario(scenarioFor(d, rate), basePath), { seed }).summary;
+    const e: Evaluation = { design: d, stage, rate_per_s: rate, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 };
+    cache.set(key, e);
+    evaluations.push(e);
+    onEvaluation?.(e);
+    return e;
+  };
+  const cost = (e: Evaluation) => e.summary.cost_per_hour_usd as number;
+  /** Hourly price of a design, from the catalog, without running it. */
+  const price = (d: Design) => checkScenario(scenarioFor(d, baseRate), basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
+
+  let best: Evaluation | undefined;
+  const consider = (e: Evaluation) => {
+    if (e.meets && (!best || cost(e) < cost(best))) best = e;
+  };
+  if (plan.split) {
+    const { prefill, decode } = plan.split;
+    for (const pc of prefill.candidates.map(norm)) {
+      for (const dc of decode.candidates.map(norm)) {
+        const split = (np: number, nd: number): Design => ({ kind: 'split', prefill: pc, decode: dc, prefillInstances: np, decodeInstances: nd });
+        // Cost is linear in the counts: a decode count whose cost with a single prefill
+        // instance already exceeds the best design ends the walk.
+        const pPrice = price(split(1, 1)) - (price(split(1, 2)) - price(split(1, 1)));
+        const dPrice = price(split(1, 2)) - price(split(1, 1));
+        let npHigh = prefill.max_instances;
+        for (let nd = 1; nd <= decode.max_instances; nd++) {
+          if (best && pPrice + nd * dPrice >= cost(best)) break;
+          if (!evaluate(split(npHigh, nd), 'search').meets) continue;
+          let lo = 1;
+          let hi = npHigh;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (evaluate(split(mid, nd), 'search').meets) hi = mid;
+            else lo = mid + 1;
+          }
+          npHigh = lo;
+          consider(evaluate(split(lo, nd), 'search'));
+          if (lo === 1) break; // more decode cannot lower prefill further
+        }
+      }
+    }
+  }
+  if (plan.mixed) {
+    for (const mc of plan.mixed.candidates.map(norm)) {
+      const mixed = (n: number): Design => ({ kind: 'mixed', mixed: mc, instances: n });
+      if (!evaluate(mixed(plan.mixed.max_instances), 'search').meets) continue;
+      let lo = 1;
+      let hi = plan.mixed.max_instances;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (evaluate(mixed(mid), 'search').meets) hi = mid;
+        else lo = mid + 1;
+      }
+      consider(evaluate(mixed(lo), 'search'));
+    }
+  }
+
+  const result: PlanResult = { name: plan.name, slo: scenario0.slo, evaluations, checks: [] };
+  if (!best) {
+    result.why = 'no candidate design within max_instances meets the SLO at this load';
+    return result;
+  }
+  result.recommended = best;
+  // Fresh seeds: the recommendation must hold, one instance fewer in a pool should not.
+  const fresh = scenario0.seed + 1000;
+  const d = best.design;
+  const again = evaluate(d, 'verify', baseRate, fresh);
+  result.checks.push(again);
+  const fewer: Design[] = d.kind === 'split'
+    ? [
+        ...(d.prefillInstances > 1 ? [{ ...d, prefillInstances: d.prefillInstances - 1 }] : []),
+        ...(d.decodeInstances > 1 ? [{ ...d, decodeInstances: d.decodeInstances - 1 }] : []),
+      ]
+    : d.instances > 1 ? [{ ...d, instances: d.instances - 1 }] : [];
+  for (const f of fewer) result.checks.push(evaluate(f, 'verify', baseRate, fresh));
+  const reasons: string[] = [];
+  if (!again.meets) reasons.push('a fresh-seed run of the recommendation misses the SLO: the load sits at its boundary; consider one more instance or longer runs');
+  if (d.kind === 'split' && d.prefillInstances === 1) reasons.push('the prefill pool is at its minimum of one instance');
+  if (d.kind === 'split' && d.decodeInstances === 1) reasons.push('the decode pool is at its minimum of one instance');
+  for (const c of result.checks.slice(1)) {
+    if (c.meets) reasons.push(`${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`);
+  }
+  if (reasons.length > 0) result.why = reasons.join('; ');
+
+  if (plan.goodput && Number.isFinite(baseRate)) {
+    // Highest rate the recommendation sustains: grow by 1.5× until it fails, then bisect.
+    let ok = baseRate;
+    let bad = baseRate * 1.5;
+    for (let i = 0; i < 8 && evaluate(d, 'goodput', bad).meets; i++) {
+      ok = bad;
+      bad *= 1.5;
+    }
+    for (let i = 0; i < 6; i++) {
+      const mid = (ok + bad) / 2;
+      if (evaluate(d, 'goodput', mid).meets) ok = mid;
+      else bad = mid;
+    }
+    result.goodput_rps = ok;
+  }
+  return result;
+}
+
+/**
+ * Worst p99 latency relative to the SLO: max(TTFT p99 / SLO TTFT, TPOT p99 / SLO TPOT);
+ * at most 1 when both p99s are within their bounds.
+ */
+export function p99VsSlo(e: Evaluation, slo: { ttft_s: number; tpot_s: number }): number {
+  const t = e.summary.ttft_p99_s;
+  const p = e.summary.tpot_p99_s;
+  if (typeof t !== 'number') return Infinity;
+  return Math.max(t / slo.ttft_s, typeof p === 'number' ? p / slo.tpot_s : 0);
+}
+
+/** Searched designs not dominated in (cost, p99 vs SLO), cheapest first. */
+export function paretoFrontier(evals: readonly Evaluation[], slo: { ttft_s: number; tpot_s: number }): Evaluation[] {
+  const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: e.summary.cost_per_hour_usd as number, l: p99VsSlo(e, slo) }));
+  return pts
+    .filter((a) => !pts.some((b) => b !== a && b.c <= a.c && b.l <= a.l && (b.c < a.c || b.l < a.l)))
+    .sort((a, b) => a.c - b.c)
+    .map((a) => a.e);
+}
+
+/** plan.arrow: every evaluated design, with its stage and whether it is on the frontier or recommended. */
+export function planRows(result: PlanResult): Array<Record<string, unknown>> {
+  const frontier = new Set(paretoFrontier(result.evaluations, result.slo));
+  const hw = (c: Candidate | undefined) => (c ? label(c) : null);
+  return result.evaluations.map((e) => {
+    const d = e.design;
+    return {
+      design: describeDesign(d),
+      kind: d.kind,
+      stage: e.stage,
+      prefill_hardware: d.kind === 'split' ? hw(d.prefill) : null,
+      prefill_devices: d.kind === 'split' ? (d.prefill.devices ?? null) : null,
+      prefill_instances: d.kind === 'split' ? d.prefillInstances : null,
+      decode_hardware: d.kind === 'split' ? hw(d.decode) : null,
+      decode_devices: d.kind === 'split' ? (d.decode.devices ?? null) : null,
+      decode_instances: d.kind === 'split' ? d.decodeInstances : null,
+      mixed_hardware: d.kind === 'mixed' ? hw(d.mixed) : null,
+      mixed_devices: d.kind === 'mixed' ? (d.mixed.devices ?? null) : null,
+      mixed_instances: d.kind === 'mixed' ? d.instances : null,
+      rate_per_s: e.rate_per_s,
+      seed: e.seed,
+      meets_slo: e.meets,
+      p99_vs_slo: p99VsSlo(e, result.slo),
+      pareto: frontier.has(e),
+      recommended: e === result.recommended,
+      ...e.summary,
+    };
+  });
+}

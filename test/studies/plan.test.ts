@@ -1,0 +1,100 @@
+// Capacity planning: the recommendation is checked by fresh runs of our own.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { checkScenario, runScenario } from '../../sim/index.js';
+import { paretoFrontier, runPlan } from '../../sim/studies/plan.js';
+import { spawnSync } from 'node:child_process';
+
+const root = join(import.meta.dirname, '../..');
+
+/** Llama 3.1 8B on single H100s: small and fast to simulate. */
+const base = {
+  name: 'plan-base',
+  seed: 5,
+  duration_s: 150,
+  warmup_s: 20,
+  model: 'llama-3.1-8b',
+  datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+  workload: {
+    arrivals: { process: 'poisson', rate_per_s: 30 },
+    prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },
+    output_tokens: { dist: 'lognormal', median: 150, sigma: 0.6, max: 1000 },
+  },
+  scheduling: { router: 'least-work' },
+  slo: { ttft_s: 0.5, tpot_s: 0.012, quantile: 0.95 },
+};
+
+describe('splitsim plan', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'splitsim-plan-'));
+  writeFileSync(join(dir, 'base.json'), JSON.stringify(base));
+  writeFileSync(join(dir, 'plan.json'), JSON.stringify({
+    name: 'p',
+    base: 'base.json',
+    split: {
+      prefill: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+      decode: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+    },
+    goodput: true,
+  }));
+  const result = runPlan(join(dir, 'plan.json'));
+  const rec = result.recommended!;
+
+  /** A fresh run (a seed the plan never used) of a split design. */
+  const fresh = (np: number, nd: number, seed = 77) => {
+    const s = structuredClone(base) as Record<string, any>;
+    s.datacenter = {
+      racks: [
+        { name: 'prefill', nodes: [{ hardware: 'h100-sxm', devices: 1, count: np, role: 'prefill' }] },
+        { name: 'decode', nodes: [{ hardware: 'h100-sxm', devices: 1, count: nd, role: 'decode' }] },
+      ],
+      network: { kv_transfer: 'off' },
+    };
+    return runScenario(checkScenario(s, join(dir, 'base.json')), { seed }).summary;
+  };
+
+  it('recommends a design, searching far fewer than the whole grid', () => {
+    expect(rec.design.kind).toBe('split');
+    expect(result.evaluations.filter((e) => e.stage === 'search').length).toBeLessThan(12 * 12 / 3);
+  });
+
+  it('the recommended datacenter meets the SLO on a fresh run', () => {
+    const d = rec.design as Extract<typeof rec.design, { kind: 'split' }>;
+    expect(fresh(d.prefillInstances, d.decodeInstances).slo_met).toBe(true);
+  });
+
+  it('removing one instance from either pool breaks it (or the plan says why not)', () => {
+    const d = rec.design as Extract<typeof rec.design, { kind: 'split' }>;
+    const fewerPrefill = d.prefillInstances > 1 ? fresh(d.prefillInstances - 1, d.decodeInstances).slo_met : false;
+    const fewerDecode = d.decodeInstances > 1 ? fresh(d.prefillInstances, d.decodeInstances - 1).slo_met : false;
+    if (fewerPrefill || fewerDecode) expect(result.why).toMatch(/also meets the SLO|minimum/);
+    else {
+      expect(fewerPrefill).toBe(false);
+      expect(fewerDecode).toBe(false);
+    }
+    expect(d.prefillInstances).toBeGreaterThan(1);
+    expect(d.decodeInstances).toBeGreaterThan(1);
+  });
+
+  it('is the cheapest among the designs it found meeting the SLO, and on the Pareto frontier', () => {
+    const meeting = result.evaluations.filter((e) => e.stage === 'search' && e.meets);
+    for (const e of meeting) expect(e.summary.cost_per_hour_usd as number).toBeGreaterThanOrEqual(rec.summary.cost_per_hour_usd as number);
+    expect(paretoFrontier(result.evaluations, result.slo)).toContain(rec);
+  });
+
+  it('finds the highest rate the recommendation sustains: at or above the planned load', () => {
+    expect(result.goodput_rps).toBeGreaterThanOrEqual(30);
+  });
+
+  it('runs from the command line and writes plan.arrow with every design evaluated', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'plan', join(dir, 'plan.json'), '--out', join(dir, 'out')], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/recommended: \d+ h100-sxm×1 prefill \+ \d+ h100-sxm×1 decode/);
+    const t = tableFromIPC(readFileSync(join(dir, 'out/p/plan.arrow')));
+    expect(t.numRows).toBe(result.evaluations.length);
+    const recommended = Array.from({ length: t.numRows }, (_, i) => t.getChild('recommended')?.get(i)).filter(Boolean);
+    expect(recommended).toHaveLength(1);
+  });
+});
