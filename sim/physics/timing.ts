@@ -125,23 +125,26 @@ function waferPipeline(d: Deployment): Pass {
 }
 
 /** Time of `steps` consecutive decode steps whose total context starts at `context0`
- * and grows by `batch` each step, in closed form. */
+ * and grows by `batch` each step, in closed form. (Hot path: no closures.) */
 export function stepsSeconds(line: StepLine, batch: number, context0: number, steps: number): number {
   if (steps <= 0) return 0;
   const { a1, b1, a2, b2, extra } = line;
-  // Σ_{from ≤ i < from+n} (a + b·(C0 + i·B))
-  const sum = (a: number, b: number, from: number, n: number) =>
-    n <= 0 ? 0 : n * a + b * (n * (context0 + from * batch) + (batch * n * (n - 1)) / 2);
   // g(i) = piece2 − piece1 at step i is linear in i: piece 2 rules on a half-line.
   const g0 = a2 - a1 + (b2 - b1) * context0;
   const slope = (b2 - b1) * batch;
-  const clamp = (x: number) => Math.min(steps, Math.max(0, x));
-  if (slope === 0) return (g0 >= 0 ? sum(a2, b2, 0, steps) : sum(a1, b1, 0, steps)) + steps * extra;
+  if (slope === 0) {
+    return (g0 >= 0 ? lineSum(a2, b2, context0, batch, 0, steps) : lineSum(a1, b1, context0, batch, 0, steps)) + steps * extra;
+  }
   const root = -g0 / slope;
   if (slope > 0) {
-    const k = clamp(Math.ceil(root)); // steps before k: piece 1
-    return sum(a1, b1, 0, k) + sum(a2, b2, k, steps - k) + steps * extra;
+    const k = Math.min(steps, Math.max(0, Math.ceil(root))); // steps before k: piece 1
+    return lineSum(a1, b1, context0, batch, 0, k) + lineSum(a2, b2, context0, batch, k, steps - k) + steps * extra;
   }
-  const k = clamp(Math.floor(root) + 1); // steps before k: piece 2
-  return sum(a2, b2, 0, k) + sum(a1, b1, k, steps - k) + steps * extra;
+  const k = Math.min(steps, Math.max(0, Math.floor(root) + 1)); // steps before k: piece 2
+  return lineSum(a2, b2, context0, batch, 0, k) + lineSum(a1, b1, context0, batch, k, steps - k) + steps * extra;
+}
+
+/** Σ_{from ≤ i < from+n} (a + b·(C0 + i·B)) = n·a + b·(n·(C0 + from·B) + B·n(n−1)/2). */
+function lineSum(a: number, b: number, context0: number, batch: number, from: number, n: number): number {
+  return n <= 0 ? 0 : n * a + b * (n * (context0 + from * batch) + (batch * n * (n - 1)) / 2);
 }
