@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { Windows } from './datacenter/index.js';
 import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
-import { RequestLog } from './metrics/request-log.js';
+import { type BatchSink, RequestLog } from './metrics/request-log.js';
 import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
 import { linksTable, nodesTable, poolsTable } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
@@ -33,12 +33,28 @@ export interface RunResult {
 
 const PROGRESS_EVERY = 1 << 14;
 
+/** A run whose request rows went to a sink (a file) instead of memory. */
+export type StreamedRunResult = Omit<RunResult, 'tables'> & { tables: Omit<RunResult['tables'], 'requests'> };
+
 /**
  * Simulate one scenario. A run is a value: everything it mutates (calendar, random
  * streams, instances, logs) is created here, so two runs of the same scenario and seed
  * in one process give identical tables.
  */
 export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}): RunResult {
+  const { result, requests } = simulate(scenario, options, undefined);
+  return { ...result, tables: { requests: requests as Table, ...result.tables } };
+}
+
+/**
+ * The same, streaming `requests.arrow`'s record batches to `sink` as requests end, so
+ * memory stays bounded however long the run (the CLI writes them to the result folder).
+ */
+export function runScenarioStreamed(scenario: ResolvedScenario, sink: BatchSink, options: RunOptions = {}): StreamedRunResult {
+  return simulate(scenario, options, sink).result;
+}
+
+function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSink | undefined): { result: StreamedRunResult; requests: Table | undefined } {
   const started = performance.now();
   const seed = options.seed ?? scenario.seed;
   const calendar = new Calendar();
@@ -48,7 +64,7 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog();
+  const log = new RequestLog(sink);
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
 
   // Arrivals: one pending arrival event at a time, so memory does not grow with the
@@ -90,11 +106,11 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
   if (log.rows !== generator.next) {
     throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
   }
-  const requests = log.toTable();
+  const requests = log.finish();
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
-  const summary = summarize(requests, {
+  const summary = summarize(log.summaryColumns(), {
     scenario: scenario.name,
     warmup_s: scenario.warmup_s,
     duration_s: scenario.duration_s,
@@ -105,16 +121,18 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
   });
   return {
-    scenario,
-    seed,
-    tables: {
-      requests,
-      nodes: nodesTable(system.instances, windows.window_s, end_s),
-      pools: poolsTable([system.prefill, system.decode], windows.window_s, end_s),
-      links: linksTable(system.topology?.links ?? [], windows.window_s, end_s),
-      summary: summaryTable([summary]),
+    requests,
+    result: {
+      scenario,
+      seed,
+      tables: {
+        nodes: nodesTable(system.instances, windows.window_s, end_s),
+        pools: poolsTable([system.prefill, system.decode], windows.window_s, end_s),
+        links: linksTable(system.topology?.links ?? [], windows.window_s, end_s),
+        summary: summaryTable([summary]),
+      },
+      summary,
+      stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
     },
-    summary,
-    stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
   };
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { InvariantError } from '../engine/index.js';
 import { type SummaryRow, summaryTable } from '../metrics/summary.js';
-import { writeTable, writeTables } from '../metrics/write.js';
-import { runScenario } from '../run.js';
+import { writeTable } from '../metrics/write.js';
+import { runScenarioToFolder } from '../run-to-folder.js';
 import { loadScenario } from '../scenario/load.js';
 import { MODELS } from '../physics/index.js';
 import { didYouMean, InputError } from '../scenario/problems.js';
@@ -184,10 +184,9 @@ function run(argv: string[]): number {
   const summaries: SummaryRow[] = [];
   for (const scenario of scenarios) {
     const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
-    const result = runScenario(scenario, { seed, onProgress: bar ? (p) => bar.update(p) : undefined });
-    bar?.done();
     const dir = join(out, scenario.name);
-    writeTables(dir, result.tables);
+    const result = runScenarioToFolder(scenario, dir, { seed, onProgress: bar ? (p) => bar.update(p) : undefined });
+    bar?.done();
     const { unfinished } = result.summary;
     if (typeof unfinished === 'number' && unfinished > 0) {
       console.error(

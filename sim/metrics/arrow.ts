@@ -66,3 +66,8 @@ export function tableFromRows(rows: ReadonlyArray<Record<string, unknown>>, colu
   }
   return makeTable(out);
 }
+
+/** Strings without a dictionary: record batches of one file cannot each bring their own. */
+export function plainStringColumn(values: ReadonlyArray<string | null>): Vector {
+  return vectorFromArray(values as (string | null)[], new Utf8());
+}

@@ -1,79 +1,149 @@
-import type { Table } from 'apache-arrow';
+import type { RecordBatch, Table } from 'apache-arrow';
+import { Table as ArrowTable } from 'apache-arrow';
 import type { Request } from '../serving/request.js';
-import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
+import { boolColumn, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
+import { GrowableFloat64 } from './growable.js';
+
+/** Where finished record batches go: a file as they come, or memory. */
+export interface BatchSink {
+  write(batch: RecordBatch): void;
+}
+
+/** Rows per record batch: the memory a run holds for request rows, whatever its length. */
+export const BATCH_ROWS = 1 << 16;
+
+/** What the summary needs of every request, kept for the whole run as typed arrays. */
+export interface SummaryColumns {
+  /** 0 completed, 1 rejected, 2 unfinished. */
+  status: Float64Array;
+  warmup: Float64Array;
+  output_tokens: Float64Array;
+  ttft_s: Float64Array;
+  tpot_s: Float64Array;
+  e2e_s: Float64Array;
+  prefill_queue_s: Float64Array;
+  decode_queue_s: Float64Array;
+}
+
+const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
 
 /**
  * One row per generated request, appended when the request ends (completed or
  * rejected) or when the run stops with it still in flight (unfinished). Rows are in
- * the order requests ended. Columns: docs/metrics.md.
+ * the order requests ended. Every BATCH_ROWS rows become an Arrow record batch handed
+ * to the sink (streamed to requests.arrow by the CLI), so memory does not grow with the
+ * run but for the summary's columns (8 typed values a request). Columns: docs/metrics.md.
  */
 export class RequestLog {
-  private readonly id: number[] = [];
-  private readonly arrival: number[] = [];
-  private readonly prompt: number[] = [];
-  private readonly output: number[] = [];
-  private readonly status: string[] = [];
-  private readonly reason: (string | null)[] = [];
-  private readonly warmup: boolean[] = [];
-  private readonly prefillNode: (string | null)[] = [];
-  private readonly decodeNode: (string | null)[] = [];
-  private readonly preemptions: number[] = [];
-  private readonly times: number[][] = Array.from({ length: TIME_COLUMNS.length }, () => []);
-  counts = { completed: 0, rejected: 0, unfinished: 0 };
+  private chunk = newChunk();
+  private readonly kept: RecordBatch[] = [];
+  private readonly summary = {
+    status: new GrowableFloat64(), warmup: new GrowableFloat64(), output_tokens: new GrowableFloat64(),
+    ttft_s: new GrowableFloat64(), tpot_s: new GrowableFloat64(), e2e_s: new GrowableFloat64(),
+    prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(),
+  };
+  private total = 0;
+
+  constructor(private readonly sink?: BatchSink) {}
 
   get rows(): number {
-    return this.id.length;
+    return this.total;
   }
 
   add(r: Request): void {
     const status = r.status;
     if (!status) throw new Error(`request ${r.id} recorded before it ended`);
-    this.counts[status]++;
-    this.id.push(r.id);
-    this.arrival.push(r.arrival_s);
-    this.prompt.push(r.promptTokens);
-    this.output.push(r.outputTokens);
-    this.status.push(status);
-    this.reason.push(r.reason);
-    this.warmup.push(r.warmup);
-    this.prefillNode.push(r.prefillInstance?.name ?? null);
-    this.decodeNode.push(r.decodeInstance?.name ?? null);
-    this.preemptions.push(r.preemptions);
+    const c = this.chunk;
+    c.id.push(r.id);
+    c.arrival.push(r.arrival_s);
+    c.prompt.push(r.promptTokens);
+    c.output.push(r.outputTokens);
+    c.status.push(status);
+    c.reason.push(r.reason);
+    c.warmup.push(r.warmup);
+    c.prefillNode.push(r.prefillInstance?.name ?? null);
+    c.decodeNode.push(r.decodeInstance?.name ?? null);
+    c.preemptions.push(r.preemptions);
     const ttft = r.firstToken_s - r.arrival_s;
-    const values = [
-      r.prefillStart_s - r.arrival_s,
-      r.prefillStart_s,
-      r.firstToken_s,
-      r.transferStart_s - r.transferEnqueue_s,
-      r.transferEnd_s - r.transferStart_s,
-      r.decodeStart_s - r.decodeEnqueue_s,
-      r.decodeStart_s,
-      r.completion_s,
-      ttft,
-      r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN,
-      r.completion_s - r.arrival_s,
-    ];
-    for (let c = 0; c < values.length; c++) (this.times[c] as number[]).push(values[c] as number);
+    const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
+    const e2e = r.completion_s - r.arrival_s;
+    const prefillQueue = r.prefillStart_s - r.arrival_s;
+    const decodeQueue = r.decodeStart_s - r.decodeEnqueue_s;
+    const t = c.times;
+    t[0]?.push(prefillQueue);
+    t[1]?.push(r.prefillStart_s);
+    t[2]?.push(r.firstToken_s);
+    t[3]?.push(r.transferStart_s - r.transferEnqueue_s);
+    t[4]?.push(r.transferEnd_s - r.transferStart_s);
+    t[5]?.push(decodeQueue);
+    t[6]?.push(r.decodeStart_s);
+    t[7]?.push(r.completion_s);
+    t[8]?.push(ttft);
+    t[9]?.push(tpot);
+    t[10]?.push(e2e);
+    const s = this.summary;
+    s.status.push(STATUS_CODE[status]);
+    s.warmup.push(r.warmup ? 1 : 0);
+    s.output_tokens.push(r.outputTokens);
+    s.ttft_s.push(ttft);
+    s.tpot_s.push(tpot);
+    s.e2e_s.push(e2e);
+    s.prefill_queue_s.push(prefillQueue);
+    s.decode_queue_s.push(decodeQueue);
+    this.total++;
+    if (c.id.length >= BATCH_ROWS) this.flush();
   }
 
-  toTable(): Table {
-    const columns: Record<string, ReturnType<typeof float64Column>> = {
-      request_id: int32Column(this.id),
-      arrival_s: float64Column(this.arrival),
-      prompt_tokens: int32Column(this.prompt),
-      output_tokens: int32Column(this.output),
-      status: stringColumn(this.status),
-      reason: stringColumn(this.reason),
-      warmup: boolColumn(this.warmup),
-      prefill_node: stringColumn(this.prefillNode),
-      decode_node: stringColumn(this.decodeNode),
+  /** The summary's columns over every request so far. */
+  summaryColumns(): SummaryColumns {
+    const s = this.summary;
+    return {
+      status: s.status.view(), warmup: s.warmup.view(), output_tokens: s.output_tokens.view(), ttft_s: s.ttft_s.view(),
+      tpot_s: s.tpot_s.view(), e2e_s: s.e2e_s.view(), prefill_queue_s: s.prefill_queue_s.view(), decode_queue_s: s.decode_queue_s.view(),
     };
-    TIME_COLUMNS.forEach((name, c) => {
-      columns[name] = float64Column(this.times[c] as number[]);
-    });
-    columns.preemptions = int32Column(this.preemptions);
-    return makeTable(columns);
   }
+
+  /** Flush the last rows; the whole table when there is no sink, else undefined. */
+  finish(): Table | undefined {
+    // An empty run still writes one (empty) batch, so the file has its schema.
+    if (this.chunk.id.length > 0 || this.batches === 0) this.flush();
+    return this.sink ? undefined : new ArrowTable(this.kept);
+  }
+
+  private batches = 0;
+
+  private flush(): void {
+    this.batches++;
+    const c = this.chunk;
+    this.chunk = newChunk();
+    const columns: Record<string, ReturnType<typeof float64Column>> = {
+      request_id: int32Column(c.id),
+      arrival_s: float64Column(c.arrival),
+      prompt_tokens: int32Column(c.prompt),
+      output_tokens: int32Column(c.output),
+      status: plainStringColumn(c.status),
+      reason: plainStringColumn(c.reason),
+      warmup: boolColumn(c.warmup),
+      prefill_node: plainStringColumn(c.prefillNode),
+      decode_node: plainStringColumn(c.decodeNode),
+    };
+    TIME_COLUMNS.forEach((name, k) => {
+      columns[name] = float64Column(c.times[k] as number[]);
+    });
+    columns.preemptions = int32Column(c.preemptions);
+    for (const batch of makeTable(columns).batches) {
+      if (this.sink) this.sink.write(batch);
+      else this.kept.push(batch);
+    }
+  }
+}
+
+function newChunk() {
+  return {
+    id: [] as number[], arrival: [] as number[], prompt: [] as number[], output: [] as number[], status: [] as string[],
+    reason: [] as (string | null)[], warmup: [] as boolean[], prefillNode: [] as (string | null)[], decodeNode: [] as (string | null)[],
+    preemptions: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
+  };
 }
 
 const TIME_COLUMNS = [

@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import * as aq from 'arquero';
+import type { SummaryColumns } from './request-log.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
 
 /** What the summary needs besides the request rows. */
@@ -18,25 +19,25 @@ export interface SummaryContext {
 export type SummaryRow = Record<string, number | string | boolean | null>;
 
 /**
- * One summary row per scenario, computed with arquero from `requests.arrow`. Counts
+ * One summary row per scenario, computed with arquero from the request log's summary
+ * columns (the values written to `requests.arrow`; NaN where a phase did not happen). Counts
  * cover every request; latencies, throughput and SLO attainment cover the measured
  * requests (arrived in [warmup_s, duration_s)). Quantiles interpolate linearly between
  * order statistics (arquero's `op.quantile`, R type 7). Formulas: docs/metrics.md.
  */
-export function summarize(requests: Table, ctx: SummaryContext): SummaryRow {
-  // arquero reads apache-arrow tables directly (its ArrowTable interface is structural).
-  const all = aq.fromArrow(requests as unknown as Parameters<typeof aq.fromArrow>[0]);
+export function summarize(columns: SummaryColumns, ctx: SummaryContext): SummaryRow {
+  const all = aq.table(columns as unknown as Record<string, Float64Array>);
   const counts = all
     .rollup({
       requests: aq.op.count(),
-      completed: (d: { status: string }) => aq.op.sum(d.status === 'completed' ? 1 : 0),
-      rejected: (d: { status: string }) => aq.op.sum(d.status === 'rejected' ? 1 : 0),
-      unfinished: (d: { status: string }) => aq.op.sum(d.status === 'unfinished' ? 1 : 0),
+      completed: (d: { status: number }) => aq.op.sum(d.status === 0 ? 1 : 0),
+      rejected: (d: { status: number }) => aq.op.sum(d.status === 1 ? 1 : 0),
+      unfinished: (d: { status: number }) => aq.op.sum(d.status === 2 ? 1 : 0),
     })
     .object() as Record<string, number>;
 
-  const measured = all.filter((d: { warmup: boolean }) => !d.warmup);
-  const done = measured.filter((d: { status: string }) => d.status === 'completed');
+  const measured = all.filter((d: { warmup: number }) => d.warmup === 0);
+  const done = measured.filter((d: { status: number }) => d.status === 0);
   const q = (col: string, p: number) => aq.op.quantile(col, p);
   const lat = (done.numRows() > 0
     ? done
@@ -62,8 +63,8 @@ export function summarize(requests: Table, ctx: SummaryContext): SummaryRow {
     // requests count as misses.
     const met = done
       .params({ ttft: ctx.slo.ttft_s, tpot: ctx.slo.tpot_s })
-      .filter((d: { ttft_s: number; tpot_s: number | null }, $: { ttft: number; tpot: number }) =>
-        d.ttft_s <= $.ttft && (d.tpot_s === null || d.tpot_s <= $.tpot))
+      .filter((d: { ttft_s: number; tpot_s: number }, $: { ttft: number; tpot: number }) =>
+        d.ttft_s <= $.ttft && (aq.op.is_nan(d.tpot_s) || d.tpot_s <= $.tpot))
       .numRows();
     good = met;
     attainment = measured.numRows() > 0 ? met / measured.numRows() : NaN;

@@ -1,34 +1,99 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Table, tableToIPC } from 'apache-arrow';
+import { type RecordBatch, RecordBatchFileWriter, type Table, tableToIPC } from 'apache-arrow';
+import type { BatchSink } from './request-log.js';
 
 /**
- * Write tables as Arrow IPC files into `dir`, all or nothing: they are written to a
- * hidden sibling folder that replaces `dir` in one rename, so an interrupted or failed
- * write never leaves a half-written result folder where a complete one is expected.
+ * A result folder written all or nothing: tables go to a hidden sibling folder that
+ * replaces `dir` in one rename on commit, so a failed or interrupted run never leaves a
+ * half-written result folder where a complete one is expected.
  */
-export function writeTables(dir: string, tables: Record<string, Table>): void {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const staging = join(parent, `.${dir.split(/[\\/]/).pop()}.partial-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging);
-  try {
-    for (const [name, table] of Object.entries(tables)) {
-      writeFileSync(join(staging, `${name}.arrow`), tableToIPC(table, 'file'));
-    }
-    const old = `${staging}.old`;
+export class ResultFolder {
+  readonly staging: string;
+  private readonly open: ArrowFileSink[] = [];
+
+  constructor(readonly dir: string) {
+    const parent = dirname(dir);
+    mkdirSync(parent, { recursive: true });
+    this.staging = join(parent, `.${dir.split(/[\\/]/).pop()}.partial-${process.pid}`);
+    rmSync(this.staging, { recursive: true, force: true });
+    mkdirSync(this.staging);
+  }
+
+  /** A table streamed batch by batch into `<name>.arrow`. */
+  stream(name: string): ArrowFileSink {
+    const sink = new ArrowFileSink(join(this.staging, `${name}.arrow`));
+    this.open.push(sink);
+    return sink;
+  }
+
+  write(name: string, table: Table): void {
+    writeFileSync(join(this.staging, `${name}.arrow`), tableToIPC(table, 'file'));
+  }
+
+  commit(): void {
+    for (const s of this.open) s.close();
+    const old = `${this.staging}.old`;
     let hadOld = false;
     try {
-      renameSync(dir, old);
+      renameSync(this.dir, old);
       hadOld = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    renameSync(staging, dir);
+    renameSync(this.staging, this.dir);
     if (hadOld) rmSync(old, { recursive: true, force: true });
+  }
+
+  abort(): void {
+    for (const s of this.open) s.close();
+    rmSync(this.staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An Arrow IPC file written as record batches arrive. apache-arrow's writer queues its
+ * bytes in memory until read; we drain that queue to the file after every batch (its
+ * `_sink._values`, internal to apache-arrow 21: tests/metrics compare the file with
+ * tableToIPC of the same batches, so a change there fails loudly).
+ */
+export class ArrowFileSink implements BatchSink {
+  private readonly writer = new RecordBatchFileWriter({ autoDestroy: false });
+  private readonly fd: number;
+  private closed = false;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(batch: RecordBatch): void {
+    this.writer.write(batch);
+    this.drain();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.finish();
+    this.drain();
+    closeSync(this.fd);
+  }
+
+  private drain(): void {
+    const queue = (this.writer as unknown as { _sink: { _values: Uint8Array[] } })._sink._values;
+    for (const chunk of queue) writeSync(this.fd, chunk);
+    queue.length = 0;
+  }
+}
+
+/** Write tables as Arrow IPC files into `dir`, all or nothing. */
+export function writeTables(dir: string, tables: Record<string, Table>): void {
+  const folder = new ResultFolder(dir);
+  try {
+    for (const [name, table] of Object.entries(tables)) folder.write(name, table);
+    folder.commit();
   } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
+    folder.abort();
     throw err;
   }
 }

@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SummaryRow } from '../metrics/summary.js';
-import { writeTables } from '../metrics/write.js';
-import { runScenario } from '../run.js';
+import { runScenarioToFolder } from '../run-to-folder.js';
 import { checkScenario } from '../scenario/index.js';
 import type { SweepRun } from './sweep.js';
 
@@ -18,9 +17,7 @@ export interface RunJob {
 
 /** Check, run and write one run of a sweep; its summary row. */
 export function executeRun(job: RunJob): SummaryRow {
-  const result = runScenario(checkScenario(job.scenario, job.base), { seed: job.seed });
-  writeTables(job.dir, result.tables);
-  return result.summary;
+  return runScenarioToFolder(checkScenario(job.scenario, job.base), job.dir, { seed: job.seed }).summary;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
