@@ -5,6 +5,9 @@ import type { Windows } from './instance.js';
 export class Link {
   /** Flows now crossing this link. */
   readonly flows = new Set<Flow>();
+  /** Scratch state of the max-min computation (capacity left, unfrozen flows). */
+  left = 0;
+  unfrozen = 0;
   /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
   readonly rate: TimeWeighted;
   readonly flowCount: TimeWeighted;
@@ -126,26 +129,29 @@ export class Network {
 /**
  * Max-min fair allocation: repeatedly find the link whose remaining capacity, shared
  * equally among its unfrozen flows, is smallest; give those flows that share and
- * freeze them. Every flow ends bottlenecked on some saturated link.
+ * freeze them. Every flow ends bottlenecked on some saturated link. Rates are written
+ * into the returned map; scratch state lives on the links (no per-call maps of links).
  */
 export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
   const rates = new Map<Flow, number>();
-  const left = new Map<Link, number>();
-  const unfrozen = new Map<Link, number>();
-  const pending = new Set<Flow>();
+  const links: Link[] = [];
+  let pending = 0;
   for (const f of flows) {
-    pending.add(f);
+    pending++;
     for (const l of f.path) {
-      left.set(l, l.capacity_Bps);
-      unfrozen.set(l, (unfrozen.get(l) ?? 0) + 1);
+      if (l.unfrozen === 0) {
+        l.left = l.capacity_Bps;
+        links.push(l);
+      }
+      l.unfrozen++;
     }
   }
-  while (pending.size > 0) {
+  while (pending > 0) {
     let share = Infinity;
     let bottleneck: Link | undefined;
-    for (const [l, n] of unfrozen) {
-      if (n === 0) continue;
-      const s = (left.get(l) as number) / n;
+    for (const l of links) {
+      if (l.unfrozen === 0) continue;
+      const s = l.left / l.unfrozen;
       if (s < share) {
         share = s;
         bottleneck = l;
@@ -153,12 +159,12 @@ export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
     }
     invariant(bottleneck !== undefined, () => 'max-min: flows left with no link');
     for (const f of bottleneck.flows) {
-      if (!pending.has(f)) continue;
-      pending.delete(f);
+      if (rates.has(f)) continue;
       rates.set(f, share);
+      pending--;
       for (const l of f.path) {
-        left.set(l, Math.max(0, (left.get(l) as number) - share));
-        unfrozen.set(l, (unfrozen.get(l) as number) - 1);
+        l.left = Math.max(0, l.left - share);
+        l.unfrozen--;
       }
     }
   }

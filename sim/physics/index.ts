@@ -8,4 +8,4 @@ export {
   fewestDevices, fits, kvCapacityTokens, candidateDevices, usableBytes, replicaPricePerHour, replicaNicGbps,
   KV_RESERVE_FRAC, MAX_DEVICES, type Deployment,
 } from './deployment.js';
-export { batchTimer, stepsSeconds, tensorParallelSeconds, type BatchTimer, type StepLine } from './timing.js';
+export { batchTimer, stepsSeconds, stepsWithin, tensorParallelSeconds, type BatchTimer, type StepLine } from './timing.js';

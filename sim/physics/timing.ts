@@ -148,3 +148,20 @@ export function stepsSeconds(line: StepLine, batch: number, context0: number, st
 function lineSum(a: number, b: number, context0: number, batch: number, from: number, n: number): number {
   return n <= 0 ? 0 : n * a + b * (n * (context0 + from * batch) + (batch * n * (n - 1)) / 2);
 }
+
+/**
+ * The most steps k ≤ maxSteps of a run (as in stepsSeconds) that end by `t_s`:
+ * stepsSeconds(k) ≤ t_s < stepsSeconds(k + 1). Solved from the quadratic of each linear
+ * piece, then settled against stepsSeconds itself so it agrees to the last bit.
+ */
+export function stepsWithin(line: StepLine, batch: number, context0: number, t_s: number, maxSteps: number): number {
+  if (t_s < 0) return 0;
+  // Estimate with the dominant piece at the start; the correction loop fixes the rest.
+  const c = Math.max(line.a1 + line.b1 * context0, line.a2 + line.b2 * context0) + line.extra;
+  const slope = Math.max(line.b1, line.b2) * batch;
+  let k = slope > 0 ? Math.floor((-(c - slope / 2) + Math.sqrt((c - slope / 2) ** 2 + 2 * slope * t_s)) / slope) : Math.floor(t_s / c);
+  k = Math.min(maxSteps, Math.max(0, Number.isFinite(k) ? k : 0));
+  while (k > 0 && stepsSeconds(line, batch, context0, k) > t_s) k--;
+  while (k < maxSteps && stepsSeconds(line, batch, context0, k + 1) <= t_s) k++;
+  return k;
+}

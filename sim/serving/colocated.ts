@@ -63,7 +63,7 @@ class Face extends PhaseServer {
   }
 
   served(r: Request): void {
-    this.outstanding -= contextTokens(r);
+    this.outstanding -= r.promptTokens;
     this.events.served(r, this);
   }
 }

@@ -1,6 +1,6 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, invariant, type Timer } from '../engine/index.js';
-import { type BatchTimer, type StepLine, stepsSeconds } from '../physics/index.js';
+import { type BatchTimer, type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
@@ -78,23 +78,15 @@ export class DecodeBatcher extends PhaseServer {
     return this.batch.size;
   }
 
-  /** As exact stepping would show it: a run's growth counts from each step's end. */
-  override get outstandingTokens(): number {
-    const plan = this.plan;
-    if (!plan || plan.steps <= 1) return this.outstanding;
-    return this.outstanding + plan.batch * this.stepsDoneBy(plan, this.calendar.now_s);
-  }
-
   /** Steps of the plan whose end is at or before `t`. */
   private stepsDoneBy(plan: Plan, t: number): number {
-    let lo = 0;
-    let hi = plan.steps;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.boundary(plan, mid) <= t) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    // boundary(k) = start + recompute + stepsSeconds(k): invert the closed form.
+    const k = stepsWithin(plan.line, plan.batch, plan.context0, t - plan.start_s - plan.recompute_s, plan.steps);
+    // Settle against boundary() itself, which adds the same terms in its own order.
+    let done = k;
+    while (done > 0 && this.boundary(plan, done) > t) done--;
+    while (done < plan.steps && this.boundary(plan, done + 1) <= t) done++;
+    return done;
   }
 
   protected *held(): Iterable<Request> {
@@ -247,9 +239,8 @@ export class DecodeBatcher extends PhaseServer {
     const now = this.calendar.now_s;
     const steps = (this.plan as Plan).steps;
     this.plan = null;
-    this.outstanding += this.batch.size * steps;
     this.batch.advance(steps, this.stepsLeft, (r) => {
-      this.outstanding -= contextTokens(r);
+      this.outstanding -= r.promptTokens;
       this.changeInService(now, -1);
       this.events.served(r, this);
     });

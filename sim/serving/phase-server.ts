@@ -10,7 +10,8 @@ export interface RoutingTarget {
   readonly instance: Instance;
   /** Requests queued at or in service on this server. */
   readonly inSystem: number;
-  /** Context tokens (prompt, plus generated for decode) of the requests queued or in service. */
+  /** Prompt tokens of the requests queued at or in service on this server: the work a
+   * load balancer has assigned it (it is not told each generated token). */
   readonly outstandingTokens: number;
 }
 
@@ -40,7 +41,7 @@ export interface PhaseEvents {
  */
 export abstract class PhaseServer implements RoutingTarget {
   readonly local = new Fifo<Request>();
-  /** Context tokens of the requests queued or in service, as of the last event here. */
+  /** Prompt tokens of the requests queued or in service. */
   protected outstanding = 0;
   /** Busy time (≥ 1 request in service), per window and inside the measurement interval. */
   readonly busy: TimeWeighted;
@@ -79,7 +80,7 @@ export abstract class PhaseServer implements RoutingTarget {
   /** Queue a request routed to this server and start it if there is room. */
   accept(request: Request): void {
     const now = this.calendar.now_s;
-    this.outstanding += contextTokens(request);
+    this.outstanding += request.promptTokens;
     this.local.push(request);
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
@@ -106,13 +107,13 @@ export abstract class PhaseServer implements RoutingTarget {
       return own;
     }
     const shared = this.source?.take();
-    if (shared) this.outstanding += contextTokens(shared);
+    if (shared) this.outstanding += shared.promptTokens;
     return shared;
   }
 
   /** Reject a waiting request this server has just taken. */
   protected reject(request: Request, reason: string): void {
-    this.outstanding -= contextTokens(request);
+    this.outstanding -= request.promptTokens;
     this.events.rejected(request, reason);
   }
 
@@ -180,7 +181,7 @@ export class QueueingServer extends PhaseServer {
     const now = this.calendar.now_s;
     const done = this.current as Request;
     this.current = null;
-    this.outstanding -= contextTokens(done);
+    this.outstanding -= done.promptTokens;
     this.changeInService(now, -1);
     this.events.served(done, this);
     this.kick();

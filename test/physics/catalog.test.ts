@@ -123,3 +123,19 @@ describe('closed-form runs of decode steps', () => {
     }
   });
 });
+
+describe('inverting a run of decode steps', () => {
+  it('stepsWithin(t) is the most steps ending by t, across the crossover', async () => {
+    const { stepsSeconds, stepsWithin } = await import('../../sim/physics/index.js');
+    const t = batchTimer(dep('llama-3.1-8b', 'h100-sxm', 1));
+    for (const [batch, context0] of [[4096, 4096 * 1000], [16, 16 * 500], [1, 100]] as const) {
+      const line = t.stepLine(batch);
+      for (const k of [0, 1, 2, 7, 70, 150, 299]) {
+        const end = stepsSeconds(line, batch, context0, k);
+        expect(stepsWithin(line, batch, context0, end, 300)).toBe(k);
+        if (k > 0) expect(stepsWithin(line, batch, context0, end - 1e-12 * end, 300)).toBe(k - 1);
+      }
+      expect(stepsWithin(line, batch, context0, 1e9, 300)).toBe(300);
+    }
+  });
+});
