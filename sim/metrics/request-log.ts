@@ -1,5 +1,6 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import { Table as ArrowTable } from 'apache-arrow';
+import { InvariantError } from '../engine/index.js';
 import type { Request } from '../serving/request.js';
 import { boolColumn, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
 import { GrowableFloat64 } from './growable.js';
@@ -52,7 +53,8 @@ export class RequestLog {
 
   add(r: Request): void {
     const status = r.status;
-    if (!status) throw new Error(`request ${r.id} recorded before it ended`);
+    if (!status) throw new InvariantError(`request ${r.id} recorded before it ended`);
+    checkOrder(r);
     const c = this.chunk;
     c.id.push(r.id);
     c.arrival.push(r.arrival_s);
@@ -135,6 +137,20 @@ export class RequestLog {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
     }
+  }
+}
+
+/**
+ * Invariant: a request's timestamps are ordered (those that happened). Checked as each
+ * row is written, naming the request, so a scheduling bug can never write a table.
+ */
+function checkOrder(r: Request): void {
+  const stamps = [r.arrival_s, r.prefillStart_s, r.firstToken_s, r.transferStart_s, r.transferEnd_s, r.decodeStart_s, r.completion_s];
+  let last = -Infinity;
+  for (const t of stamps) {
+    if (Number.isNaN(t)) continue;
+    if (t < last) throw new InvariantError(`request ${r.id}: timestamps out of order (${stamps.join(', ')})`);
+    last = t;
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type RecordBatch, RecordBatchFileWriter, type Table, tableToIPC } from 'apache-arrow';
 import type { BatchSink } from './request-log.js';
@@ -15,7 +15,9 @@ export class ResultFolder {
   constructor(readonly dir: string) {
     const parent = dirname(dir);
     mkdirSync(parent, { recursive: true });
-    this.staging = join(parent, `.${dir.split(/[\\/]/).pop()}.partial-${process.pid}`);
+    const name = dir.split(/[\\/]/).pop() as string;
+    removeAbandoned(parent, name);
+    this.staging = join(parent, `.${name}.partial-${process.pid}`);
     rmSync(this.staging, { recursive: true, force: true });
     mkdirSync(this.staging);
   }
@@ -48,6 +50,29 @@ export class ResultFolder {
   abort(): void {
     for (const s of this.open) s.close();
     rmSync(this.staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A run killed mid-write (Ctrl-C, SIGTERM, OOM) leaves its hidden staging folder, never
+ * a half-written result folder; the next write of the same result removes staging
+ * folders whose process is gone.
+ */
+function removeAbandoned(parent: string, name: string): void {
+  const prefix = `.${name}.partial-`;
+  for (const entry of readdirSync(parent)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).replace(/\.old$/, ''));
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

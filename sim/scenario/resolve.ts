@@ -3,6 +3,7 @@ import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
+import { checkLimits } from './limits.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
 
@@ -86,6 +87,9 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     }
   }
 
+  if (problems.length === 0) {
+    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), total));
+  }
   if (problems.length > 0) return { problems };
   const drain_s = file.drain_s ?? duration_s;
   const router = file.scheduling.router;
