@@ -1,0 +1,118 @@
+// Property-based tests (fast-check): generated input never crashes the validator, and
+// every generated scenario runs to tables that satisfy the invariants.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkScenario, InputError, runScenario } from '../../sim/index.js';
+import { column } from '../helpers/queueing.js';
+import { baseScenario } from '../helpers/base-scenario.js';
+
+describe('the scenario validator', () => {
+  it('answers any JSON value with a scenario or an InputError, never another exception', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        try {
+          checkScenario(value, 'generated.json');
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          expect(err.problems.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 300, seed: 1 },
+    );
+  });
+
+  it('answers any edit of a valid scenario the same way, naming a path for each problem', () => {
+    const paths = [
+      ['duration_s'], ['warmup_s'], ['seed'], ['name'], ['workload', 'arrivals', 'rate_per_s'], ['workload', 'prompt_tokens'],
+      ['datacenter', 'racks', 0, 'count'], ['datacenter', 'racks', 0, 'nodes', 0, 'count'], ['datacenter', 'racks', 0, 'nodes', 0, 'role'],
+      ['scheduling', 'router'], ['slo', 'quantile'], ['metrics', 'window_s'], ['datacenter', 'network'],
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
+        const s = baseScenario();
+        let node: any = s;
+        for (const k of path.slice(0, -1)) node = node[k as keyof typeof node];
+        node[path[path.length - 1] as string] = value;
+        try {
+          checkScenario(s, 'edited.json');
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          for (const p of err.problems) expect(typeof p.path).toBe('string');
+        }
+      }),
+      { numRuns: 300, seed: 2 },
+    );
+  });
+});
+
+/** Small valid scenarios: queueing or physics, split or colocated, any router and network. */
+const scenarioArb = fc
+  .record({
+    physics: fc.boolean(),
+    colocated: fc.boolean(),
+    network: fc.boolean(),
+    router: fc.constantFrom('pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'),
+    prefill: fc.integer({ min: 1, max: 3 }),
+    decode: fc.integer({ min: 1, max: 3 }),
+    racks: fc.integer({ min: 1, max: 2 }),
+    rate: fc.double({ min: 0.2, max: 8, noNaN: true }),
+    duration: fc.double({ min: 2, max: 25, noNaN: true }),
+    prompt: fc.integer({ min: 1, max: 6000 }),
+    output: fc.integer({ min: 1, max: 300 }),
+    // 8B needs 16.06 GB in 90% of 90% of memory: 19.9 GB at least.
+    memory: fc.double({ min: 20, max: 80, noNaN: true }),
+    stepping: fc.constantFrom('fast-forward', 'exact'),
+    policy: fc.constantFrom('chunked', 'prefill-first'),
+    maxBatch: fc.integer({ min: 1, max: 64 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .map((g) => {
+    const hardware = { id: 'gen-h100', base: 'h100-sxm', memory_gb: g.memory };
+    const service = (phase: string) => ({ [phase]: { dist: 'exponential', mean_s: 0.2 } });
+    const group = (role: string, count: number) =>
+      g.physics
+        ? { hardware, devices: 1, count, role }
+        : { count, role, service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role) };
+    const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
+    return {
+      name: 'generated',
+      seed: g.seed,
+      duration_s: g.duration,
+      model: 'llama-3.1-8b',
+      datacenter: {
+        racks: [{ name: 'r', count: g.racks, uplink_gbps: 400, nodes }],
+        network: { kv_transfer: g.network && g.physics ? 'network' : 'off', spine_gbps: 800, latency_us: 5 },
+      },
+      workload: {
+        arrivals: { process: 'poisson', rate_per_s: g.rate },
+        prompt_tokens: { dist: 'uniform', min: 1, max: g.prompt },
+        output_tokens: { dist: 'uniform', min: 1, max: g.output },
+      },
+      scheduling: { router: g.router, decode_stepping: g.stepping, mixed_policy: g.policy, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
+      metrics: { window_s: 1 },
+    };
+  });
+
+describe('generated runs', () => {
+  it('never crash, and satisfy conservation, order and capacity invariants (200 scenarios)', () => {
+    fc.assert(
+      fc.property(scenarioArb, (json) => {
+        const r = runScenario(checkScenario(json, 'generated.json'));
+        const s = r.summary;
+        // Conservation.
+        expect((s.completed as number) + (s.rejected as number) + (s.unfinished as number)).toBe(s.requests);
+        expect(r.tables.requests.numRows).toBe(r.stats.generated);
+        // KV and link capacity never exceeded (time averages of the state stay ≤ 1).
+        for (const f of column(r.tables.nodes, 'kv_used_frac')) if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
+        for (const u of column(r.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
+        // Every rejected or unfinished request says why.
+        const status = r.tables.requests.getChild('status');
+        const reason = r.tables.requests.getChild('reason');
+        for (let i = 0; i < r.tables.requests.numRows; i++) {
+          if (status?.get(i) !== 'completed') expect(String(reason?.get(i))).not.toBe('null');
+        }
+      }),
+      { numRuns: 200, seed: 3 },
+    );
+  });
+});
