@@ -1,6 +1,7 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import { type Calendar, Fifo, invariant, type Timer } from '../engine/index.js';
-import { type BatchTimer, type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
+import { type Calendar, Fifo, invariant } from '../engine/index.js';
+import type { BatchTimer } from '../physics/index.js';
+import { StepRun } from './step-run.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
@@ -11,18 +12,6 @@ export type HandOff = (request: Request, to: DecodeBatcher, landed: () => void) 
 /** How decode steps become events: one event per step, or one per run of steps. */
 export type DecodeStepping = 'fast-forward' | 'exact';
 
-/** A run of decode steps with a fixed batch, started at `start_s`. */
-interface Plan {
-  start_s: number;
-  steps: number;
-  batch: number;
-  /** Total context read by the first step. */
-  context0: number;
-  /** Recompute of readmitted requests, charged before the first step. */
-  recompute_s: number;
-  line: StepLine;
-  timer: Timer;
-}
 
 /**
  * Decode on the performance model, with continuous batching: requests join and leave
@@ -54,7 +43,7 @@ export class DecodeBatcher extends PhaseServer {
   private readonly transferring = new Set<Request>();
   private stepping = false;
   private granting = false;
-  private plan: Plan | null = null;
+  private readonly run = new StepRun<DecodeBatcher>(this.calendar, endStep, this as DecodeBatcher);
   /** KV tokens reserved for transfers in flight (resident KV is `batch.kvUsed`). */
   private reserved = 0;
 
@@ -78,16 +67,6 @@ export class DecodeBatcher extends PhaseServer {
     return this.batch.size;
   }
 
-  /** Steps of the plan whose end is at or before `t`. */
-  private stepsDoneBy(plan: Plan, t: number): number {
-    // boundary(k) = start + recompute + stepsSeconds(k): invert the closed form.
-    const k = stepsWithin(plan.line, plan.batch, plan.context0, t - plan.start_s - plan.recompute_s, plan.steps);
-    // Settle against boundary() itself, which adds the same terms in its own order.
-    let done = k;
-    while (done > 0 && this.boundary(plan, done) > t) done--;
-    while (done < plan.steps && this.boundary(plan, done + 1) <= t) done++;
-    return done;
-  }
 
   protected *held(): Iterable<Request> {
     yield* this.batch.running;
@@ -97,7 +76,7 @@ export class DecodeBatcher extends PhaseServer {
   }
 
   override sharedWorkWaiting(): void {
-    this.cutPlan(this.calendar.now_s);
+    this.run.cut(this.calendar.now_s);
   }
 
   kick(): void {
@@ -110,7 +89,7 @@ export class DecodeBatcher extends PhaseServer {
     const now = this.calendar.now_s;
     const cap = this.kvCapacityTokens;
     // Mid-run, the batch has grown by one token per request per step already taken.
-    const grown = this.plan && this.plan.steps > 1 ? this.plan.batch * this.stepsDoneBy(this.plan, now) : 0;
+    const grown = this.run.active ? this.run.batch * this.run.doneBy(now) : 0;
     this.granting = true;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       const ctx = contextTokens(next);
@@ -122,7 +101,7 @@ export class DecodeBatcher extends PhaseServer {
       if (this.batch.evicted.length > 0 || this.batch.kvUsed + grown + this.reserved + ctx + this.batch.size + 1 > cap) break;
       this.takeWaiting(now);
       this.reserved += ctx;
-      this.cutPlan(now);
+      this.run.cut(now);
       next.stage = 'handoff';
       next.transferStart_s = now;
       this.transferring.add(next);
@@ -145,7 +124,7 @@ export class DecodeBatcher extends PhaseServer {
     this.landed.push(r);
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
-    this.cutPlan(now);
+    this.run.cut(now);
     if (!this.stepping && !this.granting) this.step();
   }
 
@@ -198,35 +177,7 @@ export class DecodeBatcher extends PhaseServer {
       const room = Math.floor((cap - this.reserved - b.kvUsed) / batch);
       steps = Math.max(1, Math.min(first, room));
     }
-    const line = this.timer.stepLine(batch);
-    const dt = recompute_s + (steps === 1 ? this.timer.decodeStepSeconds(batch, context0) : stepsSeconds(line, batch, context0, steps));
-    const timer = this.calendar.schedule(dt, endStep, this);
-    this.plan = { start_s: now, steps, batch, context0, recompute_s, line, timer };
-  }
-
-  /** End of step `j` of the plan (1-based). */
-  private boundary(plan: Plan, j: number): number {
-    return plan.start_s + plan.recompute_s + stepsSeconds(plan.line, plan.batch, plan.context0, j);
-  }
-
-  /**
-   * Something changed mid-run that exact stepping would act on at the next boundary:
-   * end the run there. Runs of one step (exact mode) need no cutting.
-   */
-  private cutPlan(now: number): void {
-    const plan = this.plan;
-    if (!plan || plan.steps <= 1) return;
-    let lo = 1;
-    let hi = plan.steps;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.boundary(plan, mid) >= now) hi = mid;
-      else lo = mid + 1;
-    }
-    if (lo >= plan.steps) return;
-    plan.timer.cancel();
-    plan.steps = lo;
-    plan.timer = this.calendar.schedule(Math.max(0, this.boundary(plan, lo) - now), endStep, this);
+    this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0));
   }
 
   private join(r: Request, now: number): void {
@@ -237,8 +188,7 @@ export class DecodeBatcher extends PhaseServer {
 
   endStep(): void {
     const now = this.calendar.now_s;
-    const steps = (this.plan as Plan).steps;
-    this.plan = null;
+    const steps = this.run.finish();
     this.batch.advance(steps, this.stepsLeft, (r) => {
       this.outstanding -= r.promptTokens;
       this.changeInService(now, -1);
