@@ -3,6 +3,7 @@ import { type Calendar, invariant } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
+import { StepRun } from './step-run.js';
 import type { Request } from './request.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
@@ -15,6 +16,7 @@ export interface ColocatedOptions {
   chunkTokens: number;
   maxBatch: number;
   kvCapacityTokens: number;
+  stepping: 'fast-forward' | 'exact';
 }
 
 /** One phase of a colocated instance as its pool sees it; the engine does the work. */
@@ -36,6 +38,10 @@ class Face extends PhaseServer {
 
   kick(): void {
     this.engine.kick();
+  }
+
+  override sharedWorkWaiting(): void {
+    this.engine.sharedWork();
   }
 
   protected held(): Iterable<Request> {
@@ -93,6 +99,8 @@ export class ColocatedEngine {
   private readonly batch = new DecodeBatch();
   private prefilling: Chunking[] = [];
   private busy = false;
+  /** Decode-only iterations, fast-forwarded as one event when nothing else waits. */
+  private readonly run: StepRun<ColocatedEngine>;
   /** What the iteration in progress is doing, applied at its end. */
   private current = { decode: false, chunks: [] as Array<{ c: Chunking; tokens: number }> };
 
@@ -106,6 +114,7 @@ export class ColocatedEngine {
     /** The simulator's EOS oracle. */
     private readonly stepsLeft: (r: Request) => number,
   ) {
+    this.run = new StepRun<ColocatedEngine>(calendar, endIteration, this);
     this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
     this.decode = new Face(this, calendar, instance, 'decode', events, windows);
   }
@@ -123,7 +132,18 @@ export class ColocatedEngine {
   }
 
   kick(): void {
-    if (!this.busy) this.iterate();
+    // Mid-run, new work is taken at the next step boundary, as exact stepping would.
+    if (this.busy) this.run.cut(this.calendar.now_s);
+    else this.iterate();
+  }
+
+  /**
+   * The pool's shared queue changed. Busy: look at it at the next boundary. Idle: the
+   * pool wakes parked engines itself; and this may be called from inside iterate()
+   * (taking from the queue), which must not re-enter.
+   */
+  sharedWork(): void {
+    if (this.busy) this.run.cut(this.calendar.now_s);
   }
 
   private iterate(): void {
@@ -168,10 +188,24 @@ export class ColocatedEngine {
       kv += c.done + n;
     }
     let dt = this.timer.passSeconds(tokens, pairs, kv, chunks.length > 0);
-    if (recompute > 0) dt += this.timer.prefillSeconds(recompute, recomputeSquares);
+    const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;
+    dt += recompute_s;
     this.busy = true;
     this.current = { decode: batch > 0, chunks };
-    this.calendar.schedule(dt, endIteration, this);
+    if (chunks.length > 0) {
+      this.calendar.schedule(dt, endIteration, this);
+      return;
+    }
+    // Decode only. With nothing waiting to start, nothing changes before the first
+    // request finishes or the KV fills: one event for the whole run (fast-forward).
+    let steps = 1;
+    const waiting = this.prefill.next() !== undefined || (this.decode.next() !== undefined && b.size < this.o.maxBatch);
+    if (this.o.stepping === 'fast-forward' && recompute === 0 && !waiting) {
+      let first = Infinity;
+      for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
+      steps = Math.max(1, Math.min(first, Math.floor((cap - b.kvUsed) / batch)));
+    }
+    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt);
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
@@ -221,8 +255,9 @@ export class ColocatedEngine {
   endIteration(): void {
     const now = this.calendar.now_s;
     const { decode, chunks } = this.current;
+    const steps = this.run.active ? this.run.finish() : 1;
     if (decode) {
-      this.batch.advance(1, this.stepsLeft, (r) => {
+      this.batch.advance(steps, this.stepsLeft, (r) => {
         this.decode.count(now, -1);
         this.decode.served(r);
       });

@@ -58,6 +58,7 @@ export class ServingSystem implements PhaseEvents {
           chunkTokens: s.chunk_tokens,
           maxBatch: s.decode_max_batch,
           kvCapacityTokens: kvCapacityTokens(d),
+          stepping: s.decode_stepping,
         }, stepsLeft);
         servers.prefill.push(engine.prefill);
         routable.prefill.push(engine.prefill);

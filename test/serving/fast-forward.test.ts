@@ -90,3 +90,33 @@ describe('fast-forward decode', () => {
     compare(runScenario(scenario('exact', { router, kvTight: true, rate: 12 })), runScenario(scenario('fast-forward', { router, kvTight: true, rate: 12 })));
   });
 });
+
+describe('fast-forward on colocated instances', () => {
+  function mixed(stepping: string, policy: string, router: string, memory_gb: number) {
+    return checkScenario(
+      {
+        name: 'ff-mixed', seed: 21, duration_s: 60, drain_s: 600, model: 'llama-3.1-8b',
+        datacenter: { racks: [{ name: 'm', nodes: [{ hardware: { id: 'm-h100', base: 'h100-sxm', memory_gb }, devices: 1, count: 3, role: 'mixed' }] }] },
+        workload: {
+          arrivals: { process: 'poisson', rate_per_s: 10 },
+          prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.9, max: 12000 },
+          output_tokens: { dist: 'lognormal', median: 150, sigma: 0.9, max: 2000 },
+        },
+        scheduling: { router, decode_stepping: stepping, mixed_policy: policy, decode_max_batch: 32, chunk_tokens: 1024 },
+      },
+      'ff-mixed.json',
+    );
+  }
+
+  it.each([
+    ['chunked', 'least-work', 80],
+    ['prefill-first', 'jsq', 80],
+    ['chunked', 'pool-fcfs', 20.5],
+    ['prefill-first', 'least-work', 20.5],
+  ] as const)('%s, %s, %s GB: the same per-request times as exact stepping, with fewer events', (policy, router, memory) => {
+    const exact = runScenario(mixed('exact', policy, router, memory));
+    const ff = runScenario(mixed('fast-forward', policy, router, memory));
+    compare(exact, ff);
+    expect(ff.stats.events).toBeLessThan(exact.stats.events);
+  });
+});
