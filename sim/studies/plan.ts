@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
 import * as z from 'zod';
 import type { SummaryRow } from '../metrics/summary.js';
 import { runScenario } from '../run.js';
 import { checkScenario, InputError } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
+import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
 
 const candidate = z.union([
   z.string(),
@@ -76,25 +75,10 @@ export function describeDesign(d: Design): string {
  * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
  */
 export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): PlanResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(file, [{ path: '', message: code === 'ENOENT' ? 'cannot read plan: no such file' : `not valid JSON: ${(err as Error).message}` }]);
-  }
-  const parsed = planSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new InputError(file, parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
-  const plan = parsed.data;
+  const plan = readStudyFile(file, planSchema, 'plan');
   if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
-  const near = resolvePath(dirname(file), plan.base);
-  const basePath = existsSync(near) ? near : resolvePath(plan.base);
-  let base: Record<string, unknown>;
-  try {
-    base = JSON.parse(readFileSync(basePath, 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new InputError(file, [{ path: 'base', message: `cannot read ${plan.base}` }]);
-  }
+  const basePath = basePathOf(file, plan.base);
+  const base = readJsonFile(basePath, 'base scenario', file) as Record<string, unknown>;
   const scenario0 = checkScenario(base, basePath);
   if (!scenario0.slo) throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
   const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;

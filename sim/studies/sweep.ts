@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
 import * as z from 'zod';
 import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positiveInt } from '../scenario/fields.js';
 import { parseFieldPath, setAtPath } from './field-path.js';
+import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
 
 export const sweepSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -47,29 +46,10 @@ export interface SweepPlan {
  * a bad point is an input error before anything runs.
  */
 export function loadSweep(file: string): SweepPlan {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(file, [{ path: '', message: code === 'ENOENT' ? 'cannot read sweep: no such file' : `not valid JSON: ${(err as Error).message}` }]);
-  }
-  const parsed = sweepSchema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    throw new InputError(file, parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
-  }
-  const sweep = parsed.data;
+  const sweep = readStudyFile(file, sweepSchema, 'sweep');
   const problems: Problem[] = [];
-  // The base is relative to the sweep file, or else to the working directory.
-  const nextToSweep = resolvePath(dirname(file), sweep.base);
-  const base = existsSync(nextToSweep) ? nextToSweep : resolvePath(sweep.base);
-  let baseJson: Record<string, unknown> = {};
-  try {
-    baseJson = JSON.parse(readFileSync(base, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(file, [{ path: 'base', message: code === 'ENOENT' ? `no such file: ${sweep.base}` : `${base} is not valid JSON` }]);
-  }
+  const base = basePathOf(file, sweep.base);
+  const baseJson = readJsonFile(base, 'base scenario', file) as Record<string, unknown>;
   const paths = Object.keys(sweep.vary);
   const parsedPaths = paths.map((p) => {
     const parts = parseFieldPath(p);

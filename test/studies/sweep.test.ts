@@ -63,6 +63,25 @@ describe('sweep expansion', () => {
   });
 });
 
+describe('bad sweep files', () => {
+  it.each([
+    [{ name: 'g', base: 'missing.json', vary: { seed: [1] } }, /cannot read base scenario: no such file: .*missing\.json/],
+    [{ name: 'G!', base: 'base.json', vary: { seed: [1] } }, /name: must be lower-case/],
+    [{ name: 'g', base: 'base.json', vary: { seed: [1] }, extra: 1 }, /Unrecognized key/],
+  ])('%j is an input error', (sweep, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitsim-badsweep-'));
+    writeFileSync(join(dir, 'base.json'), JSON.stringify(mmcBase(100)));
+    writeFileSync(join(dir, 'sweep.json'), JSON.stringify(sweep));
+    expect(() => loadSweep(join(dir, 'sweep.json'))).toThrow(message);
+  });
+
+  it('a sweep that is not JSON names line and column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitsim-badsweep-'));
+    writeFileSync(join(dir, 'sweep.json'), '{\n  "name": "g",\n  oops\n}');
+    expect(() => loadSweep(join(dir, 'sweep.json'))).toThrow(/sweep is not valid JSON: line 3, column 3/);
+  });
+});
+
 describe('running a sweep', () => {
   const sweep = { vary: { 'workload.arrivals.rate_per_s': [4, 6.4] }, replications: 3 };
 
