@@ -16,15 +16,10 @@ export interface Timer {
  */
 export class Calendar {
   private readonly sim: SimjsSim;
-  private readonly owner: object;
-  /** simjs writes callbackSource/Message/Data onto the callback's `this`; give it a
-   * scratch object so our event arguments keep their shape. */
-  private readonly scratch = {};
   private events = 0;
 
   constructor() {
     this.sim = new simjs.Sim();
-    this.owner = new simjs.Entity(this.sim, 'splitsim');
   }
 
   get now_s(): number {
@@ -41,20 +36,14 @@ export class Calendar {
     return this.sim.queue.data.length;
   }
 
-  /**
-   * Fire `handler(arg)` after `delay_s`. The request is built directly rather than via
-   * `Entity.setTimer`, whose `argCheck` inspects `arguments` on every call. `arg` must
-   * not be an array: simjs would spread it into the handler's parameters.
-   */
+  /** Fire `handler(arg)` after `delay_s`. */
   schedule<T extends object>(delay_s: number, handler: (arg: T) => void, arg: T): Timer {
     if (!(delay_s >= 0) || !Number.isFinite(delay_s)) {
       throw new InvariantError(`event scheduled in the past or at no time: delay ${delay_s} s at t=${this.now_s}`);
     }
-    const now = this.sim.simTime;
-    const ro = new simjs.Request(this.owner, now, now + delay_s);
-    ro.callbacks.push([handler as (a: unknown) => void, this.scratch, arg]);
-    this.sim.queue.insert(ro);
-    return ro;
+    const ev = new CalendarEvent(this.sim.simTime + delay_s, handler as (a: object) => void, arg);
+    this.sim.queue.insert(ev as unknown as SimjsRequest);
+    return ev;
   }
 
   /** Fire `handler(arg)` at absolute time `t_s` (exactly: no now + delay rounding). */
@@ -63,10 +52,9 @@ export class Calendar {
     if (!(t_s >= now) || !Number.isFinite(t_s)) {
       throw new InvariantError(`event scheduled in the past or at no time: t=${t_s} s at t=${now}`);
     }
-    const ro = new simjs.Request(this.owner, now, t_s);
-    ro.callbacks.push([handler as (a: unknown) => void, this.scratch, arg]);
-    this.sim.queue.insert(ro);
-    return ro;
+    const ev = new CalendarEvent(t_s, handler as (a: object) => void, arg);
+    this.sim.queue.insert(ev as unknown as SimjsRequest);
+    return ev;
   }
 
   /** Time of the next live event, or Infinity when none is left. */
@@ -109,5 +97,31 @@ export class Calendar {
       throw new InvariantError(`clock cannot go back from ${this.sim.simTime} to ${t_s}`);
     }
     this.sim.simTime = t_s;
+  }
+}
+
+/**
+ * What we put in simjs's event heap. The heap orders entries by `deliverAt`, then by
+ * the `order` it stamps on insertion (FIFO among simultaneous events), skips those
+ * `cancelled`, and calls `deliver()`: that is all simjs's `Request` is used for there.
+ * One small object per event instead of a Request (a dozen fields) and a callback
+ * array: allocation per event dominated the garbage collector's work.
+ */
+class CalendarEvent implements Timer {
+  order = 0;
+  cancelled = false;
+
+  constructor(
+    readonly deliverAt: number,
+    private readonly handler: (arg: object) => void,
+    private readonly arg: object,
+  ) {}
+
+  deliver(): void {
+    this.handler(this.arg);
+  }
+
+  cancel(): void {
+    this.cancelled = true;
   }
 }
