@@ -129,6 +129,9 @@ export class DecodeBatcher extends PhaseServer {
   }
 
   private step(): void {
+    // Room may have opened since the last look (a landing, a finish): grant waiting
+    // hand-offs first, at this boundary, in both stepping modes.
+    if (!this.granting) this.grantHandOffs();
     const now = this.calendar.now_s;
     const cap = this.kvCapacityTokens;
     let recompute = 0;
