@@ -28,7 +28,7 @@ Usage:
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
-Docs: README.md, docs/metrics.md.`;
+Docs: README.md, docs/metrics.md (tables), docs/physics.md (models), docs/studies.md.`;
 
 const HELP: Record<string, string> = {
   run: `Usage: splitsim run FILE... [--out DIR] [--seed N] [--quiet]
