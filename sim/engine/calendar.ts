@@ -1,4 +1,4 @@
-import { simjs, type SimjsRequest, type SimjsSim } from './simjs.js';
+import { simjs, type HeapEntry, type SimjsSim } from './simjs.js';
 import { InvariantError } from './invariant.js';
 
 /** A scheduled event that can still be withdrawn. */
@@ -42,7 +42,7 @@ export class Calendar {
       throw new InvariantError(`event scheduled in the past or at no time: delay ${delay_s} s at t=${this.now_s}`);
     }
     const ev = new CalendarEvent(this.sim.simTime + delay_s, handler as (a: object) => void, arg);
-    this.sim.queue.insert(ev as unknown as SimjsRequest);
+    this.sim.queue.insert(ev);
     return ev;
   }
 
@@ -53,7 +53,7 @@ export class Calendar {
       throw new InvariantError(`event scheduled in the past or at no time: t=${t_s} s at t=${now}`);
     }
     const ev = new CalendarEvent(t_s, handler as (a: object) => void, arg);
-    this.sim.queue.insert(ev as unknown as SimjsRequest);
+    this.sim.queue.insert(ev);
     return ev;
   }
 
@@ -61,7 +61,7 @@ export class Calendar {
   nextTime(): number {
     const heap = this.sim.queue.data;
     while (heap.length > 0) {
-      const top = heap[0] as SimjsRequest;
+      const top = heap[0] as HeapEntry;
       if (!top.cancelled) return top.deliverAt;
       this.sim.queue.remove();
     }
@@ -107,7 +107,7 @@ export class Calendar {
  * One small object per event instead of a Request (a dozen fields) and a callback
  * array: allocation per event dominated the garbage collector's work.
  */
-class CalendarEvent implements Timer {
+class CalendarEvent implements Timer, HeapEntry {
   order = 0;
   cancelled = false;
 

@@ -3,22 +3,26 @@
 // `window`, take what it put there, and hide its types behind the `Calendar` port.
 import { createRequire } from 'node:module';
 
-/** The slice of simjs's internals the calendar relies on (simjs 2.0.3, sim.js). */
-export interface SimjsRequest {
+/**
+ * What simjs's heap (PQueue) and `Sim.step()` need of an entry: its time, the insertion
+ * order the heap stamps on it, whether it was cancelled, and `deliver()`.
+ */
+export interface HeapEntry {
   deliverAt: number;
+  order: number;
   cancelled: boolean;
-  callbacks: Array<[(arg: unknown) => void, unknown, unknown]>;
-  cancel(): void;
+  deliver(): void;
 }
+/** The slice of simjs's internals the calendar relies on (simjs 2.0.3, sim.js). */
 export interface SimjsSim {
   simTime: number;
-  queue: { data: SimjsRequest[]; insert(ro: SimjsRequest): void; remove(): SimjsRequest | null };
+  queue: { data: HeapEntry[]; insert(entry: HeapEntry): void; remove(): HeapEntry | null };
   step(): boolean;
 }
 export interface SimjsModule {
   Sim: new () => SimjsSim;
+  /** Used only by the engine-ceiling benchmark (simjs's own API, as users of it write). */
   Entity: new (sim: SimjsSim, name: string) => object;
-  Request: new (entity: object, scheduledAt: number, deliverAt: number) => SimjsRequest;
 }
 
 function load(): SimjsModule {
