@@ -1,3 +1,4 @@
+import { MAX_DEVICES } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import type { ScenarioFile } from './schema.js';
 
@@ -8,8 +9,8 @@ import type { ScenarioFile } from './schema.js';
 export const MAX_REQUESTS = 1e9;
 /** Rows of the window tables (nodes, pools, links) one run may write. */
 export const MAX_WINDOW_ROWS = 5e7;
-/** Devices in one replica. */
-export const MAX_DEVICES_PER_REPLICA = 1024;
+/** Instances in one scenario (checked by resolve() before racks are expanded). */
+export const MAX_INSTANCES = 100_000;
 
 export function checkLimits(file: ScenarioFile, duration_s: number, horizon_s: number, instances: number): Problem[] {
   const problems: Problem[] = [];
@@ -28,8 +29,8 @@ export function checkLimits(file: ScenarioFile, duration_s: number, horizon_s: n
     problems.push({ path: 'metrics.window_s', message: `${file.metrics.window_s} s windows over ${horizon_s} s would write about ${rows.toExponential(2)} window rows; the limit is ${MAX_WINDOW_ROWS.toExponential(0)}: use wider windows` });
   }
   file.datacenter.racks.forEach((rack, r) => rack.nodes.forEach((g, n) => {
-    if (g.devices !== undefined && g.devices > MAX_DEVICES_PER_REPLICA) {
-      problems.push({ path: `datacenter.racks[${r}].nodes[${n}].devices`, message: `must be at most ${MAX_DEVICES_PER_REPLICA}, got ${g.devices}` });
+    if (g.devices !== undefined && g.devices > MAX_DEVICES) {
+      problems.push({ path: `datacenter.racks[${r}].nodes[${n}].devices`, message: `must be at most ${MAX_DEVICES}, got ${g.devices}` });
     }
   }));
   return problems;

@@ -3,12 +3,10 @@ import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
-import { checkLimits } from './limits.js';
+import { checkLimits, MAX_INSTANCES } from './limits.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
 
-/** Instances in one scenario, beyond which a run would exhaust memory or time. */
-export const MAX_INSTANCES = 100_000;
 
 type Report = (path: string, message: string) => void;
 type Group = ScenarioFile['datacenter']['racks'][number]['nodes'][number];
@@ -41,6 +39,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     }));
   });
   if (total > MAX_INSTANCES) {
+    // Before expansion: a million-instance file is refused without building it.
     report('datacenter.racks', `describes ${total} instances; the limit is ${MAX_INSTANCES}`);
   }
 
