@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import type { SummaryRow } from '../metrics/summary.js';
 
 /** Seconds shown in the unit that reads best: µs-precision ms below 1 s, s above. */
-const ms = (v: unknown) =>
+export const ms = (v: unknown) =>
   typeof v !== 'number' ? '-' : v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(v < 0.01 ? 2 : 1)} ms`;
 const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-');
 const num = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '-');

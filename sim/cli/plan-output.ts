@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { tableFromRows } from '../metrics/arrow.js';
+import { ms } from './format.js';
 import { describeDesign, p99VsSlo, paretoFrontier, type PlanResult, planRows } from '../studies/plan.js';
 
 export function planTable(result: PlanResult): Table {
@@ -13,7 +14,6 @@ export function planTable(result: PlanResult): Table {
   return tableFromRows(rows, kinds);
 }
 
-const ms = (v: unknown) => (typeof v === 'number' ? (v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(1)} ms`) : '-');
 
 export function formatPlan(r: PlanResult, path: string): string {
   const lines: string[] = [];
