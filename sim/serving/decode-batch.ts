@@ -59,19 +59,19 @@ export class DecodeBatch {
     this.kvUsed += grown;
     this.contextSum += grown;
     let kept = 0;
-    const done: Request[] = [];
+    let done: Request[] | undefined; // most runs end with one finish, many steps with none
     for (const r of this.running) {
       r.decodedTokens += steps;
       if (stepsLeft(r) <= 0) {
         const ctx = contextTokens(r);
         this.kvUsed -= ctx;
         this.contextSum -= ctx;
-        done.push(r);
+        (done ??= []).push(r);
       } else {
         this.running[kept++] = r;
       }
     }
     this.running.length = kept;
-    for (const r of done) finished(r);
+    if (done) for (const r of done) finished(r);
   }
 }
