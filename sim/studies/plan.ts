@@ -124,8 +124,9 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
         const split = (np: number, nd: number): Design => ({ kind: 'split', prefill: pc, decode: dc, prefillInstances: np, decodeInstances: nd });
         // Cost is linear in the counts: a decode count whose cost with a single prefill
         // instance already exceeds the best design ends the walk.
-        const pPrice = price(split(1, 1)) - (price(split(1, 2)) - price(split(1, 1)));
-        const dPrice = price(split(1, 2)) - price(split(1, 1));
+        const oneAndOne = price(split(1, 1));
+        const dPrice = price(split(1, 2)) - oneAndOne;
+        const pPrice = oneAndOne - dPrice;
         let npHigh = prefill.max_instances;
         for (let nd = 1; nd <= decode.max_instances; nd++) {
           if (best && pPrice + nd * dPrice >= cost(best)) break;
