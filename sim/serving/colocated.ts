@@ -40,6 +40,10 @@ class Face extends PhaseServer {
     this.engine.kick();
   }
 
+  override get watchesSharedQueue(): boolean {
+    return true;
+  }
+
   override sharedWorkWaiting(): void {
     this.engine.sharedWork();
   }

@@ -75,6 +75,10 @@ export class DecodeBatcher extends PhaseServer {
     yield* this.transferring;
   }
 
+  override get watchesSharedQueue(): boolean {
+    return true;
+  }
+
   override sharedWorkWaiting(): void {
     this.run.cut(this.calendar.now_s);
   }

@@ -74,6 +74,11 @@ export abstract class PhaseServer implements RoutingTarget {
     return this.outstanding;
   }
 
+  /** Servers that run many steps as one event must hear when the shared queue changes. */
+  get watchesSharedQueue(): boolean {
+    return false;
+  }
+
   /** The pool's shared queue got work while this server was busy. */
   sharedWorkWaiting(): void {}
 

@@ -15,6 +15,8 @@ export class Pool implements WorkSource, PoolStats {
   private readonly idle = new Fifo<PhaseServer>();
   readonly waiting: TimeWeighted;
   readonly inService: TimeWeighted;
+  /** The routable servers that must hear of shared-queue changes (fast-forwarded ones). */
+  private readonly watchers: readonly PhaseServer[];
 
   constructor(
     readonly phase: 'prefill' | 'decode',
@@ -29,6 +31,7 @@ export class Pool implements WorkSource, PoolStats {
     this.waiting = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.inService = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     for (const s of servers) s.stats = this;
+    this.watchers = routable.filter((s) => s.watchesSharedQueue);
     if (!router) {
       for (const s of routable) {
         s.source = this;
@@ -52,7 +55,7 @@ export class Pool implements WorkSource, PoolStats {
     if (this.shared.length === 0) return;
     // Not taken at once: busy servers take it at their next boundary (exact stepping
     // would look at every boundary, so runs of steps must stop at the next one).
-    for (const s of this.routable) s.sharedWorkWaiting();
+    for (const s of this.watchers) s.sharedWorkWaiting();
   }
 
   peek(): Request | undefined {
@@ -64,7 +67,7 @@ export class Pool implements WorkSource, PoolStats {
     if (next) {
       this.waiting.add(this.calendar.now_s, -1);
       // A new head may fit where the old one did not: let every server look again.
-      if (this.shared.length > 0) for (const s of this.routable) s.sharedWorkWaiting();
+      if (this.shared.length > 0) for (const s of this.watchers) s.sharedWorkWaiting();
     }
     return next;
   }
