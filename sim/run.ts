@@ -5,7 +5,7 @@ import { type BatchSink, RequestLog } from './metrics/request-log.js';
 import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
 import { linksTable, nodesTable, poolsTable } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
-import { Request, ServingSystem } from './serving/index.js';
+import { injectFaults, Request, ServingSystem } from './serving/index.js';
 import { type Arrival, arrivalStream } from './workload/index.js';
 
 export interface Progress {
@@ -66,6 +66,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
   };
   const log = new RequestLog(sink);
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
+  injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
 
   // Arrivals: one pending arrival event at a time, so memory does not grow with the
   // run's length (a trace is read as it is replayed).
@@ -117,6 +118,8 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
     slo: scenario.slo,
     prefillUtil: util(system.prefill.servers),
     decodeUtil: util(system.decode.servers),
+    availability: system.instances.length === 0 ? NaN : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
+    instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
     // NaN (null in the table) when any instance has no price (queueing mode).
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
   });

@@ -21,6 +21,12 @@ export class Instance {
   readonly inService: TimeWeighted;
   /** Fraction of KV capacity in use; null for queueing-mode instances (no KV model). */
   readonly kvUsed: TimeWeighted | null;
+  /** 1 while the instance is up, 0 while failed: its area is the instance's up-time. */
+  readonly up: TimeWeighted;
+  /** Outages in progress (a rack outage may overlap an instance's own). */
+  private outages = 0;
+  /** Times it went down. */
+  failures = 0;
   private readonly kvCapacityTokens: number;
 
   constructor(
@@ -33,6 +39,29 @@ export class Instance {
     this.busy = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.queued = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.inService = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
+    this.up = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
+    this.up.set(0, 1);
+  }
+
+  get isUp(): boolean {
+    return this.outages === 0;
+  }
+
+  /** An outage starts; true when this takes the instance down (it was up). */
+  fail(t_s: number): boolean {
+    this.outages++;
+    if (this.outages > 1) return false;
+    this.failures++;
+    this.up.set(t_s, 0);
+    return true;
+  }
+
+  /** An outage ends; true when the instance is back up (no other outage holds it). */
+  repair(t_s: number): boolean {
+    this.outages--;
+    if (this.outages > 0) return false;
+    this.up.set(t_s, 1);
+    return true;
   }
 
   get index(): number {
@@ -57,5 +86,6 @@ export class Instance {
     this.busy.close(t_s);
     this.queued.close(t_s);
     this.inService.close(t_s);
+    this.up.close(t_s);
   }
 }

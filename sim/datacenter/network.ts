@@ -11,6 +11,8 @@ export class Link {
   /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
   readonly rate: TimeWeighted;
   readonly flowCount: TimeWeighted;
+  /** Outages in progress (overlapping ones count); a link that is down carries nothing. */
+  outages = 0;
 
   constructor(
     readonly name: string,
@@ -19,6 +21,11 @@ export class Link {
   ) {
     this.rate = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.flowCount = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
+  }
+
+  /** Capacity now: none while down. */
+  get available_Bps(): number {
+    return this.outages > 0 ? 0 : this.capacity_Bps;
   }
 
   close(t_s: number): void {
@@ -31,7 +38,10 @@ export class Link {
 export class Flow {
   rate_Bps = 0;
   updated_s: number;
+  /** Its completion while it moves bytes, then its delivery after the path's latency. */
   timer: Timer | null = null;
+  /** Crossing its links (not yet finished, not aborted). */
+  moving = false;
 
   constructor(
     readonly path: readonly Link[],
@@ -39,8 +49,14 @@ export class Flow {
     readonly latency_s: number,
     readonly onDelivered: () => void,
     now_s: number,
+    private readonly network: Network,
   ) {
     this.updated_s = now_s;
+  }
+
+  /** Stop it: it is never delivered. */
+  abort(): void {
+    this.network.abort(this);
   }
 }
 
@@ -55,7 +71,10 @@ export class Network {
   private readonly active = new Set<Flow>();
   /** Completion events fire with the flow as argument. */
   private readonly finish = (f: Flow) => this.finished(f);
-  private readonly deliver = (f: Flow) => f.onDelivered();
+  private readonly deliver = (f: Flow) => {
+    f.timer = null;
+    f.onDelivered();
+  };
 
   constructor(private readonly calendar: Calendar) {}
 
@@ -64,21 +83,57 @@ export class Network {
   }
 
   /** Send `bytes` along `path` (links of finite capacity), then wait `latency_s`. */
-  transfer(path: readonly Link[], bytes: number, latency_s: number, onDelivered: () => void): void {
+  transfer(path: readonly Link[], bytes: number, latency_s: number, onDelivered: () => void): Flow {
     const now = this.calendar.now_s;
-    const flow = new Flow(path, bytes, latency_s, onDelivered, now);
+    const flow = new Flow(path, bytes, latency_s, onDelivered, now, this);
     if (bytes <= 0 || path.length === 0) {
       // Nothing to share: only the path's latency.
-      this.calendar.schedule(latency_s, this.deliver, flow);
-      return;
+      flow.timer = this.calendar.schedule(latency_s, this.deliver, flow);
+      return flow;
     }
     this.advance(now);
     this.active.add(flow);
+    flow.moving = true;
     for (const link of path) {
       link.flows.add(flow);
       link.flowCount.add(now, 1);
     }
     this.reallocate(now);
+    return flow;
+  }
+
+  /** Stop a transfer (its sender or receiver failed): it is never delivered. */
+  abort(flow: Flow): void {
+    flow.timer?.cancel();
+    flow.timer = null;
+    if (!flow.moving) return;
+    const now = this.calendar.now_s;
+    this.advance(now);
+    this.leave(flow, now);
+    this.reallocate(now, flow.path);
+  }
+
+  /**
+   * A link fails (`down`) or is repaired. Flows crossing a failed link stall (rate 0)
+   * and resume where they stopped when it is back: there is no other path in a two-tier
+   * datacenter, and the KV stays with its sender meanwhile.
+   */
+  setDown(link: Link, down: boolean): void {
+    const now = this.calendar.now_s;
+    this.advance(now);
+    link.outages += down ? 1 : -1;
+    invariant(link.outages >= 0, () => `link ${link.name} repaired more often than it failed`);
+    this.reallocate(now, [link]);
+  }
+
+  private leave(flow: Flow, now: number): void {
+    flow.moving = false;
+    this.active.delete(flow);
+    for (const link of flow.path) {
+      link.flows.delete(flow);
+      link.flowCount.add(now, -1);
+    }
+    flow.rate_Bps = 0;
   }
 
   /** Bring every active flow's remaining bytes up to `now` at its current rate. */
@@ -94,15 +149,9 @@ export class Network {
     this.advance(now);
     invariant(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps), () => `flow finished with ${flow.remaining_bytes} bytes left`);
     flow.remaining_bytes = 0;
-    flow.timer = null;
-    this.active.delete(flow);
-    for (const link of flow.path) {
-      link.flows.delete(flow);
-      link.flowCount.add(now, -1);
-    }
-    flow.rate_Bps = 0;
+    this.leave(flow, now);
     this.reallocate(now, flow.path);
-    this.calendar.schedule(flow.latency_s, this.deliver, flow);
+    flow.timer = this.calendar.schedule(flow.latency_s, this.deliver, flow);
   }
 
   /** Max-min fair rates by progressive filling, then reschedule the flows whose rate changed. */
@@ -111,11 +160,12 @@ export class Network {
     const touched = new Set<Link>(freed);
     for (const f of this.active) {
       const rate = rates.get(f) as number;
-      if (rate === f.rate_Bps && f.timer) continue;
+      if (rate === f.rate_Bps && (f.timer || rate === 0)) continue;
       f.rate_Bps = rate;
       for (const link of f.path) touched.add(link);
       f.timer?.cancel();
-      f.timer = this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f);
+      // A flow stalled behind a failed link finishes only once it moves again.
+      f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f) : null;
     }
     for (const link of touched) {
       let sum = 0;
@@ -140,7 +190,7 @@ export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
     pending++;
     for (const l of f.path) {
       if (l.unfrozen === 0) {
-        l.left = l.capacity_Bps;
+        l.left = l.available_Bps;
         links.push(l);
       }
       l.unfrozen++;

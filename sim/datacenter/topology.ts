@@ -1,4 +1,4 @@
-import { replicaNicGbps } from '../physics/index.js';
+import { type Deployment, replicaNicGbps } from '../physics/index.js';
 import type { Instance, Windows } from './instance.js';
 import { Link } from './network.js';
 
@@ -8,6 +8,41 @@ export interface NetworkSpec {
 }
 
 const bytesPerSecond = (gbps: number | undefined) => (gbps === undefined ? Infinity : (gbps * 1e9) / 8);
+
+/** What naming a datacenter's links needs of an instance (its spec). */
+export interface Placed {
+  index: number;
+  name: string;
+  rack: string;
+  uplink_gbps?: number | undefined;
+  deployment?: Deployment | undefined;
+}
+
+type LinkKind = 'spine' | 'up' | 'down' | 'tx' | 'rx';
+
+/** Every link a datacenter could have, in links.arrow order, with its bandwidth (undefined = unconstrained). */
+function candidateLinks(instances: readonly Placed[], net: NetworkSpec): Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> {
+  const all: Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> = [
+    { name: 'spine', gbps: net.spine_gbps, kind: 'spine', owner: null },
+  ];
+  const racks = new Set<string>();
+  for (const inst of instances) {
+    if (!racks.has(inst.rack)) {
+      racks.add(inst.rack);
+      all.push({ name: `${inst.rack}/uplink`, gbps: inst.uplink_gbps, kind: 'up', owner: inst });
+      all.push({ name: `${inst.rack}/downlink`, gbps: inst.uplink_gbps, kind: 'down', owner: inst });
+    }
+    const nic = inst.deployment ? replicaNicGbps(inst.deployment) : undefined;
+    all.push({ name: `${inst.name}/nic-tx`, gbps: nic, kind: 'tx', owner: inst });
+    all.push({ name: `${inst.name}/nic-rx`, gbps: nic, kind: 'rx', owner: inst });
+  }
+  return all;
+}
+
+/** Names of the links that exist (finite capacity): what a link fault may name. */
+export function linkNames(instances: readonly Placed[], net: NetworkSpec): string[] {
+  return candidateLinks(instances, net).filter((l) => Number.isFinite(bytesPerSecond(l.gbps))).map((l) => l.name);
+}
 
 /**
  * The links of a two-tier datacenter: each instance's NIC (one link per direction),
@@ -19,30 +54,26 @@ const bytesPerSecond = (gbps: number | undefined) => (gbps === undefined ? Infin
  */
 export class Topology {
   readonly links: Link[] = [];
-  private readonly tx = new Map<Instance, Link | null>();
-  private readonly rx = new Map<Instance, Link | null>();
-  private readonly up = new Map<string, Link | null>();
-  private readonly down = new Map<string, Link | null>();
-  private readonly spine: Link | null;
+  readonly byName = new Map<string, Link>();
+  private readonly tx = new Map<Instance, Link>();
+  private readonly rx = new Map<Instance, Link>();
+  private readonly up = new Map<string, Link>();
+  private readonly down = new Map<string, Link>();
+  private spine: Link | undefined;
 
   constructor(instances: readonly Instance[], private readonly net: NetworkSpec, w: Windows) {
-    const make = (name: string, gbps: number | undefined): Link | null => {
-      const capacity = bytesPerSecond(gbps);
-      if (!Number.isFinite(capacity)) return null;
-      const link = new Link(name, capacity, w);
+    for (const c of candidateLinks(instances.map((i) => i.spec), net)) {
+      const capacity = bytesPerSecond(c.gbps);
+      if (!Number.isFinite(capacity)) continue;
+      const link = new Link(c.name, capacity, w);
       this.links.push(link);
-      return link;
-    };
-    this.spine = make('spine', net.spine_gbps);
-    for (const inst of instances) {
-      const rack = inst.spec.rack;
-      if (!this.up.has(rack)) {
-        this.up.set(rack, make(`${rack}/uplink`, inst.spec.uplink_gbps));
-        this.down.set(rack, make(`${rack}/downlink`, inst.spec.uplink_gbps));
-      }
-      const nic = inst.spec.deployment ? replicaNicGbps(inst.spec.deployment) : undefined;
-      this.tx.set(inst, make(`${inst.name}/nic-tx`, nic));
-      this.rx.set(inst, make(`${inst.name}/nic-rx`, nic));
+      this.byName.set(c.name, link);
+      const owner = c.owner ? (instances[c.owner.index] as Instance) : null;
+      if (c.kind === 'spine') this.spine = link;
+      else if (c.kind === 'up') this.up.set(owner?.spec.rack as string, link);
+      else if (c.kind === 'down') this.down.set(owner?.spec.rack as string, link);
+      else if (c.kind === 'tx') this.tx.set(owner as Instance, link);
+      else this.rx.set(owner as Instance, link);
     }
   }
 
@@ -53,7 +84,7 @@ export class Topology {
       ? [this.tx.get(src), this.rx.get(dst)]
       : [this.tx.get(src), this.up.get(src.spec.rack), this.spine, this.down.get(dst.spec.rack), this.rx.get(dst)];
     return {
-      path: hops.filter((l): l is Link => l !== null && l !== undefined),
+      path: hops.filter((l): l is Link => l !== undefined),
       latency_s: hops.length * this.net.latency_us * 1e-6,
     };
   }

@@ -29,6 +29,14 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Take `item` out wherever it is (O(n): for rare withdrawals, not the hot path). */
+  remove(item: T): boolean {
+    const i = this.items.indexOf(item, this.head);
+    if (i < 0) return false;
+    this.items.splice(i, 1);
+    return true;
+  }
+
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
   }

@@ -24,6 +24,7 @@ export interface SummaryColumns {
   e2e_s: Float64Array;
   prefill_queue_s: Float64Array;
   decode_queue_s: Float64Array;
+  retries: Float64Array;
 }
 
 const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
@@ -41,7 +42,7 @@ export class RequestLog {
   private readonly summary = {
     status: new GrowableFloat64(), warmup: new GrowableFloat64(), output_tokens: new GrowableFloat64(),
     ttft_s: new GrowableFloat64(), tpot_s: new GrowableFloat64(), e2e_s: new GrowableFloat64(),
-    prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(),
+    prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(), retries: new GrowableFloat64(),
   };
   private total = 0;
 
@@ -66,6 +67,7 @@ export class RequestLog {
     c.prefillNode.push(r.prefillInstance?.name ?? null);
     c.decodeNode.push(r.decodeInstance?.name ?? null);
     c.preemptions.push(r.preemptions);
+    c.retries.push(r.retries);
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
@@ -92,6 +94,7 @@ export class RequestLog {
     s.e2e_s.push(e2e);
     s.prefill_queue_s.push(prefillQueue);
     s.decode_queue_s.push(decodeQueue);
+    s.retries.push(r.retries);
     this.total++;
     if (c.id.length >= BATCH_ROWS) this.flush();
   }
@@ -102,6 +105,7 @@ export class RequestLog {
     return {
       status: s.status.view(), warmup: s.warmup.view(), output_tokens: s.output_tokens.view(), ttft_s: s.ttft_s.view(),
       tpot_s: s.tpot_s.view(), e2e_s: s.e2e_s.view(), prefill_queue_s: s.prefill_queue_s.view(), decode_queue_s: s.decode_queue_s.view(),
+      retries: s.retries.view(),
     };
   }
 
@@ -133,6 +137,7 @@ export class RequestLog {
       columns[name] = float64Column(c.times[k] as number[]);
     });
     columns.preemptions = int32Column(c.preemptions);
+    columns.retries = int32Column(c.retries);
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
@@ -148,7 +153,10 @@ function checkOrder(r: Request): void {
   // Runs for every row: no array, no closure.
   let last = r.arrival_s;
   last = notBefore(r, last, r.prefillStart_s);
-  last = notBefore(r, last, r.firstToken_s);
+  // A retried request keeps the first token of its first attempt; its other stamps
+  // are its last attempt's, which may have restarted prefill after that token.
+  if (r.retries > 0 && r.firstToken_s < last) notBefore(r, r.arrival_s, r.firstToken_s);
+  else last = notBefore(r, last, r.firstToken_s);
   last = notBefore(r, last, r.transferStart_s);
   last = notBefore(r, last, r.transferEnd_s);
   last = notBefore(r, last, r.decodeStart_s);
@@ -168,7 +176,7 @@ function newChunk() {
   return {
     id: [] as number[], arrival: [] as number[], prompt: [] as number[], output: [] as number[], status: [] as string[],
     reason: [] as (string | null)[], warmup: [] as boolean[], prefillNode: [] as (string | null)[], decodeNode: [] as (string | null)[],
-    preemptions: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
+    preemptions: [] as number[], retries: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
   };
 }
 

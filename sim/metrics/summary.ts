@@ -14,6 +14,10 @@ export interface SummaryContext {
   decodeUtil: number;
   /** Hourly price of the whole datacenter; NaN where the hardware carries no price. */
   costPerHour_usd: number;
+  /** Mean fraction of instance-time up over [warmup_s, duration_s]. */
+  availability: number;
+  /** Times any instance went down during the run. */
+  instanceFailures: number;
 }
 
 export type SummaryRow = Record<string, number | string | boolean | null>;
@@ -33,6 +37,8 @@ export function summarize(columns: SummaryColumns, ctx: SummaryContext): Summary
       completed: (d: { status: number }) => aq.op.sum(d.status === 0 ? 1 : 0),
       rejected: (d: { status: number }) => aq.op.sum(d.status === 1 ? 1 : 0),
       unfinished: (d: { status: number }) => aq.op.sum(d.status === 2 ? 1 : 0),
+      retried: (d: { retries: number }) => aq.op.sum(d.retries > 0 ? 1 : 0),
+      retries: aq.op.sum('retries'),
     })
     .object() as Record<string, number>;
 
@@ -91,6 +97,10 @@ export function summarize(columns: SummaryColumns, ctx: SummaryContext): Summary
     goodput_rps: nz(good / span_s),
     prefill_util: nz(ctx.prefillUtil),
     decode_util: nz(ctx.decodeUtil),
+    availability: nz(ctx.availability),
+    instance_failures: ctx.instanceFailures,
+    requests_retried: counts.retried ?? 0,
+    retries: counts.retries ?? 0,
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
   };
@@ -100,7 +110,7 @@ function nz(v: number | undefined | null): number | null {
   return v === undefined || v === null || Number.isNaN(v) ? null : v;
 }
 
-const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 'measured_requests']);
+const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 'measured_requests', 'instance_failures', 'requests_retried', 'retries']);
 
 /** Summary rows (one per scenario or run) as an Arrow table with stable column types. */
 export function summaryTable(rows: readonly SummaryRow[]): Table {

@@ -21,7 +21,7 @@ export function nodesTable(instances: readonly Instance[], window_s: number, end
   const cols = {
     node: [] as string[], rack: [] as string[], role: [] as string[], hardware: [] as string[],
     window_start_s: [] as number[], window_end_s: [] as number[], busy_frac: [] as number[],
-    queue_len_mean: [] as number[], batch_mean: [] as number[], kv_used_frac: [] as number[],
+    queue_len_mean: [] as number[], batch_mean: [] as number[], kv_used_frac: [] as number[], up_frac: [] as number[],
   };
   for (const inst of instances) {
     for (let k = 0; k < start.length; k++) {
@@ -37,6 +37,7 @@ export function nodesTable(instances: readonly Instance[], window_s: number, end
       cols.batch_mean.push(mean(inst.inService, k, span));
       // Queueing-mode instances hold no KV model: null.
       cols.kv_used_frac.push(inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN);
+      cols.up_frac.push(mean(inst.up, k, span));
     }
   }
   return makeTable({
@@ -44,7 +45,7 @@ export function nodesTable(instances: readonly Instance[], window_s: number, end
     hardware: stringColumn(cols.hardware), window_start_s: float64Column(cols.window_start_s),
     window_end_s: float64Column(cols.window_end_s), busy_frac: float64Column(cols.busy_frac),
     queue_len_mean: float64Column(cols.queue_len_mean), batch_mean: float64Column(cols.batch_mean),
-    kv_used_frac: float64Column(cols.kv_used_frac),
+    kv_used_frac: float64Column(cols.kv_used_frac), up_frac: float64Column(cols.up_frac),
   });
 }
 

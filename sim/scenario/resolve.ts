@@ -4,6 +4,7 @@ import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
 import { checkLimits, MAX_INSTANCES } from './limits.js';
+import { resolveFaults } from './resolve-faults.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
 
@@ -86,10 +87,11 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     }
   }
 
+  const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
   if (problems.length === 0) {
     problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), total));
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
   const router = file.scheduling.router;
   return {
@@ -107,6 +109,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
         prefill: file.scheduling.prefill_router ?? router,
         decode: file.scheduling.decode_router ?? router,
       },
+      faults,
     },
   };
 }

@@ -23,8 +23,18 @@ export interface InstanceSpec {
   groupPath: string;
 }
 
+/** Outages and failure processes, with names resolved to instance indices. */
+export interface ResolvedFaults {
+  maxRetries: number;
+  /** Planned instance outages (a rack outage lists all its instances). */
+  instanceOutages: Array<{ instances: number[]; at_s: number; repair_s: number; cause: string }>;
+  linkOutages: Array<{ link: string; at_s: number; repair_s: number }>;
+  /** Exponential up-times (mean mtbf_s) and repairs (mean mttr_s), per instance. */
+  random: Array<{ instances: number[]; mtbf_s: number; mttr_s: number }>;
+}
+
 /** A scenario after parsing, defaults and cross-field checks: ready to run. */
-export interface ResolvedScenario extends Omit<ScenarioFile, 'duration_s'> {
+export interface ResolvedScenario extends Omit<ScenarioFile, 'duration_s' | 'faults'> {
   /** The file it came from ('' when built in code). */
   source: string;
   /** Arrivals are generated in [0, duration_s) (for a trace: by default its last arrival + 1 s). */
@@ -36,4 +46,5 @@ export interface ResolvedScenario extends Omit<ScenarioFile, 'duration_s'> {
   modelArch: ModelArch | undefined;
   instances: InstanceSpec[];
   routers: { prefill: RouterName; decode: RouterName };
+  faults: ResolvedFaults;
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { fraction, identifier, unitInterval, integer, nonNegative, oneOf, positive, positiveInt, text } from './fields.js';
+import { fraction, identifier, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format (../shared/spec/interface.md), one zod schema that gives the
@@ -83,6 +83,26 @@ export const arrivals = z.discriminatedUnion('process', [
   }),
 ]);
 
+/** A planned outage: down at `at_s`, back `repair_s` later. */
+const outage = { at_s: nonNegative(), repair_s: positive() };
+
+export const faults = z.strictObject({
+  /** Times a request may be displaced by failures and start again; one more is a rejection. */
+  max_retries: nonNegativeInt().default(3),
+  /** Random failures: every matching instance fails after exponential up-times. */
+  random: z
+    .array(z.strictObject({
+      hardware: text().optional(),
+      role: oneOf(ROLES).optional(),
+      mtbf_s: positive(),
+      mttr_s: positive(),
+    }))
+    .default([]),
+  instances: z.array(z.strictObject({ instance: text(), ...outage })).default([]),
+  racks: z.array(z.strictObject({ rack: text(), ...outage })).default([]),
+  links: z.array(z.strictObject({ link: text(), ...outage })).default([]),
+});
+
 export const scenarioSchema = z.strictObject({
   $schema: text().optional(),
   name: identifier(),
@@ -119,11 +139,13 @@ export const scenarioSchema = z.strictObject({
     }),
   slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
+  faults: faults.optional(),
 });
 
 export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type TokenDistribution = z.output<typeof tokenDistribution>;
 export type ServiceDistribution = z.output<typeof serviceDistribution>;
 export type Arrivals = z.output<typeof arrivals>;
+export type FaultsFile = z.output<typeof faults>;
 export type Role = (typeof ROLES)[number];
 export type RouterName = (typeof ROUTERS)[number];

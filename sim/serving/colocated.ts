@@ -1,5 +1,5 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import { type Calendar, invariant } from '../engine/index.js';
+import { type Calendar, invariant, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
@@ -50,6 +50,11 @@ class Face extends PhaseServer {
 
   protected held(): Iterable<Request> {
     return this.engine.held(this.phase);
+  }
+
+  /** The engine gives up what is in service; the face only empties its queue. */
+  protected evacuate(): Request[] {
+    return [];
   }
 
   next(): Request | undefined {
@@ -107,10 +112,13 @@ export class ColocatedEngine {
   private readonly run: StepRun<ColocatedEngine>;
   /** What the iteration in progress is doing, applied at its end. */
   private current = { decode: false, chunks: [] as Array<{ c: Chunking; tokens: number }> };
+  /** The iteration in progress when it prefills (decode-only runs are `run`). */
+  private iteration: Timer | null = null;
+  private down = false;
 
   constructor(
     private readonly calendar: Calendar,
-    private readonly instance: Instance,
+    readonly instance: Instance,
     events: PhaseEvents,
     windows: Windows,
     private readonly timer: BatchTimer,
@@ -136,6 +144,7 @@ export class ColocatedEngine {
   }
 
   kick(): void {
+    if (this.down) return;
     // Mid-run, new work is taken at the next step boundary, as exact stepping would.
     if (this.busy) this.run.cut(this.calendar.now_s);
     else this.iterate();
@@ -197,7 +206,7 @@ export class ColocatedEngine {
     this.busy = true;
     this.current = { decode: batch > 0, chunks };
     if (chunks.length > 0) {
-      this.calendar.schedule(dt, endIteration, this);
+      this.iteration = this.calendar.schedule(dt, endIteration, this);
       return;
     }
     // Decode only. With nothing waiting to start, nothing changes before the first
@@ -217,7 +226,7 @@ export class ColocatedEngine {
     let budget = this.o.chunkTokens - this.batch.size;
     for (const c of this.prefilling) {
       if (budget <= 0) return;
-      const n = Math.min(budget, c.request.promptTokens - c.done);
+      const n = Math.min(budget, contextTokens(c.request) - c.done);
       chunks.push({ c, tokens: n });
       budget -= n;
     }
@@ -228,7 +237,8 @@ export class ColocatedEngine {
   private startPrompts(now: number, budget: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
     const cap = this.o.kvCapacityTokens;
     for (let r = this.prefill.next(); r && budget > 0; r = this.prefill.next()) {
-      const p = r.promptTokens;
+      // A retried request recomputes what it had generated too.
+      const p = contextTokens(r);
       if (p + 1 > cap) {
         this.prefill.take(now);
         this.prefill.drop(r, `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
@@ -256,7 +266,49 @@ export class ColocatedEngine {
     this.decode.count(now, 1);
   }
 
+  /**
+   * The instance fails: every request on it, in service or queued at either face,
+   * loses its KV and is given back; nothing runs until `repair`.
+   */
+  fail(now: number): Request[] {
+    this.down = true;
+    this.iteration?.cancel();
+    this.iteration = null;
+    // Decode steps of a fast-forwarded run that ended by now emitted their tokens.
+    if (this.run.active) {
+      const done = this.run.doneBy(now);
+      this.run.cancel();
+      if (done > 0) {
+        this.batch.advance(done, this.stepsLeft, (r) => {
+          this.decode.count(now, -1);
+          this.decode.served(r);
+        });
+      }
+    }
+    this.busy = false;
+    this.current = { decode: false, chunks: [] };
+    const b = this.batch;
+    const lost = [...this.prefilling.map((c) => c.request), ...b.running, ...b.evicted];
+    const prefilling = this.prefilling.length;
+    const decoding = b.size;
+    this.prefilling = [];
+    b.clear();
+    this.prefill.count(now, -prefilling);
+    this.decode.count(now, -decoding);
+    this.instance.setKvUsed(now, 0);
+    lost.push(...this.prefill.fail(now), ...this.decode.fail(now));
+    for (const r of lost) if (r.kvHolder === this) r.kvHolder = null;
+    return lost;
+  }
+
+  repair(): void {
+    this.down = false;
+    this.prefill.repair();
+    this.decode.repair();
+  }
+
   endIteration(): void {
+    this.iteration = null;
     const now = this.calendar.now_s;
     const { decode, chunks } = this.current;
     const steps = this.run.active ? this.run.finish() : 1;
@@ -267,8 +319,8 @@ export class ColocatedEngine {
       });
     }
     for (const { c, tokens } of chunks) c.done += tokens;
-    const finished = this.prefilling.filter((c) => c.done >= c.request.promptTokens);
-    this.prefilling = this.prefilling.filter((c) => c.done < c.request.promptTokens);
+    const finished = this.prefilling.filter((c) => c.done >= contextTokens(c.request));
+    this.prefilling = this.prefilling.filter((c) => c.done < contextTokens(c.request));
     for (const { request } of finished) {
       this.prefill.count(now, -1);
       // The pipeline emits the first token and hands the request to `decode` (this
@@ -282,7 +334,7 @@ export class ColocatedEngine {
 
   /** A request that ends at its first token gives its prompt KV back. */
   release(r: Request): void {
-    this.batch.kvUsed -= r.promptTokens;
+    this.batch.kvUsed -= contextTokens(r);
     r.kvHolder = null;
   }
 }

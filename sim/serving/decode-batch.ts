@@ -19,6 +19,14 @@ export class DecodeBatch {
     return this.running.length;
   }
 
+  /** Forget everything (the instance failed and its KV is gone). */
+  clear(): void {
+    this.running.length = 0;
+    this.evicted.length = 0;
+    this.kvUsed = 0;
+    this.contextSum = 0;
+  }
+
   /** A request whose KV is already counted in `kvUsed` starts decoding. */
   join(r: Request): void {
     this.running.push(r);

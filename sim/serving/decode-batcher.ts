@@ -4,10 +4,13 @@ import type { BatchTimer } from '../physics/index.js';
 import { StepRun } from './step-run.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
-import type { Request } from './request.js';
+import type { Abortable, Request } from './request.js';
 
-/** Moves a request's KV to this decode instance; calls `landed` when it is there. */
-export type HandOff = (request: Request, to: DecodeBatcher, landed: () => void) => void;
+/**
+ * Moves a request's KV to this decode instance; calls `landed` when it is there.
+ * Returns the transfer when it can still be stopped (null when it landed at once).
+ */
+export type HandOff = (request: Request, to: DecodeBatcher, landed: () => void) => Abortable | null;
 
 /** How decode steps become events: one event per step, or one per run of steps. */
 export type DecodeStepping = 'fast-forward' | 'exact';
@@ -84,6 +87,7 @@ export class DecodeBatcher extends PhaseServer {
   }
 
   kick(): void {
+    if (this.down) return;
     this.grantHandOffs();
     if (!this.stepping) this.step();
   }
@@ -109,7 +113,7 @@ export class DecodeBatcher extends PhaseServer {
       next.stage = 'handoff';
       next.transferStart_s = now;
       this.transferring.add(next);
-      this.handOff(next, this, () => this.land(next));
+      next.transfer = this.handOff(next, this, () => this.land(next));
     }
     this.granting = false;
     this.instance.setKvUsed(now, this.batch.kvUsed + grown + this.reserved);
@@ -119,6 +123,7 @@ export class DecodeBatcher extends PhaseServer {
   private land(r: Request): void {
     const now = this.calendar.now_s;
     this.transferring.delete(r);
+    r.transfer = null;
     r.transferEnd_s = now;
     r.decodeEnqueue_s = now;
     r.stage = 'decode-queue';
@@ -187,6 +192,38 @@ export class DecodeBatcher extends PhaseServer {
     this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0));
   }
 
+  protected evacuate(now: number): Request[] {
+    // Steps of a fast-forwarded run that ended by now did emit their tokens (as they
+    // would have one event each under exact stepping); the step in progress is lost.
+    this.settleRun(now);
+    this.stepping = false;
+    const b = this.batch;
+    const lost = [...b.running, ...b.evicted, ...this.landed, ...this.transferring];
+    for (const r of this.transferring) stopTransfer(r);
+    const inService = b.size;
+    b.clear();
+    this.changeInService(now, -inService);
+    this.instance.queued.add(now, -this.landed.length);
+    this.stats?.waiting.add(now, -this.landed.length);
+    while (this.landed.shift());
+    this.transferring.clear();
+    this.reserved = 0;
+    this.instance.setKvUsed(now, 0);
+    return lost;
+  }
+
+  /** Also a request whose transfer to here is in flight: stop it and free its reservation. */
+  override withdraw(r: Request): boolean {
+    if (super.withdraw(r)) return true;
+    if (!this.transferring.delete(r)) return false;
+    stopTransfer(r);
+    this.reserved -= contextTokens(r);
+    this.outstanding -= r.promptTokens;
+    this.run.cut(this.calendar.now_s);
+    this.instance.setKvUsed(this.calendar.now_s, this.batch.kvUsed + this.reserved);
+    return true;
+  }
+
   private join(r: Request, now: number): void {
     markStarted(r, this, now);
     this.batch.join(r);
@@ -194,16 +231,32 @@ export class DecodeBatcher extends PhaseServer {
   }
 
   endStep(): void {
+    this.advance(this.run.finish());
+    this.stepping = false;
+    this.kick();
+  }
+
+  private advance(steps: number): void {
     const now = this.calendar.now_s;
-    const steps = this.run.finish();
     this.batch.advance(steps, this.stepsLeft, (r) => {
       this.outstanding -= r.promptTokens;
       this.changeInService(now, -1);
       this.events.served(r, this);
     });
-    this.stepping = false;
-    this.kick();
   }
+
+  /** Stop the run at `now`, crediting the steps that ended by then. */
+  private settleRun(now: number): void {
+    if (!this.run.active) return;
+    const done = this.run.doneBy(now);
+    this.run.cancel();
+    if (done > 0) this.advance(done);
+  }
+}
+
+function stopTransfer(r: Request): void {
+  r.transfer?.abort();
+  r.transfer = null;
 }
 
 function endStep(server: DecodeBatcher): void {

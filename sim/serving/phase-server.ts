@@ -1,5 +1,5 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import { type Calendar, Fifo, TimeWeighted } from '../engine/index.js';
+import { type Calendar, Fifo, type Timer, TimeWeighted } from '../engine/index.js';
 import type { Request } from './request.js';
 
 export type Phase = 'prefill' | 'decode';
@@ -48,6 +48,8 @@ export abstract class PhaseServer implements RoutingTarget {
   stats: PoolStats | null = null;
   source: WorkSource | null = null;
   parked = false;
+  /** Its instance has failed: it takes no work until repaired. */
+  down = false;
 
   constructor(
     protected readonly calendar: Calendar,
@@ -65,6 +67,11 @@ export abstract class PhaseServer implements RoutingTarget {
   abstract kick(): void;
   /** Requests in service or held by this server beyond its queue. */
   protected abstract held(): Iterable<Request>;
+  /**
+   * The instance failed: cancel pending work, zero the tallies of what is in service
+   * and return those requests (the queue is emptied by `fail`).
+   */
+  protected abstract evacuate(now: number): Request[];
 
   get inSystem(): number {
     return this.local.length + this.inService;
@@ -90,6 +97,38 @@ export abstract class PhaseServer implements RoutingTarget {
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
     this.kick();
+  }
+
+  /**
+   * Its instance fails: every request it holds or queues is given back (in service
+   * first), and it takes nothing until `repair`.
+   */
+  fail(now: number): Request[] {
+    this.down = true;
+    const lost = this.evacuate(now);
+    for (let r = this.local.shift(); r; r = this.local.shift()) {
+      this.instance.queued.add(now, -1);
+      this.stats?.waiting.add(now, -1);
+      lost.push(r);
+    }
+    this.outstanding = 0;
+    return lost;
+  }
+
+  /** Its instance is back: look for work. */
+  repair(): void {
+    this.down = false;
+    this.kick();
+  }
+
+  /** Take back a request queued here (its KV was lost elsewhere); false if it is not here. */
+  withdraw(r: Request): boolean {
+    if (!this.local.remove(r)) return false;
+    const now = this.calendar.now_s;
+    this.instance.queued.add(now, -1);
+    this.stats?.waiting.add(now, -1);
+    this.outstanding -= r.promptTokens;
+    return true;
   }
 
   /** Every request this server holds, queued or in service. */
@@ -148,6 +187,7 @@ export function contextTokens(r: Request): number {
  */
 export class QueueingServer extends PhaseServer {
   current: Request | null = null;
+  private timer: Timer | null = null;
 
   constructor(
     calendar: Calendar,
@@ -169,7 +209,7 @@ export class QueueingServer extends PhaseServer {
   }
 
   kick(): void {
-    if (this.current) return;
+    if (this.current || this.down) return;
     const now = this.calendar.now_s;
     const next = this.takeWaiting(now);
     if (!next) {
@@ -179,13 +219,23 @@ export class QueueingServer extends PhaseServer {
     this.current = next;
     markStarted(next, this, now);
     this.changeInService(now, 1);
-    this.calendar.schedule(this.drawService_s(), finishQueueing, this);
+    this.timer = this.calendar.schedule(this.drawService_s(), finishQueueing, this);
+  }
+
+  protected evacuate(now: number): Request[] {
+    const r = this.current;
+    if (!r) return [];
+    this.timer?.cancel();
+    this.current = null;
+    this.changeInService(now, -1);
+    return [r];
   }
 
   finish(): void {
     const now = this.calendar.now_s;
     const done = this.current as Request;
     this.current = null;
+    this.timer = null;
     this.outstanding -= done.promptTokens;
     this.changeInService(now, -1);
     this.events.served(done, this);

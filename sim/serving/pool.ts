@@ -17,6 +17,8 @@ export class Pool implements WorkSource, PoolStats {
   readonly inService: TimeWeighted;
   /** The routable servers that must hear of shared-queue changes (fast-forwarded ones). */
   private readonly watchers: readonly PhaseServer[];
+  /** The routable servers whose instance is up: what a router chooses from. */
+  private available: readonly PhaseServer[];
 
   constructor(
     readonly phase: 'prefill' | 'decode',
@@ -32,6 +34,7 @@ export class Pool implements WorkSource, PoolStats {
     this.inService = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     for (const s of servers) s.stats = this;
     this.watchers = routable.filter((s) => s.watchesSharedQueue);
+    this.available = routable;
     if (!router) {
       for (const s of routable) {
         s.source = this;
@@ -41,10 +44,11 @@ export class Pool implements WorkSource, PoolStats {
   }
 
   submit(request: Request): void {
-    if (this.router) {
-      this.router.choose(request, this.routable).accept(request);
+    if (this.router && this.available.length > 0) {
+      this.router.choose(request, this.available).accept(request);
       return;
     }
+    // pool-fcfs; or, with a router, every server is down: the pool holds the request.
     this.shared.push(request);
     this.waiting.add(this.calendar.now_s, 1);
     const server = this.idle.shift();
@@ -70,6 +74,33 @@ export class Pool implements WorkSource, PoolStats {
       if (this.shared.length > 0) for (const s of this.watchers) s.sharedWorkWaiting();
     }
     return next;
+  }
+
+  /** A server's instance failed: route nothing to it, and it no longer waits for work. */
+  serverDown(server: PhaseServer): void {
+    this.available = this.routable.filter((s) => !s.down);
+    if (server.parked) {
+      this.idle.remove(server);
+      server.parked = false;
+    }
+  }
+
+  /** A server is back (it has looked for work already); requests held for want of one go out. */
+  serverUp(): void {
+    this.available = this.routable.filter((s) => !s.down);
+    const router = this.router;
+    if (!router || this.available.length === 0) return;
+    for (let r = this.shared.shift(); r; r = this.shared.shift()) {
+      this.waiting.add(this.calendar.now_s, -1);
+      router.choose(r, this.available).accept(r);
+    }
+  }
+
+  /** Take back a request waiting in the shared queue; false if it is not there. */
+  withdraw(r: Request): boolean {
+    if (!this.shared.remove(r)) return false;
+    this.waiting.add(this.calendar.now_s, -1);
+    return true;
   }
 
   park(server: PhaseServer): void {

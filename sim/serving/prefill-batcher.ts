@@ -1,7 +1,7 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import type { Calendar } from '../engine/index.js';
+import type { Calendar, Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
-import { markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
+import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
 
 /**
@@ -16,13 +16,16 @@ export class PrefillBatcher extends PhaseServer {
   private batch: Request[] = [];
   /** KV tokens of finished prompts still held until their hand-off completes. */
   private holding = 0;
+  /** The requests whose KV it holds (lost with the instance). */
+  private readonly holds = new Set<Request>();
+  private timer: Timer | null = null;
 
   constructor(
     calendar: Calendar,
     instance: Instance,
     events: PhaseEvents,
     windows: Windows,
-    private readonly timer: BatchTimer,
+    private readonly batchTimer: BatchTimer,
     private readonly maxBatchTokens: number,
     private readonly kvCapacityTokens: number,
   ) {
@@ -38,12 +41,13 @@ export class PrefillBatcher extends PhaseServer {
   }
 
   kick(): void {
-    if (this.batch.length > 0) return;
+    if (this.batch.length > 0 || this.down) return;
     const now = this.calendar.now_s;
     let tokens = 0;
     let squares = 0;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
-      const p = next.promptTokens;
+      // A retried request recomputes what it had generated too.
+      const p = contextTokens(next);
       if (p > this.kvCapacityTokens) {
         this.takeWaiting(now);
         this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kvCapacityTokens} tokens)`);
@@ -63,16 +67,38 @@ export class PrefillBatcher extends PhaseServer {
     }
     this.changeInService(now, this.batch.length);
     this.instance.setKvUsed(now, this.holding + tokens);
-    this.calendar.schedule(this.timer.prefillSeconds(tokens, squares), finishPrefill, this);
+    this.timer = this.calendar.schedule(this.batchTimer.prefillSeconds(tokens, squares), finishPrefill, this);
+  }
+
+  protected evacuate(now: number): Request[] {
+    this.timer?.cancel();
+    this.timer = null;
+    const lost = this.batch;
+    this.batch = [];
+    this.changeInService(now, -lost.length);
+    this.instance.setKvUsed(now, this.holding);
+    return lost;
+  }
+
+  /** The instance failed: the prompts it held for hand-off have lost their KV. */
+  dropHeld(): Request[] {
+    const lost = [...this.holds];
+    for (const r of lost) r.kvHolder = null;
+    this.holds.clear();
+    this.holding = 0;
+    this.instance.setKvUsed(this.calendar.now_s, 0);
+    return lost;
   }
 
   finish(): void {
     const now = this.calendar.now_s;
     const done = this.batch;
     this.batch = [];
+    this.timer = null;
     this.changeInService(now, -done.length);
     for (const r of done) {
-      this.holding += r.promptTokens;
+      this.holding += contextTokens(r);
+      this.holds.add(r);
       r.kvHolder = this;
     }
     this.instance.setKvUsed(now, this.holding);
@@ -85,7 +111,8 @@ export class PrefillBatcher extends PhaseServer {
 
   /** The request's KV has left (hand-off done, or no decode needed): free it. */
   release(r: Request): void {
-    this.holding -= r.promptTokens;
+    this.holding -= contextTokens(r);
+    this.holds.delete(r);
     r.kvHolder = null;
     this.instance.setKvUsed(this.calendar.now_s, this.holding + this.batchTokens());
     this.kick();
@@ -93,7 +120,7 @@ export class PrefillBatcher extends PhaseServer {
 
   private batchTokens(): number {
     let t = 0;
-    for (const r of this.batch) t += r.promptTokens;
+    for (const r of this.batch) t += contextTokens(r);
     return t;
   }
 }

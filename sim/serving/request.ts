@@ -2,7 +2,13 @@ import type { Instance } from '../datacenter/instance.js';
 
 /** An instance holding a request's KV until it is released (prefill, until hand-off). */
 export interface KvHolder {
+  readonly instance: Instance;
   release(request: Request): void;
+}
+
+/** A transfer in flight that can be stopped (its sender or receiver failed). */
+export interface Abortable {
+  abort(): void;
 }
 
 export type Status = 'completed' | 'rejected' | 'unfinished';
@@ -49,6 +55,10 @@ export class Request implements RoutableRequest {
   kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */
   preemptions = 0;
+  /** Times a failure displaced it and it started again (a phase or its hand-off). */
+  retries = 0;
+  /** Its KV hand-off while in flight. */
+  transfer: Abortable | null = null;
 
   constructor(
     readonly id: number,

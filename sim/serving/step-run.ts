@@ -45,6 +45,12 @@ export class StepRun<T extends object> {
     return this.steps;
   }
 
+  /** Drop the run without ending it (its instance failed). */
+  cancel(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
   /** End of step `j` (1-based). */
   boundary(j: number): number {
     return this.start_s + this.recompute_s + stepsSeconds(this.line, this.batch, this.context0, j);

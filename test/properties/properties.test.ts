@@ -46,6 +46,27 @@ describe('the scenario validator', () => {
 });
 
 /** Small valid scenarios: queueing or physics, split or colocated, any router and network. */
+/** Random instance failures (and, with a network, a rack uplink outage) in about half the runs. */
+const faultsArb = fc.option(
+  fc.record({
+    mtbf: fc.double({ min: 2, max: 30, noNaN: true }),
+    mttr: fc.double({ min: 0.2, max: 8, noNaN: true }),
+    retries: fc.integer({ min: 0, max: 3 }),
+    linkAt: fc.double({ min: 0, max: 10, noNaN: true }),
+  }),
+  { nil: undefined },
+);
+const faultsFor = (f: { mtbf: number; mttr: number; retries: number; linkAt: number } | undefined, network: boolean) =>
+  f
+    ? {
+        faults: {
+          max_retries: f.retries,
+          random: [{ mtbf_s: f.mtbf, mttr_s: f.mttr }],
+          links: network ? [{ link: 'r-0/uplink', at_s: f.linkAt, repair_s: f.mttr }] : [],
+        },
+      }
+    : {};
+
 const scenarioArb = fc
   .record({
     physics: fc.boolean(),
@@ -65,6 +86,7 @@ const scenarioArb = fc
     policy: fc.constantFrom('chunked', 'prefill-first'),
     maxBatch: fc.integer({ min: 1, max: 64 }),
     seed: fc.integer({ min: 0, max: 1000 }),
+    faults: faultsArb,
   })
   .map((g) => {
     const hardware = { id: 'gen-h100', base: 'h100-sxm', memory_gb: g.memory };
@@ -90,15 +112,18 @@ const scenarioArb = fc
       },
       scheduling: { router: g.router, decode_stepping: g.stepping, mixed_policy: g.policy, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
       metrics: { window_s: 1 },
+      ...faultsFor(g.faults, g.network && g.physics),
     };
   });
 
 describe('generated runs', () => {
   it('never crash, and satisfy conservation, order and capacity invariants (200 scenarios)', () => {
+    let displaced = 0;
     fc.assert(
       fc.property(scenarioArb, (json) => {
         const r = runScenario(checkScenario(json, 'generated.json'));
         const s = r.summary;
+        if ((s.requests_retried as number) > 0) displaced++;
         // Conservation.
         expect((s.completed as number) + (s.rejected as number) + (s.unfinished as number)).toBe(s.requests);
         expect(r.tables.requests.numRows).toBe(r.stats.generated);
@@ -114,6 +139,8 @@ describe('generated runs', () => {
       }),
       { numRuns: 200, seed: 3 },
     );
+    // The generator does reach the failure paths.
+    expect(displaced).toBeGreaterThan(20);
   });
 });
 
@@ -125,6 +152,7 @@ const physicsArb = fc.record({
   rate: fc.double({ min: 0.5, max: 25, noNaN: true }), duration: fc.double({ min: 5, max: 40, noNaN: true }),
   prompt: fc.integer({ min: 1, max: 8000 }), output: fc.integer({ min: 1, max: 600 }), memory: fc.double({ min: 20, max: 40, noNaN: true }),
   policy: fc.constantFrom('chunked', 'prefill-first'), maxBatch: fc.integer({ min: 1, max: 48 }), seed: fc.integer({ min: 0, max: 1000 }),
+  faults: faultsArb,
 });
 const buildPhysics = (g: any, stepping: string) => {
   const hardware = { id: 'gen', base: 'h100-sxm', memory_gb: g.memory };
@@ -135,6 +163,7 @@ const buildPhysics = (g: any, stepping: string) => {
     datacenter: { racks: [{ name: 'r', count: g.racks, uplink_gbps: 200, nodes }], network: { kv_transfer: g.network ? 'network' : 'off', spine_gbps: 400, latency_us: 5 } },
     workload: { arrivals: { process: 'poisson', rate_per_s: g.rate }, prompt_tokens: { dist: 'uniform', min: 1, max: g.prompt }, output_tokens: { dist: 'uniform', min: 1, max: g.output } },
     scheduling: { router: g.router, decode_stepping: stepping, mixed_policy: g.policy, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
+    ...faultsFor(g.faults, g.network),
   }, 'g.json');
 };
 describe('fast-forward decode', () => {
