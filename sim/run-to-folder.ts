@@ -2,6 +2,39 @@ import { ResultFolder } from './metrics/write.js';
 import { type RunOptions, runScenarioStreamed, type StreamedRunResult } from './run.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 
+/** What `run.json` records: the settings a reader of the tables (the report) needs. */
+export interface RunInfo {
+  name: string;
+  description: string | null;
+  source: string;
+  seed: number;
+  duration_s: number;
+  warmup_s: number;
+  horizon_s: number;
+  window_s: number;
+  slo: { ttft_s: number; tpot_s: number; quantile: number } | null;
+  instances: number;
+  kv_transfer: string;
+  events: number;
+}
+
+function runInfo(s: ResolvedScenario, r: StreamedRunResult): RunInfo {
+  return {
+    name: s.name,
+    description: s.description ?? null,
+    source: s.source,
+    seed: r.seed,
+    duration_s: s.duration_s,
+    warmup_s: s.warmup_s,
+    horizon_s: s.horizon_s,
+    window_s: s.metrics.window_s,
+    slo: s.slo ?? null,
+    instances: s.instances.length,
+    kv_transfer: s.datacenter.network.kv_transfer,
+    events: r.stats.events,
+  };
+}
+
 /**
  * Run a scenario into `dir`: requests.arrow streamed as requests end (bounded memory),
  * the other tables at the end, the folder replaced in one rename — or left untouched
@@ -12,6 +45,7 @@ export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, opt
   try {
     const result = runScenarioStreamed(scenario, folder.stream('requests'), options);
     for (const [name, table] of Object.entries(result.tables)) folder.write(name, table);
+    folder.writeJson('run', runInfo(scenario, result));
     folder.commit();
     return result;
   } catch (err) {

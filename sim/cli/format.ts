@@ -1,11 +1,9 @@
 import type { Table } from 'apache-arrow';
 import type { SummaryRow } from '../metrics/summary.js';
 
-/** Seconds shown in the unit that reads best: µs-precision ms below 1 s, s above. */
-export const ms = (v: unknown) =>
-  typeof v !== 'number' ? '-' : v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(v < 0.01 ? 2 : 1)} ms`;
-const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-');
-const num = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '-');
+import { ms, num, pct } from '../metrics/readable.js';
+
+export { ms };
 
 /** The one-screen summary printed after each scenario. */
 export function formatSummary(s: SummaryRow, extra: { seed: number; out: string; wall_s: number; events: number }): string {

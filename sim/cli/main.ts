@@ -15,23 +15,25 @@ import { describeDesign, runPlan } from '../studies/plan.js';
 import { formatPlan, planTable } from './plan-output.js';
 import { formatComparison, formatPoints, formatSummary } from './format.js';
 import { ProgressBar } from './progress.js';
+import { buildReport, readResults, readRuns, type ResultSet, writeReport } from '../report/index.js';
 
 const USAGE = `splitsim — discrete-event simulator of disaggregated LLM inference datacenters
 
 Usage:
-  splitsim run FILE... [--out DIR] [--seed N] [--quiet]   simulate scenarios, write Arrow tables
+  splitsim run FILE... [--out DIR] [--seed N] [--report] [--quiet]   simulate scenarios, write Arrow tables
   splitsim validate FILE...                               check scenario files without running
   splitsim catalog [--model ID] [--weights F] [--kv F]    models and hardware with derived figures
   splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N]   a parameter sweep with replications
   splitsim merge DIR                                      build a sharded sweep's summary
   splitsim plan FILE [--out DIR]                          the cheapest datacenter that meets the SLO
+  splitsim report DIR                                     DIR/report.html: charts of a run, sweep or plan
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
 Docs: README.md, docs/metrics.md (tables), docs/physics.md (models), docs/studies.md.`;
 
 const HELP: Record<string, string> = {
-  run: `Usage: splitsim run FILE... [--out DIR] [--seed N] [--quiet]
+  run: `Usage: splitsim run FILE... [--out DIR] [--seed N] [--report] [--quiet]
 
 Simulate each scenario file and write its tables to DIR/<scenario name>/:
 requests.arrow, nodes.arrow, pools.arrow, links.arrow, summary.arrow (columns:
@@ -42,6 +44,7 @@ stops the batch with exit 2.
 Options:
   --out DIR   results folder (default: results)
   --seed N    override each scenario's seed (integer)
+  --report    also write report.html (DIR/<name>/ for one scenario, DIR/ for several)
   --quiet     no summary on stdout, no progress bar on stderr
   -h, --help  this text`,
   validate: `Usage: splitsim validate FILE...
@@ -59,6 +62,7 @@ and one per point with means and 95% confidence half-widths (<metric>_ci95).
 Options:
   --out DIR      results folder (default: results)
   --workers N    worker threads (default: this machine's cores)
+  --report       also write DIR/<name>/report.html (not for a shard)
   --shard K/N    run only slice K of N (0 <= K < N) into DIR/<name>/shards/; then
                  'splitsim merge DIR/<name>'. Also read from JOB_COMPLETION_INDEX
                  (Kubernetes), SLURM_ARRAY_TASK_ID/COUNT (Slurm), AWS_BATCH_JOB_ARRAY_INDEX
@@ -68,7 +72,7 @@ Options:
 
 Merge the shards of a sweep (DIR is <out>/<sweep name>) into DIR/summary.arrow: the same
 rows an unsharded run writes. Fails, naming them, if runs are missing.`,
-  plan: `Usage: splitsim plan FILE [--out DIR] [--quiet]
+  plan: `Usage: splitsim plan FILE [--out DIR] [--report] [--quiet]
 
 Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, network),
 "split": { "prefill": POOL, "decode": POOL }, "mixed": POOL, "rack_uplink_gbps",
@@ -77,7 +81,20 @@ Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, netwo
 base load (bisection on instance counts, pruned by cost), re-runs it with fresh seeds
 and with one instance fewer per pool, and finds the highest rate it sustains.
 Writes DIR/<name>/plan.arrow (every design evaluated) and prints the recommendation
-and the cost / p99 TTFT Pareto frontier.`,
+and the cost / p99 TTFT Pareto frontier. --report also writes DIR/<name>/report.html.`,
+  report: `Usage: splitsim report DIR
+
+Write DIR/report.html: one self-contained page (inline SVG charts, no scripts, no
+network) to open in any browser, share or print. DIR is what run, sweep or plan wrote:
+- a scenario folder (DIR/<name>/) or a folder of them (DIR/: side by side, in the
+  order of DIR/summary.arrow): latency CDFs with the SLO, latency, queues and busy
+  fraction over time, a utilization heat map, hand-off link utilization, where a
+  request's time goes, and the summary table;
+- a sweep (DIR/<sweep name>/): each metric against each varied parameter with its 95%
+  confidence band;
+- a plan (DIR/<plan name>/): the cost / p99 latency Pareto frontier with the
+  recommendation.
+What each chart is drawn from: docs/report.md.`,
   catalog: `Usage: splitsim catalog [--model ID] [--weights bf16|fp8] [--kv bf16|fp8]
 
 List the built-in models and hardware, and for each model on each hardware: devices
@@ -108,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
         return merge(rest);
       case 'plan':
         return plan(rest);
+      case 'report':
+        return reportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -117,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, plan, help` }]);
+        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, plan, report, help` }]);
     }
   } catch (err) {
     return report(err);
@@ -174,6 +193,7 @@ function run(argv: string[]): number {
   const { values, positionals } = parseCommand('run', argv, {
     out: { type: 'string' },
     seed: { type: 'string' },
+    report: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) return help('run');
@@ -205,6 +225,29 @@ function run(argv: string[]): number {
     writeTable(join(out, 'summary.arrow'), summaryTable(summaries));
     if (!quiet) console.log(`${formatComparison(summaries)}\n\n(all scenarios: ${join(out, 'summary.arrow')})`);
   }
+  if (values.report === true) {
+    const dirs = scenarios.map((s) => join(out, s.name));
+    const reportDir = dirs.length === 1 ? (dirs[0] as string) : out;
+    announce(writeReportOf(readRuns(reportDir, dirs), reportDir), quiet);
+  }
+  return 0;
+}
+
+/** Build and write a results folder's report.html. */
+function writeReportOf(results: ResultSet, dir: string): string {
+  return writeReport(dir, buildReport(results));
+}
+
+function announce(path: string, quiet: boolean): void {
+  if (!quiet) console.log(`report: ${path}`);
+}
+
+function reportCommand(argv: string[]): number {
+  const { values, positionals } = parseCommand('report', argv, {});
+  if (values.help) return help('report');
+  if (positionals.length !== 1) throw new InputError('splitsim report', [{ path: '', message: 'needs exactly one results DIR' }]);
+  const dir = positionals[0] as string;
+  console.log(`report: ${writeReportOf(readResults(dir), dir)}`);
   return 0;
 }
 
@@ -234,6 +277,7 @@ async function sweep(argv: string[]): Promise<number> {
     out: { type: 'string' },
     workers: { type: 'string' },
     shard: { type: 'string' },
+    report: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) return help('sweep');
@@ -256,6 +300,11 @@ async function sweep(argv: string[]): Promise<number> {
     if (outcome.summary) console.log(formatPoints(outcome.plan, outcome.summary));
     else console.log(`merge the shards with: splitsim merge ${outcome.dir}`);
   }
+  if (values.report === true) {
+    // A shard has no summary yet: its report comes from 'splitsim report' after the merge.
+    if (outcome.summary) announce(writeReportOf(readResults(outcome.dir), outcome.dir), quiet);
+    else console.error(`no report for a shard: run 'splitsim report ${outcome.dir}' after 'splitsim merge'`);
+  }
   return 0;
 }
 
@@ -269,7 +318,7 @@ function merge(argv: string[]): number {
 }
 
 function plan(argv: string[]): number {
-  const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, report: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
   if (values.help) return help('plan');
   if (positionals.length !== 1) throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
   const quiet = values.quiet === true;
@@ -283,6 +332,7 @@ function plan(argv: string[]): number {
   const dir = join((values.out as string | undefined) ?? 'results', result.name);
   writeTable(join(dir, 'plan.arrow'), planTable(result));
   if (!quiet) console.log(formatPlan(result, join(dir, 'plan.arrow')));
+  if (values.report === true) announce(writeReportOf(readResults(dir), dir), quiet);
   return 0;
 }
 

@@ -33,6 +33,11 @@ export class ResultFolder {
     writeFileSync(join(this.staging, `${name}.arrow`), tableToIPC(table, 'file'));
   }
 
+  /** A small JSON file beside the tables (what a reader needs to interpret them). */
+  writeJson(name: string, value: unknown): void {
+    writeFileSync(join(this.staging, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
+  }
+
   commit(): void {
     for (const s of this.open) s.close();
     const old = `${this.staging}.old`;

@@ -26,7 +26,7 @@ describe('splitsim CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/requests\s+\d+ = \d+ completed \+ 0 rejected \+ 0 unfinished/);
-    expect(readdirSync(join(dir, 'out/base')).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'summary.arrow']);
+    expect(readdirSync(join(dir, 'out/base')).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
     const summary = tableFromIPC(readFileSync(join(dir, 'out/base/summary.arrow')));
     expect(summary.getChild('scenario')?.get(0)).toBe('base');
     // Only the results folder is there: no staging leftovers.

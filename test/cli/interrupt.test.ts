@@ -28,6 +28,6 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s during a run', (signal) => {
     const again = spawnSync(process.execPath, [bin, 'run', 'long.json', '--out', 'out', '--quiet'], { cwd: dir, encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(readdirSync(join(dir, 'out'))).toEqual(['long']);
-    expect(readdirSync(join(dir, 'out/long')).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'summary.arrow']);
+    expect(readdirSync(join(dir, 'out/long')).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
   });
 });

@@ -1,0 +1,205 @@
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
+import type { CdfPoint, HeatCell, LatencyWindow, LinkWindow, PoolWindow, StageName } from './run-data.js';
+import { STAGES } from './run-data.js';
+import type { PlanPoint, SweepPoint } from './study-data.js';
+
+/** A chart as the page shows it: static SVG, a title, and what it is drawn from. */
+export interface Chart {
+  id: string;
+  title: string;
+  caption: string;
+  /** The Plot mark that carries the data (its group is `[aria-label=mark]`): tests look for it. */
+  mark: string;
+  html: string;
+}
+
+const WIDTH = 760;
+
+/** The DOM document Plot draws into (the project compiles without the DOM library). */
+type PlotDocument = NonNullable<Plot.PlotOptions['document']>;
+
+/**
+ * Renders Observable Plot charts to SVG strings without a browser: Plot builds its DOM
+ * in a linkedom document, and the page embeds the markup, so the report needs no
+ * JavaScript to show its charts.
+ */
+export class ChartRenderer {
+  private readonly document: PlotDocument;
+
+  constructor() {
+    this.document = parseHTML('<!doctype html><html><body></body></html>').document as unknown as PlotDocument;
+  }
+
+  render(options: Plot.PlotOptions): string {
+    const el = Plot.plot({ document: this.document, width: WIDTH, style: { fontSize: '12px', background: 'white' }, ...options });
+    return (el as unknown as { outerHTML: string }).outerHTML;
+  }
+
+  /** CDFs of one latency, one line per scenario, with the SLO bound(s) as dashed rules. */
+  cdf(id: string, title: string, what: string, series: Array<{ scenario: string; points: CdfPoint[] }>, slo: number[]): Chart {
+    const rows = series.flatMap((s) => s.points.map((p) => ({ ...p, scenario: s.scenario })));
+    const log = rows.length > 0 && rows.every((r) => r.x > 0);
+    return {
+      id,
+      title,
+      mark: 'line',
+      caption: `Empirical CDF of ${what} over measured completed requests (requests.arrow), ${log ? 'log' : 'linear'} x axis; dashed: the SLO bound.`,
+      html: this.render({
+        height: 300,
+        x: { type: log ? 'log' : 'linear', label: `${what} (s) →`, grid: true },
+        y: { label: '↑ fraction of requests ≤ x', domain: [0, 1], grid: true, percent: false },
+        color: { legend: true },
+        marks: [
+          Plot.line(rows, { x: 'x', y: 'p', stroke: 'scenario', curve: 'step-after' }),
+          Plot.ruleX(slo, { stroke: '#c00', strokeDasharray: '5,4' }),
+          Plot.text(slo, { x: (d: number) => d, frameAnchor: 'top', text: () => 'SLO', dx: 4, textAnchor: 'start', fill: '#c00' }),
+        ],
+      }),
+    };
+  }
+
+  latencyOverTime(id: string, metric: 'ttft_s' | 'tpot_s', what: string, rows: Array<LatencyWindow & { scenario: string }>): Chart {
+    const data = rows.filter((r) => r[metric] > 0).map((r) => ({ t: r.t, v: r[metric], series: `${r.scenario} ${r.quantile}` }));
+    return {
+      id,
+      title: `${what} over simulated time`,
+      mark: 'line',
+      caption: `p50 and p99 ${what} of completed requests by arrival window (requests.arrow; warm-up included), log y axis.`,
+      html: this.render({
+        height: 280,
+        x: { label: 'arrival time (s) →', grid: true },
+        y: { type: 'log', label: `↑ ${what} (s)`, grid: true },
+        color: { legend: true },
+        marks: [Plot.line(data, { x: 't', y: 'v', stroke: 'series', marker: data.length < 60 ? 'dot' : 'none' })],
+      }),
+    };
+  }
+
+  poolSeries(id: string, field: 'queue' | 'busy', rows: Array<PoolWindow & { scenario: string }>): Chart {
+    const data = rows.map((r) => ({ t: r.t, v: field === 'busy' ? r.busy * 100 : r.queue, series: `${r.scenario} · ${r.pool}` }));
+    const queue = field === 'queue';
+    return {
+      id,
+      title: queue ? 'Queue length per pool over time' : 'Busy fraction per pool over time',
+      mark: 'line',
+      caption: queue
+        ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.'
+        : 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).',
+      html: this.render({
+        height: 260,
+        x: { label: 'simulated time (s) →', grid: true },
+        y: queue ? { label: '↑ requests waiting', grid: true } : { label: '↑ busy (%)', domain: [0, 100], grid: true },
+        color: { legend: true },
+        marks: [Plot.line(data, { x: 't', y: 'v', stroke: 'series' }), Plot.ruleY([0])],
+      }),
+    };
+  }
+
+  heatmap(id: string, scenario: string, by: 'instance' | 'rack', cells: HeatCell[]): Chart {
+    const rows = [...new Set(cells.map((c) => c.y))];
+    const times = [...new Set(cells.map((c) => c.t))].sort((a, b) => a - b);
+    const every = Math.max(1, Math.ceil(times.length / 12));
+    return {
+      id,
+      title: `Utilization per ${by}: ${scenario}`,
+      mark: 'cell',
+      caption: `Busy fraction of each ${by} per window (nodes.arrow busy_frac${by === 'rack' ? ', averaged over the rack’s instances' : ''}).`,
+      html: this.render({
+        height: 60 + Math.min(900, 14 * rows.length),
+        marginLeft: 150,
+        x: { type: 'band', label: 'window start (s) →', ticks: times.filter((_, i) => i % every === 0), tickFormat: (t: number) => String(Math.round(t)) },
+        y: { label: null, domain: rows },
+        // A quantized scale: its legend is SVG (a continuous ramp needs a canvas, which linkedom lacks).
+        color: { type: 'quantize', n: 10, scheme: 'YlOrRd', domain: [0, 1], legend: true, label: 'busy fraction' },
+        marks: [Plot.cell(cells, { x: 't', y: 'y', fill: 'busy', inset: 0.5 })],
+      }),
+    };
+  }
+
+  links(id: string, scenario: string, rows: LinkWindow[]): Chart {
+    return {
+      id,
+      title: `Hand-off link utilization: ${scenario}`,
+      mark: 'line',
+      caption: 'Utilization of the busiest links (up to 8, by peak window) carrying KV hand-offs (links.arrow util_frac).',
+      html: this.render({
+        height: 260,
+        x: { label: 'simulated time (s) →', grid: true },
+        y: { label: '↑ utilization (%)', domain: [0, 100], grid: true },
+        color: { legend: true },
+        marks: [Plot.line(rows.map((r) => ({ ...r, util: r.util * 100 })), { x: 't', y: 'util', stroke: 'link' }), Plot.ruleY([0])],
+      }),
+    };
+  }
+
+  breakdown(id: string, rows: Array<{ scenario: string; stage: StageName; seconds: number }>, note: string): Chart {
+    return {
+      id,
+      title: 'Where a request’s time goes',
+      mark: 'bar',
+      caption: `Mean seconds per stage over measured completed requests (requests.arrow); the stages add up to the mean end-to-end latency.${note}`,
+      html: this.render({
+        height: 70 + 40 * new Set(rows.map((r) => r.scenario)).size,
+        marginLeft: 170,
+        x: { label: 'mean time (s) →', grid: true },
+        y: { label: null },
+        color: { domain: [...STAGES], scheme: 'tableau10', legend: true },
+        marks: [Plot.barX(rows, { x: 'seconds', y: 'scenario', fill: 'stage', order: [...STAGES] }), Plot.ruleX([0])],
+      }),
+    };
+  }
+
+  sweep(id: string, metric: { column: string; label: string; percent?: boolean }, path: string, points: SweepPoint[]): Chart {
+    const scale = metric.percent ? 100 : 1;
+    const data = points.map((p) => ({ ...p, y: p.y * scale, lo: p.lo * scale, hi: p.hi * scale }));
+    const numeric = data.every((p) => typeof p.x === 'number');
+    const xs = [...new Set(data.map((p) => p.x))];
+    const band = numeric
+      ? Plot.areaY(data, { x: 'x', y1: 'lo', y2: 'hi', fill: 'series', fillOpacity: 0.18 })
+      : Plot.ruleX(data, { x: 'x', y1: 'lo', y2: 'hi', stroke: 'series' });
+    return {
+      id,
+      title: `${metric.label} against ${path}`,
+      mark: 'dot',
+      caption: `Mean over replications per point (summary.arrow point rows), with the 95% confidence band (${metric.column}_ci95); one line per configuration of the other varied parameters.`,
+      html: this.render({
+        height: 280,
+        // A handful of swept values: tick exactly those (a count of racks has no 1.5).
+        x: numeric ? { label: `${path} →`, grid: true, ...(xs.length <= 12 ? { ticks: xs } : {}) } : { type: 'point', label: path },
+        y: { label: `↑ ${metric.label}`, grid: true },
+        color: { legend: true },
+        marks: [band, ...(numeric ? [Plot.line(data, { x: 'x', y: 'y', stroke: 'series' })] : []), Plot.dot(data, { x: 'x', y: 'y', stroke: 'series', fill: 'series' })],
+      }),
+    };
+  }
+
+  pareto(id: string, points: PlanPoint[]): Chart {
+    const frontier = points.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
+    const chosen = points.filter((p) => p.recommended);
+    const data = points.map((p) => ({ ...p, outcome: p.meets ? 'meets the SLO' : 'misses the SLO' }));
+    const ys = points.map((p) => p.p99);
+    // Log only where the designs span an order of magnitude; SI-prefixed log ticks read badly otherwise.
+    const log = ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 10;
+    return {
+      id,
+      title: 'Cost against p99 latency: the Pareto frontier',
+      mark: 'dot',
+      caption: `Every design the search evaluated (plan.arrow, stage "search"): hourly cost against its p99 latency relative to the SLO bound (the larger of TTFT p99 ÷ SLO TTFT and TPOT p99 ÷ SLO TPOT)${log ? ', log y axis' : ''}. The dashed line is p99 at the bound; a design meets the SLO when its quantile of requests (e.g. 95%) meets both bounds, so it may meet it with its p99 above the line. The line joins the Pareto frontier; the ringed point is the recommendation.`,
+      html: this.render({
+        height: 360,
+        x: { label: 'cost ($/hour) →', grid: true },
+        y: { type: log ? 'log' : 'linear', label: '↑ p99 latency ÷ SLO bound', grid: true, tickFormat: (v: number) => String(Number(v.toPrecision(3))) },
+        color: { domain: ['meets the SLO', 'misses the SLO'], range: ['#1b9e77', '#d95f02'], legend: true },
+        marginRight: 40,
+        marks: [
+          Plot.ruleY([1], { stroke: '#c00', strokeDasharray: '5,4' }),
+          Plot.line(frontier, { x: 'cost', y: 'p99', stroke: '#444' }),
+          Plot.dot(data, { x: 'cost', y: 'p99', fill: 'outcome', r: 3.5 }),
+          Plot.dot(chosen, { x: 'cost', y: 'p99', r: 9, stroke: '#c00', strokeWidth: 2 }),
+          Plot.text(chosen, { x: 'cost', y: 'p99', text: (d: PlanPoint) => `recommended: ${d.design}`, dx: 14, textAnchor: 'start', fill: '#c00', fontWeight: 'bold' }),
+        ],
+      }),
+    };
+  }
+}

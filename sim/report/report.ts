@@ -1,0 +1,205 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ms, num, pct } from '../metrics/readable.js';
+import { type Chart, ChartRenderer } from './charts.js';
+import { dataTable, escapeHtml, page, type Section } from './page.js';
+import type { ResultSet, RunFolder } from './read.js';
+import { latencyCdfs, latencyOverTime, linkSeries, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
+
+/** A built report: the page and the charts on it (ids, for tests and the CLI). */
+export interface Report {
+  html: string;
+  charts: Chart[];
+}
+
+/** The report of a results folder's contents. */
+export function buildReport(results: ResultSet): Report {
+  const charts = new ChartRenderer();
+  switch (results.kind) {
+    case 'runs':
+      return assemble(runsReport(results.runs, results.dir, charts));
+    case 'sweep':
+      return assemble(sweepReport(results, charts));
+    case 'plan':
+      return assemble(planReport(results, charts));
+  }
+}
+
+/** Write `dir/report.html` atomically; returns its path. */
+export function writeReport(dir: string, report: Report): string {
+  const path = join(dir, 'report.html');
+  const staging = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(staging, report.html);
+    renameSync(staging, path);
+  } catch (err) {
+    rmSync(staging, { force: true });
+    throw err;
+  }
+  return path;
+}
+
+function assemble(p: { title: string; lead: string; sections: Section[] }): Report {
+  return { html: page(p.title, p.lead, p.sections), charts: p.sections.flatMap((s) => s.charts) };
+}
+
+const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
+  ['requests', 'requests', (v) => num(v, 0)],
+  ['completed', 'completed', (v) => num(v, 0)],
+  ['rejected', 'rejected', (v) => num(v, 0)],
+  ['unfinished', 'unfinished', (v) => num(v, 0)],
+  ['throughput_rps', 'req/s', (v) => num(v)],
+  ['ttft_p50_s', 'TTFT p50', ms],
+  ['ttft_p99_s', 'TTFT p99', ms],
+  ['tpot_p50_s', 'TPOT p50', ms],
+  ['tpot_p99_s', 'TPOT p99', ms],
+  ['e2e_p99_s', 'e2e p99', ms],
+  ['slo_attainment', 'SLO attained', pct],
+  ['prefill_util', 'prefill busy', pct],
+  ['decode_util', 'decode busy', pct],
+  ['availability', 'availability', pct],
+  ['cost_per_hour_usd', '$/hour', (v) => num(v)],
+  ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
+];
+
+function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
+  const names = runs.map((r) => r.name);
+  const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
+  const table = dataTable(['scenario', ...SUMMARY_COLUMNS.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...SUMMARY_COLUMNS.map(([c, , f]) => f(s[c]))]));
+  const about = runs
+    .map((r) => {
+      const i = r.info;
+      const what = i ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: TTFT ≤ ${ms(i.slo.ttft_s)} and TPOT ≤ ${ms(i.slo.tpot_s)} for ${pct(i.slo.quantile)}` : ''}` : 'no run.json (written by an older splitsim)';
+      return `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`;
+    })
+    .join('');
+
+  const cdfs = runs.map((r) => ({ scenario: r.name, ...latencyCdfs(r.requests) }));
+  const slo = (k: 'ttft_s' | 'tpot_s') => [...new Set(runs.flatMap((r) => (r.info?.slo ? [r.info.slo[k]] : [])))];
+  const overTime = runs.flatMap((r) => latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })));
+  const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
+  const breakdowns = runs.map((r) => ({ scenario: r.name, ...timeBreakdown(r.requests) }));
+  const leftOut = breakdowns.reduce((a, b) => a + b.leftOut, 0);
+
+  const sections: Section[] = [
+    { id: 'summary', title: 'Summary', html: `<ul>${about}</ul>${table}`, charts: [] },
+    {
+      id: 'latency',
+      title: 'Latency distributions',
+      charts: [
+        charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s')),
+        charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s')),
+      ],
+    },
+    {
+      id: 'over-time',
+      title: 'Over simulated time',
+      charts: [
+        charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime),
+        charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime),
+        charts.poolSeries('pool-queue', 'queue', pools),
+        charts.poolSeries('pool-busy', 'busy', pools),
+      ],
+    },
+    {
+      id: 'utilization',
+      title: 'Utilization per instance',
+      charts: runs.map((r) => {
+        const { by, cells } = utilizationCells(r.nodes);
+        return charts.heatmap(`heatmap-${r.name}`, r.name, by, cells);
+      }),
+    },
+  ];
+  const networked = runs.filter((r) => r.links.numRows > 0);
+  sections.push({
+    id: 'network',
+    title: 'KV hand-off links',
+    intro: networked.length < runs.length ? escapeHtml(`No links in ${runs.filter((r) => r.links.numRows === 0).map((r) => r.name).join(', ')} (KV hand-off off, or no instance with a NIC).`) : undefined,
+    charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
+  });
+  sections.push({
+    id: 'breakdown',
+    title: 'Where the time goes',
+    charts: [
+      charts.breakdown(
+        'time-breakdown',
+        breakdowns.flatMap((b) => b.stages.map((s) => ({ scenario: b.scenario, ...s }))),
+        leftOut > 0 ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their last attempt).` : '',
+      ),
+    ],
+    html: dataTable(['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)], breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))])),
+  });
+  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.`), sections };
+}
+
+/** The window width of a run without run.json: the width of its first nodes window. */
+function windowOf(r: RunFolder): number {
+  const start = r.nodes.getChild('window_start_s')?.get(0) as number | undefined;
+  const end = r.nodes.getChild('window_end_s')?.get(0) as number | undefined;
+  return start !== undefined && end !== undefined && end > start ? end - start : 10;
+}
+
+function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: ChartRenderer) {
+  const { sweep, summary } = results;
+  const sections: Section[] = [];
+  const points = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
+  sections.push({
+    id: 'grid',
+    title: 'The grid',
+    intro: escapeHtml(`${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over replications).`),
+    html: dataTable(
+      [...sweep.paths, 'TTFT p99', 'TPOT p99', 'req/s', 'SLO attained', 'decode busy'],
+      points.map((p) => [
+        ...sweep.paths.map((k) => String(p[k])),
+        `${ms(p.ttft_p99_s)} ± ${ms(p.ttft_p99_s_ci95)}`,
+        `${ms(p.tpot_p99_s)} ± ${ms(p.tpot_p99_s_ci95)}`,
+        num(p.throughput_rps),
+        pct(p.slo_attainment),
+        pct(p.decode_util),
+      ]),
+    ),
+    charts: [],
+  });
+  sweep.paths.forEach((path, k) => {
+    const drawn = SWEEP_METRICS.map((m) => ({ m, pts: sweepSeries(summary, sweep, m.column, path) })).filter((d) => d.pts.length > 0);
+    sections.push({
+      id: `by-${k}`,
+      title: `Against ${path}`,
+      charts: drawn.map(({ m, pts }) => charts.sweep(`sweep-${m.column}-by-${k}`, m, path, pts)),
+    });
+  });
+  return { title: `splitsim sweep report: ${sweep.name}`, lead: escapeHtml(`Sweep results in ${results.dir} (summary.arrow; runs/ holds each run's tables).`), sections };
+}
+
+function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: ChartRenderer) {
+  const pts = planPoints(results.plan);
+  const rec = pts.find((p) => p.recommended);
+  const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
+  const rows = results.plan.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+  const checks = rows.filter((r) => r.stage !== 'search');
+  return {
+    title: `splitsim plan report: ${results.name}`,
+    lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
+    sections: [
+      {
+        id: 'recommendation',
+        title: 'Recommendation',
+        intro: rec ? escapeHtml(`The cheapest design that meets the SLO: ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).`) : 'No design met the SLO.',
+        html: checks.length > 0
+          ? dataTable(['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'], checks.map((c) => [String(c.stage), String(c.design), num(c.rate_per_s), num(c.seed, 0), c.meets_slo ? 'yes' : 'no', pct(c.slo_attainment)]))
+          : '',
+        charts: [charts.pareto('plan-pareto', pts)],
+      },
+      {
+        id: 'frontier',
+        title: 'Pareto frontier',
+        html: dataTable(['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'], frontier.map((p) => {
+          const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
+          return [p.design, p.cost.toFixed(2), p.p99.toFixed(2), ms(row.ttft_p99_s), ms(row.tpot_p99_s), p.meets ? 'yes' : 'no'];
+        })),
+        charts: [],
+      },
+    ],
+  };
+}
