@@ -64,7 +64,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog(sink);
+  const log = new RequestLog(scenario.instances.map((i) => i.name), sink);
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
   injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
 

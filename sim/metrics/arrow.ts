@@ -67,6 +67,50 @@ export function tableFromRows(rows: ReadonlyArray<Record<string, unknown>>, colu
   return makeTable(out);
 }
 
+/**
+ * A string column whose values are known before the run (instance names, statuses):
+ * Int32 codes into one dictionary shared by every record batch. An IPC file may not
+ * replace a dictionary between batches, and this one never changes, so a streamed
+ * file carries it once; writing a code is an integer store instead of a UTF-8 encode.
+ */
+export class FixedDictionary {
+  private readonly dictionary: Vector;
+  private readonly type = new Dictionary(new Utf8(), new Int32());
+  private readonly codes: Map<string, number>;
+
+  constructor(values: readonly string[]) {
+    this.dictionary = vectorFromArray(values as string[], new Utf8());
+    this.codes = new Map(values.map((v, i) => [v, i]));
+  }
+
+  /** The code of `value`; -1 (null) for null. */
+  code(value: string | null): number {
+    if (value === null) return -1;
+    const c = this.codes.get(value);
+    if (c === undefined) throw new Error(`'${value}' is not in the column's dictionary`);
+    return c;
+  }
+
+  /** A column of codes (-1 = null). */
+  column(codes: ArrayLike<number>): Vector {
+    const n = codes.length;
+    const data = new Int32Array(n);
+    const bitmap = new Uint8Array((n + 7) >> 3);
+    let nulls = 0;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i] as number;
+      if (c < 0) nulls++;
+      else {
+        data[i] = c;
+        bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
+      }
+    }
+    return makeVector(
+      makeData({ type: this.type, length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data, dictionary: this.dictionary }),
+    );
+  }
+}
+
 /** Strings without a dictionary: record batches of one file cannot each bring their own. */
 export function plainStringColumn(values: ReadonlyArray<string | null>): Vector {
   return vectorFromArray(values as (string | null)[], new Utf8());

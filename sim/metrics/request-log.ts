@@ -2,7 +2,7 @@ import type { RecordBatch, Table } from 'apache-arrow';
 import { Table as ArrowTable } from 'apache-arrow';
 import { InvariantError } from '../engine/index.js';
 import type { Request } from '../serving/request.js';
-import { boolColumn, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
+import { boolColumn, FixedDictionary, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
 import { GrowableFloat64 } from './growable.js';
 
 /** Where finished record batches go: a file as they come, or memory. */
@@ -45,8 +45,13 @@ export class RequestLog {
     prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(), retries: new GrowableFloat64(),
   };
   private total = 0;
+  private readonly statuses = new FixedDictionary(['completed', 'rejected', 'unfinished']);
+  /** Instance names: a request's node is its instance's index. */
+  private readonly nodes: FixedDictionary;
 
-  constructor(private readonly sink?: BatchSink) {}
+  constructor(instanceNames: readonly string[], private readonly sink?: BatchSink) {
+    this.nodes = new FixedDictionary(instanceNames);
+  }
 
   get rows(): number {
     return this.total;
@@ -61,11 +66,11 @@ export class RequestLog {
     c.arrival.push(r.arrival_s);
     c.prompt.push(r.promptTokens);
     c.output.push(r.outputTokens);
-    c.status.push(status);
+    c.status.push(STATUS_CODE[status]);
     c.reason.push(r.reason);
     c.warmup.push(r.warmup);
-    c.prefillNode.push(r.prefillInstance?.name ?? null);
-    c.decodeNode.push(r.decodeInstance?.name ?? null);
+    c.prefillNode.push(r.prefillInstance ? r.prefillInstance.index : -1);
+    c.decodeNode.push(r.decodeInstance ? r.decodeInstance.index : -1);
     c.preemptions.push(r.preemptions);
     c.retries.push(r.retries);
     const ttft = r.firstToken_s - r.arrival_s;
@@ -127,11 +132,11 @@ export class RequestLog {
       arrival_s: float64Column(c.arrival),
       prompt_tokens: int32Column(c.prompt),
       output_tokens: int32Column(c.output),
-      status: plainStringColumn(c.status),
+      status: this.statuses.column(c.status),
       reason: plainStringColumn(c.reason),
       warmup: boolColumn(c.warmup),
-      prefill_node: plainStringColumn(c.prefillNode),
-      decode_node: plainStringColumn(c.decodeNode),
+      prefill_node: this.nodes.column(c.prefillNode),
+      decode_node: this.nodes.column(c.decodeNode),
     };
     TIME_COLUMNS.forEach((name, k) => {
       columns[name] = float64Column(c.times[k] as number[]);
@@ -174,8 +179,8 @@ function notBefore(r: Request, last: number, t: number): number {
 
 function newChunk() {
   return {
-    id: [] as number[], arrival: [] as number[], prompt: [] as number[], output: [] as number[], status: [] as string[],
-    reason: [] as (string | null)[], warmup: [] as boolean[], prefillNode: [] as (string | null)[], decodeNode: [] as (string | null)[],
+    id: [] as number[], arrival: [] as number[], prompt: [] as number[], output: [] as number[], status: [] as number[],
+    reason: [] as (string | null)[], warmup: [] as boolean[], prefillNode: [] as number[], decodeNode: [] as number[],
     preemptions: [] as number[], retries: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
   };
 }

@@ -74,27 +74,28 @@ function uniform(source: Source): Router {
 }
 
 /**
- * The target with the smallest score; ties broken uniformly at random (reservoir
- * sampling over the tied targets), so that no instance is favoured by its position.
+ * The target with the smallest score; ties broken uniformly at random: one pass finds
+ * the smallest score and how many share it, one draw picks which (⌊u·ties⌋). A single
+ * draw per decision, however many idle instances tie at zero work.
  */
 function leastBy(score: (t: RoutingTarget) => number, source: Source): Router {
   return {
     choose(_request, targets) {
-      let best = targets[0] as (typeof targets)[number];
-      let bestScore = score(best);
-      let ties = 1;
-      for (let i = 1; i < targets.length; i++) {
-        const t = targets[i] as (typeof targets)[number];
-        const s = score(t);
+      let bestScore = Infinity;
+      let ties = 0;
+      for (let i = 0; i < targets.length; i++) {
+        const s = score(targets[i] as RoutingTarget);
         if (s < bestScore) {
-          best = t;
           bestScore = s;
           ties = 1;
-        } else if (s === bestScore && source() * ++ties < 1) {
-          best = t;
-        }
+        } else if (s === bestScore) ties++;
       }
-      return best;
+      let k = ties > 1 ? Math.floor(source() * ties) : 0;
+      for (let i = 0; i < targets.length; i++) {
+        const t = targets[i] as (typeof targets)[number];
+        if (score(t) === bestScore && k-- === 0) return t;
+      }
+      return targets[0] as (typeof targets)[number];
     },
   };
 }

@@ -84,7 +84,7 @@ describe('Arrow round trip', () => {
     expect(String(req.schema.fields.find((f) => f.name === 'ttft_s')?.type)).toBe('Float64');
     expect(String(req.schema.fields.find((f) => f.name === 'request_id')?.type)).toBe('Int32');
     expect(String(req.schema.fields.find((f) => f.name === 'warmup')?.type)).toBe('Bool');
-    expect(String(req.schema.fields.find((f) => f.name === 'status')?.type)).toBe('Utf8');
+    expect(String(req.schema.fields.find((f) => f.name === 'status')?.type)).toBe('Dictionary<Int32, Utf8>');
     // The hand-off happened in no time: zeros, not nulls; reasons are null for completed rows.
     expect(roundTrip(req).getChild('transfer_s')?.get(0)).toBe(0);
     expect(roundTrip(req).getChild('reason')?.get(0)).toBeNull();
