@@ -1,4 +1,4 @@
-import { type Calendar, invariant, type Timer, TimeWeighted } from '../engine/index.js';
+import { type Calendar, invariant, InvariantError, type Timer, TimeWeighted } from '../engine/index.js';
 import type { Windows } from './instance.js';
 
 /** A directed network link shared by the flows that cross it. */
@@ -8,6 +8,8 @@ export class Link {
   /** Scratch state of the max-min computation (capacity left, unfrozen flows). */
   left = 0;
   unfrozen = 0;
+  /** The reallocation that last marked it for a rate update. */
+  touchedIn = 0;
   /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
   readonly rate: TimeWeighted;
   readonly flowCount: TimeWeighted;
@@ -42,6 +44,9 @@ export class Flow {
   timer: Timer | null = null;
   /** Crossing its links (not yet finished, not aborted). */
   moving = false;
+  /** Scratch of the max-min computation: the rate it gets, and the round that fixed it. */
+  nextRate = 0;
+  fixedIn = 0;
 
   constructor(
     readonly path: readonly Link[],
@@ -75,6 +80,10 @@ export class Network {
     f.timer = null;
     f.onDelivered();
   };
+
+  private round = 0;
+  private readonly scratch: Link[] = [];
+  private readonly touched: Link[] = [];
 
   constructor(private readonly calendar: Calendar) {}
 
@@ -147,7 +156,8 @@ export class Network {
   private finished(flow: Flow): void {
     const now = this.calendar.now_s;
     this.advance(now);
-    invariant(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps), () => `flow finished with ${flow.remaining_bytes} bytes left`);
+    // Hot paths check invariants inline: a message closure per call would allocate.
+    if (!(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps))) throw new InvariantError(`flow finished with ${flow.remaining_bytes} bytes left`);
     flow.remaining_bytes = 0;
     this.leave(flow, now);
     this.reallocate(now, flow.path);
@@ -155,14 +165,18 @@ export class Network {
   }
 
   /** Max-min fair rates by progressive filling, then reschedule the flows whose rate changed. */
-  private reallocate(now: number, freed: readonly Link[] = []): void {
-    const rates = maxMinRates(this.active);
-    const touched = new Set<Link>(freed);
+  private reallocate(now: number, freed: readonly Link[] = NO_LINKS): void {
+    // Runs on every flow start and end: scratch arrays and round marks, no per-call maps.
+    const round = ++this.round;
+    maxMinRates(this.active, round, this.scratch);
+    const touched = this.touched;
+    touched.length = 0;
+    for (const link of freed) touch(link, round, touched);
     for (const f of this.active) {
-      const rate = rates.get(f) as number;
+      const rate = f.nextRate;
       if (rate === f.rate_Bps && (f.timer || rate === 0)) continue;
       f.rate_Bps = rate;
-      for (const link of f.path) touched.add(link);
+      for (const link of f.path) touch(link, round, touched);
       f.timer?.cancel();
       // A flow stalled behind a failed link finishes only once it moves again.
       f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f) : null;
@@ -170,21 +184,29 @@ export class Network {
     for (const link of touched) {
       let sum = 0;
       for (const f of link.flows) sum += f.rate_Bps;
-      invariant(sum <= link.capacity_Bps * (1 + 1e-9), () => `link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
+      if (!(sum <= link.capacity_Bps * (1 + 1e-9))) throw new InvariantError(`link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
       link.rate.set(now, sum);
     }
   }
 }
 
+const NO_LINKS: readonly Link[] = [];
+
+function touch(link: Link, round: number, touched: Link[]): void {
+  if (link.touchedIn === round) return;
+  link.touchedIn = round;
+  touched.push(link);
+}
+
 /**
  * Max-min fair allocation: repeatedly find the link whose remaining capacity, shared
  * equally among its unfrozen flows, is smallest; give those flows that share and
- * freeze them. Every flow ends bottlenecked on some saturated link. Rates are written
- * into the returned map; scratch state lives on the links (no per-call maps of links).
+ * freeze them. Every flow ends bottlenecked on some saturated link. Each flow's rate
+ * is written to its `nextRate`, marked with `round`; scratch state lives on the links
+ * and in `links` (reused between calls), so nothing is allocated.
  */
-export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
-  const rates = new Map<Flow, number>();
-  const links: Link[] = [];
+export function maxMinRates(flows: Iterable<Flow>, round: number, links: Link[]): void {
+  links.length = 0;
   let pending = 0;
   for (const f of flows) {
     pending++;
@@ -207,10 +229,11 @@ export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
         bottleneck = l;
       }
     }
-    invariant(bottleneck !== undefined, () => 'max-min: flows left with no link');
+    if (!bottleneck) throw new InvariantError('max-min: flows left with no link');
     for (const f of bottleneck.flows) {
-      if (rates.has(f)) continue;
-      rates.set(f, share);
+      if (f.fixedIn === round) continue;
+      f.fixedIn = round;
+      f.nextRate = share;
       pending--;
       for (const l of f.path) {
         l.left = Math.max(0, l.left - share);
@@ -218,5 +241,4 @@ export function maxMinRates(flows: Iterable<Flow>): Map<Flow, number> {
       }
     }
   }
-  return rates;
 }

@@ -1,5 +1,5 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import { type Calendar, invariant, type Timer } from '../engine/index.js';
+import { type Calendar, InvariantError, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
@@ -191,7 +191,7 @@ export class ColocatedEngine {
       if (b.evicted.length === 0 && b.size === 0) this.prefill.idle();
       return;
     }
-    invariant(b.kvUsed + batch <= cap, () => `KV overflow on ${this.instance.name}`);
+    if (b.kvUsed + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${batch} > ${cap} tokens`);
     let tokens = batch;
     let pairs = batch > 0 ? b.contextSum + batch : 0;
     let kv = pairs;

@@ -1,5 +1,5 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import { type Calendar, Fifo, invariant } from '../engine/index.js';
+import { type Calendar, Fifo, InvariantError } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { StepRun } from './step-run.js';
 import { DecodeBatch } from './decode-batch.js';
@@ -172,7 +172,7 @@ export class DecodeBatcher extends PhaseServer {
       if (this.transferring.size === 0 && this.landed.length === 0 && b.evicted.length === 0) this.goIdle();
       return;
     }
-    invariant(b.kvUsed + this.reserved + batch <= cap, () => `KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
+    if (b.kvUsed + this.reserved + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
     this.stepping = true;
     // Each request reads its context plus the token it is computing.
     const context0 = b.contextSum + batch;
