@@ -96,7 +96,8 @@ export class ServingSystem implements PhaseEvents {
         if (!r.prefillInstance) return Infinity;
         let share = Infinity;
         for (const link of topology.route(r.prefillInstance, t.instance).path) {
-          share = Math.min(share, link.capacity_Bps / (link.flows.size + 1));
+          // A failed link offers nothing: the router steers hand-offs around it.
+          share = Math.min(share, link.available_Bps / (link.flows.size + 1));
         }
         return share;
       }, source);

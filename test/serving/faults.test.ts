@@ -307,3 +307,35 @@ describe('scenarios/faults/aws-split-wafer-outage.json', () => {
     expect(b.availability).toBe(1);
   });
 });
+
+describe('rack-aware routing around a failed link', () => {
+  it('sends no hand-off across a failed downlink while it is down', () => {
+    const s = checkScenario({
+      name: 'steer', seed: 6, duration_s: 40, drain_s: 600, model: MODEL.id,
+      datacenter: {
+        racks: [
+          { name: 'trn', uplink_gbps: 1200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+          { name: 'cs3', count: 2, uplink_gbps: 1200, nodes: [{ hardware: 'cs3', devices: 4, role: 'decode' }] },
+        ],
+        network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: 10 },
+      },
+      workload: { arrivals: { process: 'poisson', rate_per_s: 8 }, prompt_tokens: { dist: 'constant', value: 2048 }, output_tokens: { dist: 'constant', value: 50 } },
+      scheduling: { prefill_router: 'least-work', decode_router: 'rack-aware' },
+      faults: { links: [{ link: 'cs3-0/downlink', at_s: 10, repair_s: 20 }] },
+    }, 'steer.json');
+    const t = runScenario(s).tables.requests;
+    const node = t.getChild('decode_node')!;
+    // The router chooses when prefill ends (the first token).
+    const routed = column(t, 'first_token_s');
+    let during = 0;
+    let before = 0;
+    for (let i = 0; i < t.numRows; i++) {
+      if (routed[i]! > 10 && routed[i]! < 30) {
+        during++;
+        expect(node.get(i)).toBe('cs3-1/decode-0');
+      } else if (routed[i]! < 10 && node.get(i) === 'cs3-0/decode-0') before++;
+    }
+    expect(during).toBeGreaterThan(100);
+    expect(before).toBeGreaterThan(10); // both racks were used before the outage
+  });
+});
