@@ -34,7 +34,7 @@ const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
  * rejected) or when the run stops with it still in flight (unfinished). Rows are in
  * the order requests ended. Every BATCH_ROWS rows become an Arrow record batch handed
  * to the sink (streamed to requests.arrow by the CLI), so memory does not grow with the
- * run but for the summary's columns (8 typed values a request). Columns: docs/metrics.md.
+ * run but for the summary's columns (9 typed values a request). Columns: docs/metrics.md.
  */
 export class RequestLog {
   private chunk = newChunk();
