@@ -17,15 +17,15 @@ export function injectFaults(calendar: Calendar, streams: RandomStreams, faults:
   for (const o of faults.instanceOutages) {
     const members = o.instances.map((k) => system.instances[k]).filter((i) => i !== undefined);
     at(o.at_s, () => {
-      for (const inst of members) system.failInstance(inst, o.cause);
+      for (const inst of members) system.failover.failInstance(inst, o.cause);
     });
     at(o.at_s + o.repair_s, () => {
-      for (const inst of members) system.repairInstance(inst);
+      for (const inst of members) system.failover.repairInstance(inst);
     });
   }
   for (const o of faults.linkOutages) {
-    at(o.at_s, () => system.setLinkDown(o.link, true));
-    at(o.at_s + o.repair_s, () => system.setLinkDown(o.link, false));
+    at(o.at_s, () => system.failover.setLinkDown(o.link, true));
+    at(o.at_s + o.repair_s, () => system.failover.setLinkDown(o.link, false));
   }
   faults.random.forEach((process, k) => {
     for (const index of process.instances) {
@@ -37,10 +37,10 @@ export function injectFaults(calendar: Calendar, streams: RandomStreams, faults:
       const cause = `instance ${inst.name} failed (random, MTBF ${process.mtbf_s} s)`;
       const failAt = (t_s: number) =>
         at(t_s, () => {
-          system.failInstance(inst, cause);
+          system.failover.failInstance(inst, cause);
           const back_s = calendar.now_s + repairTime();
           at(back_s, () => {
-            system.repairInstance(inst);
+            system.failover.repairInstance(inst);
             failAt(calendar.now_s + upTime());
           });
         });

@@ -4,6 +4,7 @@ import { batchTimer, kvCapacityTokens, kvHandoffBytes } from '../physics/index.j
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
 import type { RouterName } from '../scenario/schema.js';
 import { ColocatedEngine } from './colocated.js';
+import { Failover, type FailureUnit } from './failover.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
 import { contextTokens, type Phase, type PhaseEvents, type PhaseServer, QueueingServer } from './phase-server.js';
 import { Pool } from './pool.js';
@@ -30,8 +31,9 @@ export class ServingSystem implements PhaseEvents {
   /** Decode runs on the performance model: hand-offs reserve KV on the decode side. */
   private readonly decodeReservesKv: boolean;
   /** What fails with each instance: its phase servers, or its colocated engine. */
-  private readonly units = new Map<Instance, Array<{ fail(now: number): Request[]; repair(): void }>>();
-  private readonly maxRetries: number;
+  private readonly units = new Map<Instance, FailureUnit[]>();
+  /** Instance and link failures, and what becomes of the requests they hit. */
+  readonly failover: Failover;
 
   constructor(
     private readonly calendar: Calendar,
@@ -46,7 +48,6 @@ export class ServingSystem implements PhaseEvents {
     const net = scenario.datacenter.network;
     this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
     this.network = this.topology ? new Network(calendar) : null;
-    this.maxRetries = scenario.faults.maxRetries;
     const handOff = this.handOffFor(scenario);
     const servers = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
     const routable = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
@@ -105,6 +106,7 @@ export class ServingSystem implements PhaseEvents {
     this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
     this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
     this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);
+    this.failover = new Failover(calendar, this, this.units, scenario.faults.maxRetries, this.network, this.topology);
   }
 
   /** How a prompt's KV reaches its decode instance. */
@@ -195,77 +197,6 @@ export class ServingSystem implements PhaseEvents {
     }
     // Decode batchers reserve KV, start the transfer and stamp its times.
     this.decode.submit(request);
-  }
-
-  /**
-   * An instance fails. Everything it runs or queues is displaced; so are the prompts
-   * whose KV it held for a hand-off (withdrawn from the decode side, transfers stopped).
-   * A displaced request whose prompt KV survives on its prefill instance is handed off
-   * again; one whose KV is gone starts again at prefill, recomputing its prompt and the
-   * tokens it had generated (those were streamed: TTFT stands). Past `max_retries`
-   * displacements it is rejected with the cause.
-   */
-  failInstance(inst: Instance, cause: string): void {
-    const now = this.calendar.now_s;
-    if (!inst.fail(now)) return;
-    const lost: Request[] = [];
-    for (const unit of this.units.get(inst) ?? []) lost.push(...unit.fail(now));
-    for (const pool of [this.prefill, this.decode]) {
-      for (const s of pool.servers) if (s.instance === inst) pool.serverDown(s);
-    }
-    for (const s of this.prefill.servers) {
-      if (s.instance !== inst || !(s instanceof PrefillBatcher)) continue;
-      for (const r of s.dropHeld()) {
-        if (!this.decode.withdraw(r)) for (const d of this.decode.servers) if (d.withdraw(r)) break;
-        lost.push(r);
-      }
-    }
-    for (const r of lost) this.displace(r, cause);
-    // Withdrawn reservations freed room: decoders grant waiting hand-offs (not earlier,
-    // so that nothing is granted a transfer from the failed instance).
-    for (const d of this.decode.servers) if (d instanceof DecodeBatcher && !d.down) d.kick();
-  }
-
-  repairInstance(inst: Instance): void {
-    if (!inst.repair(this.calendar.now_s)) return;
-    for (const unit of this.units.get(inst) ?? []) unit.repair();
-    for (const pool of [this.prefill, this.decode]) {
-      if (pool.servers.some((s) => s.instance === inst)) pool.serverUp();
-    }
-  }
-
-  /** A link fails or is repaired: the transfers crossing it stall or resume. */
-  setLinkDown(name: string, down: boolean): void {
-    const link = this.topology?.byName.get(name);
-    // resolve() checked the name against the same topology.
-    if (!link || !this.network) throw new Error(`no link named ${name}`);
-    this.network.setDown(link, down);
-  }
-
-  private displace(r: Request, cause: string): void {
-    const now = this.calendar.now_s;
-    r.retries++;
-    if (r.kvHolder && !r.kvHolder.instance.isUp) r.kvHolder = null;
-    if (r.retries > this.maxRetries) {
-      r.kvHolder?.release(r);
-      this.rejected(r, `${cause} at ${now} s; retry limit (${this.maxRetries}) reached`);
-      return;
-    }
-    r.transferStart_s = NaN;
-    r.transferEnd_s = NaN;
-    r.decodeEnqueue_s = NaN;
-    r.decodeStart_s = NaN;
-    r.decodeInstance = null;
-    if (r.kvHolder) {
-      // Its prompt KV is still on its prefill instance: only the hand-off starts again.
-      r.transferEnqueue_s = now;
-      r.stage = 'handoff';
-      this.decode.submit(r);
-      return;
-    }
-    r.transferEnqueue_s = NaN;
-    r.prefillInstance = null;
-    this.arrive(r);
   }
 
   private decoded(request: Request): void {
