@@ -19,8 +19,8 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
     `  queues p99  prefill ${ms(s.prefill_queue_p99_s)}   decode ${ms(s.decode_queue_p99_s)}`,
     `  utilisation prefill ${pct(s.prefill_util)}   decode ${pct(s.decode_util)}`,
   ];
-  if ((s.instance_failures as number) > 0) {
-    lines.push(`  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures, ${s.requests_retried} requests retried (${s.retries} retries)`);
+  if ((s.instance_failures as number) > 0 || (s.requests_affected as number) > 0) {
+    lines.push(`  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures; ${s.requests_affected} requests affected, ${s.requests_retried} retried (${s.retries} retries)`);
   }
   if (s.slo_attainment !== null) {
     lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);

@@ -44,6 +44,8 @@ export class Flow {
   timer: Timer | null = null;
   /** Crossing its links (not yet finished, not aborted). */
   moving = false;
+  /** It has stood still behind a failed link at some point. */
+  stalled = false;
   /** Scratch of the max-min computation: the rate it gets, and the round that fixed it. */
   nextRate = 0;
   fixedIn = 0;
@@ -179,6 +181,7 @@ export class Network {
       for (const link of f.path) touch(link, round, touched);
       f.timer?.cancel();
       // A flow stalled behind a failed link finishes only once it moves again.
+      if (rate === 0) f.stalled = true;
       f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f) : null;
     }
     for (const link of touched) {

@@ -25,6 +25,8 @@ export interface SummaryColumns {
   prefill_queue_s: Float64Array;
   decode_queue_s: Float64Array;
   retries: Float64Array;
+  /** 1 when a failure touched the request (displaced, or its hand-off stalled on a failed link). */
+  affected: Float64Array;
 }
 
 const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
@@ -34,7 +36,7 @@ const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
  * rejected) or when the run stops with it still in flight (unfinished). Rows are in
  * the order requests ended. Every BATCH_ROWS rows become an Arrow record batch handed
  * to the sink (streamed to requests.arrow by the CLI), so memory does not grow with the
- * run but for the summary's columns (9 typed values a request). Columns: docs/metrics.md.
+ * run but for the summary's columns (10 typed values a request). Columns: docs/metrics.md.
  */
 export class RequestLog {
   private chunk = newChunk();
@@ -43,6 +45,7 @@ export class RequestLog {
     status: new GrowableFloat64(), warmup: new GrowableFloat64(), output_tokens: new GrowableFloat64(),
     ttft_s: new GrowableFloat64(), tpot_s: new GrowableFloat64(), e2e_s: new GrowableFloat64(),
     prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(), retries: new GrowableFloat64(),
+    affected: new GrowableFloat64(),
   };
   private total = 0;
   private readonly statuses = new FixedDictionary(['completed', 'rejected', 'unfinished']);
@@ -73,6 +76,7 @@ export class RequestLog {
     c.decodeNode.push(r.decodeInstance ? r.decodeInstance.index : -1);
     c.preemptions.push(r.preemptions);
     c.retries.push(r.retries);
+    c.linkStalls.push(r.linkStalls);
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
@@ -100,6 +104,7 @@ export class RequestLog {
     s.prefill_queue_s.push(prefillQueue);
     s.decode_queue_s.push(decodeQueue);
     s.retries.push(r.retries);
+    s.affected.push(r.retries > 0 || r.linkStalls > 0 ? 1 : 0);
     this.total++;
     if (c.id.length >= BATCH_ROWS) this.flush();
   }
@@ -110,7 +115,7 @@ export class RequestLog {
     return {
       status: s.status.view(), warmup: s.warmup.view(), output_tokens: s.output_tokens.view(), ttft_s: s.ttft_s.view(),
       tpot_s: s.tpot_s.view(), e2e_s: s.e2e_s.view(), prefill_queue_s: s.prefill_queue_s.view(), decode_queue_s: s.decode_queue_s.view(),
-      retries: s.retries.view(),
+      retries: s.retries.view(), affected: s.affected.view(),
     };
   }
 
@@ -143,6 +148,7 @@ export class RequestLog {
     });
     columns.preemptions = int32Column(c.preemptions);
     columns.retries = int32Column(c.retries);
+    columns.link_stalls = int32Column(c.linkStalls);
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
@@ -181,7 +187,7 @@ function newChunk() {
   return {
     id: [] as number[], arrival: [] as number[], prompt: [] as number[], output: [] as number[], status: [] as number[],
     reason: [] as (string | null)[], warmup: [] as boolean[], prefillNode: [] as number[], decodeNode: [] as number[],
-    preemptions: [] as number[], retries: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
+    preemptions: [] as number[], retries: [] as number[], linkStalls: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
   };
 }
 

@@ -38,6 +38,7 @@ export function summarize(columns: SummaryColumns, ctx: SummaryContext): Summary
       rejected: (d: { status: number }) => aq.op.sum(d.status === 1 ? 1 : 0),
       unfinished: (d: { status: number }) => aq.op.sum(d.status === 2 ? 1 : 0),
       retried: (d: { retries: number }) => aq.op.sum(d.retries > 0 ? 1 : 0),
+      affected: aq.op.sum('affected'),
       retries: aq.op.sum('retries'),
     })
     .object() as Record<string, number>;
@@ -99,6 +100,7 @@ export function summarize(columns: SummaryColumns, ctx: SummaryContext): Summary
     decode_util: nz(ctx.decodeUtil),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
+    requests_affected: counts.affected ?? 0,
     requests_retried: counts.retried ?? 0,
     retries: counts.retries ?? 0,
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
@@ -110,7 +112,7 @@ function nz(v: number | undefined | null): number | null {
   return v === undefined || v === null || Number.isNaN(v) ? null : v;
 }
 
-const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 'measured_requests', 'instance_failures', 'requests_retried', 'retries']);
+const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 'measured_requests', 'instance_failures', 'requests_affected', 'requests_retried', 'retries']);
 
 /** Summary rows (one per scenario or run) as an Arrow table with stable column types. */
 export function summaryTable(rows: readonly SummaryRow[]): Table {

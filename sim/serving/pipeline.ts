@@ -125,10 +125,12 @@ export class ServingSystem implements PhaseEvents {
       const from = r.prefillInstance as Instance;
       const { path, latency_s } = topology.route(from, to.instance);
       // A retried request's context includes the tokens it had generated.
-      return network.transfer(path, kvHandoffBytes(model, scenario.precision, contextTokens(r)), latency_s, () => {
+      const flow = network.transfer(path, kvHandoffBytes(model, scenario.precision, contextTokens(r)), latency_s, () => {
+        if (flow.stalled) r.linkStalls++;
         release(r);
         landed();
       });
+      return flow;
     };
   }
 

@@ -57,6 +57,8 @@ export class Request implements RoutableRequest {
   preemptions = 0;
   /** Times a failure displaced it and it started again (a phase or its hand-off). */
   retries = 0;
+  /** Hand-offs of its KV that stood still behind a failed link. */
+  linkStalls = 0;
   /** Its KV hand-off while in flight. */
   transfer: Abortable | null = null;
 

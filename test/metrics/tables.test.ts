@@ -94,7 +94,7 @@ describe('Arrow round trip', () => {
     expect(result.tables.requests.schema.fields.map((f) => f.name)).toEqual([
       'request_id', 'arrival_s', 'prompt_tokens', 'output_tokens', 'status', 'reason', 'warmup', 'prefill_node',
       'decode_node', 'prefill_queue_s', 'prefill_start_s', 'first_token_s', 'transfer_queue_s', 'transfer_s',
-      'decode_queue_s', 'decode_start_s', 'completion_s', 'ttft_s', 'tpot_s', 'e2e_s', 'preemptions', 'retries',
+      'decode_queue_s', 'decode_start_s', 'completion_s', 'ttft_s', 'tpot_s', 'e2e_s', 'preemptions', 'retries', 'link_stalls',
     ]);
     expect(result.tables.nodes.schema.fields.map((f) => f.name)).toEqual([
       'node', 'rack', 'role', 'hardware', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'batch_mean', 'kv_used_frac', 'up_frac',
@@ -102,7 +102,7 @@ describe('Arrow round trip', () => {
     const summaryColumns = result.tables.summary.schema.fields.map((f) => f.name);
     for (const c of ['scenario', 'requests', 'completed', 'rejected', 'unfinished', 'throughput_rps', 'ttft_p50_s', 'ttft_p90_s', 'ttft_p99_s',
       'tpot_p50_s', 'tpot_p90_s', 'tpot_p99_s', 'e2e_p50_s', 'e2e_p99_s', 'prefill_queue_p99_s', 'decode_queue_p99_s', 'slo_attainment',
-      'goodput_rps', 'prefill_util', 'decode_util', 'availability', 'instance_failures', 'requests_retried', 'retries',
+      'goodput_rps', 'prefill_util', 'decode_util', 'availability', 'instance_failures', 'requests_affected', 'requests_retried', 'retries',
       'cost_per_hour_usd', 'cost_per_mtok_usd']) {
       expect(summaryColumns).toContain(c);
     }

@@ -62,6 +62,7 @@ describe('instance failures at known times', () => {
     expect(get('completion_s') - 4).toBeCloseTo(10 + 0.25, 12);
     expect(get('retries')).toBe(1);
     expect(summary.requests_retried).toBe(1);
+    expect(summary.requests_affected).toBe(1);
     expect(summary.instance_failures).toBe(1);
   });
 
@@ -221,6 +222,10 @@ describe('link failures', () => {
     const failed = only(runScenario(split({ rate: 1, duration_s: 1.5, faults: { links: [{ link: `${src}/uplink`, at_s: start + T / 2, repair_s: 0.25 }] } })));
     expect(failed.get('transfer_s')).toBeCloseTo(T + 0.25, 9);
     expect(failed.get('retries')).toBe(0);
+    expect(failed.get('link_stalls')).toBe(1);
+    expect(failed.summary.requests_affected).toBe(1);
+    expect(failed.summary.requests_retried).toBe(0);
+    expect(base.get('link_stalls')).toBe(0);
     expect(failed.get('completion_s') - base.get('completion_s')).toBeCloseTo(0.25, 9);
   });
 });
