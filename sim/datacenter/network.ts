@@ -176,12 +176,13 @@ export class Network {
     for (const link of freed) touch(link, round, touched);
     for (const f of this.active) {
       const rate = f.nextRate;
+      // Rate 0 only behind a failed link (a new flow may start stalled).
+      if (rate === 0) f.stalled = true;
       if (rate === f.rate_Bps && (f.timer || rate === 0)) continue;
       f.rate_Bps = rate;
       for (const link of f.path) touch(link, round, touched);
       f.timer?.cancel();
       // A flow stalled behind a failed link finishes only once it moves again.
-      if (rate === 0) f.stalled = true;
       f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f) : null;
     }
     for (const link of touched) {

@@ -226,6 +226,10 @@ describe('link failures', () => {
     expect(failed.summary.requests_affected).toBe(1);
     expect(failed.summary.requests_retried).toBe(0);
     expect(base.get('link_stalls')).toBe(0);
+    // A transfer that starts while the link is down waits for the rest of the outage.
+    const early = only(runScenario(split({ rate: 1, duration_s: 1.5, faults: { links: [{ link: `${src}/uplink`, at_s: start - 0.01, repair_s: 0.25 }] } })));
+    expect(early.get('transfer_s')).toBeCloseTo(T + 0.24, 9);
+    expect(early.get('link_stalls')).toBe(1);
     expect(failed.get('completion_s') - base.get('completion_s')).toBeCloseTo(0.25, 9);
   });
 });
