@@ -78,7 +78,7 @@ class Face extends PhaseServer {
   }
 
   served(r: Request): void {
-    this.outstanding -= r.promptTokens;
+    this.addWork(-r.promptTokens);
     this.events.served(r, this);
   }
 }

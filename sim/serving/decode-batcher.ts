@@ -218,7 +218,7 @@ export class DecodeBatcher extends PhaseServer {
     if (!this.transferring.delete(r)) return false;
     stopTransfer(r);
     this.reserved -= contextTokens(r);
-    this.outstanding -= r.promptTokens;
+    this.addWork(-r.promptTokens);
     this.run.cut(this.calendar.now_s);
     this.instance.setKvUsed(this.calendar.now_s, this.batch.kvUsed + this.reserved);
     return true;
@@ -239,7 +239,7 @@ export class DecodeBatcher extends PhaseServer {
   private advance(steps: number): void {
     const now = this.calendar.now_s;
     this.batch.advance(steps, this.stepsLeft, (r) => {
-      this.outstanding -= r.promptTokens;
+      this.addWork(-r.promptTokens);
       this.changeInService(now, -1);
       this.events.served(r, this);
     });

@@ -15,6 +15,11 @@ export interface RoutingTarget {
   readonly outstandingTokens: number;
 }
 
+/** A router that keeps an index over its servers' work hears of every change. */
+export interface WorkWatcher {
+  workChanged(server: RoutingTarget): void;
+}
+
 /** Time-weighted tallies of a pool: requests waiting (shared and local queues) and in service. */
 export interface PoolStats {
   readonly waiting: TimeWeighted;
@@ -41,8 +46,9 @@ export interface PhaseEvents {
  */
 export abstract class PhaseServer implements RoutingTarget {
   readonly local = new Fifo<Request>();
-  /** Prompt tokens of the requests queued or in service. */
-  protected outstanding = 0;
+  /** Prompt tokens of the requests queued or in service (change it with addWork). */
+  private outstanding = 0;
+  workWatcher: WorkWatcher | null = null;
   /** Busy time (≥ 1 request in service), per window and inside the measurement interval. */
   readonly busy: TimeWeighted;
   stats: PoolStats | null = null;
@@ -81,6 +87,12 @@ export abstract class PhaseServer implements RoutingTarget {
     return this.outstanding;
   }
 
+  /** Work assigned (+) or done (−), in prompt tokens. */
+  protected addWork(tokens: number): void {
+    this.outstanding += tokens;
+    this.workWatcher?.workChanged(this);
+  }
+
   /** Servers that run many steps as one event must hear when the shared queue changes. */
   get watchesSharedQueue(): boolean {
     return false;
@@ -92,7 +104,7 @@ export abstract class PhaseServer implements RoutingTarget {
   /** Queue a request routed to this server and start it if there is room. */
   accept(request: Request): void {
     const now = this.calendar.now_s;
-    this.outstanding += request.promptTokens;
+    this.addWork(request.promptTokens);
     this.local.push(request);
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
@@ -111,7 +123,7 @@ export abstract class PhaseServer implements RoutingTarget {
       this.stats?.waiting.add(now, -1);
       lost.push(r);
     }
-    this.outstanding = 0;
+    this.addWork(-this.outstanding);
     return lost;
   }
 
@@ -127,7 +139,7 @@ export abstract class PhaseServer implements RoutingTarget {
     const now = this.calendar.now_s;
     this.instance.queued.add(now, -1);
     this.stats?.waiting.add(now, -1);
-    this.outstanding -= r.promptTokens;
+    this.addWork(-r.promptTokens);
     return true;
   }
 
@@ -151,13 +163,13 @@ export abstract class PhaseServer implements RoutingTarget {
       return own;
     }
     const shared = this.source?.take();
-    if (shared) this.outstanding += shared.promptTokens;
+    if (shared) this.addWork(shared.promptTokens);
     return shared;
   }
 
   /** Reject a waiting request this server has just taken. */
   protected reject(request: Request, reason: string): void {
-    this.outstanding -= request.promptTokens;
+    this.addWork(-request.promptTokens);
     this.events.rejected(request, reason);
   }
 
@@ -236,7 +248,7 @@ export class QueueingServer extends PhaseServer {
     const done = this.current as Request;
     this.current = null;
     this.timer = null;
-    this.outstanding -= done.promptTokens;
+    this.addWork(-done.promptTokens);
     this.changeInService(now, -1);
     this.events.served(done, this);
     this.kick();

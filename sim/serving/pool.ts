@@ -1,6 +1,6 @@
 import type { Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, TimeWeighted } from '../engine/index.js';
-import type { PhaseServer, PoolStats, WorkSource } from './phase-server.js';
+import type { PhaseServer, PoolStats, WorkSource, WorkWatcher } from './phase-server.js';
 import type { Request } from './request.js';
 import type { Router } from './routers.js';
 
@@ -35,6 +35,10 @@ export class Pool implements WorkSource, PoolStats {
     for (const s of servers) s.stats = this;
     this.watchers = routable.filter((s) => s.watchesSharedQueue);
     this.available = routable;
+    if (router?.track) {
+      router.track(routable);
+      for (const s of routable) s.workWatcher = router as WorkWatcher;
+    }
     if (!router) {
       for (const s of routable) {
         s.source = this;
@@ -79,6 +83,7 @@ export class Pool implements WorkSource, PoolStats {
   /** A server's instance failed: route nothing to it, and it no longer waits for work. */
   serverDown(server: PhaseServer): void {
     this.available = this.routable.filter((s) => !s.down);
+    this.router?.track?.(this.available);
     if (server.parked) {
       this.idle.remove(server);
       server.parked = false;
@@ -88,6 +93,7 @@ export class Pool implements WorkSource, PoolStats {
   /** A server is back (it has looked for work already); requests held for want of one go out. */
   serverUp(): void {
     this.available = this.routable.filter((s) => !s.down);
+    this.router?.track?.(this.available);
     const router = this.router;
     if (!router || this.available.length === 0) return;
     for (let r = this.shared.shift(); r; r = this.shared.shift()) {

@@ -103,7 +103,7 @@ export class PrefillBatcher extends PhaseServer {
     }
     this.instance.setKvUsed(now, this.holding);
     for (const r of done) {
-      this.outstanding -= r.promptTokens;
+      this.addWork(-r.promptTokens);
       this.events.served(r, this);
     }
     this.kick();

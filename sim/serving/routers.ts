@@ -2,6 +2,7 @@ import type { Source } from '../engine/index.js';
 import type { RouterName } from '../scenario/schema.js';
 import type { RoutingTarget } from './phase-server.js';
 import type { RoutableRequest } from './request.js';
+import { LeastWorkIndex } from './least-work-index.js';
 
 /**
  * Picks the instance a request goes to. Uniform choices come from the routing stream (a
@@ -11,6 +12,10 @@ import type { RoutableRequest } from './request.js';
  */
 export interface Router {
   choose<T extends RoutingTarget>(request: RoutableRequest, targets: readonly T[]): T;
+  /** An indexed router is told which servers it chooses among (the pool's live ones). */
+  track?(targets: readonly RoutingTarget[]): void;
+  /** …and hears of every change of a server's work. */
+  workChanged?(target: RoutingTarget): void;
 }
 
 /** Routers that send each request to one instance; `pool-fcfs` is the pool's shared queue
@@ -24,7 +29,7 @@ export function makeRouter(name: Exclude<RouterName, 'pool-fcfs' | 'rack-aware'>
     case 'jsq':
       return leastBy((t) => t.inSystem, source);
     case 'least-work':
-      return leastBy((t) => t.outstandingTokens, source);
+      return new LeastWorkIndex(source);
     case 'power-of-two':
       return powerOfTwo(source);
   }
