@@ -10,6 +10,8 @@ export class Link {
   unfrozen = 0;
   /** The reallocation that last marked it for a rate update. */
   touchedIn = 0;
+  /** Scratch of a flow's join: Σ rates before it. */
+  sum = 0;
   /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
   readonly rate: TimeWeighted;
   readonly flowCount: TimeWeighted;
@@ -67,12 +69,22 @@ export class Flow {
   }
 }
 
+/** Room below this fraction of a link's capacity counts as none (rates come from float arithmetic). */
+const SLACK = 1e-9;
+
 /**
  * Transfers that share links with max-min fairness, exactly: whenever a flow starts or
  * ends, every flow's progress is brought up to date, the rates are recomputed by
  * progressive filling (Bertsekas & Gallager, Data Networks §6.5.2) and each flow whose
  * rate changed has its completion rescheduled. A transfer of b bytes is delivered
  * (when its last byte has crossed at the rates it got) + the path's latency.
+ *
+ * Two shortcuts skip the recomputation when it cannot change any other flow's rate
+ * (max-min allocations are unique, so they give the allocation it would give): a flow
+ * joins a path where no link is saturated and takes the least room left on it, when no
+ * flow on that link has more; a flow leaves links where it was alone or that were not
+ * saturated (no flow is bottlenecked on a link with room). A hand-off between two
+ * otherwise idle NICs across a roomy spine — the usual case — touches only its path.
  */
 export class Network {
   private readonly active = new Set<Flow>();
@@ -87,7 +99,11 @@ export class Network {
   private readonly scratch: Link[] = [];
   private readonly touched: Link[] = [];
 
-  constructor(private readonly calendar: Calendar) {}
+  constructor(
+    private readonly calendar: Calendar,
+    /** The shortcuts above; off only to test them against the full computation. */
+    private readonly shortcuts = true,
+  ) {}
 
   get activeFlows(): number {
     return this.active.size;
@@ -102,15 +118,79 @@ export class Network {
       flow.timer = this.calendar.schedule(latency_s, this.deliver, flow);
       return flow;
     }
-    this.advance(now);
     this.active.add(flow);
     flow.moving = true;
     for (const link of path) {
       link.flows.add(flow);
       link.flowCount.add(now, 1);
     }
+    if (this.shortcuts && this.join(flow, now)) return flow;
+    this.advance(now);
     this.reallocate(now);
     return flow;
+  }
+
+  /**
+   * The joining flow's max-min rate when no other flow's rate changes: every link on its
+   * path has room (none is saturated, so none is anyone's bottleneck), and on a link
+   * with the least room r no flow runs faster than r (r is then its fair share there).
+   * False when that does not hold: the caller recomputes everything.
+   */
+  private join(flow: Flow, now: number): boolean {
+    let r = Infinity;
+    for (const l of flow.path) {
+      let sum = 0;
+      for (const g of l.flows) sum += g.rate_Bps;
+      const room = l.available_Bps - sum;
+      if (!(room > SLACK * l.capacity_Bps)) return false;
+      l.left = room;
+      l.sum = sum;
+      if (room < r) r = room;
+    }
+    let fair = false;
+    for (const l of flow.path) {
+      if (l.left !== r) continue;
+      fair = true;
+      for (const g of l.flows) {
+        if (g.rate_Bps > r) {
+          fair = false;
+          break;
+        }
+      }
+      if (fair) break;
+    }
+    if (!fair) return false;
+    flow.rate_Bps = r;
+    flow.timer = this.calendar.schedule(flow.remaining_bytes / r, this.finish, flow);
+    for (const l of flow.path) l.rate.set(now, l.sum + r);
+    return true;
+  }
+
+  /** A leaving flow changes no other rate when each of its links is left empty or was not saturated. */
+  private leavesOthersAlone(flow: Flow): boolean {
+    for (const l of flow.path) {
+      if (l.flows.size === 1) continue;
+      let sum = 0;
+      for (const g of l.flows) sum += g.rate_Bps;
+      if (!(sum < (1 - SLACK) * l.available_Bps)) return false;
+    }
+    return true;
+  }
+
+  /** A flow stops moving (finished or aborted), and the others' rates follow. */
+  private depart(flow: Flow, now: number): void {
+    if (this.shortcuts && this.leavesOthersAlone(flow)) {
+      this.leave(flow, now);
+      for (const l of flow.path) {
+        let sum = 0;
+        for (const g of l.flows) sum += g.rate_Bps;
+        l.rate.set(now, sum);
+      }
+      return;
+    }
+    this.advance(now);
+    this.leave(flow, now);
+    this.reallocate(now, flow.path);
   }
 
   /** Stop a transfer (its sender or receiver failed): it is never delivered. */
@@ -118,10 +198,7 @@ export class Network {
     flow.timer?.cancel();
     flow.timer = null;
     if (!flow.moving) return;
-    const now = this.calendar.now_s;
-    this.advance(now);
-    this.leave(flow, now);
-    this.reallocate(now, flow.path);
+    this.depart(flow, this.calendar.now_s);
   }
 
   /**
@@ -157,12 +234,12 @@ export class Network {
 
   private finished(flow: Flow): void {
     const now = this.calendar.now_s;
-    this.advance(now);
+    flow.remaining_bytes -= flow.rate_Bps * (now - flow.updated_s);
+    flow.updated_s = now;
     // Hot paths check invariants inline: a message closure per call would allocate.
     if (!(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps))) throw new InvariantError(`flow finished with ${flow.remaining_bytes} bytes left`);
     flow.remaining_bytes = 0;
-    this.leave(flow, now);
-    this.reallocate(now, flow.path);
+    this.depart(flow, now);
     flow.timer = this.calendar.schedule(flow.latency_s, this.deliver, flow);
   }
 

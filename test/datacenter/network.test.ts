@@ -104,3 +104,39 @@ describe('Network (max-min fair flows)', () => {
     }
   });
 });
+
+describe('shortcuts of the max-min recomputation', () => {
+  /** Random transfers over a small two-tier network, with and without the shortcuts. */
+  function deliveries(shortcuts: boolean, seed: number): number[] {
+    let state = seed;
+    const u = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const calendar = new Calendar();
+    const network = new Network(calendar, shortcuts);
+    const nics = Array.from({ length: 6 }, (_, i) => new Link(`nic${i}`, (2 + (i % 3)) * MB, W));
+    const up = [new Link('up0', 6 * MB, W), new Link('up1', 4 * MB, W)];
+    const spine = new Link('spine', 7 * MB, W);
+    const done: number[] = [];
+    let t = 0;
+    for (let k = 0; k < 300; k++) {
+      t += -Math.log(1 - u()) * 0.4;
+      const a = Math.floor(u() * 6);
+      const b = (a + 1 + Math.floor(u() * 5)) % 6;
+      const path = Math.floor(a / 3) === Math.floor(b / 3)
+        ? [nics[a]!, nics[b]!]
+        : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!];
+      const bytes = (0.2 + u() * 3) * MB;
+      calendar.schedule(t, () => network.transfer(path, bytes, 0, () => (done[k] = calendar.now_s)), {});
+    }
+    calendar.run(Infinity);
+    return done;
+  }
+
+  it('deliver every transfer when the full computation would (to 1e-9), under contention', () => {
+    for (const seed of [1, 2, 3]) {
+      const fast = deliveries(true, seed);
+      const full = deliveries(false, seed);
+      expect(fast.length).toBe(300);
+      for (let k = 0; k < 300; k++) expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
+    }
+  });
+});
