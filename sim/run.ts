@@ -64,7 +64,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog(scenario.instances.map((i) => i.name), sink);
+  const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sink);
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
   injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
 
@@ -111,7 +111,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
-  const summary = summarize(log.summaryColumns(), {
+  const summary = summarize(log.tally, {
     scenario: scenario.name,
     warmup_s: scenario.warmup_s,
     duration_s: scenario.duration_s,

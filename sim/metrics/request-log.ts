@@ -3,7 +3,7 @@ import { Table as ArrowTable } from 'apache-arrow';
 import { InvariantError } from '../engine/index.js';
 import type { Request } from '../serving/request.js';
 import { boolColumn, FixedDictionary, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
-import { GrowableFloat64 } from './growable.js';
+import { RunTally } from './run-tally.js';
 
 /** Where finished record batches go: a file as they come, or memory. */
 export interface BatchSink {
@@ -13,22 +13,6 @@ export interface BatchSink {
 /** Rows per record batch: the memory a run holds for request rows, whatever its length. */
 export const BATCH_ROWS = 1 << 16;
 
-/** What the summary needs of every request, kept for the whole run as typed arrays. */
-export interface SummaryColumns {
-  /** 0 completed, 1 rejected, 2 unfinished. */
-  status: Float64Array;
-  warmup: Float64Array;
-  output_tokens: Float64Array;
-  ttft_s: Float64Array;
-  tpot_s: Float64Array;
-  e2e_s: Float64Array;
-  prefill_queue_s: Float64Array;
-  decode_queue_s: Float64Array;
-  retries: Float64Array;
-  /** 1 when a failure touched the request (displaced, or its hand-off stalled on a failed link). */
-  affected: Float64Array;
-}
-
 const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
 
 /**
@@ -36,24 +20,22 @@ const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
  * rejected) or when the run stops with it still in flight (unfinished). Rows are in
  * the order requests ended. Every BATCH_ROWS rows become an Arrow record batch handed
  * to the sink (streamed to requests.arrow by the CLI), so memory does not grow with the
- * run but for the summary's columns (10 typed values a request). Columns: docs/metrics.md.
+ * run but for the summary's tally (five latencies a measured completed request).
+ * Columns: docs/metrics.md.
  */
 export class RequestLog {
   private chunk = newChunk();
   private readonly kept: RecordBatch[] = [];
-  private readonly summary = {
-    status: new GrowableFloat64(), warmup: new GrowableFloat64(), output_tokens: new GrowableFloat64(),
-    ttft_s: new GrowableFloat64(), tpot_s: new GrowableFloat64(), e2e_s: new GrowableFloat64(),
-    prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(), retries: new GrowableFloat64(),
-    affected: new GrowableFloat64(),
-  };
+  /** What the summary needs, gathered as requests end. */
+  readonly tally: RunTally;
   private total = 0;
   private readonly statuses = new FixedDictionary(['completed', 'rejected', 'unfinished']);
   /** Instance names: a request's node is its instance's index. */
   private readonly nodes: FixedDictionary;
 
-  constructor(instanceNames: readonly string[], private readonly sink?: BatchSink) {
+  constructor(instanceNames: readonly string[], slo: { ttft_s: number; tpot_s: number } | undefined, private readonly sink?: BatchSink) {
     this.nodes = new FixedDictionary(instanceNames);
+    this.tally = new RunTally(slo);
   }
 
   get rows(): number {
@@ -94,29 +76,12 @@ export class RequestLog {
     t[8]?.push(ttft);
     t[9]?.push(tpot);
     t[10]?.push(e2e);
-    const s = this.summary;
-    s.status.push(STATUS_CODE[status]);
-    s.warmup.push(r.warmup ? 1 : 0);
-    s.output_tokens.push(r.outputTokens);
-    s.ttft_s.push(ttft);
-    s.tpot_s.push(tpot);
-    s.e2e_s.push(e2e);
-    s.prefill_queue_s.push(prefillQueue);
-    s.decode_queue_s.push(decodeQueue);
-    s.retries.push(r.retries);
-    s.affected.push(r.retries > 0 || r.linkStalls > 0 ? 1 : 0);
+    this.tally.add({
+      status, warmup: r.warmup, outputTokens: r.outputTokens, retries: r.retries, affected: r.retries > 0 || r.linkStalls > 0,
+      ttft_s: ttft, tpot_s: tpot, e2e_s: e2e, prefillQueue_s: prefillQueue, decodeQueue_s: decodeQueue,
+    });
     this.total++;
     if (c.id.length >= BATCH_ROWS) this.flush();
-  }
-
-  /** The summary's columns over every request so far. */
-  summaryColumns(): SummaryColumns {
-    const s = this.summary;
-    return {
-      status: s.status.view(), warmup: s.warmup.view(), output_tokens: s.output_tokens.view(), ttft_s: s.ttft_s.view(),
-      tpot_s: s.tpot_s.view(), e2e_s: s.e2e_s.view(), prefill_queue_s: s.prefill_queue_s.view(), decode_queue_s: s.decode_queue_s.view(),
-      retries: s.retries.view(), affected: s.affected.view(),
-    };
   }
 
   /** Flush the last rows; the whole table when there is no sink, else undefined. */

@@ -1,6 +1,5 @@
 import type { Table } from 'apache-arrow';
-import * as aq from 'arquero';
-import type { SummaryColumns } from './request-log.js';
+import type { RunTally } from './run-tally.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
 
 /** What the summary needs besides the request rows. */
@@ -23,89 +22,87 @@ export interface SummaryContext {
 export type SummaryRow = Record<string, number | string | boolean | null>;
 
 /**
- * One summary row per scenario, computed with arquero from the request log's summary
- * columns (the values written to `requests.arrow`; NaN where a phase did not happen). Counts
- * cover every request; latencies, throughput and SLO attainment cover the measured
- * requests (arrived in [warmup_s, duration_s)). Quantiles interpolate linearly between
- * order statistics (arquero's `op.quantile`, R type 7). Formulas: docs/metrics.md.
+ * One summary row per scenario from the run's tally (the values written to
+ * `requests.arrow`). Counts cover every request; latencies, throughput and SLO
+ * attainment cover the measured requests (arrived in [warmup_s, duration_s)).
+ * Quantiles interpolate linearly between order statistics (R type 7, the definition of
+ * arquero's `op.quantile`, which the sweeps use), computed here on sorted typed arrays:
+ * arquero would copy millions of latencies into JS arrays and sort them with a
+ * comparator (~150 bytes and microseconds a request). Formulas: docs/metrics.md.
  */
-export function summarize(columns: SummaryColumns, ctx: SummaryContext): SummaryRow {
-  const all = aq.table(columns as unknown as Record<string, Float64Array>);
-  const counts = all
-    .rollup({
-      requests: aq.op.count(),
-      completed: (d: { status: number }) => aq.op.sum(d.status === 0 ? 1 : 0),
-      rejected: (d: { status: number }) => aq.op.sum(d.status === 1 ? 1 : 0),
-      unfinished: (d: { status: number }) => aq.op.sum(d.status === 2 ? 1 : 0),
-      retried: (d: { retries: number }) => aq.op.sum(d.retries > 0 ? 1 : 0),
-      affected: aq.op.sum('affected'),
-      retries: aq.op.sum('retries'),
-    })
-    .object() as Record<string, number>;
-
-  const measured = all.filter((d: { warmup: number }) => d.warmup === 0);
-  const done = measured.filter((d: { status: number }) => d.status === 0);
-  const q = (col: string, p: number) => aq.op.quantile(col, p);
-  const lat = (done.numRows() > 0
-    ? done
-        .rollup({
-          completed: aq.op.count(),
-          ttft_p50_s: q('ttft_s', 0.5), ttft_p90_s: q('ttft_s', 0.9), ttft_p99_s: q('ttft_s', 0.99),
-          tpot_p50_s: q('tpot_s', 0.5), tpot_p90_s: q('tpot_s', 0.9), tpot_p99_s: q('tpot_s', 0.99),
-          e2e_p50_s: q('e2e_s', 0.5), e2e_p99_s: q('e2e_s', 0.99),
-          prefill_queue_p99_s: q('prefill_queue_s', 0.99), decode_queue_p99_s: q('decode_queue_s', 0.99),
-          ttft_mean_s: aq.op.mean('ttft_s'), tpot_mean_s: aq.op.mean('tpot_s'), e2e_mean_s: aq.op.mean('e2e_s'),
-          prefill_queue_mean_s: aq.op.mean('prefill_queue_s'), decode_queue_mean_s: aq.op.mean('decode_queue_s'),
-          output_tokens: aq.op.sum('output_tokens'),
-        })
-        .object()
-    : {}) as Record<string, number | undefined>;
-
+export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
+  const lat = tally.latencies();
   const span_s = ctx.duration_s - ctx.warmup_s;
-  let attainment = NaN;
-  let good = NaN;
-  if (ctx.slo) {
-    // A request meets the SLO when it completed with TTFT and TPOT within bounds (a
-    // one-token output has no TPOT and meets that half); rejected and unfinished
-    // requests count as misses.
-    const met = done
-      .params({ ttft: ctx.slo.ttft_s, tpot: ctx.slo.tpot_s })
-      .filter((d: { ttft_s: number; tpot_s: number }, $: { ttft: number; tpot: number }) =>
-        d.ttft_s <= $.ttft && (aq.op.is_nan(d.tpot_s) || d.tpot_s <= $.tpot))
-      .numRows();
-    good = met;
-    attainment = measured.numRows() > 0 ? met / measured.numRows() : NaN;
-  }
-  const outputTokens = lat.output_tokens ?? 0;
-  const tokensPerHour = (outputTokens / span_s) * 3600;
+  const q = (values: Float64Array, ps: readonly number[]) => quantiles(values, ps);
+  const [ttft50, ttft90, ttft99] = q(lat.ttft_s, [0.5, 0.9, 0.99]);
+  const [tpot50, tpot90, tpot99] = q(lat.tpot_s, [0.5, 0.9, 0.99]);
+  const [e2e50, e2e99] = q(lat.e2e_s, [0.5, 0.99]);
+  const [pq99] = q(lat.prefill_queue_s, [0.99]);
+  const [dq99] = q(lat.decode_queue_s, [0.99]);
+  const attainment = ctx.slo && tally.measured > 0 ? tally.sloMet / tally.measured : NaN;
+  const tokensPerHour = (tally.outputTokens / span_s) * 3600;
   return {
     scenario: ctx.scenario,
-    requests: counts.requests ?? 0,
-    completed: counts.completed ?? 0,
-    rejected: counts.rejected ?? 0,
-    unfinished: counts.unfinished ?? 0,
-    measured_requests: measured.numRows(),
-    throughput_rps: (lat.completed ?? 0) / span_s,
-    output_tokens_per_s: outputTokens / span_s,
-    ttft_p50_s: nz(lat.ttft_p50_s), ttft_p90_s: nz(lat.ttft_p90_s), ttft_p99_s: nz(lat.ttft_p99_s),
-    tpot_p50_s: nz(lat.tpot_p50_s), tpot_p90_s: nz(lat.tpot_p90_s), tpot_p99_s: nz(lat.tpot_p99_s),
-    e2e_p50_s: nz(lat.e2e_p50_s), e2e_p99_s: nz(lat.e2e_p99_s),
-    prefill_queue_p99_s: nz(lat.prefill_queue_p99_s), decode_queue_p99_s: nz(lat.decode_queue_p99_s),
-    ttft_mean_s: nz(lat.ttft_mean_s), tpot_mean_s: nz(lat.tpot_mean_s), e2e_mean_s: nz(lat.e2e_mean_s),
-    prefill_queue_mean_s: nz(lat.prefill_queue_mean_s), decode_queue_mean_s: nz(lat.decode_queue_mean_s),
+    requests: tally.requests,
+    completed: tally.completed,
+    rejected: tally.rejected,
+    unfinished: tally.unfinished,
+    measured_requests: tally.measured,
+    throughput_rps: tally.measuredCompleted / span_s,
+    output_tokens_per_s: tally.outputTokens / span_s,
+    ttft_p50_s: nz(ttft50), ttft_p90_s: nz(ttft90), ttft_p99_s: nz(ttft99),
+    tpot_p50_s: nz(tpot50), tpot_p90_s: nz(tpot90), tpot_p99_s: nz(tpot99),
+    e2e_p50_s: nz(e2e50), e2e_p99_s: nz(e2e99),
+    prefill_queue_p99_s: nz(pq99), decode_queue_p99_s: nz(dq99),
+    ttft_mean_s: nz(mean(lat.ttft_s)), tpot_mean_s: nz(mean(lat.tpot_s)), e2e_mean_s: nz(mean(lat.e2e_s)),
+    prefill_queue_mean_s: nz(mean(lat.prefill_queue_s)), decode_queue_mean_s: nz(mean(lat.decode_queue_s)),
     slo_attainment: nz(attainment),
     slo_met: ctx.slo && !Number.isNaN(attainment) ? attainment >= ctx.slo.quantile : null,
-    goodput_rps: nz(good / span_s),
+    goodput_rps: nz(ctx.slo ? tally.sloMet / span_s : NaN),
     prefill_util: nz(ctx.prefillUtil),
     decode_util: nz(ctx.decodeUtil),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
-    requests_affected: counts.affected ?? 0,
-    requests_retried: counts.retried ?? 0,
-    retries: counts.retries ?? 0,
+    requests_affected: tally.affected,
+    requests_retried: tally.retried,
+    retries: tally.retries,
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
   };
+}
+
+/**
+ * R type 7 quantiles of the non-NaN values: h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] −
+ * x[⌊h⌋]) over the sorted values (arquero's formula, term for term); NaN when there are none.
+ */
+export function quantiles(values: Float64Array, ps: readonly number[]): number[] {
+  let n = 0;
+  for (const v of values) if (!Number.isNaN(v)) n++;
+  const sorted = new Float64Array(n);
+  let k = 0;
+  for (const v of values) if (!Number.isNaN(v)) sorted[k++] = v;
+  sorted.sort();
+  return ps.map((p) => {
+    if (n === 0) return NaN;
+    if (p <= 0 || n < 2) return sorted[0] as number;
+    if (p >= 1) return sorted[n - 1] as number;
+    const i = (n - 1) * p;
+    const i0 = Math.floor(i);
+    const v0 = sorted[i0] as number;
+    return v0 + ((sorted[i0 + 1] as number) - v0) * (i - i0);
+  });
+}
+
+/** Mean of the non-NaN values (their sum over their count); NaN when there are none. */
+function mean(values: Float64Array): number {
+  let sum = 0;
+  let n = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    sum += v;
+    n++;
+  }
+  return n > 0 ? sum / n : NaN;
 }
 
 function nz(v: number | undefined | null): number | null {
