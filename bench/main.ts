@@ -84,7 +84,9 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
 // a worker thread costs ~1.3 s to load its modules through tsx, which short runs do
 // not amortise.
 // (b') the scale reference: 1,024 instances at 2,000 req/s. BENCH_DC_SECONDS sets the
-// simulated time (default 120 s; the issue's target is one hour in ≤ 60 s wall).
+// simulated time (default 120 s; the issue's target is one hour in ≤ 60 s wall and
+// < 1.5 GB: BENCH_DC_SECONDS=3600 runs it, ~4 minutes here). Memory grows with the
+// run (the summary keeps five latencies a request), so only the hour shows its peak.
 {
   const seconds = Number(process.env.BENCH_DC_SECONDS ?? 120);
   const s = checkScenario(datacenter1024(seconds), 'datacenter-1024.json');
@@ -92,12 +94,14 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
   const t0 = performance.now();
   const r = runScenarioToFolder(s, out);
   const wall = (performance.now() - t0) / 1000;
-  const rss = process.memoryUsage().rss / 1e6;
+  // Peak resident memory of the whole bench process so far (KiB → MB).
+  const rss = (process.resourceUsage().maxRSS * 1024) / 1e6;
   const rps = r.stats.generated / wall;
   const hour = (2000 * 3600) / rps;
   console.log(`\n(b') datacenter-1024 (512 prefill + 512 decode, 64 racks) at 2,000 req/s, ${seconds} simulated s:`);
   console.log(`    ${fmt(r.stats.generated)} requests, ${fmt(r.stats.events / r.stats.generated, 2)} events/request, ${fmt(wall, 2)} s wall, ${fmt(rps)} req/s, peak RSS ${fmt(rss)} MB`);
-  console.log(`    one simulated hour (7.2 M requests) would take ~${fmt(hour)} s wall: ${hour <= 60 ? 'within' : `${fmt(hour / 60, 1)}× over`} the 60 s target`);
+  console.log(`    one simulated hour (7.2 M requests) ${seconds >= 3600 ? 'took' : 'would take'} ~${fmt(hour)} s wall: ${hour <= 60 ? 'within' : `${fmt(hour / 60, 1)}× over`} the 60 s target`);
+  if (seconds < 3600) console.log('    (peak RSS of the hour: run with BENCH_DC_SECONDS=3600)');
   rows.push({ benchmark: 'datacenter-1024', requests: r.stats.generated, events_per_request: r.stats.events / r.stats.generated, wall_s: wall, requests_per_s: rps, ratio_to_engine: rps / ceiling, rss_mb: rss });
 }
 
