@@ -38,6 +38,11 @@ export class Link {
   }
 }
 
+/** Who is told when a transfer's bytes have arrived (an object, not a closure per transfer). */
+export interface FlowReceiver {
+  delivered(flow: Flow): void;
+}
+
 /** One transfer of bytes along a path of links. */
 export class Flow {
   rate_Bps = 0;
@@ -56,7 +61,9 @@ export class Flow {
     readonly path: readonly Link[],
     public remaining_bytes: number,
     readonly latency_s: number,
-    readonly onDelivered: () => void,
+    readonly receiver: FlowReceiver,
+    /** What the transfer carries, for the receiver (a request's KV). */
+    readonly payload: unknown,
     now_s: number,
     private readonly network: Network,
   ) {
@@ -92,7 +99,7 @@ export class Network {
   private readonly finish = (f: Flow) => this.finished(f);
   private readonly deliver = (f: Flow) => {
     f.timer = null;
-    f.onDelivered();
+    f.receiver.delivered(f);
   };
 
   private round = 0;
@@ -110,9 +117,9 @@ export class Network {
   }
 
   /** Send `bytes` along `path` (links of finite capacity), then wait `latency_s`. */
-  transfer(path: readonly Link[], bytes: number, latency_s: number, onDelivered: () => void): Flow {
+  transfer(path: readonly Link[], bytes: number, latency_s: number, receiver: FlowReceiver, payload: unknown = null): Flow {
     const now = this.calendar.now_s;
-    const flow = new Flow(path, bytes, latency_s, onDelivered, now, this);
+    const flow = new Flow(path, bytes, latency_s, receiver, payload, now, this);
     if (bytes <= 0 || path.length === 0) {
       // Nothing to share: only the path's latency.
       flow.timer = this.calendar.schedule(latency_s, this.deliver, flow);

@@ -76,10 +76,7 @@ export class RequestLog {
     t[8]?.push(ttft);
     t[9]?.push(tpot);
     t[10]?.push(e2e);
-    this.tally.add({
-      status, warmup: r.warmup, outputTokens: r.outputTokens, retries: r.retries, affected: r.retries > 0 || r.linkStalls > 0,
-      ttft_s: ttft, tpot_s: tpot, e2e_s: e2e, prefillQueue_s: prefillQueue, decodeQueue_s: decodeQueue,
-    });
+    this.tally.add(r, ttft, tpot, e2e, prefillQueue, decodeQueue);
     this.total++;
     if (c.id.length >= BATCH_ROWS) this.flush();
   }

@@ -1,3 +1,4 @@
+import type { Request } from '../serving/request.js';
 import { GrowableFloat64 } from './growable.js';
 
 /** The latencies of the measured completed requests, in the order they completed. */
@@ -7,20 +8,6 @@ export interface LatencyColumns {
   e2e_s: Float64Array;
   prefill_queue_s: Float64Array;
   decode_queue_s: Float64Array;
-}
-
-/** One ended request as the summary sees it. */
-export interface EndedRequest {
-  status: 'completed' | 'rejected' | 'unfinished';
-  warmup: boolean;
-  outputTokens: number;
-  retries: number;
-  affected: boolean;
-  ttft_s: number;
-  tpot_s: number;
-  e2e_s: number;
-  prefillQueue_s: number;
-  decodeQueue_s: number;
 }
 
 /**
@@ -50,27 +37,28 @@ export class RunTally {
 
   constructor(private readonly slo?: { ttft_s: number; tpot_s: number } | undefined) {}
 
-  add(r: EndedRequest): void {
+  /** An ended request and its latencies (as its row has them; NaN = did not happen). */
+  add(r: Request, ttft_s: number, tpot_s: number, e2e_s: number, prefillQueue_s: number, decodeQueue_s: number): void {
     this.requests++;
     if (r.status === 'completed') this.completed++;
     else if (r.status === 'rejected') this.rejected++;
     else this.unfinished++;
     if (r.retries > 0) this.retried++;
     this.retries += r.retries;
-    if (r.affected) this.affected++;
+    if (r.retries > 0 || r.linkStalls > 0) this.affected++;
     if (r.warmup) return;
     this.measured++;
     if (r.status !== 'completed') return;
     this.measuredCompleted++;
     this.outputTokens += r.outputTokens;
     // A one-token output has no TPOT and meets that half of the SLO.
-    if (this.slo && r.ttft_s <= this.slo.ttft_s && (Number.isNaN(r.tpot_s) || r.tpot_s <= this.slo.tpot_s)) this.sloMet++;
+    if (this.slo && ttft_s <= this.slo.ttft_s && (Number.isNaN(tpot_s) || tpot_s <= this.slo.tpot_s)) this.sloMet++;
     const c = this.cols;
-    c.ttft_s.push(r.ttft_s);
-    c.tpot_s.push(r.tpot_s);
-    c.e2e_s.push(r.e2e_s);
-    c.prefill_queue_s.push(r.prefillQueue_s);
-    c.decode_queue_s.push(r.decodeQueue_s);
+    c.ttft_s.push(ttft_s);
+    c.tpot_s.push(tpot_s);
+    c.e2e_s.push(e2e_s);
+    c.prefill_queue_s.push(prefillQueue_s);
+    c.decode_queue_s.push(decodeQueue_s);
   }
 
   latencies(): LatencyColumns {

@@ -1,4 +1,4 @@
-import type { Instance, Windows } from '../datacenter/index.js';
+import type { Flow, FlowReceiver, Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, InvariantError } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { StepRun } from './step-run.js';
@@ -7,10 +7,10 @@ import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './pha
 import type { Abortable, Request } from './request.js';
 
 /**
- * Moves a request's KV to this decode instance; calls `landed` when it is there.
- * Returns the transfer when it can still be stopped (null when it landed at once).
+ * Moves a request's KV to this decode instance, which hears `arrived` when it is there.
+ * Returns the transfer when it can still be stopped (null when it arrived at once).
  */
-export type HandOff = (request: Request, to: DecodeBatcher, landed: () => void) => Abortable | null;
+export type HandOff = (request: Request, to: DecodeBatcher) => Abortable | null;
 
 /** How decode steps become events: one event per step, or one per run of steps. */
 export type DecodeStepping = 'fast-forward' | 'exact';
@@ -40,7 +40,7 @@ export type DecodeStepping = 'fast-forward' | 'exact';
  * reservation during a run cuts it at the next step boundary, where exact stepping
  * would have acted on it; per-request times then match exact stepping (tested to 1e-9).
  */
-export class DecodeBatcher extends PhaseServer {
+export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   private readonly batch = new DecodeBatch();
   private readonly landed = new Fifo<Request>();
   private readonly transferring = new Set<Request>();
@@ -113,10 +113,23 @@ export class DecodeBatcher extends PhaseServer {
       next.stage = 'handoff';
       next.transferStart_s = now;
       this.transferring.add(next);
-      next.transfer = this.handOff(next, this, () => this.land(next));
+      next.transfer = this.handOff(next, this);
     }
     this.granting = false;
     this.instance.setKvUsed(now, this.batch.kvUsed + grown + this.reserved);
+  }
+
+  /** A hand-off over the network delivered its request's KV here. */
+  delivered(flow: Flow): void {
+    const r = flow.payload as Request;
+    if (flow.stalled) r.linkStalls++;
+    this.arrived(r);
+  }
+
+  /** The request's KV is here: its prefill instance lets go of its copy. */
+  arrived(r: Request): void {
+    r.kvHolder?.release(r);
+    this.land(r);
   }
 
   /** A transfer finished: the request's KV is resident; it joins at the next boundary. */

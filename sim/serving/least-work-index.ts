@@ -23,6 +23,8 @@ export class LeastWorkIndex implements Router, WorkWatcher {
   private readonly slots = new Map<RoutingTarget, Slot>();
   /** Amounts with a bucket, possibly stale (lazily dropped when at the top). */
   private heap: number[] = [];
+  /** Emptied buckets, reused: amounts of work are rarely repeated, so most changes open one. */
+  private readonly spare: RoutingTarget[][] = [];
 
   constructor(private readonly source: Source) {}
 
@@ -57,7 +59,7 @@ export class LeastWorkIndex implements Router, WorkWatcher {
   private insert(t: RoutingTarget, slot: Slot): void {
     let bucket = this.buckets.get(slot.score);
     if (!bucket) {
-      bucket = [];
+      bucket = this.spare.pop() ?? [];
       this.buckets.set(slot.score, bucket);
       pushHeap(this.heap, slot.score);
       // Stale amounts pile up below the top: rebuild once they dominate.
@@ -74,7 +76,10 @@ export class LeastWorkIndex implements Router, WorkWatcher {
       bucket[slot.pos] = last;
       (this.slots.get(last) as Slot).pos = slot.pos;
     }
-    if (bucket.length === 0) this.buckets.delete(slot.score);
+    if (bucket.length === 0) {
+      this.buckets.delete(slot.score);
+      this.spare.push(bucket);
+    }
   }
 }
 

@@ -111,26 +111,19 @@ export class ServingSystem implements PhaseEvents {
 
   /** How a prompt's KV reaches its decode instance. */
   private handOffFor(scenario: ResolvedScenario): HandOff {
-    const release = (r: Request) => r.kvHolder?.release(r);
     const { network, topology } = this;
     const model = scenario.modelArch;
     if (!network || !topology || !model) {
-      return (r, _to, landed) => {
-        release(r);
-        landed();
+      return (r, to) => {
+        to.arrived(r);
         return null;
       };
     }
-    return (r, to, landed) => {
+    return (r, to) => {
       const from = r.prefillInstance as Instance;
       const { path, latency_s } = topology.route(from, to.instance);
       // A retried request's context includes the tokens it had generated.
-      const flow = network.transfer(path, kvHandoffBytes(model, scenario.precision, contextTokens(r)), latency_s, () => {
-        if (flow.stalled) r.linkStalls++;
-        release(r);
-        landed();
-      });
-      return flow;
+      return network.transfer(path, kvHandoffBytes(model, scenario.precision, contextTokens(r)), latency_s, to, r);
     };
   }
 

@@ -11,7 +11,7 @@ function setup() {
   const network = new Network(calendar);
   const done: Record<string, number> = {};
   const send = (name: string, at: number, path: Link[], bytes: number, latency_s = 0) =>
-    calendar.schedule(at, () => network.transfer(path, bytes, latency_s, () => (done[name] = calendar.now_s)), {});
+    calendar.schedule(at, () => network.transfer(path, bytes, latency_s, { delivered: () => (done[name] = calendar.now_s) }), {});
   return { calendar, network, done, send };
 }
 
@@ -125,7 +125,7 @@ describe('shortcuts of the max-min recomputation', () => {
         ? [nics[a]!, nics[b]!]
         : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!];
       const bytes = (0.2 + u() * 3) * MB;
-      calendar.schedule(t, () => network.transfer(path, bytes, 0, () => (done[k] = calendar.now_s)), {});
+      calendar.schedule(t, () => network.transfer(path, bytes, 0, { delivered: () => (done[k] = calendar.now_s) }), {});
     }
     calendar.run(Infinity);
     return done;
