@@ -23,11 +23,22 @@ export function executeRun(job: RunJob): SummaryRow {
 export const defaultWorkers = (): number => availableParallelism();
 
 /**
- * Run a sweep's runs: with one worker, in this thread; with N, here and on N − 1
- * worker threads, each taking the next run when free (the main thread does not idle
- * while the threads load their modules). Results do not depend on the number of
- * workers: each run is a value of its scenario and seed. Returns summary rows keyed by
- * run id.
+ * A run's expected cost, to hand out the longest runs first: its expected requests
+ * (rate × duration) when the scenario states them, else 0 (kept in grid order).
+ */
+export function expectedRequests(scenario: unknown): number {
+  const s = scenario as { duration_s?: unknown; workload?: { arrivals?: { rate_per_s?: unknown } } };
+  const rate = s.workload?.arrivals?.rate_per_s;
+  return typeof rate === 'number' && typeof s.duration_s === 'number' ? rate * s.duration_s : 0;
+}
+
+/**
+ * Run a sweep's runs: with one worker, in this thread; with N, on N worker threads,
+ * each given the next run as soon as it answers (this thread only hands out work: if
+ * it ran jobs too, it would hear the threads only between its own runs and leave them
+ * idle). Runs go out longest first (by expected requests), so that the last to finish
+ * are short. Results do not depend on the number of workers: each run is a value of
+ * its scenario and seed. Returns summary rows keyed by run id.
  */
 export async function executeRuns(
   runs: readonly SweepRun[],
@@ -37,13 +48,15 @@ export async function executeRuns(
   onDone?: (done: number, total: number) => void,
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
-  const jobs: RunJob[] = runs.map((r) => ({ id: r.id, scenario: r.scenario, base, seed: r.seed, dir: join(runsDir, r.id) }));
+  const jobs: RunJob[] = runs
+    .map((r) => ({ id: r.id, scenario: r.scenario, base, seed: r.seed, dir: join(runsDir, r.id) }))
+    .sort((a, b) => expectedRequests(b.scenario) - expectedRequests(a.scenario));
   let next = 0;
   const record = (id: string, summary: SummaryRow) => {
     results.set(id, summary);
     onDone?.(results.size, jobs.length);
   };
-  const threads = Math.min(workers - 1, jobs.length - 1);
+  const threads = workers > 1 ? Math.min(workers, jobs.length) : 0;
   const pool: Worker[] = [];
   let failure: Error | undefined;
   let settle: (() => void) | undefined;
@@ -73,11 +86,9 @@ export async function executeRuns(
     feed(w);
   }
   try {
-    // This thread works too, yielding between runs so the threads' answers are heard.
-    while (!failure && next < jobs.length) {
-      const job = jobs[next++] as RunJob;
-      record(job.id, executeRun(job));
-      if (threads > 0) await new Promise((r) => setImmediate(r));
+    // Without threads, this thread runs everything.
+    if (threads === 0) {
+      for (const job of jobs) record(job.id, executeRun(job));
     }
     check();
     await allDone;
