@@ -20,12 +20,6 @@ export interface Placed {
 
 type LinkKind = 'spine' | 'up' | 'down' | 'tx' | 'rx';
 
-/** A path between two instances: its constraining links and its latency. */
-export interface Route {
-  readonly path: readonly Link[];
-  readonly latency_s: number;
-}
-
 /** Every link a datacenter could have, in links.arrow order, with its bandwidth (undefined = unconstrained). */
 function candidateLinks(instances: readonly Placed[], net: NetworkSpec): Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> {
   const all: Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> = [
@@ -66,13 +60,8 @@ export class Topology {
   private readonly up = new Map<string, Link>();
   private readonly down = new Map<string, Link>();
   private spine: Link | undefined;
-  /** Routes already built, by source and destination index: a hand-off reads its
-   * route on every transfer, and the route between two instances never changes. */
-  private readonly routes = new Map<number, Route>();
-  private readonly instanceCount: number;
 
   constructor(instances: readonly Instance[], private readonly net: NetworkSpec, w: Windows) {
-    this.instanceCount = instances.length;
     for (const c of candidateLinks(instances.map((i) => i.spec), net)) {
       const capacity = bytesPerSecond(c.gbps);
       if (!Number.isFinite(capacity)) continue;
@@ -88,22 +77,16 @@ export class Topology {
     }
   }
 
-  /** The constraining links from `src` to `dst`, and the path's latency (shared: do not modify). */
-  route(src: Instance, dst: Instance): Route {
-    const key = src.index * this.instanceCount + dst.index;
-    let route = this.routes.get(key);
-    if (!route) {
-      const sameRack = src.spec.rack === dst.spec.rack;
-      const hops = sameRack
-        ? [this.tx.get(src), this.rx.get(dst)]
-        : [this.tx.get(src), this.up.get(src.spec.rack), this.spine, this.down.get(dst.spec.rack), this.rx.get(dst)];
-      route = {
-        path: hops.filter((l): l is Link => l !== undefined),
-        latency_s: hops.length * this.net.latency_us * 1e-6,
-      };
-      this.routes.set(key, route);
-    }
-    return route;
+  /** The constraining links from `src` to `dst`, and the path's latency. */
+  route(src: Instance, dst: Instance): { path: Link[]; latency_s: number } {
+    const sameRack = src.spec.rack === dst.spec.rack;
+    const hops = sameRack
+      ? [this.tx.get(src), this.rx.get(dst)]
+      : [this.tx.get(src), this.up.get(src.spec.rack), this.spine, this.down.get(dst.spec.rack), this.rx.get(dst)];
+    return {
+      path: hops.filter((l): l is Link => l !== undefined),
+      latency_s: hops.length * this.net.latency_us * 1e-6,
+    };
   }
 
   close(t_s: number): void {
