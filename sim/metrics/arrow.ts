@@ -76,19 +76,10 @@ export function tableFromRows(rows: ReadonlyArray<Record<string, unknown>>, colu
 export class FixedDictionary {
   private readonly dictionary: Vector;
   private readonly type = new Dictionary(new Utf8(), new Int32());
-  private readonly codes: Map<string, number>;
 
+  /** The code of a value is its position in `values` (callers know it: an instance's index). */
   constructor(values: readonly string[]) {
     this.dictionary = vectorFromArray(values as string[], new Utf8());
-    this.codes = new Map(values.map((v, i) => [v, i]));
-  }
-
-  /** The code of `value`; -1 (null) for null. */
-  code(value: string | null): number {
-    if (value === null) return -1;
-    const c = this.codes.get(value);
-    if (c === undefined) throw new Error(`'${value}' is not in the column's dictionary`);
-    return c;
   }
 
   /** A column of codes (-1 = null). */

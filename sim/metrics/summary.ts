@@ -33,12 +33,11 @@ export type SummaryRow = Record<string, number | string | boolean | null>;
 export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
   const lat = tally.latencies();
   const span_s = ctx.duration_s - ctx.warmup_s;
-  const q = (values: Float64Array, ps: readonly number[]) => quantiles(values, ps);
-  const [ttft50, ttft90, ttft99] = q(lat.ttft_s, [0.5, 0.9, 0.99]);
-  const [tpot50, tpot90, tpot99] = q(lat.tpot_s, [0.5, 0.9, 0.99]);
-  const [e2e50, e2e99] = q(lat.e2e_s, [0.5, 0.99]);
-  const [pq99] = q(lat.prefill_queue_s, [0.99]);
-  const [dq99] = q(lat.decode_queue_s, [0.99]);
+  const [ttft50, ttft90, ttft99] = quantiles(lat.ttft_s, [0.5, 0.9, 0.99]);
+  const [tpot50, tpot90, tpot99] = quantiles(lat.tpot_s, [0.5, 0.9, 0.99]);
+  const [e2e50, e2e99] = quantiles(lat.e2e_s, [0.5, 0.99]);
+  const [pq99] = quantiles(lat.prefill_queue_s, [0.99]);
+  const [dq99] = quantiles(lat.decode_queue_s, [0.99]);
   const attainment = ctx.slo && tally.measured > 0 ? tally.sloMet / tally.measured : NaN;
   const tokensPerHour = (tally.outputTokens / span_s) * 3600;
   return {
