@@ -1,4 +1,4 @@
-import type { Source } from '../engine/index.js';
+import { InvariantError, type Source } from '../engine/index.js';
 import type { RoutingTarget, WorkWatcher } from './phase-server.js';
 import type { RoutableRequest } from './request.js';
 import type { Router } from './routers.js';
@@ -49,7 +49,7 @@ export class LeastWorkIndex implements Router, WorkWatcher {
   }
 
   choose<T extends RoutingTarget>(_request: RoutableRequest, targets: readonly T[]): T {
-    if (targets.length !== this.slots.size) throw new Error(`least-work index tracks ${this.slots.size} servers, asked among ${targets.length}`);
+    if (targets.length !== this.slots.size) throw new InvariantError(`least-work index tracks ${this.slots.size} servers, asked among ${targets.length}`);
     const heap = this.heap;
     while (!this.buckets.has(heap[0] as number)) popHeap(heap);
     const ties = this.buckets.get(heap[0] as number) as RoutingTarget[];
