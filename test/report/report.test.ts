@@ -11,7 +11,9 @@ import {
 } from '../../sim/report/run-data.js';
 import { planPoints, sweepSeries } from '../../sim/report/study-data.js';
 import { baseScenario } from '../helpers/base-scenario.js';
-import { planFolder, runBatch, sweepFolder } from './fixtures.js';
+import { planFolder, runBatch, splitScenario, sweepFolder } from './fixtures.js';
+import { checkScenario } from '../../sim/index.js';
+import { runScenarioToFolder } from '../../sim/run-to-folder.js';
 
 const root = join(import.meta.dirname, '../..');
 const batch = runBatch();
@@ -115,8 +117,13 @@ describe('the page', () => {
     expect(report.html).toContain('SLO');
   });
 
-  it('escapes what users wrote', () => {
-    expect(report.html).not.toContain('<b>two-decoders</b>: <');
+  it('escapes what users wrote (a description is shown as text, never as markup)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitsim-escape-'));
+    const spec = { ...splitScenario('hostile', 1), duration_s: 10, warmup_s: 1, description: '<script>alert("x")</script> & <b>bold</b>' };
+    runScenarioToFolder(checkScenario(spec, 'hostile.json'), join(dir, 'hostile'));
+    const html = buildReport(readResults(join(dir, 'hostile'))).html;
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
+    expect(html).not.toMatch(/<script/i);
   });
 });
 
