@@ -1,6 +1,6 @@
 import type { Instance, Network, Topology } from '../datacenter/index.js';
 import type { Calendar } from '../engine/index.js';
-import { DecodeBatcher } from './decode-batcher.js';
+import type { PhaseServer } from './phase-server.js';
 import type { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
@@ -50,17 +50,26 @@ export class Failover {
     for (const pool of [prefill, decode]) {
       for (const s of pool.servers) if (s.instance === inst) pool.serverDown(s);
     }
+    // Decoders whose KV reservation for a withdrawn hand-off was freed.
+    const freed = new Set<PhaseServer>();
     for (const s of prefill.servers) {
       if (s.instance !== inst || !(s instanceof PrefillBatcher)) continue;
       for (const r of s.dropHeld()) {
-        if (!decode.withdraw(r)) for (const d of decode.servers) if (d.withdraw(r)) break;
+        if (!decode.withdraw(r)) {
+          for (const d of decode.servers) {
+            if (d.withdraw(r)) {
+              freed.add(d);
+              break;
+            }
+          }
+        }
         lost.push(r);
       }
     }
     for (const r of lost) this.displace(r, cause);
-    // Withdrawn reservations freed room: decoders grant waiting hand-offs (not earlier,
-    // so that nothing is granted a transfer from the failed instance).
-    for (const d of decode.servers) if (d instanceof DecodeBatcher && !d.down) d.kick();
+    // Only now may they grant waiting hand-offs: earlier, one could have been granted a
+    // transfer from the failed instance.
+    for (const d of freed) if (!d.down) d.kick();
   }
 
   repairInstance(inst: Instance): void {
