@@ -29,8 +29,12 @@ export function stringColumn(values: ReadonlyArray<string | null>): Vector {
   return vectorFromArray(values as (string | null)[], new Dictionary(new Utf8(), new Int32()));
 }
 
-export function boolColumn(values: ReadonlyArray<boolean>): Vector {
-  return vectorFromArray(values as boolean[], new Bool());
+/** Booleans (or 0/1) packed into Arrow's bitmap, no nulls. */
+export function boolColumn(values: ArrayLike<boolean | number>): Vector {
+  const n = values.length;
+  const data = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (values[i]) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
+  return makeVector(makeData({ type: new Bool(), length: n, nullCount: 0, data }));
 }
 
 /**

@@ -24,7 +24,7 @@ const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
  * Columns: docs/metrics.md.
  */
 export class RequestLog {
-  private chunk = newChunk();
+  private chunk = new Chunk(FIRST_CAPACITY);
   private readonly kept: RecordBatch[] = [];
   /** What the summary needs, gathered as requests end. */
   readonly tally: RunTally;
@@ -46,45 +46,48 @@ export class RequestLog {
     const status = r.status;
     if (!status) throw new InvariantError(`request ${r.id} recorded before it ended`);
     checkOrder(r);
-    const c = this.chunk;
-    c.id.push(r.id);
-    c.arrival.push(r.arrival_s);
-    c.prompt.push(r.promptTokens);
-    c.output.push(r.outputTokens);
-    c.status.push(STATUS_CODE[status]);
-    c.reason.push(r.reason);
-    c.warmup.push(r.warmup);
-    c.prefillNode.push(r.prefillInstance ? r.prefillInstance.index : -1);
-    c.decodeNode.push(r.decodeInstance ? r.decodeInstance.index : -1);
-    c.preemptions.push(r.preemptions);
-    c.retries.push(r.retries);
-    c.linkStalls.push(r.linkStalls);
+    let c = this.chunk;
+    if (c.rows === c.capacity) c = this.chunk = c.grown();
+    const i = c.rows++;
+    c.id[i] = r.id;
+    c.arrival[i] = r.arrival_s;
+    c.prompt[i] = r.promptTokens;
+    c.output[i] = r.outputTokens;
+    c.status[i] = STATUS_CODE[status];
+    if (r.reason !== null) c.reasons.push(i, r.reason);
+    c.warmup[i] = r.warmup ? 1 : 0;
+    c.prefillNode[i] = r.prefillInstance ? r.prefillInstance.index : -1;
+    c.decodeNode[i] = r.decodeInstance ? r.decodeInstance.index : -1;
+    c.preemptions[i] = r.preemptions;
+    c.retries[i] = r.retries;
+    c.linkStalls[i] = r.linkStalls;
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
     const prefillQueue = r.prefillStart_s - r.arrival_s;
     const decodeQueue = r.decodeStart_s - r.decodeEnqueue_s;
     const t = c.times;
-    t[0]?.push(prefillQueue);
-    t[1]?.push(r.prefillStart_s);
-    t[2]?.push(r.firstToken_s);
-    t[3]?.push(r.transferStart_s - r.transferEnqueue_s);
-    t[4]?.push(r.transferEnd_s - r.transferStart_s);
-    t[5]?.push(decodeQueue);
-    t[6]?.push(r.decodeStart_s);
-    t[7]?.push(r.completion_s);
-    t[8]?.push(ttft);
-    t[9]?.push(tpot);
-    t[10]?.push(e2e);
+    const k = i * TIMES;
+    t[k] = prefillQueue;
+    t[k + 1] = r.prefillStart_s;
+    t[k + 2] = r.firstToken_s;
+    t[k + 3] = r.transferStart_s - r.transferEnqueue_s;
+    t[k + 4] = r.transferEnd_s - r.transferStart_s;
+    t[k + 5] = decodeQueue;
+    t[k + 6] = r.decodeStart_s;
+    t[k + 7] = r.completion_s;
+    t[k + 8] = ttft;
+    t[k + 9] = tpot;
+    t[k + 10] = e2e;
     this.tally.add(r, ttft, tpot, e2e, prefillQueue, decodeQueue);
     this.total++;
-    if (c.id.length >= BATCH_ROWS) this.flush();
+    if (c.rows >= BATCH_ROWS) this.flush();
   }
 
   /** Flush the last rows; the whole table when there is no sink, else undefined. */
   finish(): Table | undefined {
     // An empty run still writes one (empty) batch, so the file has its schema.
-    if (this.chunk.id.length > 0 || this.batches === 0) this.flush();
+    if (this.chunk.rows > 0 || this.batches === 0) this.flush();
     return this.sink ? undefined : new ArrowTable(this.kept);
   }
 
@@ -93,24 +96,25 @@ export class RequestLog {
   private flush(): void {
     this.batches++;
     const c = this.chunk;
-    this.chunk = newChunk();
+    this.chunk = new Chunk(FIRST_CAPACITY);
+    const n = c.rows;
     const columns: Record<string, ReturnType<typeof float64Column>> = {
-      request_id: int32Column(c.id),
-      arrival_s: float64Column(c.arrival),
-      prompt_tokens: int32Column(c.prompt),
-      output_tokens: int32Column(c.output),
-      status: this.statuses.column(c.status),
-      reason: plainStringColumn(c.reason),
-      warmup: boolColumn(c.warmup),
-      prefill_node: this.nodes.column(c.prefillNode),
-      decode_node: this.nodes.column(c.decodeNode),
+      request_id: int32Column(c.id.subarray(0, n)),
+      arrival_s: float64Column(c.arrival.subarray(0, n)),
+      prompt_tokens: int32Column(c.prompt.subarray(0, n)),
+      output_tokens: int32Column(c.output.subarray(0, n)),
+      status: this.statuses.column(c.status.subarray(0, n)),
+      reason: plainStringColumn(c.reasonColumn()),
+      warmup: boolColumn(c.warmup.subarray(0, n)),
+      prefill_node: this.nodes.column(c.prefillNode.subarray(0, n)),
+      decode_node: this.nodes.column(c.decodeNode.subarray(0, n)),
     };
     TIME_COLUMNS.forEach((name, k) => {
-      columns[name] = float64Column(c.times[k] as number[]);
+      columns[name] = float64Column(c.timeColumn(k));
     });
-    columns.preemptions = int32Column(c.preemptions);
-    columns.retries = int32Column(c.retries);
-    columns.link_stalls = int32Column(c.linkStalls);
+    columns.preemptions = int32Column(c.preemptions.subarray(0, n));
+    columns.retries = int32Column(c.retries.subarray(0, n));
+    columns.link_stalls = int32Column(c.linkStalls.subarray(0, n));
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
@@ -145,13 +149,75 @@ function notBefore(r: Request, last: number, t: number): number {
   return t;
 }
 
-function newChunk() {
-  return {
-    id: [] as number[], arrival: [] as number[], prompt: [] as number[], output: [] as number[], status: [] as number[],
-    reason: [] as (string | null)[], warmup: [] as boolean[], prefillNode: [] as number[], decodeNode: [] as number[],
-    preemptions: [] as number[], retries: [] as number[], linkStalls: [] as number[], times: TIME_COLUMNS.map(() => [] as number[]),
-  };
+/** Rows of a record batch in the making, in typed arrays: no boxed values, little for the collector. */
+class Chunk {
+  rows = 0;
+  readonly id: Int32Array;
+  readonly arrival: Float64Array;
+  readonly prompt: Int32Array;
+  readonly output: Int32Array;
+  readonly status: Int32Array;
+  readonly warmup: Uint8Array;
+  readonly prefillNode: Int32Array;
+  readonly decodeNode: Int32Array;
+  readonly preemptions: Int32Array;
+  readonly retries: Int32Array;
+  readonly linkStalls: Int32Array;
+  /** The time columns interleaved, TIMES per row: one store site per row, one array to grow. */
+  readonly times: Float64Array;
+  /** Rejection reasons, sparse: row, reason, row, reason… (most rows have none). */
+  reasons: Array<number | string> = [];
+
+  constructor(readonly capacity: number) {
+    this.id = new Int32Array(capacity);
+    this.arrival = new Float64Array(capacity);
+    this.prompt = new Int32Array(capacity);
+    this.output = new Int32Array(capacity);
+    this.status = new Int32Array(capacity);
+    this.warmup = new Uint8Array(capacity);
+    this.prefillNode = new Int32Array(capacity);
+    this.decodeNode = new Int32Array(capacity);
+    this.preemptions = new Int32Array(capacity);
+    this.retries = new Int32Array(capacity);
+    this.linkStalls = new Int32Array(capacity);
+    this.times = new Float64Array(capacity * TIMES);
+  }
+
+  /** The same rows with twice the room (short runs keep small chunks). */
+  grown(): Chunk {
+    const next = new Chunk(Math.min(BATCH_ROWS, this.capacity * 2));
+    next.rows = this.rows;
+    next.id.set(this.id);
+    next.arrival.set(this.arrival);
+    next.prompt.set(this.prompt);
+    next.output.set(this.output);
+    next.status.set(this.status);
+    next.warmup.set(this.warmup);
+    next.prefillNode.set(this.prefillNode);
+    next.decodeNode.set(this.decodeNode);
+    next.preemptions.set(this.preemptions);
+    next.retries.set(this.retries);
+    next.linkStalls.set(this.linkStalls);
+    next.times.set(this.times);
+    next.reasons = this.reasons;
+    return next;
+  }
+
+  timeColumn(k: number): Float64Array {
+    const out = new Float64Array(this.rows);
+    for (let i = 0, j = k; i < this.rows; i++, j += TIMES) out[i] = this.times[j] as number;
+    return out;
+  }
+
+  reasonColumn(): Array<string | null> {
+    const out = new Array<string | null>(this.rows).fill(null);
+    for (let j = 0; j < this.reasons.length; j += 2) out[this.reasons[j] as number] = this.reasons[j + 1] as string;
+    return out;
+  }
 }
+
+/** The first chunk's rows; chunks double up to BATCH_ROWS. */
+const FIRST_CAPACITY = 1024;
 
 const TIME_COLUMNS = [
   'prefill_queue_s',
@@ -166,3 +232,5 @@ const TIME_COLUMNS = [
   'tpot_s',
   'e2e_s',
 ] as const;
+
+const TIMES = TIME_COLUMNS.length;
