@@ -3,8 +3,9 @@ import type { Windows } from './instance.js';
 
 /** A directed network link shared by the flows that cross it. */
 export class Link {
-  /** Flows now crossing this link. */
-  readonly flows = new Set<Flow>();
+  /** Flows now crossing this link, in the order they joined (an array: a handful of
+   * flows, iterated on every join and departure). */
+  readonly flows: Flow[] = [];
   /** Scratch state of the max-min computation (capacity left, unfrozen flows). */
   left = 0;
   unfrozen = 0;
@@ -94,7 +95,8 @@ const SLACK = 1e-9;
  * otherwise idle NICs across a roomy spine — the usual case — touches only its path.
  */
 export class Network {
-  private readonly active = new Set<Flow>();
+  /** Moving flows, in the order they started. */
+  private readonly active: Flow[] = [];
   /** Completion events fire with the flow as argument. */
   private readonly finish = (f: Flow) => this.finished(f);
   private readonly deliver = (f: Flow) => {
@@ -113,7 +115,7 @@ export class Network {
   ) {}
 
   get activeFlows(): number {
-    return this.active.size;
+    return this.active.length;
   }
 
   /** Send `bytes` along `path` (links of finite capacity), then wait `latency_s`. */
@@ -125,10 +127,10 @@ export class Network {
       flow.timer = this.calendar.schedule(latency_s, this.deliver, flow);
       return flow;
     }
-    this.active.add(flow);
+    this.active.push(flow);
     flow.moving = true;
     for (const link of path) {
-      link.flows.add(flow);
+      link.flows.push(flow);
       link.flowCount.add(now, 1);
     }
     if (this.shortcuts && this.join(flow, now)) return flow;
@@ -176,7 +178,7 @@ export class Network {
   /** A leaving flow changes no other rate when each of its links is left empty or was not saturated. */
   private leavesOthersAlone(flow: Flow): boolean {
     for (const l of flow.path) {
-      if (l.flows.size === 1) continue;
+      if (l.flows.length === 1) continue;
       let sum = 0;
       for (const g of l.flows) sum += g.rate_Bps;
       if (!(sum < (1 - SLACK) * l.available_Bps)) return false;
@@ -223,9 +225,9 @@ export class Network {
 
   private leave(flow: Flow, now: number): void {
     flow.moving = false;
-    this.active.delete(flow);
+    remove(this.active, flow);
     for (const link of flow.path) {
-      link.flows.delete(flow);
+      remove(link.flows, flow);
       link.flowCount.add(now, -1);
     }
     flow.rate_Bps = 0;
@@ -280,6 +282,13 @@ export class Network {
 
 const NO_LINKS: readonly Link[] = [];
 
+/** Take `flow` out of `flows`, keeping the others' order (sums over them stay the same). */
+function remove(flows: Flow[], flow: Flow): void {
+  const i = flows.indexOf(flow);
+  if (i < 0) throw new InvariantError('a flow left a link it was not on');
+  flows.splice(i, 1);
+}
+
 function touch(link: Link, round: number, touched: Link[]): void {
   if (link.touchedIn === round) return;
   link.touchedIn = round;
@@ -293,7 +302,7 @@ function touch(link: Link, round: number, touched: Link[]): void {
  * is written to its `nextRate`, marked with `round`; scratch state lives on the links
  * and in `links` (reused between calls), so nothing is allocated.
  */
-export function maxMinRates(flows: Iterable<Flow>, round: number, links: Link[]): void {
+export function maxMinRates(flows: readonly Flow[], round: number, links: Link[]): void {
   links.length = 0;
   let pending = 0;
   for (const f of flows) {

@@ -98,7 +98,7 @@ export class ServingSystem implements PhaseEvents {
         let share = Infinity;
         for (const link of topology.route(r.prefillInstance, t.instance).path) {
           // A failed link offers nothing: the router steers hand-offs around it.
-          share = Math.min(share, link.available_Bps / (link.flows.size + 1));
+          share = Math.min(share, link.available_Bps / (link.flows.length + 1));
         }
         return share;
       }, source);
