@@ -55,41 +55,56 @@ export function linkNames(instances: readonly Placed[], net: NetworkSpec): strin
 export class Topology {
   readonly links: Link[] = [];
   readonly byName = new Map<string, Link>();
-  private readonly tx = new Map<Instance, Link>();
-  private readonly rx = new Map<Instance, Link>();
-  private readonly up = new Map<string, Link>();
-  private readonly down = new Map<string, Link>();
+  // By instance index: a route is looked up on every hand-off.
+  private readonly tx: Array<Link | undefined> = [];
+  private readonly rx: Array<Link | undefined> = [];
+  /** Its rack's uplink and downlink. */
+  private readonly up: Array<Link | undefined> = [];
+  private readonly down: Array<Link | undefined> = [];
   private spine: Link | undefined;
 
   constructor(instances: readonly Instance[], private readonly net: NetworkSpec, w: Windows) {
+    const up = new Map<string, Link>();
+    const down = new Map<string, Link>();
     for (const c of candidateLinks(instances.map((i) => i.spec), net)) {
       const capacity = bytesPerSecond(c.gbps);
       if (!Number.isFinite(capacity)) continue;
       const link = new Link(c.name, capacity, w);
       this.links.push(link);
       this.byName.set(c.name, link);
-      const owner = c.owner ? (instances[c.owner.index] as Instance) : null;
+      const owner = c.owner as Placed;
       if (c.kind === 'spine') this.spine = link;
-      else if (c.kind === 'up') this.up.set(owner?.spec.rack as string, link);
-      else if (c.kind === 'down') this.down.set(owner?.spec.rack as string, link);
-      else if (c.kind === 'tx') this.tx.set(owner as Instance, link);
-      else this.rx.set(owner as Instance, link);
+      else if (c.kind === 'up') up.set(owner.rack, link);
+      else if (c.kind === 'down') down.set(owner.rack, link);
+      else if (c.kind === 'tx') this.tx[owner.index] = link;
+      else this.rx[owner.index] = link;
+    }
+    for (const inst of instances) {
+      this.up[inst.index] = up.get(inst.spec.rack);
+      this.down[inst.index] = down.get(inst.spec.rack);
     }
   }
 
   /** The constraining links from `src` to `dst`, and the path's latency. */
   route(src: Instance, dst: Instance): { path: Link[]; latency_s: number } {
+    const path: Link[] = [];
+    addHop(path, this.tx[src.index]);
     const sameRack = src.spec.rack === dst.spec.rack;
-    const hops = sameRack
-      ? [this.tx.get(src), this.rx.get(dst)]
-      : [this.tx.get(src), this.up.get(src.spec.rack), this.spine, this.down.get(dst.spec.rack), this.rx.get(dst)];
-    return {
-      path: hops.filter((l): l is Link => l !== undefined),
-      latency_s: hops.length * this.net.latency_us * 1e-6,
-    };
+    if (!sameRack) {
+      addHop(path, this.up[src.index]);
+      addHop(path, this.spine);
+      addHop(path, this.down[dst.index]);
+    }
+    addHop(path, this.rx[dst.index]);
+    return { path, latency_s: (sameRack ? 2 : 5) * this.net.latency_us * 1e-6 };
   }
 
   close(t_s: number): void {
     for (const l of this.links) l.close(t_s);
   }
+}
+
+/** A hop constrains the flow only when its link exists (has a finite capacity). */
+function addHop(path: Link[], link: Link | undefined): void {
+  if (link) path.push(link);
 }
