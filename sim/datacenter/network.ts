@@ -1,4 +1,4 @@
-import { type Calendar, invariant, InvariantError, type Timer, TimeWeighted } from '../engine/index.js';
+import { type Calendar, invariant, InvariantError, removeItem, type Timer, TimeWeighted } from '../engine/index.js';
 import type { Windows } from './instance.js';
 
 /** A directed network link shared by the flows that cross it. */
@@ -105,8 +105,8 @@ export class Network {
   };
 
   private round = 0;
-  private readonly scratch: Link[] = [];
-  private readonly touched: Link[] = [];
+  private readonly scratch = new LinkList();
+  private readonly touched = new LinkList();
 
   constructor(
     private readonly calendar: Calendar,
@@ -225,9 +225,9 @@ export class Network {
 
   private leave(flow: Flow, now: number): void {
     flow.moving = false;
-    remove(this.active, flow);
+    if (!removeItem(this.active, flow)) throw new InvariantError('a flow stopped that was not moving');
     for (const link of flow.path) {
-      remove(link.flows, flow);
+      if (!removeItem(link.flows, flow)) throw new InvariantError(`a flow left link ${link.name}, which it was not on`);
       link.flowCount.add(now, -1);
     }
     flow.rate_Bps = 0;
@@ -258,7 +258,7 @@ export class Network {
     const round = ++this.round;
     maxMinRates(this.active, round, this.scratch);
     const touched = this.touched;
-    touched.length = 0;
+    touched.count = 0;
     for (const link of freed) touch(link, round, touched);
     for (const f of this.active) {
       const rate = f.nextRate;
@@ -271,7 +271,8 @@ export class Network {
       // A flow stalled behind a failed link finishes only once it moves again.
       f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f) : null;
     }
-    for (const link of touched) {
+    for (let i = 0; i < touched.count; i++) {
+      const link = touched.items[i] as Link;
       let sum = 0;
       for (const f of link.flows) sum += f.rate_Bps;
       if (!(sum <= link.capacity_Bps * (1 + 1e-9))) throw new InvariantError(`link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
@@ -282,17 +283,24 @@ export class Network {
 
 const NO_LINKS: readonly Link[] = [];
 
-/** Take `flow` out of `flows`, keeping the others' order (sums over them stay the same). */
-function remove(flows: Flow[], flow: Flow): void {
-  const i = flows.indexOf(flow);
-  if (i < 0) throw new InvariantError('a flow left a link it was not on');
-  flows.splice(i, 1);
+/**
+ * Links gathered by one computation, in a list kept between computations: it is
+ * emptied by resetting `count`, because setting an array's length to 0 frees its
+ * storage and the next computation would grow it again.
+ */
+export class LinkList {
+  readonly items: Link[] = [];
+  count = 0;
+
+  add(link: Link): void {
+    this.items[this.count++] = link;
+  }
 }
 
-function touch(link: Link, round: number, touched: Link[]): void {
+function touch(link: Link, round: number, touched: LinkList): void {
   if (link.touchedIn === round) return;
   link.touchedIn = round;
-  touched.push(link);
+  touched.add(link);
 }
 
 /**
@@ -302,15 +310,15 @@ function touch(link: Link, round: number, touched: Link[]): void {
  * is written to its `nextRate`, marked with `round`; scratch state lives on the links
  * and in `links` (reused between calls), so nothing is allocated.
  */
-export function maxMinRates(flows: readonly Flow[], round: number, links: Link[]): void {
-  links.length = 0;
+export function maxMinRates(flows: readonly Flow[], round: number, links: LinkList): void {
+  links.count = 0;
   let pending = 0;
   for (const f of flows) {
     pending++;
     for (const l of f.path) {
       if (l.unfrozen === 0) {
         l.left = l.available_Bps;
-        links.push(l);
+        links.add(l);
       }
       l.unfrozen++;
     }
@@ -318,7 +326,8 @@ export function maxMinRates(flows: readonly Flow[], round: number, links: Link[]
   while (pending > 0) {
     let share = Infinity;
     let bottleneck: Link | undefined;
-    for (const l of links) {
+    for (let i = 0; i < links.count; i++) {
+      const l = links.items[i] as Link;
       if (l.unfrozen === 0) continue;
       const s = l.left / l.unfrozen;
       if (s < share) {

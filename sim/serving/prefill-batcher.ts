@@ -1,5 +1,5 @@
 import type { Instance, Windows } from '../datacenter/index.js';
-import type { Calendar, Timer } from '../engine/index.js';
+import { type Calendar, removeItem, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
@@ -16,8 +16,8 @@ export class PrefillBatcher extends PhaseServer {
   private batch: Request[] = [];
   /** KV tokens of finished prompts still held until their hand-off completes. */
   private holding = 0;
-  /** The requests whose KV it holds (lost with the instance). */
-  private readonly holds = new Set<Request>();
+  /** The requests whose KV it holds (lost with the instance), in the order they finished. */
+  private readonly holds: Request[] = [];
   private timer: Timer | null = null;
 
   constructor(
@@ -84,7 +84,7 @@ export class PrefillBatcher extends PhaseServer {
   dropHeld(): Request[] {
     const lost = [...this.holds];
     for (const r of lost) r.kvHolder = null;
-    this.holds.clear();
+    this.holds.length = 0;
     this.holding = 0;
     this.instance.setKvUsed(this.calendar.now_s, 0);
     return lost;
@@ -98,7 +98,7 @@ export class PrefillBatcher extends PhaseServer {
     this.changeInService(now, -done.length);
     for (const r of done) {
       this.holding += contextTokens(r);
-      this.holds.add(r);
+      this.holds.push(r);
       r.kvHolder = this;
     }
     this.instance.setKvUsed(now, this.holding);
@@ -112,7 +112,7 @@ export class PrefillBatcher extends PhaseServer {
   /** The request's KV has left (hand-off done, or no decode needed): free it. */
   release(r: Request): void {
     this.holding -= contextTokens(r);
-    this.holds.delete(r);
+    removeItem(this.holds, r);
     r.kvHolder = null;
     this.instance.setKvUsed(this.calendar.now_s, this.holding + this.batchTokens());
     this.kick();
