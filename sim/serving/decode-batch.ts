@@ -67,19 +67,28 @@ export class DecodeBatch {
     this.kvUsed += grown;
     this.contextSum += grown;
     let kept = 0;
-    let done: Request[] | undefined; // most runs end with one finish, many steps with none
+    const done = this.done;
+    let finishes = 0;
     for (const r of this.running) {
       r.decodedTokens += steps;
       if (stepsLeft(r) <= 0) {
         const ctx = contextTokens(r);
         this.kvUsed -= ctx;
         this.contextSum -= ctx;
-        (done ??= []).push(r);
+        done[finishes++] = r;
       } else {
         this.running[kept++] = r;
       }
     }
     this.running.length = kept;
-    if (done) for (const r of done) finished(r);
+    // `finished` may not advance this batch again (it ends requests, it does not step).
+    for (let i = 0; i < finishes; i++) {
+      const r = done[i] as Request;
+      done[i] = undefined;
+      finished(r);
+    }
   }
+
+  /** Requests that finished in the last `advance`, kept between calls to allocate nothing. */
+  private readonly done: Array<Request | undefined> = [];
 }

@@ -1,5 +1,5 @@
 import type { Flow, FlowReceiver, Instance, Windows } from '../datacenter/index.js';
-import { type Calendar, Fifo, InvariantError } from '../engine/index.js';
+import { type Calendar, Fifo, InvariantError, removeItem } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { StepRun } from './step-run.js';
 import { DecodeBatch } from './decode-batch.js';
@@ -43,7 +43,8 @@ export type DecodeStepping = 'fast-forward' | 'exact';
 export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   private readonly batch = new DecodeBatch();
   private readonly landed = new Fifo<Request>();
-  private readonly transferring = new Set<Request>();
+  /** Requests whose KV is on its way here, in the order their transfers started. */
+  private readonly transferring: Request[] = [];
   private stepping = false;
   private granting = false;
   private readonly run = new StepRun<DecodeBatcher>(this.calendar, endStep, this as DecodeBatcher);
@@ -112,7 +113,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       this.run.cut(now);
       next.stage = 'handoff';
       next.transferStart_s = now;
-      this.transferring.add(next);
+      this.transferring.push(next);
       next.transfer = this.handOff(next, this);
     }
     this.granting = false;
@@ -135,7 +136,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   /** A transfer finished: the request's KV is resident; it joins at the next boundary. */
   private land(r: Request): void {
     const now = this.calendar.now_s;
-    this.transferring.delete(r);
+    removeItem(this.transferring, r);
     r.transfer = null;
     r.transferEnd_s = now;
     r.decodeEnqueue_s = now;
@@ -182,7 +183,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     const batch = b.size;
     if (batch === 0) {
       this.stepping = false;
-      if (this.transferring.size === 0 && this.landed.length === 0 && b.evicted.length === 0) this.goIdle();
+      if (this.transferring.length === 0 && this.landed.length === 0 && b.evicted.length === 0) this.goIdle();
       return;
     }
     if (b.kvUsed + this.reserved + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
@@ -219,7 +220,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     this.instance.queued.add(now, -this.landed.length);
     this.stats?.waiting.add(now, -this.landed.length);
     while (this.landed.shift());
-    this.transferring.clear();
+    this.transferring.length = 0;
     this.reserved = 0;
     this.instance.setKvUsed(now, 0);
     return lost;
@@ -228,7 +229,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   /** Also a request whose transfer to here is in flight: stop it and free its reservation. */
   override withdraw(r: Request): boolean {
     if (super.withdraw(r)) return true;
-    if (!this.transferring.delete(r)) return false;
+    if (!removeItem(this.transferring, r)) return false;
     stopTransfer(r);
     this.reserved -= contextTokens(r);
     this.addWork(-r.promptTokens);
@@ -250,13 +251,15 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   }
 
   private advance(steps: number): void {
-    const now = this.calendar.now_s;
-    this.batch.advance(steps, this.stepsLeft, (r) => {
-      this.addWork(-r.promptTokens);
-      this.changeInService(now, -1);
-      this.events.served(r, this);
-    });
+    this.batch.advance(steps, this.stepsLeft, this.finished);
   }
+
+  /** A request emitted its last token and left the batch (one function, not one per run). */
+  private readonly finished = (r: Request): void => {
+    this.addWork(-r.promptTokens);
+    this.changeInService(this.calendar.now_s, -1);
+    this.events.served(r, this);
+  };
 
   /** Stop the run at `now`, crediting the steps that ended by then. */
   private settleRun(now: number): void {
