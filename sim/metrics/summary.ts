@@ -75,11 +75,16 @@ export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
  * x[⌊h⌋]) over the sorted values (arquero's formula, term for term); NaN when there are none.
  */
 export function quantiles(values: Float64Array, ps: readonly number[]): number[] {
+  // Indexed loops: these run once per run over millions of values, mostly before the
+  // optimizer sees them, where for-of allocates an iterator result per value.
   let n = 0;
-  for (const v of values) if (!Number.isNaN(v)) n++;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
   const sorted = new Float64Array(n);
   let k = 0;
-  for (const v of values) if (!Number.isNaN(v)) sorted[k++] = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isNaN(v)) sorted[k++] = v;
+  }
   sorted.sort();
   return ps.map((p) => {
     if (n === 0) return NaN;
@@ -96,7 +101,8 @@ export function quantiles(values: Float64Array, ps: readonly number[]): number[]
 function mean(values: Float64Array): number {
   let sum = 0;
   let n = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
     if (Number.isNaN(v)) continue;
     sum += v;
     n++;
