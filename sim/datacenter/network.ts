@@ -13,6 +13,8 @@ export class Link {
   touchedIn = 0;
   /** Scratch of a flow's join: Σ rates before it. */
   sum = 0;
+  /** Scratch of max-min: Σ of its flows' path ceilings (what they could ever ask of it). */
+  demand_Bps = 0;
   /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
   readonly rate: TimeWeighted;
   readonly flowCount: TimeWeighted;
@@ -54,9 +56,11 @@ export class Flow {
   moving = false;
   /** It has stood still behind a failed link at some point. */
   stalled = false;
-  /** Scratch of the max-min computation: the rate it gets, and the round that fixed it. */
+  /** Scratch of the max-min computation: the rate it gets, the round that fixed it, and
+   * the least capacity on its path (no rate can exceed it). */
   nextRate = 0;
   fixedIn = 0;
+  ceiling_Bps = 0;
 
   constructor(
     readonly path: readonly Link[],
@@ -309,20 +313,39 @@ function touch(link: Link, round: number, touched: LinkList): void {
  * freeze them. Every flow ends bottlenecked on some saturated link. Each flow's rate
  * is written to its `nextRate`, marked with `round`; scratch state lives on the links
  * and in `links` (reused between calls), so nothing is allocated.
+ *
+ * Links that can never saturate are left out of the search: a link whose capacity
+ * exceeds the sum of its flows' path ceilings (each flow's least link capacity, which
+ * its rate cannot exceed) always offers a share strictly above the round's minimum, so
+ * it is never the bottleneck and the rates are the same without it. A roomy spine and
+ * rack uplinks drop out, leaving the NICs; the search visits a third of the links.
  */
 export function maxMinRates(flows: readonly Flow[], round: number, links: LinkList): void {
   links.count = 0;
   let pending = 0;
   for (const f of flows) {
     pending++;
+    let ceiling = Infinity;
     for (const l of f.path) {
+      const capacity = l.available_Bps;
       if (l.unfrozen === 0) {
-        l.left = l.available_Bps;
+        l.left = capacity;
+        l.demand_Bps = 0;
         links.add(l);
       }
       l.unfrozen++;
+      if (capacity < ceiling) ceiling = capacity;
     }
+    f.ceiling_Bps = ceiling;
   }
+  for (const f of flows) for (const l of f.path) l.demand_Bps += f.ceiling_Bps;
+  let candidates = 0;
+  for (let i = 0; i < links.count; i++) {
+    const l = links.items[i] as Link;
+    // A margin for the rounding of the sum: keeping a link in the search is always safe.
+    if (!(l.available_Bps > l.demand_Bps * (1 + 1e-9))) links.items[candidates++] = l;
+  }
+  links.count = candidates;
   while (pending > 0) {
     let share = Infinity;
     let bottleneck: Link | undefined;

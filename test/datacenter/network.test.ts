@@ -1,6 +1,7 @@
 // Max-min fair sharing of links by KV hand-off flows, against hand-computed answers.
 import { describe, expect, it } from 'vitest';
 import { Link, Network } from '../../sim/datacenter/index.js';
+import { Flow, LinkList, maxMinRates } from '../../sim/datacenter/network.js';
 import { Calendar } from '../../sim/engine/index.js';
 
 const W = { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity };
@@ -137,6 +138,53 @@ describe('shortcuts of the max-min recomputation', () => {
       const full = deliveries(false, seed);
       expect(fast.length).toBe(300);
       for (let k = 0; k < 300; k++) expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
+    }
+  });
+});
+
+describe('maxMinRates', () => {
+  /** Textbook progressive filling over every link (no pruning), for comparison. */
+  function reference(paths: Link[][]): number[] {
+    const rate = paths.map(() => NaN);
+    const left = new Map<Link, number>();
+    for (const p of paths) for (const l of p) left.set(l, l.available_Bps);
+    while (rate.some(Number.isNaN)) {
+      let share = Infinity;
+      let bottleneck: Link | undefined;
+      for (const [l, room] of left) {
+        const n = paths.filter((p, i) => Number.isNaN(rate[i]) && p.includes(l)).length;
+        if (n > 0 && room / n < share) [share, bottleneck] = [room / n, l];
+      }
+      paths.forEach((p, i) => {
+        if (!Number.isNaN(rate[i]) || !p.includes(bottleneck as Link)) return;
+        rate[i] = share;
+        for (const l of p) left.set(l, Math.max(0, (left.get(l) as number) - share));
+      });
+    }
+    return rate;
+  }
+
+  it('equals textbook progressive filling, with roomy links left out of the search', () => {
+    let state = 5;
+    const u = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const network = new Network(new Calendar());
+    for (let trial = 0; trial < 200; trial++) {
+      // NICs of 1–4 MB/s, two uplinks that are sometimes roomy and sometimes exactly the
+      // sum of what their flows could ask, and a spine that is sometimes the bottleneck.
+      const nics = Array.from({ length: 6 }, (_, i) => new Link(`nic${i}`, (1 + Math.floor(u() * 4)) * MB, W));
+      const up = [new Link('up0', (u() < 0.5 ? 100 : 4) * MB, W), new Link('up1', (u() < 0.5 ? 100 : 3) * MB, W)];
+      const spine = new Link('spine', (u() < 0.5 ? 1000 : 5) * MB, W);
+      const paths: Link[][] = [];
+      for (let k = 1 + Math.floor(u() * 8); k > 0; k--) {
+        const a = Math.floor(u() * 6);
+        const b = (a + 1 + Math.floor(u() * 5)) % 6;
+        paths.push(Math.floor(a / 3) === Math.floor(b / 3) ? [nics[a]!, nics[b]!] : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!]);
+      }
+      const flows = paths.map((p) => new Flow(p, MB, 0, { delivered() {} }, null, 0, network));
+      for (const f of flows) for (const l of f.path) if (!l.flows.includes(f)) l.flows.push(f);
+      maxMinRates(flows, trial + 1, new LinkList());
+      const expected = reference(paths);
+      flows.forEach((f, i) => expect(f.nextRate, `trial ${trial}, flow ${i}`).toBeCloseTo(expected[i]!, 6));
     }
   });
 });
