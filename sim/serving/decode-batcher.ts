@@ -89,8 +89,10 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
 
   kick(): void {
     if (this.down) return;
-    this.grantHandOffs();
-    if (!this.stepping) this.step();
+    // An idle batcher steps, and a step grants hand-offs first: granting here too would
+    // go over the waiting requests twice at the same instant.
+    if (this.stepping) this.grantHandOffs();
+    else this.step();
   }
 
   /** Reserve KV and start transfers for waiting requests, in order, while room lasts. */
