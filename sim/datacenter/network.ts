@@ -15,6 +15,8 @@ export class Link {
   sum = 0;
   /** Scratch of max-min: Σ of its flows' path ceilings (what they could ever ask of it). */
   demand_Bps = 0;
+  /** The reallocation that last reached it while gathering the flows to recompute. */
+  seenIn = 0;
   /** Σ rates of its flows, B/s (its area over time is the bytes carried). */
   readonly rate: TimeWeighted;
   readonly flowCount: TimeWeighted;
@@ -61,6 +63,10 @@ export class Flow {
   nextRate = 0;
   fixedIn = 0;
   ceiling_Bps = 0;
+  /** Scratch of a reallocation: the round its ceiling was computed in, and the round
+   * that gathered it for recomputation. */
+  ceilingIn = 0;
+  gatheredIn = 0;
 
   constructor(
     readonly path: readonly Link[],
@@ -73,7 +79,13 @@ export class Flow {
     private readonly network: Network,
   ) {
     this.updated_s = now_s;
+    let bound = Infinity;
+    for (const l of path) if (l.capacity_Bps < bound) bound = l.capacity_Bps;
+    this.bound_Bps = bound;
   }
+
+  /** The least nominal capacity on its path: its rate never exceeds it, up or down. */
+  readonly bound_Bps: number;
 
   /** Stop it: it is never delivered. */
   abort(): void {
@@ -97,6 +109,12 @@ const SLACK = 1e-9;
  * flow on that link has more; a flow leaves links where it was alone or that were not
  * saturated (no flow is bottlenecked on a link with room). A hand-off between two
  * otherwise idle NICs across a roomy spine — the usual case — touches only its path.
+ *
+ * When the recomputation is needed, it covers only the flows whose rates can change:
+ * those reached from the links that changed through links that may bind — saturated
+ * under the old rates (a bottleneck before) or able to saturate now (a bottleneck
+ * after; see `maxMinRates`). A link that is neither constrains no one before or after,
+ * so the flows beyond it keep their max-min rates.
  */
 export class Network {
   /** Moving flows, in the order they started. */
@@ -111,6 +129,9 @@ export class Network {
   private round = 0;
   private readonly scratch = new LinkList();
   private readonly touched = new LinkList();
+  private readonly frontier = new LinkList();
+  /** The flows gathered for a recomputation, in the order they started (cleared after). */
+  private readonly gathered: Flow[] = [];
 
   constructor(
     private readonly calendar: Calendar,
@@ -139,7 +160,7 @@ export class Network {
     }
     if (this.shortcuts && this.join(flow, now)) return flow;
     this.advance(now);
-    this.reallocate(now);
+    this.reallocate(now, path, NO_LINKS, flow);
     return flow;
   }
 
@@ -202,8 +223,9 @@ export class Network {
       return;
     }
     this.advance(now);
+    const rate = flow.rate_Bps;
     this.leave(flow, now);
-    this.reallocate(now, flow.path);
+    this.reallocate(now, flow.path, flow.path, null, rate);
   }
 
   /** Stop a transfer (its sender or receiver failed): it is never delivered. */
@@ -224,7 +246,8 @@ export class Network {
     this.advance(now);
     link.outages += down ? 1 : -1;
     invariant(link.outages >= 0, () => `link ${link.name} repaired more often than it failed`);
-    this.reallocate(now, [link]);
+    // Its capacity changed: every flow on it is recomputed, whatever its load.
+    this.reallocate(now, [link], [link], null, 0, true);
   }
 
   private leave(flow: Flow, now: number): void {
@@ -256,15 +279,27 @@ export class Network {
     flow.timer = this.calendar.schedule(flow.latency_s, this.deliver, flow);
   }
 
-  /** Max-min fair rates by progressive filling, then reschedule the flows whose rate changed. */
-  private reallocate(now: number, freed: readonly Link[] = NO_LINKS): void {
+  /**
+   * Max-min fair rates by progressive filling over the flows that a change on the
+   * `changed` links can affect (a flow `joined`, one at `departedRate` left, or their
+   * capacity changed: `force`), then reschedule those whose rate changed. `freed` links
+   * lost a flow.
+   */
+  private reallocate(now: number, changed: readonly Link[], freed: readonly Link[], joined: Flow | null = null, departedRate = 0, force = false): void {
     // Runs on every flow start and end: scratch arrays and round marks, no per-call maps.
     const round = ++this.round;
-    maxMinRates(this.active, round, this.scratch);
+    let flows: readonly Flow[] = this.active;
+    let n = flows.length;
+    if (this.shortcuts) {
+      n = this.gather(changed, round, joined, departedRate, force);
+      if (n < this.active.length) flows = this.gathered;
+    }
+    maxMinRates(flows, round, this.scratch, n);
     const touched = this.touched;
     touched.count = 0;
     for (const link of freed) touch(link, round, touched);
-    for (const f of this.active) {
+    for (let i = 0; i < n; i++) {
+      const f = flows[i] as Flow;
       const rate = f.nextRate;
       // Rate 0 only behind a failed link (a new flow may start stalled).
       if (rate === 0) f.stalled = true;
@@ -282,7 +317,84 @@ export class Network {
       if (!(sum <= link.capacity_Bps * (1 + 1e-9))) throw new InvariantError(`link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
       link.rate.set(now, sum);
     }
+    // Let go of finished flows (and the requests they carry).
+    if (flows === this.gathered) for (let i = 0; i < n; i++) this.gathered[i] = undefined as unknown as Flow;
   }
+
+  /**
+   * Gather the flows whose rates may change: the joining flow, then, link by link
+   * outward from the changed links, every flow on a link that may bind (counting a
+   * departed flow's rate on the links it left, as it was before). Returns how many;
+   * they are in `gathered` in the order they started (the order the full computation
+   * visits them, so ties fall the same way).
+   */
+  private gather(changed: readonly Link[], round: number, joined: Flow | null, departedRate: number, force: boolean): number {
+    const frontier = this.frontier;
+    frontier.count = 0;
+    for (const l of changed) reach(l, round, frontier);
+    const seeds = frontier.count;
+    let members = 0;
+    if (joined) {
+      joined.gatheredIn = round;
+      members++;
+    }
+    for (let i = 0; i < frontier.count; i++) {
+      const l = frontier.items[i] as Link;
+      if (!(i < seeds ? force || mayBind(l, round, departedRate) : mayBind(l, round, 0))) continue;
+      for (const g of l.flows) {
+        if (g.gatheredIn === round) continue;
+        g.gatheredIn = round;
+        members++;
+        for (const m of g.path) reach(m, round, frontier);
+      }
+    }
+    if (members === this.active.length) return members;
+    let k = 0;
+    for (const f of this.active) if (f.gatheredIn === round) this.gathered[k++] = f;
+    return k;
+  }
+}
+
+function reach(link: Link, round: number, frontier: LinkList): void {
+  if (link.seenIn === round) return;
+  link.seenIn = round;
+  frontier.add(link);
+}
+
+/**
+ * A link may bind a flow when it was saturated under the rates before the change (it
+ * may have been a bottleneck: `departedRate` is the rate of a flow that has just left
+ * it) or can saturate now (its flows' ceilings sum to its capacity or more). Margins as
+ * in the shortcuts: including a link is always safe.
+ */
+function mayBind(link: Link, round: number, departedRate: number): boolean {
+  const capacity = link.available_Bps;
+  let rates = departedRate;
+  // Nominal bounds first: a roomy link (the spine) is told apart without each flow's path.
+  let bounds = 0;
+  for (const g of link.flows) {
+    rates += g.rate_Bps;
+    bounds += g.bound_Bps;
+  }
+  if (!(rates < (1 - SLACK) * capacity)) return true;
+  if (capacity > bounds * (1 + 1e-9)) return false;
+  let demand = 0;
+  for (const g of link.flows) demand += ceilingOf(g, round);
+  return !(capacity > demand * (1 + 1e-9));
+}
+
+/** The least capacity on a flow's path: no rate can exceed it. */
+function ceilingOf(flow: Flow, round: number): number {
+  if (flow.ceilingIn !== round) {
+    let ceiling = Infinity;
+    for (const l of flow.path) {
+      const capacity = l.available_Bps;
+      if (capacity < ceiling) ceiling = capacity;
+    }
+    flow.ceiling_Bps = ceiling;
+    flow.ceilingIn = round;
+  }
+  return flow.ceiling_Bps;
 }
 
 const NO_LINKS: readonly Link[] = [];
@@ -320,10 +432,11 @@ function touch(link: Link, round: number, touched: LinkList): void {
  * it is never the bottleneck and the rates are the same without it. A roomy spine and
  * rack uplinks drop out, leaving the NICs; the search visits a third of the links.
  */
-export function maxMinRates(flows: readonly Flow[], round: number, links: LinkList): void {
+export function maxMinRates(flows: readonly Flow[], round: number, links: LinkList, count = flows.length): void {
   links.count = 0;
   let pending = 0;
-  for (const f of flows) {
+  for (let i = 0; i < count; i++) {
+    const f = flows[i] as Flow;
     pending++;
     let ceiling = Infinity;
     for (const l of f.path) {
@@ -338,7 +451,10 @@ export function maxMinRates(flows: readonly Flow[], round: number, links: LinkLi
     }
     f.ceiling_Bps = ceiling;
   }
-  for (const f of flows) for (const l of f.path) l.demand_Bps += f.ceiling_Bps;
+  for (let i = 0; i < count; i++) {
+    const f = flows[i] as Flow;
+    for (const l of f.path) l.demand_Bps += f.ceiling_Bps;
+  }
   let candidates = 0;
   for (let i = 0; i < links.count; i++) {
     const l = links.items[i] as Link;

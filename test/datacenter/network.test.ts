@@ -107,8 +107,12 @@ describe('Network (max-min fair flows)', () => {
 });
 
 describe('shortcuts of the max-min recomputation', () => {
-  /** Random transfers over a small two-tier network, with and without the shortcuts. */
-  function deliveries(shortcuts: boolean, seed: number): number[] {
+  /**
+   * Random transfers over a small two-tier network, with and without the shortcuts
+   * (and the recomputation limited to the flows a change can reach), optionally with
+   * random link outages (stalls, then resumption on repair).
+   */
+  function deliveries(shortcuts: boolean, seed: number, outages = false): number[] {
     let state = seed;
     const u = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     const calendar = new Calendar();
@@ -128,6 +132,16 @@ describe('shortcuts of the max-min recomputation', () => {
       const bytes = (0.2 + u() * 3) * MB;
       calendar.schedule(t, () => network.transfer(path, bytes, 0, { delivered: () => (done[k] = calendar.now_s) }), {});
     }
+    if (outages) {
+      const links = [...nics, ...up, spine];
+      for (let k = 0; k < 25; k++) {
+        const link = links[Math.floor(u() * links.length)]!;
+        const at = u() * t;
+        const repair = at + u() * 2;
+        calendar.schedule(at, () => network.setDown(link, true), {});
+        calendar.schedule(repair, () => network.setDown(link, false), {});
+      }
+    }
     calendar.run(Infinity);
     return done;
   }
@@ -137,6 +151,15 @@ describe('shortcuts of the max-min recomputation', () => {
       const fast = deliveries(true, seed);
       const full = deliveries(false, seed);
       expect(fast.length).toBe(300);
+      for (let k = 0; k < 300; k++) expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
+    }
+  });
+
+  it('deliver every transfer when the full computation would, through link outages', () => {
+    for (const seed of [4, 5, 6]) {
+      const fast = deliveries(true, seed, true);
+      const full = deliveries(false, seed, true);
+      expect(fast.filter((t) => t !== undefined).length).toBe(300);
       for (let k = 0; k < 300; k++) expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
     }
   });
