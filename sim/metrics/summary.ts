@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { RunTally } from './run-tally.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
+import { selectRank } from './select.js';
 
 /** What the summary needs besides the request rows. */
 export interface SummaryContext {
@@ -26,8 +27,8 @@ export type SummaryRow = Record<string, number | string | boolean | null>;
  * `requests.arrow`). Counts cover every request; latencies, throughput and SLO
  * attainment cover the measured requests (arrived in [warmup_s, duration_s)).
  * Quantiles interpolate linearly between order statistics (R type 7, the definition of
- * arquero's `op.quantile`, which the sweeps use), computed here on sorted typed arrays:
- * arquero would copy millions of latencies into JS arrays and sort them with a
+ * arquero's `op.quantile`, which the sweeps use), computed here by selection on typed
+ * arrays: arquero would copy millions of latencies into JS arrays and sort them with a
  * comparator (~150 bytes and microseconds a request). Formulas: docs/metrics.md.
  */
 export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
@@ -72,28 +73,37 @@ export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
 
 /**
  * R type 7 quantiles of the non-NaN values: h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] −
- * x[⌊h⌋]) over the sorted values (arquero's formula, term for term); NaN when there are none.
+ * x[⌊h⌋]) over the values in order (arquero's formula, term for term), the two order
+ * statistics found by selection (sim/metrics/select.ts); NaN when there are none.
  */
 export function quantiles(values: Float64Array, ps: readonly number[]): number[] {
   // Indexed loops: these run once per run over millions of values, mostly before the
   // optimizer sees them, where for-of allocates an iterator result per value.
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
-  const sorted = new Float64Array(n);
+  const a = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    if (!Number.isNaN(v)) sorted[k++] = v;
+    if (!Number.isNaN(v)) a[k++] = v;
   }
-  sorted.sort();
+  if (n === 0) return ps.map(() => NaN);
+  // The ranks each quantile reads (⌊h⌋ and ⌊h⌋ + 1), selected in increasing order: each
+  // selection leaves everything after its rank no smaller, so the next starts there.
+  const rank = (p: number) => (p <= 0 || n < 2 ? 0 : p >= 1 ? n - 1 : Math.floor((n - 1) * p));
+  const ranks = [...new Set(ps.flatMap((p) => [rank(p), Math.min(n - 1, rank(p) + 1)]))].sort((x, y) => x - y);
+  let from = 0;
+  for (const r of ranks) {
+    selectRank(a, r, from);
+    from = r + 1;
+  }
   return ps.map((p) => {
-    if (n === 0) return NaN;
-    if (p <= 0 || n < 2) return sorted[0] as number;
-    if (p >= 1) return sorted[n - 1] as number;
+    if (p <= 0 || n < 2) return a[0] as number;
+    if (p >= 1) return a[n - 1] as number;
     const i = (n - 1) * p;
     const i0 = Math.floor(i);
-    const v0 = sorted[i0] as number;
-    return v0 + ((sorted[i0 + 1] as number) - v0) * (i - i0);
+    const v0 = a[i0] as number;
+    return v0 + ((a[i0 + 1] as number) - v0) * (i - i0);
   });
 }
 
