@@ -66,10 +66,12 @@ export class DecodeBatch {
     const grown = this.running.length * steps;
     this.kvUsed += grown;
     this.contextSum += grown;
-    let kept = 0;
+    const running = this.running;
     const done = this.done;
+    let kept = 0;
     let finishes = 0;
-    for (const r of this.running) {
+    for (let i = 0; i < running.length; i++) {
+      const r = running[i] as Request;
       r.decodedTokens += steps;
       if (stepsLeft(r) <= 0) {
         const ctx = contextTokens(r);
@@ -77,10 +79,13 @@ export class DecodeBatch {
         this.contextSum -= ctx;
         done[finishes++] = r;
       } else {
-        this.running[kept++] = r;
+        // Store only when a finish opened a gap: storing a young request into the
+        // long-lived array goes through the collector's write barrier.
+        if (kept !== i) running[kept] = r;
+        kept++;
       }
     }
-    this.running.length = kept;
+    running.length = kept;
     // `finished` may not advance this batch again (it ends requests, it does not step).
     for (let i = 0; i < finishes; i++) {
       const r = done[i] as Request;
