@@ -5,6 +5,7 @@ import type { Router } from './routers.js';
 
 /** Where a server sits in the index. */
 interface Slot {
+  target: RoutingTarget;
   score: number;
   pos: number;
 }
@@ -16,11 +17,13 @@ interface Slot {
  * a scan would choose — but a change costs O(log n) and a choice O(1), instead of a
  * scan of every instance per decision (a 512-instance pool made routing a fifth of a
  * run). The pool keeps the membership (`track`) to its servers that are up; servers
- * report their work (`workChanged`).
+ * report their work (`workChanged`). A pool has one server per instance, so a server's
+ * slot is found by its instance's index, not by hashing the server.
  */
 export class LeastWorkIndex implements Router, WorkWatcher {
   private readonly buckets = new Map<number, RoutingTarget[]>();
-  private readonly slots = new Map<RoutingTarget, Slot>();
+  private slots: Array<Slot | undefined> = [];
+  private tracked = 0;
   /** Amounts with a bucket, possibly stale (lazily dropped when at the top). */
   private heap: number[] = [];
   /** Emptied buckets, reused: amounts of work are rarely repeated, so most changes open one. */
@@ -31,25 +34,28 @@ export class LeastWorkIndex implements Router, WorkWatcher {
   /** The servers to choose among from now on. */
   track(targets: readonly RoutingTarget[]): void {
     this.buckets.clear();
-    this.slots.clear();
+    this.slots = [];
+    this.tracked = targets.length;
     this.heap = [];
     for (const t of targets) {
-      const slot = { score: t.outstandingTokens, pos: 0 };
-      this.slots.set(t, slot);
+      if (this.slots[t.instance.index]) throw new InvariantError(`least-work index: two servers of instance ${t.instance.name} in one pool`);
+      const slot = { target: t, score: t.outstandingTokens, pos: 0 };
+      this.slots[t.instance.index] = slot;
       this.insert(t, slot);
     }
   }
 
   workChanged(t: RoutingTarget): void {
-    const slot = this.slots.get(t);
-    if (!slot || slot.score === t.outstandingTokens) return;
+    const slot = this.slots[t.instance.index];
+    // Not tracked (its instance is down) or unchanged.
+    if (!slot || slot.target !== t || slot.score === t.outstandingTokens) return;
     this.remove(t, slot);
     slot.score = t.outstandingTokens;
     this.insert(t, slot);
   }
 
   choose<T extends RoutingTarget>(_request: RoutableRequest, targets: readonly T[]): T {
-    if (targets.length !== this.slots.size) throw new InvariantError(`least-work index tracks ${this.slots.size} servers, asked among ${targets.length}`);
+    if (targets.length !== this.tracked) throw new InvariantError(`least-work index tracks ${this.tracked} servers, asked among ${targets.length}`);
     const heap = this.heap;
     while (!this.buckets.has(heap[0] as number)) popHeap(heap);
     const ties = this.buckets.get(heap[0] as number) as RoutingTarget[];
@@ -74,7 +80,7 @@ export class LeastWorkIndex implements Router, WorkWatcher {
     const last = bucket.pop() as RoutingTarget;
     if (last !== t) {
       bucket[slot.pos] = last;
-      (this.slots.get(last) as Slot).pos = slot.pos;
+      (this.slots[last.instance.index] as Slot).pos = slot.pos;
     }
     if (bucket.length === 0) {
       this.buckets.delete(slot.score);

@@ -8,7 +8,8 @@ import type { RoutingTarget } from '../../sim/serving/phase-server.js';
 
 type Fake = RoutingTarget & { outstandingTokens: number };
 const request = { id: 0, arrival_s: 0, promptTokens: 1, prefillInstance: null };
-const fakes = (n: number): Fake[] => Array.from({ length: n }, () => ({ instance: null as never, inSystem: 0, outstandingTokens: 0 }));
+// A pool has one server per instance; the index finds a server by its instance's index.
+const fakes = (n: number): Fake[] => Array.from({ length: n }, (_, index) => ({ instance: { index, name: `i${index}` } as never, inSystem: 0, outstandingTokens: 0 }));
 
 describe('LeastWorkIndex', () => {
   it('always returns a server with the least work, through any sequence of changes', () => {
