@@ -36,9 +36,10 @@ export type DecodeStepping = 'fast-forward' | 'exact';
  * Fast-forward: between changes of batch membership nothing but the context grows, so
  * a run of k steps takes `stepsSeconds(...)` in closed form and is one event. k is the
  * number of steps until the first request finishes (the simulator's EOS oracle) or
- * until the batch's growth would need an eviction. A hand-off landing or a new KV
- * reservation during a run cuts it at the next step boundary, where exact stepping
- * would have acted on it; per-request times then match exact stepping (tested to 1e-9).
+ * until the batch's growth would need an eviction. A hand-off landing during a run, or
+ * a new KV reservation that leaves a step of it short of KV, cuts it at the next step
+ * boundary, where exact stepping would have acted on it; per-request times then match
+ * exact stepping (tested to 1e-9).
  */
 export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   private readonly batch = new DecodeBatch();
@@ -112,7 +113,10 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       if (this.batch.evicted.length > 0 || this.batch.kvUsed + grown + this.reserved + ctx + this.batch.size + 1 > cap) break;
       this.takeWaiting(now);
       this.reserved += ctx;
-      this.run.cut(now);
+      // Exact stepping acts on a reservation at a boundary only where a step would then
+      // need an eviction: the run's last step needs the most KV, so if that still fits,
+      // the run goes on (its end re-decides anyway).
+      if (this.batch.kvUsed + this.reserved + this.run.batch * this.run.steps > cap) this.run.cut(now);
       next.stage = 'handoff';
       next.transferStart_s = now;
       this.transferring.push(next);
