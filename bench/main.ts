@@ -124,6 +124,30 @@ const w2 = await wallOf(2);
 console.log(`1 worker ${fmt(w1, 2)} s, 2 workers ${fmt(w2, 2)} s: ${fmt(w1 / w2, 2)}× (target ≥ 1.6×)`);
 rows.push({ benchmark: 'sweep-8-points-1-worker', wall_s: w1 }, { benchmark: 'sweep-8-points-2-workers', wall_s: w2, speedup: w1 / w2 });
 
+// The issue's targets, each with what this run measured and, when missed, by how much.
+{
+  type Measured = { benchmark: string; requests: number; events_per_request: number; wall_s: number; requests_per_s: number; ratio_to_engine: number; rss_mb: number };
+  const row = (name: string) => rows.find((r) => r.benchmark === name) as Measured | undefined;
+  const verdict = (met: boolean, miss: string) => (met ? 'met' : `missed: ${miss}`);
+  console.log('\ntargets (issue 7)');
+  const perRequest = rows.filter((r) => typeof r.events_per_request === 'number').map((r) => r.events_per_request as number);
+  const worstEvents = Math.max(...perRequest);
+  console.log(`  events per request ≤ 12: at most ${fmt(worstEvents, 2)} (${verdict(worstEvents <= 12, `${fmt(worstEvents / 12, 2)}× over`)})`);
+  const azure = row('azure-conv-aws-split');
+  if (azure) console.log(`  Azure conversation trace on the AWS split < 0.5 s: ${fmt(azure.wall_s, 3)} s (${verdict(azure.wall_s < 0.5, `${fmt(azure.wall_s / 0.5, 2)}× over`)})`);
+  const dc = row('datacenter-1024') as Measured;
+  const hour = (2000 * 3600) / dc.requests_per_s;
+  const measuredHour = dc.requests >= 7_000_000;
+  console.log(`  one hour of the 1,024-instance datacenter ≤ 60 s: ${fmt(hour)} s${measuredHour ? '' : ' (extrapolated)'} (${verdict(hour <= 60, `${fmt(hour / 60, 1)}× over`)})`);
+  if (measuredHour) console.log(`  its peak RSS < 1.5 GB: ${fmt(dc.rss_mb)} MB (${verdict(dc.rss_mb < 1500, `${fmt(dc.rss_mb / 1500, 2)}× over`)})`);
+  else console.log('  its peak RSS < 1.5 GB: run with BENCH_DC_SECONDS=3600 to measure it');
+  for (const r of [azure, dc]) {
+    if (!r) continue;
+    const pct = 100 * r.ratio_to_engine;
+    console.log(`  ${r.benchmark} at ≥ 15% of the engine's rate: ${fmt(pct, 1)}% (${verdict(pct >= 15, `${fmt(15 / pct, 1)}× short`)})`);
+  }
+}
+
 writeTable(join(root, 'results/bench/bench.arrow'), tableFromRows(rows, [
   ['benchmark', 'string'], ['requests', 'int'], ['events_per_request', 'float'], ['wall_s', 'float'],
   ['requests_per_s', 'float'], ['ratio_to_engine', 'float'], ['speedup', 'float'], ['rss_mb', 'float'],
