@@ -66,19 +66,17 @@ export class RequestLog {
     const e2e = r.completion_s - r.arrival_s;
     const prefillQueue = r.prefillStart_s - r.arrival_s;
     const decodeQueue = r.decodeStart_s - r.decodeEnqueue_s;
-    const t = c.times;
-    const k = i * TIMES;
-    t[k] = prefillQueue;
-    t[k + 1] = r.prefillStart_s;
-    t[k + 2] = r.firstToken_s;
-    t[k + 3] = r.transferStart_s - r.transferEnqueue_s;
-    t[k + 4] = r.transferEnd_s - r.transferStart_s;
-    t[k + 5] = decodeQueue;
-    t[k + 6] = r.decodeStart_s;
-    t[k + 7] = r.completion_s;
-    t[k + 8] = ttft;
-    t[k + 9] = tpot;
-    t[k + 10] = e2e;
+    c.prefillQueue[i] = prefillQueue;
+    c.prefillStart[i] = r.prefillStart_s;
+    c.firstToken[i] = r.firstToken_s;
+    c.transferQueue[i] = r.transferStart_s - r.transferEnqueue_s;
+    c.transfer[i] = r.transferEnd_s - r.transferStart_s;
+    c.decodeQueue[i] = decodeQueue;
+    c.decodeStart[i] = r.decodeStart_s;
+    c.completion[i] = r.completion_s;
+    c.ttft[i] = ttft;
+    c.tpot[i] = tpot;
+    c.e2e[i] = e2e;
     this.tally.add(r, ttft, tpot, e2e, prefillQueue, decodeQueue);
     this.total++;
     if (c.rows >= BATCH_ROWS) this.flush();
@@ -96,7 +94,8 @@ export class RequestLog {
   private flush(): void {
     this.batches++;
     const c = this.chunk;
-    this.chunk = new Chunk(FIRST_CAPACITY);
+    // A run that filled a batch will fill more: the next chunk starts at full size.
+    this.chunk = new Chunk(c.capacity);
     const n = c.rows;
     const columns: Record<string, ReturnType<typeof float64Column>> = {
       request_id: int32Column(c.id.subarray(0, n)),
@@ -109,8 +108,8 @@ export class RequestLog {
       prefill_node: this.nodes.column(c.prefillNode.subarray(0, n)),
       decode_node: this.nodes.column(c.decodeNode.subarray(0, n)),
     };
-    TIME_COLUMNS.forEach((name, k) => {
-      columns[name] = float64Column(c.timeColumn(k));
+    c.timeColumns().forEach((values, k) => {
+      columns[TIME_COLUMNS[k] as string] = float64Column(values.subarray(0, n));
     });
     columns.preemptions = int32Column(c.preemptions.subarray(0, n));
     columns.retries = int32Column(c.retries.subarray(0, n));
@@ -163,8 +162,17 @@ class Chunk {
   readonly preemptions: Int32Array;
   readonly retries: Int32Array;
   readonly linkStalls: Int32Array;
-  /** The time columns interleaved, TIMES per row: one store site per row, one array to grow. */
-  readonly times: Float64Array;
+  readonly prefillQueue: Float64Array;
+  readonly prefillStart: Float64Array;
+  readonly firstToken: Float64Array;
+  readonly transferQueue: Float64Array;
+  readonly transfer: Float64Array;
+  readonly decodeQueue: Float64Array;
+  readonly decodeStart: Float64Array;
+  readonly completion: Float64Array;
+  readonly ttft: Float64Array;
+  readonly tpot: Float64Array;
+  readonly e2e: Float64Array;
   /** Rejection reasons, sparse: row, reason, row, reason… (most rows have none). */
   reasons: Array<number | string> = [];
 
@@ -180,7 +188,25 @@ class Chunk {
     this.preemptions = new Int32Array(capacity);
     this.retries = new Int32Array(capacity);
     this.linkStalls = new Int32Array(capacity);
-    this.times = new Float64Array(capacity * TIMES);
+    this.prefillQueue = new Float64Array(capacity);
+    this.prefillStart = new Float64Array(capacity);
+    this.firstToken = new Float64Array(capacity);
+    this.transferQueue = new Float64Array(capacity);
+    this.transfer = new Float64Array(capacity);
+    this.decodeQueue = new Float64Array(capacity);
+    this.decodeStart = new Float64Array(capacity);
+    this.completion = new Float64Array(capacity);
+    this.ttft = new Float64Array(capacity);
+    this.tpot = new Float64Array(capacity);
+    this.e2e = new Float64Array(capacity);
+  }
+
+  /** The time columns, in TIME_COLUMNS order (whole arrays: the caller cuts them to `rows`). */
+  timeColumns(): Float64Array[] {
+    return [
+      this.prefillQueue, this.prefillStart, this.firstToken, this.transferQueue, this.transfer, this.decodeQueue,
+      this.decodeStart, this.completion, this.ttft, this.tpot, this.e2e,
+    ];
   }
 
   /** The same rows with twice the room (short runs keep small chunks). */
@@ -198,15 +224,10 @@ class Chunk {
     next.preemptions.set(this.preemptions);
     next.retries.set(this.retries);
     next.linkStalls.set(this.linkStalls);
-    next.times.set(this.times);
+    const to = next.timeColumns();
+    this.timeColumns().forEach((column, k) => (to[k] as Float64Array).set(column));
     next.reasons = this.reasons;
     return next;
-  }
-
-  timeColumn(k: number): Float64Array {
-    const out = new Float64Array(this.rows);
-    for (let i = 0, j = k; i < this.rows; i++, j += TIMES) out[i] = this.times[j] as number;
-    return out;
   }
 
   reasonColumn(): Array<string | null> {
@@ -232,5 +253,3 @@ const TIME_COLUMNS = [
   'tpot_s',
   'e2e_s',
 ] as const;
-
-const TIMES = TIME_COLUMNS.length;
