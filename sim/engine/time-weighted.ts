@@ -1,12 +1,17 @@
+import { InvariantError } from './invariant.js';
+
 /**
  * A piecewise-constant quantity integrated over time: per fixed-width window (for the
  * `nodes.arrow` rows) and over one measurement interval (for summaries). Setting the
- * value closes the area accumulated since the previous change.
+ * value closes the area accumulated since the previous change. Windows already
+ * written can be released (`release`), so a run keeps only the windows not yet out.
  */
 export class TimeWeighted {
   private value = 0;
   private last_s = 0;
-  private readonly windows: number[] = [];
+  /** Areas of windows base, base + 1, …: earlier ones were released. */
+  private windows: number[] = [];
+  private base = 0;
   private measuredArea = 0;
 
   constructor(
@@ -41,7 +46,16 @@ export class TimeWeighted {
 
   /** Area in window `k`, [k·w, (k+1)·w), up to the last close. */
   windowArea(k: number): number {
-    return this.windows[k] ?? 0;
+    if (k < this.base) throw new InvariantError(`window ${k} was released (kept from ${this.base})`);
+    return this.windows[k - this.base] ?? 0;
+  }
+
+  /** Forget the windows before `k` (written out); their areas are final. */
+  release(k: number): void {
+    if (k <= this.base) return;
+    if (k * this.window_s > this.last_s) throw new InvariantError(`windows before ${k} released while their area is still open (closed to ${this.last_s} s)`);
+    this.windows = this.windows.slice(k - this.base);
+    this.base = k;
   }
 
   /** Area inside [measureFrom_s, measureTo_s] up to the last close. */
@@ -68,15 +82,17 @@ export class TimeWeighted {
     const w = this.window_s;
     let k = Math.floor(from / w);
     const windows = this.windows;
-    if (t_s <= (k + 1) * w && k < windows.length) {
-      windows[k] = (windows[k] as number) + v * (t_s - from);
+    const base = this.base;
+    if (k < base) throw new InvariantError(`area added to window ${k}, released (kept from ${base})`);
+    if (t_s <= (k + 1) * w && k - base < windows.length) {
+      windows[k - base] = (windows[k - base] as number) + v * (t_s - from);
       return;
     }
     let start = from;
     while (start < t_s) {
       const end = Math.min(t_s, (k + 1) * w);
-      while (windows.length <= k) windows.push(0);
-      windows[k] = (windows[k] as number) + v * (end - start);
+      while (windows.length <= k - base) windows.push(0);
+      windows[k - base] = (windows[k - base] as number) + v * (end - start);
       start = end;
       k++;
     }
