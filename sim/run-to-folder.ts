@@ -36,15 +36,19 @@ function runInfo(s: ResolvedScenario, r: StreamedRunResult): RunInfo {
 }
 
 /**
- * Run a scenario into `dir`: requests.arrow streamed as requests end (bounded memory),
- * the other tables at the end, the folder replaced in one rename — or left untouched
+ * Run a scenario into `dir`: requests.arrow streamed as requests end and the window
+ * tables as windows end (bounded memory), the summary at the end, the folder replaced in one rename — or left untouched
  * if the run fails.
  */
 export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): StreamedRunResult {
   const folder = new ResultFolder(dir);
   try {
-    const result = runScenarioStreamed(scenario, folder.stream('requests'), options);
-    for (const [name, table] of Object.entries(result.tables)) folder.write(name, table);
+    const result = runScenarioStreamed(
+      scenario,
+      { requests: folder.stream('requests'), windows: { nodes: folder.stream('nodes'), pools: folder.stream('pools'), links: folder.stream('links') } },
+      options,
+    );
+    for (const [name, table] of Object.entries(result.tables)) if (table) folder.write(name, table);
     folder.writeJson('run', runInfo(scenario, result));
     folder.commit();
     return result;

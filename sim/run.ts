@@ -1,9 +1,9 @@
 import type { Table } from 'apache-arrow';
 import type { Windows } from './datacenter/index.js';
 import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
-import { type BatchSink, RequestLog } from './metrics/request-log.js';
+import { BATCH_ROWS, type BatchSink, RequestLog } from './metrics/request-log.js';
 import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
-import { linksTable, nodesTable, poolsTable } from './metrics/window-tables.js';
+import { windowCount, WindowTables } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { injectFaults, Request, ServingSystem } from './serving/index.js';
 import { type Arrival, arrivalStream } from './workload/index.js';
@@ -33,8 +33,17 @@ export interface RunResult {
 
 const PROGRESS_EVERY = 1 << 14;
 
-/** A run whose request rows went to a sink (a file) instead of memory. */
-export type StreamedRunResult = Omit<RunResult, 'tables'> & { tables: Omit<RunResult['tables'], 'requests'> };
+/** Where a streamed run's tables go as they are made: request rows as requests end,
+ * window rows (when given sinks) as windows end. */
+export interface RunSinks {
+  requests: BatchSink;
+  windows?: { nodes: BatchSink; pools: BatchSink; links: BatchSink } | undefined;
+}
+
+/** A run whose request rows (and window rows, with sinks for them) went to sinks instead of memory. */
+export type StreamedRunResult = Omit<RunResult, 'tables'> & {
+  tables: { summary: Table; nodes?: Table | undefined; pools?: Table | undefined; links?: Table | undefined };
+};
 
 /**
  * Simulate one scenario. A run is a value: everything it mutates (calendar, random
@@ -43,18 +52,21 @@ export type StreamedRunResult = Omit<RunResult, 'tables'> & { tables: Omit<RunRe
  */
 export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}): RunResult {
   const { result, requests } = simulate(scenario, options, undefined);
-  return { ...result, tables: { requests: requests as Table, ...result.tables } };
+  const { nodes, pools, links, summary } = result.tables;
+  return { ...result, tables: { requests: requests as Table, nodes: nodes as Table, pools: pools as Table, links: links as Table, summary } };
 }
 
 /**
- * The same, streaming `requests.arrow`'s record batches to `sink` as requests end, so
- * memory stays bounded however long the run (the CLI writes them to the result folder).
+ * The same, streaming `requests.arrow`'s record batches to a sink as requests end, and,
+ * given sinks for them, the window tables' as windows end, so memory stays bounded
+ * however long the run (the CLI writes them to the result folder). A bare sink takes
+ * the request rows only.
  */
-export function runScenarioStreamed(scenario: ResolvedScenario, sink: BatchSink, options: RunOptions = {}): StreamedRunResult {
-  return simulate(scenario, options, sink).result;
+export function runScenarioStreamed(scenario: ResolvedScenario, sinks: RunSinks | BatchSink, options: RunOptions = {}): StreamedRunResult {
+  return simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }).result;
 }
 
-function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSink | undefined): { result: StreamedRunResult; requests: Table | undefined } {
+function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSinks | undefined): { result: StreamedRunResult; requests: Table | undefined } {
   const started = performance.now();
   const seed = options.seed ?? scenario.seed;
   const calendar = new Calendar();
@@ -64,7 +76,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sink);
+  const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sinks?.requests);
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
   injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
 
@@ -91,7 +103,34 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
       generated: generator.next,
       ended: log.rows,
     });
-  while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) progress();
+  const tables = new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s);
+  const windowSinks = sinks?.windows;
+  let written = 0;
+  /** Write windows [written, upTo) of a run ending at `end_s` (Infinity: windows already over) and forget them. */
+  const writeWindows = (upTo: number, end_s: number) => {
+    if (!windowSinks || upTo <= written) return;
+    for (const batch of tables.nodeTable(written, upTo, end_s).batches) windowSinks.nodes.write(batch);
+    for (const batch of tables.poolTable(written, upTo, end_s).batches) windowSinks.pools.write(batch);
+    for (const batch of tables.linkTable(written, upTo, end_s).batches) windowSinks.links.write(batch);
+    // Mid-run, forget what was written; at the end (the last window may be partial) nothing is kept anyway.
+    if (end_s === Infinity) tables.release(upTo);
+    written = upTo;
+  };
+  // Windows that ended by now are final once every tally is brought up to their end.
+  // In memory too (nothing is written then), so that both kinds of run add the same
+  // areas in the same pieces and give the same tables.
+  let closed = 0;
+  while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
+    progress();
+    const w = windows.window_s;
+    let over = Math.floor(calendar.now_s / w);
+    while (over > closed && over * w > calendar.now_s) over--;
+    if ((over - closed) * tables.rowsPerWindow >= BATCH_ROWS) {
+      tables.close(over * w);
+      closed = over;
+      writeWindows(over, Infinity);
+    }
+  }
   // Close time averages no earlier than the end of arrivals, so that utilisation over
   // [warmup, duration] is measured in full even when the system empties early.
   const end_s = Math.max(calendar.now_s, scenario.duration_s);
@@ -108,6 +147,8 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
     throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
   }
   const requests = log.finish();
+  const allWindows = windowCount(windows.window_s, end_s);
+  writeWindows(allWindows, end_s);
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
@@ -129,9 +170,13 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sink: BatchSi
       scenario,
       seed,
       tables: {
-        nodes: nodesTable(system.instances, windows.window_s, end_s),
-        pools: poolsTable([system.prefill, system.decode], windows.window_s, end_s),
-        links: linksTable(system.topology?.links ?? [], windows.window_s, end_s),
+        ...(windowSinks
+          ? {}
+          : {
+              nodes: tables.nodeTable(0, allWindows, end_s),
+              pools: tables.poolTable(0, allWindows, end_s),
+              links: tables.linkTable(0, allWindows, end_s),
+            }),
         summary: summaryTable([summary]),
       },
       summary,

@@ -1,53 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { Instance } from '../datacenter/index.js';
 import type { TimeWeighted } from '../engine/index.js';
-import { float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
-
-/** The window grid of a run: [k·w, min((k+1)·w, end)) for k = 0 … ⌈end/w⌉ − 1. */
-export function windowBounds(window_s: number, end_s: number): { start: number[]; end: number[] } {
-  const n = Math.max(1, Math.ceil(end_s / window_s - 1e-12));
-  const start: number[] = [];
-  const end: number[] = [];
-  for (let k = 0; k < n; k++) {
-    start.push(k * window_s);
-    end.push(Math.min((k + 1) * window_s, end_s));
-  }
-  return { start, end };
-}
-
-/** `nodes.arrow`: one row per instance per window. */
-export function nodesTable(instances: readonly Instance[], window_s: number, end_s: number): Table {
-  const { start, end } = windowBounds(window_s, end_s);
-  const cols = {
-    node: [] as string[], rack: [] as string[], role: [] as string[], hardware: [] as string[],
-    window_start_s: [] as number[], window_end_s: [] as number[], busy_frac: [] as number[],
-    queue_len_mean: [] as number[], batch_mean: [] as number[], kv_used_frac: [] as number[], up_frac: [] as number[],
-  };
-  for (const inst of instances) {
-    for (let k = 0; k < start.length; k++) {
-      const span = (end[k] as number) - (start[k] as number);
-      cols.node.push(inst.name);
-      cols.rack.push(inst.spec.rack);
-      cols.role.push(inst.spec.role);
-      cols.hardware.push(inst.spec.hardware);
-      cols.window_start_s.push(start[k] as number);
-      cols.window_end_s.push(end[k] as number);
-      cols.busy_frac.push(mean(inst.busy, k, span));
-      cols.queue_len_mean.push(mean(inst.queued, k, span));
-      cols.batch_mean.push(mean(inst.inService, k, span));
-      // Queueing-mode instances hold no KV model: null.
-      cols.kv_used_frac.push(inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN);
-      cols.up_frac.push(mean(inst.up, k, span));
-    }
-  }
-  return makeTable({
-    node: stringColumn(cols.node), rack: stringColumn(cols.rack), role: stringColumn(cols.role),
-    hardware: stringColumn(cols.hardware), window_start_s: float64Column(cols.window_start_s),
-    window_end_s: float64Column(cols.window_end_s), busy_frac: float64Column(cols.busy_frac),
-    queue_len_mean: float64Column(cols.queue_len_mean), batch_mean: float64Column(cols.batch_mean),
-    kv_used_frac: float64Column(cols.kv_used_frac), up_frac: float64Column(cols.up_frac),
-  });
-}
+import { FixedDictionary, float64Column, int32Column, makeTable } from './arrow.js';
 
 /** What `pools.arrow` needs of a pool. */
 export interface PoolTally {
@@ -55,40 +9,6 @@ export interface PoolTally {
   waiting: TimeWeighted;
   inService: TimeWeighted;
   servers: ReadonlyArray<{ busy: TimeWeighted }>;
-}
-
-/** `pools.arrow`: one row per phase pool per window, shared queues included. */
-export function poolsTable(pools: readonly PoolTally[], window_s: number, end_s: number): Table {
-  const { start, end } = windowBounds(window_s, end_s);
-  const cols = {
-    pool: [] as string[], instances: [] as number[], window_start_s: [] as number[], window_end_s: [] as number[],
-    busy_frac: [] as number[], queue_len_mean: [] as number[], in_service_mean: [] as number[],
-  };
-  for (const pool of pools) {
-    if (pool.servers.length === 0) continue;
-    for (let k = 0; k < start.length; k++) {
-      const span = (end[k] as number) - (start[k] as number);
-      let busy = 0;
-      for (const s of pool.servers) busy += mean(s.busy, k, span);
-      cols.pool.push(pool.phase);
-      cols.instances.push(pool.servers.length);
-      cols.window_start_s.push(start[k] as number);
-      cols.window_end_s.push(end[k] as number);
-      cols.busy_frac.push(busy / pool.servers.length);
-      cols.queue_len_mean.push(mean(pool.waiting, k, span));
-      cols.in_service_mean.push(mean(pool.inService, k, span));
-    }
-  }
-  return makeTable({
-    pool: stringColumn(cols.pool), instances: int32Column(cols.instances),
-    window_start_s: float64Column(cols.window_start_s), window_end_s: float64Column(cols.window_end_s),
-    busy_frac: float64Column(cols.busy_frac), queue_len_mean: float64Column(cols.queue_len_mean),
-    in_service_mean: float64Column(cols.in_service_mean),
-  });
-}
-
-function mean(t: TimeWeighted, k: number, span_s: number): number {
-  return span_s > 0 ? t.windowArea(k) / span_s : 0;
 }
 
 /** What `links.arrow` needs of a link. */
@@ -99,30 +19,185 @@ export interface LinkTally {
   flowCount: TimeWeighted;
 }
 
-/** `links.arrow`: one row per network link per window (no rows when hand-offs are instantaneous). */
-export function linksTable(links: readonly LinkTally[], window_s: number, end_s: number): Table {
-  const { start, end } = windowBounds(window_s, end_s);
-  const cols = {
-    link: [] as string[], capacity_gbps: [] as number[], window_start_s: [] as number[], window_end_s: [] as number[],
-    util_frac: [] as number[], flows_mean: [] as number[], bytes: [] as number[],
-  };
-  for (const link of links) {
-    for (let k = 0; k < start.length; k++) {
-      const span = (end[k] as number) - (start[k] as number);
+/**
+ * The rows of `nodes.arrow`, `pools.arrow` and `links.arrow` for a range of windows,
+ * window by window (then instance, pool or link in datacenter order), so that a run
+ * can write the windows that are over and forget them: memory for window statistics
+ * does not grow with the run. Window k is [k·w, min((k+1)·w, end)). Names are
+ * dictionary codes over values known before the run, one dictionary per column for
+ * every batch of a file.
+ */
+export class WindowTables {
+  private readonly pools: readonly PoolTally[];
+  private readonly nodeNames: FixedDictionary;
+  private readonly racks: Coded;
+  private readonly roles: Coded;
+  private readonly hardware: Coded;
+  private readonly poolNames: FixedDictionary;
+  private readonly linkNames: FixedDictionary;
+  /** Every tally the tables read. */
+  private readonly tallies: TimeWeighted[] = [];
+
+  constructor(
+    private readonly instances: readonly Instance[],
+    pools: readonly PoolTally[],
+    private readonly links: readonly LinkTally[],
+    readonly window_s: number,
+  ) {
+    // A pool without servers has no rows.
+    this.pools = pools.filter((p) => p.servers.length > 0);
+    this.nodeNames = new FixedDictionary(instances.map((i) => i.name));
+    this.racks = coded(instances.map((i) => i.spec.rack));
+    this.roles = coded(instances.map((i) => i.spec.role));
+    this.hardware = coded(instances.map((i) => i.spec.hardware));
+    this.poolNames = new FixedDictionary(this.pools.map((p) => p.phase));
+    this.linkNames = new FixedDictionary(links.map((l) => l.name));
+    for (const inst of instances) this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
+    for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
+    for (const link of links) this.tallies.push(link.rate, link.flowCount);
+  }
+
+
+  /** Rows per window of each table. */
+  get rowsPerWindow(): number {
+    return this.instances.length + this.pools.length + this.links.length;
+  }
+
+  /** Bring every tally's area up to `t_s` (no change of value). */
+  close(t_s: number): void {
+    for (const t of this.tallies) t.close(t_s);
+  }
+
+  /** Forget the windows before `k` in every tally (they were written). */
+  release(k: number): void {
+    for (const t of this.tallies) t.release(k);
+  }
+
+  /** `nodes.arrow` rows of windows [k0, k1) of a run that ends at `end_s`. */
+  nodeTable(k0: number, k1: number, end_s: number): Table {
+    const n = Math.max(0, k1 - k0) * this.instances.length;
+    const c = {
+      node: new Int32Array(n), rack: new Int32Array(n), role: new Int32Array(n), hardware: new Int32Array(n),
+      start: new Float64Array(n), end: new Float64Array(n), busy: new Float64Array(n), queue: new Float64Array(n),
+      batch: new Float64Array(n), kv: new Float64Array(n), up: new Float64Array(n),
+    };
+    this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, start, end, span) => {
+      c.node[row] = inst.index;
+      c.rack[row] = this.racks.codes[inst.index] as number;
+      c.role[row] = this.roles.codes[inst.index] as number;
+      c.hardware[row] = this.hardware.codes[inst.index] as number;
+      c.start[row] = start;
+      c.end[row] = end;
+      c.busy[row] = mean(inst.busy, k, span);
+      c.queue[row] = mean(inst.queued, k, span);
+      c.batch[row] = mean(inst.inService, k, span);
+      // Queueing-mode instances hold no KV model: null.
+      c.kv[row] = inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN;
+      c.up[row] = mean(inst.up, k, span);
+    });
+    return makeTable({
+      node: this.nodeNames.column(c.node), rack: this.racks.dictionary.column(c.rack), role: this.roles.dictionary.column(c.role),
+      hardware: this.hardware.dictionary.column(c.hardware), window_start_s: float64Column(c.start),
+      window_end_s: float64Column(c.end), busy_frac: float64Column(c.busy),
+      queue_len_mean: float64Column(c.queue), batch_mean: float64Column(c.batch),
+      kv_used_frac: float64Column(c.kv), up_frac: float64Column(c.up),
+    });
+  }
+
+  /** `pools.arrow` rows of windows [k0, k1): one per phase pool per window, shared queues included. */
+  poolTable(k0: number, k1: number, end_s: number): Table {
+    const n = Math.max(0, k1 - k0) * this.pools.length;
+    const c = {
+      pool: new Int32Array(n), instances: new Int32Array(n), start: new Float64Array(n), end: new Float64Array(n),
+      busy: new Float64Array(n), queue: new Float64Array(n), inService: new Float64Array(n),
+    };
+    this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, start, end, span) => {
+      let busy = 0;
+      for (const s of pool.servers) busy += mean(s.busy, k, span);
+      c.pool[row] = p;
+      c.instances[row] = pool.servers.length;
+      c.start[row] = start;
+      c.end[row] = end;
+      c.busy[row] = busy / pool.servers.length;
+      c.queue[row] = mean(pool.waiting, k, span);
+      c.inService[row] = mean(pool.inService, k, span);
+    });
+    return makeTable({
+      pool: this.poolNames.column(c.pool), instances: int32Column(c.instances),
+      window_start_s: float64Column(c.start), window_end_s: float64Column(c.end),
+      busy_frac: float64Column(c.busy), queue_len_mean: float64Column(c.queue),
+      in_service_mean: float64Column(c.inService),
+    });
+  }
+
+  /** `links.arrow` rows of windows [k0, k1) (none when hand-offs are instantaneous). */
+  linkTable(k0: number, k1: number, end_s: number): Table {
+    const n = Math.max(0, k1 - k0) * this.links.length;
+    const c = {
+      link: new Int32Array(n), start: new Float64Array(n), end: new Float64Array(n), util: new Float64Array(n),
+      flows: new Float64Array(n), bytes: new Float64Array(n), capacity: new Float64Array(n),
+    };
+    this.eachRow(k0, k1, end_s, this.links, (link, l, row, k, start, end, span) => {
       const bytes = link.rate.windowArea(k);
-      cols.link.push(link.name);
-      cols.capacity_gbps.push((link.capacity_Bps * 8) / 1e9);
-      cols.window_start_s.push(start[k] as number);
-      cols.window_end_s.push(end[k] as number);
-      cols.util_frac.push(span > 0 ? bytes / (link.capacity_Bps * span) : 0);
-      cols.flows_mean.push(mean(link.flowCount, k, span));
-      cols.bytes.push(bytes);
+      c.link[row] = l;
+      c.start[row] = start;
+      c.end[row] = end;
+      c.util[row] = span > 0 ? bytes / (link.capacity_Bps * span) : 0;
+      c.flows[row] = mean(link.flowCount, k, span);
+      c.bytes[row] = bytes;
+      c.capacity[row] = (link.capacity_Bps * 8) / 1e9;
+    });
+    return makeTable({
+      link: this.linkNames.column(c.link), window_start_s: float64Column(c.start),
+      window_end_s: float64Column(c.end), util_frac: float64Column(c.util),
+      flows_mean: float64Column(c.flows), bytes: float64Column(c.bytes),
+      capacity_gbps: float64Column(c.capacity),
+    });
+  }
+
+  /** One call per row of windows [k0, k1): window by window, then item by item. */
+  private eachRow<T>(
+    k0: number,
+    k1: number,
+    end_s: number,
+    items: readonly T[],
+    row: (item: T, index: number, row: number, k: number, start: number, end: number, span: number) => void,
+  ): void {
+    let r = 0;
+    for (let k = k0; k < k1; k++) {
+      const start = k * this.window_s;
+      const end = Math.min((k + 1) * this.window_s, end_s);
+      items.forEach((item, i) => row(item, i, r++, k, start, end, end - start));
     }
   }
-  return makeTable({
-    link: stringColumn(cols.link), window_start_s: float64Column(cols.window_start_s),
-    window_end_s: float64Column(cols.window_end_s), util_frac: float64Column(cols.util_frac),
-    flows_mean: float64Column(cols.flows_mean), bytes: float64Column(cols.bytes),
-    capacity_gbps: float64Column(cols.capacity_gbps),
+}
+
+/** Windows of a run that ends at `end_s`: ⌈end/w⌉, at least one. */
+export function windowCount(window_s: number, end_s: number): number {
+  return Math.max(1, Math.ceil(end_s / window_s - 1e-12));
+}
+
+interface Coded {
+  dictionary: FixedDictionary;
+  codes: number[];
+}
+
+/** A dictionary of the distinct values, in order of first appearance, and each value's code. */
+function coded(values: readonly string[]): Coded {
+  const distinct: string[] = [];
+  const index = new Map<string, number>();
+  const codes = values.map((v) => {
+    let code = index.get(v);
+    if (code === undefined) {
+      code = distinct.length;
+      index.set(v, code);
+      distinct.push(v);
+    }
+    return code;
   });
+  return { dictionary: new FixedDictionary(distinct), codes };
+}
+
+function mean(t: TimeWeighted, k: number, span_s: number): number {
+  return span_s > 0 ? t.windowArea(k) / span_s : 0;
 }

@@ -1,5 +1,5 @@
-// requests.arrow is streamed in record batches as requests end: bounded memory, and
-// the same bytes as the in-memory table.
+// requests.arrow is streamed in record batches as requests end, and the window tables
+// as windows end: bounded memory, and the same rows as the in-memory tables.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,5 +33,33 @@ describe('streamed requests.arrow', () => {
     const t = tableFromIPC(readFileSync(join(dir, 'requests.arrow')));
     expect(t.numRows).toBe(0);
     expect(t.schema.fields.map((f) => f.name)).toContain('ttft_s');
+  });
+});
+
+describe('streamed window tables', () => {
+  // 20,000 windows of 20 ms: 140,000 window rows, written in several batches mid-run.
+  const s = queueingScenario({ rate: 200, prefill: { count: 4, service: { dist: 'exponential', mean_s: 0.015 } }, duration_s: 400, window_s: 0.02 });
+
+  it('are written as windows end, with the rows and summary of an in-memory run', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
+    const streamed = runScenarioToFolder(s, dir);
+    const memory = runScenario(s);
+    expect(streamed.summary).toEqual(memory.summary);
+    for (const name of ['nodes', 'pools', 'links'] as const) {
+      const back = tableFromIPC(readFileSync(join(dir, `${name}.arrow`)));
+      const kept = memory.tables[name];
+      expect(back.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(kept.schema.fields.map((f) => `${f.name}:${f.type}`));
+      expect(back.numRows, name).toBe(kept.numRows);
+      for (const f of kept.schema.fields) expect(back.getChild(f.name)?.toArray(), `${name}.${f.name}`).toEqual(kept.getChild(f.name)?.toArray());
+    }
+    const nodes = tableFromIPC(readFileSync(join(dir, 'nodes.arrow')));
+    // Five instances per window, over 400 s and the drain of the last requests.
+    expect(nodes.numRows % 5).toBe(0);
+    expect(nodes.numRows).toBeGreaterThanOrEqual(20_000 * 5);
+    // Written as the run went, not at its end.
+    expect(nodes.batches.length).toBeGreaterThan(2);
+    // Rows go window by window, then instance by instance.
+    const start = nodes.getChild('window_start_s')?.toArray() as Float64Array;
+    for (let i = 1; i < start.length; i++) expect(start[i]! >= start[i - 1]!).toBe(true);
   });
 });
