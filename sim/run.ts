@@ -1,9 +1,10 @@
 import type { Table } from 'apache-arrow';
 import type { Windows } from './datacenter/index.js';
 import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
-import { BATCH_ROWS, type BatchSink, RequestLog } from './metrics/request-log.js';
+import { type BatchSink, RequestLog } from './metrics/request-log.js';
 import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
-import { windowCount, WindowTables } from './metrics/window-tables.js';
+import { type WindowSinks, WindowStream } from './metrics/window-stream.js';
+import { WindowTables } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { injectFaults, Request, ServingSystem } from './serving/index.js';
 import { type Arrival, arrivalStream } from './workload/index.js';
@@ -37,7 +38,7 @@ const PROGRESS_EVERY = 1 << 14;
  * window rows (when given sinks) as windows end. */
 export interface RunSinks {
   requests: BatchSink;
-  windows?: { nodes: BatchSink; pools: BatchSink; links: BatchSink } | undefined;
+  windows?: WindowSinks | undefined;
 }
 
 /** A run whose request rows (and window rows, with sinks for them) went to sinks instead of memory. */
@@ -103,33 +104,13 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSin
       generated: generator.next,
       ended: log.rows,
     });
-  const tables = new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s);
-  const windowSinks = sinks?.windows;
-  let written = 0;
-  /** Write windows [written, upTo) of a run ending at `end_s` (Infinity: windows already over) and forget them. */
-  const writeWindows = (upTo: number, end_s: number) => {
-    if (!windowSinks || upTo <= written) return;
-    for (const batch of tables.nodeTable(written, upTo, end_s).batches) windowSinks.nodes.write(batch);
-    for (const batch of tables.poolTable(written, upTo, end_s).batches) windowSinks.pools.write(batch);
-    for (const batch of tables.linkTable(written, upTo, end_s).batches) windowSinks.links.write(batch);
-    // Mid-run, forget what was written; at the end (the last window may be partial) nothing is kept anyway.
-    if (end_s === Infinity) tables.release(upTo);
-    written = upTo;
-  };
-  // Windows that ended by now are final once every tally is brought up to their end.
-  // In memory too (nothing is written then), so that both kinds of run add the same
-  // areas in the same pieces and give the same tables.
-  let closed = 0;
+  const windowRows = new WindowStream(
+    new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s),
+    sinks?.windows,
+  );
   while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
     progress();
-    const w = windows.window_s;
-    let over = Math.floor(calendar.now_s / w);
-    while (over > closed && over * w > calendar.now_s) over--;
-    if ((over - closed) * tables.rowsPerWindow >= BATCH_ROWS) {
-      tables.close(over * w);
-      closed = over;
-      writeWindows(over, Infinity);
-    }
+    windowRows.advance(calendar.now_s);
   }
   // Close time averages no earlier than the end of arrivals, so that utilisation over
   // [warmup, duration] is measured in full even when the system empties early.
@@ -147,8 +128,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSin
     throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
   }
   const requests = log.finish();
-  const allWindows = windowCount(windows.window_s, end_s);
-  writeWindows(allWindows, end_s);
+  const kept = windowRows.finish(end_s);
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
@@ -169,16 +149,7 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSin
     result: {
       scenario,
       seed,
-      tables: {
-        ...(windowSinks
-          ? {}
-          : {
-              nodes: tables.nodeTable(0, allWindows, end_s),
-              pools: tables.poolTable(0, allWindows, end_s),
-              links: tables.linkTable(0, allWindows, end_s),
-            }),
-        summary: summaryTable([summary]),
-      },
+      tables: { ...kept, summary: summaryTable([summary]) },
       summary,
       stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
     },
