@@ -37,6 +37,13 @@ export class Link {
     return this.outages > 0 ? 0 : this.capacity_Bps;
   }
 
+  /** Σ rates of the flows on it now, summed in the order they joined (so every caller gets the same bits). */
+  get load_Bps(): number {
+    let sum = 0;
+    for (const f of this.flows) sum += f.rate_Bps;
+    return sum;
+  }
+
   close(t_s: number): void {
     this.rate.close(t_s);
     this.flowCount.close(t_s);
@@ -67,6 +74,8 @@ export class Flow {
    * that gathered it for recomputation. */
   ceilingIn = 0;
   gatheredIn = 0;
+  /** The least nominal capacity on its path: its rate never exceeds it, up or down. */
+  readonly bound_Bps: number;
 
   constructor(
     readonly path: readonly Link[],
@@ -83,9 +92,6 @@ export class Flow {
     for (const l of path) if (l.capacity_Bps < bound) bound = l.capacity_Bps;
     this.bound_Bps = bound;
   }
-
-  /** The least nominal capacity on its path: its rate never exceeds it, up or down. */
-  readonly bound_Bps: number;
 
   /** Stop it: it is never delivered. */
   abort(): void {
@@ -160,7 +166,7 @@ export class Network {
     }
     if (this.shortcuts && this.join(flow, now)) return flow;
     this.advance(now);
-    this.reallocate(now, path, NO_LINKS, flow);
+    this.reallocate(now, path, flow);
     return flow;
   }
 
@@ -173,8 +179,7 @@ export class Network {
   private join(flow: Flow, now: number): boolean {
     let r = Infinity;
     for (const l of flow.path) {
-      let sum = 0;
-      for (const g of l.flows) sum += g.rate_Bps;
+      const sum = l.load_Bps;
       const room = l.available_Bps - sum;
       if (!(room > SLACK * l.capacity_Bps)) return false;
       l.left = room;
@@ -204,9 +209,7 @@ export class Network {
   private leavesOthersAlone(flow: Flow): boolean {
     for (const l of flow.path) {
       if (l.flows.length === 1) continue;
-      let sum = 0;
-      for (const g of l.flows) sum += g.rate_Bps;
-      if (!(sum < (1 - SLACK) * l.available_Bps)) return false;
+      if (!(l.load_Bps < (1 - SLACK) * l.available_Bps)) return false;
     }
     return true;
   }
@@ -215,17 +218,13 @@ export class Network {
   private depart(flow: Flow, now: number): void {
     if (this.shortcuts && this.leavesOthersAlone(flow)) {
       this.leave(flow, now);
-      for (const l of flow.path) {
-        let sum = 0;
-        for (const g of l.flows) sum += g.rate_Bps;
-        l.rate.set(now, sum);
-      }
+      for (const l of flow.path) l.rate.set(now, l.load_Bps);
       return;
     }
     this.advance(now);
     const rate = flow.rate_Bps;
     this.leave(flow, now);
-    this.reallocate(now, flow.path, flow.path, null, rate);
+    this.reallocate(now, flow.path, null, rate);
   }
 
   /** Stop a transfer (its sender or receiver failed): it is never delivered. */
@@ -247,7 +246,7 @@ export class Network {
     link.outages += down ? 1 : -1;
     invariant(link.outages >= 0, () => `link ${link.name} repaired more often than it failed`);
     // Its capacity changed: every flow on it is recomputed, whatever its load.
-    this.reallocate(now, [link], [link], null, 0, true);
+    this.reallocate(now, [link], null, 0, true);
   }
 
   private leave(flow: Flow, now: number): void {
@@ -282,10 +281,10 @@ export class Network {
   /**
    * Max-min fair rates by progressive filling over the flows that a change on the
    * `changed` links can affect (a flow `joined`, one at `departedRate` left, or their
-   * capacity changed: `force`), then reschedule those whose rate changed. `freed` links
-   * lost a flow.
+   * capacity changed: `force`), then reschedule those whose rate changed and bring the
+   * rate tallies of the links whose load changed (those, and the changed ones) up to date.
    */
-  private reallocate(now: number, changed: readonly Link[], freed: readonly Link[], joined: Flow | null = null, departedRate = 0, force = false): void {
+  private reallocate(now: number, changed: readonly Link[], joined: Flow | null = null, departedRate = 0, force = false): void {
     // Runs on every flow start and end: scratch arrays and round marks, no per-call maps.
     const round = ++this.round;
     let flows: readonly Flow[] = this.active;
@@ -297,7 +296,7 @@ export class Network {
     maxMinRates(flows, round, this.scratch, n);
     const touched = this.touched;
     touched.count = 0;
-    for (const link of freed) touch(link, round, touched);
+    for (const link of changed) touch(link, round, touched);
     for (let i = 0; i < n; i++) {
       const f = flows[i] as Flow;
       const rate = f.nextRate;
@@ -312,8 +311,7 @@ export class Network {
     }
     for (let i = 0; i < touched.count; i++) {
       const link = touched.items[i] as Link;
-      let sum = 0;
-      for (const f of link.flows) sum += f.rate_Bps;
+      const sum = link.load_Bps;
       if (!(sum <= link.capacity_Bps * (1 + 1e-9))) throw new InvariantError(`link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
       link.rate.set(now, sum);
     }
@@ -369,14 +367,10 @@ function reach(link: Link, round: number, frontier: LinkList): void {
  */
 function mayBind(link: Link, round: number, departedRate: number): boolean {
   const capacity = link.available_Bps;
-  let rates = departedRate;
+  if (!(departedRate + link.load_Bps < (1 - SLACK) * capacity)) return true;
   // Nominal bounds first: a roomy link (the spine) is told apart without each flow's path.
   let bounds = 0;
-  for (const g of link.flows) {
-    rates += g.rate_Bps;
-    bounds += g.bound_Bps;
-  }
-  if (!(rates < (1 - SLACK) * capacity)) return true;
+  for (const g of link.flows) bounds += g.bound_Bps;
   if (capacity > bounds * (1 + 1e-9)) return false;
   let demand = 0;
   for (const g of link.flows) demand += ceilingOf(g, round);
@@ -396,8 +390,6 @@ function ceilingOf(flow: Flow, round: number): number {
   }
   return flow.ceiling_Bps;
 }
-
-const NO_LINKS: readonly Link[] = [];
 
 /**
  * Links gathered by one computation, in a list kept between computations: it is
