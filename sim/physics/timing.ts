@@ -9,11 +9,11 @@ import { flopsPerToken, kvBytesPerToken, weightBytes } from './model.js';
  * (C grows by B each step) be summed in closed form.
  */
 export interface StepLine {
-  a1: number;
-  b1: number;
-  a2: number;
-  b2: number;
-  extra: number;
+  readonly a1: number;
+  readonly b1: number;
+  readonly a2: number;
+  readonly b2: number;
+  readonly extra: number;
 }
 
 /**
@@ -28,16 +28,19 @@ export interface BatchTimer {
   prefillSeconds(tokens: number, sumSquaredTokens: number): number;
   /** One decode step of `batch` requests reading `contextTokens` of KV in all. */
   decodeStepSeconds(batch: number, contextTokens: number): number;
+  /** The step line of a batch size (the same object each time: a decode run starts on
+   * every change of batch membership, and a batch size's line never changes). */
   stepLine(batch: number): StepLine;
 }
 
 export function batchTimer(d: Deployment): BatchTimer {
   const pass = d.hardware.model === 'wafer-pipeline' ? waferPipeline(d) : roofline(d);
+  const lines: StepLine[] = [];
   return {
     passSeconds: pass.seconds,
     prefillSeconds: (tokens, sumSquared) => pass.seconds(tokens, sumSquared / 2, tokens, true),
     decodeStepSeconds: (batch, context) => pass.seconds(batch, context, context, false),
-    stepLine: pass.stepLine,
+    stepLine: (batch) => (lines[batch] ??= pass.stepLine(batch)),
   };
 }
 

@@ -218,7 +218,7 @@ export class ColocatedEngine {
       for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
       steps = Math.max(1, Math.min(first, Math.floor((cap - b.kvUsed) / batch)));
     }
-    this.run.start(now, this.timer, batch, b.contextSum + batch, recompute_s, steps, dt);
+    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt);
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */

@@ -209,7 +209,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       const room = Math.floor((cap - this.reserved - b.kvUsed) / batch);
       steps = Math.max(1, Math.min(first, room));
     }
-    this.run.start(now, this.timer, batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0));
+    this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0));
   }
 
   protected evacuate(now: number): Request[] {

@@ -1,5 +1,5 @@
 import type { Calendar, Timer } from '../engine/index.js';
-import { type BatchTimer, type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
+import { type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
 
 /**
  * A run of decode steps with a fixed batch, as one event (fast-forward). The owner
@@ -15,9 +15,6 @@ export class StepRun<T extends object> {
   batch = 0;
   steps = 0;
   private timer: Timer | null = null;
-  /** Step lines by batch size: a run starts on every membership change, and the line
-   * of a batch size never changes. */
-  private readonly lines: StepLine[] = [];
 
   constructor(
     private readonly calendar: Calendar,
@@ -30,8 +27,7 @@ export class StepRun<T extends object> {
   }
 
   /** Start `steps` steps now; `oneStep_s` is the exact time of a one-step run. */
-  start(now: number, timer: BatchTimer, batch: number, context0: number, recompute_s: number, steps: number, oneStep_s: number): void {
-    const line = (this.lines[batch] ??= timer.stepLine(batch));
+  start(now: number, line: StepLine, batch: number, context0: number, recompute_s: number, steps: number, oneStep_s: number): void {
     this.start_s = now;
     this.line = line;
     this.batch = batch;
