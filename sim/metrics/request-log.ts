@@ -46,40 +46,41 @@ export class RequestLog {
     const status = r.status;
     if (!status) throw new InvariantError(`request ${r.id} recorded before it ended`);
     checkOrder(r);
-    let c = this.chunk;
-    if (c.rows === c.capacity) c = this.chunk = c.grown();
-    const i = c.rows++;
-    c.id[i] = r.id;
-    c.arrival[i] = r.arrival_s;
-    c.prompt[i] = r.promptTokens;
-    c.output[i] = r.outputTokens;
+    let chunk = this.chunk;
+    if (chunk.rows === chunk.capacity) chunk = this.chunk = chunk.grown();
+    const i = chunk.rows++;
+    const c = chunk.columns;
+    c.request_id[i] = r.id;
+    c.arrival_s[i] = r.arrival_s;
+    c.prompt_tokens[i] = r.promptTokens;
+    c.output_tokens[i] = r.outputTokens;
     c.status[i] = STATUS_CODE[status];
-    if (r.reason !== null) c.reasons.push(i, r.reason);
+    if (r.reason !== null) chunk.reasons.push(i, r.reason);
     c.warmup[i] = r.warmup ? 1 : 0;
-    c.prefillNode[i] = r.prefillInstance ? r.prefillInstance.index : -1;
-    c.decodeNode[i] = r.decodeInstance ? r.decodeInstance.index : -1;
+    c.prefill_node[i] = r.prefillInstance ? r.prefillInstance.index : -1;
+    c.decode_node[i] = r.decodeInstance ? r.decodeInstance.index : -1;
     c.preemptions[i] = r.preemptions;
     c.retries[i] = r.retries;
-    c.linkStalls[i] = r.linkStalls;
+    c.link_stalls[i] = r.linkStalls;
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
     const prefillQueue = r.prefillStart_s - r.arrival_s;
     const decodeQueue = r.decodeStart_s - r.decodeEnqueue_s;
-    c.prefillQueue[i] = prefillQueue;
-    c.prefillStart[i] = r.prefillStart_s;
-    c.firstToken[i] = r.firstToken_s;
-    c.transferQueue[i] = r.transferStart_s - r.transferEnqueue_s;
-    c.transfer[i] = r.transferEnd_s - r.transferStart_s;
-    c.decodeQueue[i] = decodeQueue;
-    c.decodeStart[i] = r.decodeStart_s;
-    c.completion[i] = r.completion_s;
-    c.ttft[i] = ttft;
-    c.tpot[i] = tpot;
-    c.e2e[i] = e2e;
+    c.prefill_queue_s[i] = prefillQueue;
+    c.prefill_start_s[i] = r.prefillStart_s;
+    c.first_token_s[i] = r.firstToken_s;
+    c.transfer_queue_s[i] = r.transferStart_s - r.transferEnqueue_s;
+    c.transfer_s[i] = r.transferEnd_s - r.transferStart_s;
+    c.decode_queue_s[i] = decodeQueue;
+    c.decode_start_s[i] = r.decodeStart_s;
+    c.completion_s[i] = r.completion_s;
+    c.ttft_s[i] = ttft;
+    c.tpot_s[i] = tpot;
+    c.e2e_s[i] = e2e;
     this.tally.add(r, ttft, tpot, e2e, prefillQueue, decodeQueue);
     this.total++;
-    if (c.rows >= BATCH_ROWS) this.flush();
+    if (chunk.rows >= BATCH_ROWS) this.flush();
   }
 
   /** Flush the last rows; the whole table when there is no sink, else undefined. */
@@ -93,27 +94,27 @@ export class RequestLog {
 
   private flush(): void {
     this.batches++;
-    const c = this.chunk;
+    const chunk = this.chunk;
     // A run that filled a batch will fill more: the next chunk starts at full size.
-    this.chunk = new Chunk(c.capacity);
-    const n = c.rows;
+    this.chunk = new Chunk(chunk.capacity);
+    const n = chunk.rows;
+    const c = chunk.columns;
+    const rows = <T extends Int32Array | Float64Array | Uint8Array>(values: T): T => values.subarray(0, n) as T;
     const columns: Record<string, ReturnType<typeof float64Column>> = {
-      request_id: int32Column(c.id.subarray(0, n)),
-      arrival_s: float64Column(c.arrival.subarray(0, n)),
-      prompt_tokens: int32Column(c.prompt.subarray(0, n)),
-      output_tokens: int32Column(c.output.subarray(0, n)),
-      status: this.statuses.column(c.status.subarray(0, n)),
-      reason: plainStringColumn(c.reasonColumn()),
-      warmup: boolColumn(c.warmup.subarray(0, n)),
-      prefill_node: this.nodes.column(c.prefillNode.subarray(0, n)),
-      decode_node: this.nodes.column(c.decodeNode.subarray(0, n)),
+      request_id: int32Column(rows(c.request_id)),
+      arrival_s: float64Column(rows(c.arrival_s)),
+      prompt_tokens: int32Column(rows(c.prompt_tokens)),
+      output_tokens: int32Column(rows(c.output_tokens)),
+      status: this.statuses.column(rows(c.status)),
+      reason: plainStringColumn(chunk.reasonColumn()),
+      warmup: boolColumn(rows(c.warmup)),
+      prefill_node: this.nodes.column(rows(c.prefill_node)),
+      decode_node: this.nodes.column(rows(c.decode_node)),
     };
-    c.timeColumns().forEach((values, k) => {
-      columns[TIME_COLUMNS[k] as string] = float64Column(values.subarray(0, n));
-    });
-    columns.preemptions = int32Column(c.preemptions.subarray(0, n));
-    columns.retries = int32Column(c.retries.subarray(0, n));
-    columns.link_stalls = int32Column(c.linkStalls.subarray(0, n));
+    for (const name of TIME_COLUMNS) columns[name] = float64Column(rows(c[name]));
+    columns.preemptions = int32Column(rows(c.preemptions));
+    columns.retries = int32Column(rows(c.retries));
+    columns.link_stalls = int32Column(rows(c.link_stalls));
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
@@ -148,98 +149,6 @@ function notBefore(r: Request, last: number, t: number): number {
   return t;
 }
 
-/** Rows of a record batch in the making, in typed arrays: no boxed values, little for the collector. */
-class Chunk {
-  rows = 0;
-  readonly id: Int32Array;
-  readonly arrival: Float64Array;
-  readonly prompt: Int32Array;
-  readonly output: Int32Array;
-  readonly status: Int32Array;
-  readonly warmup: Uint8Array;
-  readonly prefillNode: Int32Array;
-  readonly decodeNode: Int32Array;
-  readonly preemptions: Int32Array;
-  readonly retries: Int32Array;
-  readonly linkStalls: Int32Array;
-  readonly prefillQueue: Float64Array;
-  readonly prefillStart: Float64Array;
-  readonly firstToken: Float64Array;
-  readonly transferQueue: Float64Array;
-  readonly transfer: Float64Array;
-  readonly decodeQueue: Float64Array;
-  readonly decodeStart: Float64Array;
-  readonly completion: Float64Array;
-  readonly ttft: Float64Array;
-  readonly tpot: Float64Array;
-  readonly e2e: Float64Array;
-  /** Rejection reasons, sparse: row, reason, row, reason… (most rows have none). */
-  reasons: Array<number | string> = [];
-
-  constructor(readonly capacity: number) {
-    this.id = new Int32Array(capacity);
-    this.arrival = new Float64Array(capacity);
-    this.prompt = new Int32Array(capacity);
-    this.output = new Int32Array(capacity);
-    this.status = new Int32Array(capacity);
-    this.warmup = new Uint8Array(capacity);
-    this.prefillNode = new Int32Array(capacity);
-    this.decodeNode = new Int32Array(capacity);
-    this.preemptions = new Int32Array(capacity);
-    this.retries = new Int32Array(capacity);
-    this.linkStalls = new Int32Array(capacity);
-    this.prefillQueue = new Float64Array(capacity);
-    this.prefillStart = new Float64Array(capacity);
-    this.firstToken = new Float64Array(capacity);
-    this.transferQueue = new Float64Array(capacity);
-    this.transfer = new Float64Array(capacity);
-    this.decodeQueue = new Float64Array(capacity);
-    this.decodeStart = new Float64Array(capacity);
-    this.completion = new Float64Array(capacity);
-    this.ttft = new Float64Array(capacity);
-    this.tpot = new Float64Array(capacity);
-    this.e2e = new Float64Array(capacity);
-  }
-
-  /** The time columns, in TIME_COLUMNS order (whole arrays: the caller cuts them to `rows`). */
-  timeColumns(): Float64Array[] {
-    return [
-      this.prefillQueue, this.prefillStart, this.firstToken, this.transferQueue, this.transfer, this.decodeQueue,
-      this.decodeStart, this.completion, this.ttft, this.tpot, this.e2e,
-    ];
-  }
-
-  /** The same rows with twice the room (short runs keep small chunks). */
-  grown(): Chunk {
-    const next = new Chunk(Math.min(BATCH_ROWS, this.capacity * 2));
-    next.rows = this.rows;
-    next.id.set(this.id);
-    next.arrival.set(this.arrival);
-    next.prompt.set(this.prompt);
-    next.output.set(this.output);
-    next.status.set(this.status);
-    next.warmup.set(this.warmup);
-    next.prefillNode.set(this.prefillNode);
-    next.decodeNode.set(this.decodeNode);
-    next.preemptions.set(this.preemptions);
-    next.retries.set(this.retries);
-    next.linkStalls.set(this.linkStalls);
-    const to = next.timeColumns();
-    this.timeColumns().forEach((column, k) => (to[k] as Float64Array).set(column));
-    next.reasons = this.reasons;
-    return next;
-  }
-
-  reasonColumn(): Array<string | null> {
-    const out = new Array<string | null>(this.rows).fill(null);
-    for (let j = 0; j < this.reasons.length; j += 2) out[this.reasons[j] as number] = this.reasons[j + 1] as string;
-    return out;
-  }
-}
-
-/** The first chunk's rows; chunks double up to BATCH_ROWS. */
-const FIRST_CAPACITY = 1024;
-
 const TIME_COLUMNS = [
   'prefill_queue_s',
   'prefill_start_s',
@@ -253,3 +162,48 @@ const TIME_COLUMNS = [
   'tpot_s',
   'e2e_s',
 ] as const;
+
+/** The typed array behind each column of a chunk, by column name (reasons are kept sparse). */
+const CHUNK_COLUMNS = {
+  request_id: Int32Array, arrival_s: Float64Array, prompt_tokens: Int32Array, output_tokens: Int32Array,
+  status: Int32Array, warmup: Uint8Array, prefill_node: Int32Array, decode_node: Int32Array,
+  prefill_queue_s: Float64Array, prefill_start_s: Float64Array, first_token_s: Float64Array,
+  transfer_queue_s: Float64Array, transfer_s: Float64Array, decode_queue_s: Float64Array,
+  decode_start_s: Float64Array, completion_s: Float64Array, ttft_s: Float64Array, tpot_s: Float64Array,
+  e2e_s: Float64Array, preemptions: Int32Array, retries: Int32Array, link_stalls: Int32Array,
+} as const;
+type ChunkColumns = { [K in keyof typeof CHUNK_COLUMNS]: InstanceType<(typeof CHUNK_COLUMNS)[K]> };
+
+/** Rows of a record batch in the making, in typed arrays: no boxed values, little for the collector. */
+class Chunk {
+  rows = 0;
+  readonly columns: ChunkColumns;
+  /** Rejection reasons, sparse: row, reason, row, reason… (most rows have none). */
+  reasons: Array<number | string> = [];
+
+  constructor(readonly capacity: number) {
+    const columns: Record<string, Int32Array | Float64Array | Uint8Array> = {};
+    for (const [name, Column] of Object.entries(CHUNK_COLUMNS)) columns[name] = new Column(capacity);
+    this.columns = columns as ChunkColumns;
+  }
+
+  /** The same rows with twice the room (short runs keep small chunks). */
+  grown(): Chunk {
+    const next = new Chunk(Math.min(BATCH_ROWS, this.capacity * 2));
+    next.rows = this.rows;
+    for (const name of Object.keys(CHUNK_COLUMNS) as Array<keyof ChunkColumns>) {
+      (next.columns[name] as Float64Array).set(this.columns[name] as ArrayLike<number>);
+    }
+    next.reasons = this.reasons;
+    return next;
+  }
+
+  reasonColumn(): Array<string | null> {
+    const out = new Array<string | null>(this.rows).fill(null);
+    for (let j = 0; j < this.reasons.length; j += 2) out[this.reasons[j] as number] = this.reasons[j + 1] as string;
+    return out;
+  }
+}
+
+/** The first chunk's rows; chunks double up to BATCH_ROWS. */
+const FIRST_CAPACITY = 1024;
