@@ -430,22 +430,20 @@ export function maxMinRates(flows: readonly Flow[], round: number, links: LinkLi
   for (let i = 0; i < count; i++) {
     const f = flows[i] as Flow;
     pending++;
-    let ceiling = Infinity;
     for (const l of f.path) {
-      const capacity = l.available_Bps;
       if (l.unfrozen === 0) {
-        l.left = capacity;
+        l.left = l.available_Bps;
         l.demand_Bps = 0;
         links.add(l);
       }
       l.unfrozen++;
-      if (capacity < ceiling) ceiling = capacity;
     }
-    f.ceiling_Bps = ceiling;
   }
+  // Ceilings computed while gathering the flows (same round) are reused.
   for (let i = 0; i < count; i++) {
     const f = flows[i] as Flow;
-    for (const l of f.path) l.demand_Bps += f.ceiling_Bps;
+    const ceiling = ceilingOf(f, round);
+    for (const l of f.path) l.demand_Bps += ceiling;
   }
   let candidates = 0;
   for (let i = 0; i < links.count; i++) {
