@@ -11,6 +11,8 @@
  */
 export function selectRank(a: Float64Array, k: number, lo: number): void {
   let hi = a.length - 1;
+  // A choice, not a derived bound: a fair pivot halves the range, so twice the rounds
+  // that halving needs (plus a few for tiny ranges) only runs out on adversarial data.
   let rounds = 2 * Math.ceil(Math.log2(hi - lo + 2)) + 8;
   while (hi > lo) {
     if (rounds-- === 0) {
