@@ -37,15 +37,20 @@ function runInfo(s: ResolvedScenario, r: StreamedRunResult): RunInfo {
 
 /**
  * Run a scenario into `dir`: requests.arrow streamed as requests end and the window
- * tables as windows end (bounded memory), the summary at the end, the folder replaced in one rename — or left untouched
- * if the run fails.
+ * tables as windows end, the summary's latencies kept in a scratch file (bounded
+ * memory), the summary at the end, the folder replaced in one rename — or left
+ * untouched if the run fails.
  */
 export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): StreamedRunResult {
   const folder = new ResultFolder(dir);
   try {
     const result = runScenarioStreamed(
       scenario,
-      { requests: folder.stream('requests'), windows: { nodes: folder.stream('nodes'), pools: folder.stream('pools'), links: folder.stream('links') } },
+      {
+        requests: folder.stream('requests'),
+        windows: { nodes: folder.stream('nodes'), pools: folder.stream('pools'), links: folder.stream('links') },
+        latencyScratch: folder.scratch('latencies'),
+      },
       options,
     );
     for (const [name, table] of Object.entries(result.tables)) if (table) folder.write(name, table);

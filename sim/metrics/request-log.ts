@@ -3,6 +3,7 @@ import { Table as ArrowTable } from 'apache-arrow';
 import { InvariantError } from '../engine/index.js';
 import type { Request } from '../serving/request.js';
 import { boolColumn, FixedDictionary, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
+import type { BlockStore } from './latency-columns.js';
 import { RunTally } from './run-tally.js';
 
 /** Where finished record batches go: a file as they come, or memory. */
@@ -20,7 +21,7 @@ const STATUS_CODE = { completed: 0, rejected: 1, unfinished: 2 } as const;
  * rejected) or when the run stops with it still in flight (unfinished). Rows are in
  * the order requests ended. Every BATCH_ROWS rows become an Arrow record batch handed
  * to the sink (streamed to requests.arrow by the CLI), so memory does not grow with the
- * run but for the summary's tally (five latencies a measured completed request).
+ * run; nor does the summary's tally when its latencies go to a scratch file.
  * Columns: docs/metrics.md.
  */
 export class RequestLog {
@@ -33,9 +34,14 @@ export class RequestLog {
   /** Instance names: a request's node is its instance's index. */
   private readonly nodes: FixedDictionary;
 
-  constructor(instanceNames: readonly string[], slo: { ttft_s: number; tpot_s: number } | undefined, private readonly sink?: BatchSink) {
+  constructor(
+    instanceNames: readonly string[],
+    slo: { ttft_s: number; tpot_s: number } | undefined,
+    private readonly sink?: BatchSink,
+    latencies?: BlockStore,
+  ) {
     this.nodes = new FixedDictionary(instanceNames);
-    this.tally = new RunTally(slo);
+    this.tally = new RunTally(slo, latencies);
   }
 
   get rows(): number {

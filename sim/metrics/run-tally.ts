@@ -1,19 +1,16 @@
 import type { Request } from '../serving/request.js';
-import { GrowableFloat64 } from './growable.js';
+import { type BlockStore, LatencyColumns, MemoryBlocks } from './latency-columns.js';
 
-/** The latencies of the measured completed requests, in the order they completed. */
-export interface LatencyColumns {
-  ttft_s: Float64Array;
-  tpot_s: Float64Array;
-  e2e_s: Float64Array;
-  prefill_queue_s: Float64Array;
-  decode_queue_s: Float64Array;
-}
+/** The latencies a run's summary takes quantiles and means of, in their column order. */
+export const LATENCIES = ['ttft_s', 'tpot_s', 'e2e_s', 'prefill_queue_s', 'decode_queue_s'] as const;
+export type Latency = (typeof LATENCIES)[number];
 
 /**
  * What a run's summary needs, gathered as requests end: counts and sums as they go,
- * and the five latencies of each measured completed request — 40 bytes a request, the
- * only per-request memory a run keeps (an hour at 2,000 requests/s: ~290 MB).
+ * and the five latencies of each measured completed request, 40 bytes a request, in
+ * blocks: in memory, or (runs written to a folder) in a scratch file there, so that
+ * the run holds one block whatever its length (an hour at 2,000 requests/s would
+ * otherwise keep ~290 MB).
  */
 export class RunTally {
   requests = 0;
@@ -30,12 +27,14 @@ export class RunTally {
   retried = 0;
   retries = 0;
   affected = 0;
-  private readonly cols = {
-    ttft_s: new GrowableFloat64(), tpot_s: new GrowableFloat64(), e2e_s: new GrowableFloat64(),
-    prefill_queue_s: new GrowableFloat64(), decode_queue_s: new GrowableFloat64(),
-  };
+  private readonly latencies: LatencyColumns;
 
-  constructor(private readonly slo?: { ttft_s: number; tpot_s: number } | undefined) {}
+  constructor(
+    private readonly slo?: { ttft_s: number; tpot_s: number } | undefined,
+    store: BlockStore = new MemoryBlocks(),
+  ) {
+    this.latencies = new LatencyColumns(LATENCIES.length, store);
+  }
 
   /** An ended request and its latencies (as its row has them; NaN = did not happen). */
   add(r: Request, ttft_s: number, tpot_s: number, e2e_s: number, prefillQueue_s: number, decodeQueue_s: number): void {
@@ -53,19 +52,28 @@ export class RunTally {
     this.outputTokens += r.outputTokens;
     // A one-token output has no TPOT and meets that half of the SLO.
     if (this.slo && ttft_s <= this.slo.ttft_s && (Number.isNaN(tpot_s) || tpot_s <= this.slo.tpot_s)) this.sloMet++;
-    const c = this.cols;
-    c.ttft_s.push(ttft_s);
-    c.tpot_s.push(tpot_s);
-    c.e2e_s.push(e2e_s);
-    c.prefill_queue_s.push(prefillQueue_s);
-    c.decode_queue_s.push(decodeQueue_s);
+    const l = this.latencies;
+    l.set(0, ttft_s);
+    l.set(1, tpot_s);
+    l.set(2, e2e_s);
+    l.set(3, prefillQueue_s);
+    l.set(4, decodeQueue_s);
+    l.endRow();
   }
 
-  latencies(): LatencyColumns {
-    const c = this.cols;
-    return {
-      ttft_s: c.ttft_s.view(), tpot_s: c.tpot_s.view(), e2e_s: c.e2e_s.view(),
-      prefill_queue_s: c.prefill_queue_s.view(), decode_queue_s: c.decode_queue_s.view(),
-    };
+  /** R type 7 quantiles of each latency's values (NaN left out), exact. */
+  quantiles(ps: Readonly<Partial<Record<Latency, readonly number[]>>>): Record<Latency, number[]> {
+    const found = this.latencies.quantiles(LATENCIES.map((name) => ps[name] ?? []));
+    return Object.fromEntries(LATENCIES.map((name, c) => [name, found[c]])) as Record<Latency, number[]>;
+  }
+
+  /** Mean of a latency's values (NaN left out); NaN when there are none. */
+  mean(name: Latency): number {
+    return this.latencies.mean(LATENCIES.indexOf(name));
+  }
+
+  /** Let go of the latencies (and their scratch file). */
+  close(): void {
+    this.latencies.close();
   }
 }

@@ -1,7 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { RunTally } from './run-tally.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
-import { selectRank } from './select.js';
 
 /** What the summary needs besides the request rows. */
 export interface SummaryContext {
@@ -27,18 +26,19 @@ export type SummaryRow = Record<string, number | string | boolean | null>;
  * `requests.arrow`). Counts cover every request; latencies, throughput and SLO
  * attainment cover the measured requests (arrived in [warmup_s, duration_s)).
  * Quantiles interpolate linearly between order statistics (R type 7, the definition of
- * arquero's `op.quantile`, which the sweeps use), computed here by selection on typed
- * arrays: arquero would copy millions of latencies into JS arrays and sort them with a
- * comparator (~150 bytes and microseconds a request). Formulas: docs/metrics.md.
+ * arquero's `op.quantile`, which the sweeps use), found exactly by selection over the
+ * tally's blocks (sim/metrics/latency-columns.ts): arquero would copy millions of
+ * latencies into JS arrays and sort them with a comparator (~150 bytes and
+ * microseconds a request). Formulas: docs/metrics.md.
  */
 export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
-  const lat = tally.latencies();
   const span_s = ctx.duration_s - ctx.warmup_s;
-  const [ttft50, ttft90, ttft99] = quantiles(lat.ttft_s, [0.5, 0.9, 0.99]);
-  const [tpot50, tpot90, tpot99] = quantiles(lat.tpot_s, [0.5, 0.9, 0.99]);
-  const [e2e50, e2e99] = quantiles(lat.e2e_s, [0.5, 0.99]);
-  const [pq99] = quantiles(lat.prefill_queue_s, [0.99]);
-  const [dq99] = quantiles(lat.decode_queue_s, [0.99]);
+  const q = tally.quantiles({ ttft_s: [0.5, 0.9, 0.99], tpot_s: [0.5, 0.9, 0.99], e2e_s: [0.5, 0.99], prefill_queue_s: [0.99], decode_queue_s: [0.99] });
+  const [ttft50, ttft90, ttft99] = q.ttft_s;
+  const [tpot50, tpot90, tpot99] = q.tpot_s;
+  const [e2e50, e2e99] = q.e2e_s;
+  const [pq99] = q.prefill_queue_s;
+  const [dq99] = q.decode_queue_s;
   const attainment = ctx.slo && tally.measured > 0 ? tally.sloMet / tally.measured : NaN;
   const tokensPerHour = (tally.outputTokens / span_s) * 3600;
   return {
@@ -54,8 +54,8 @@ export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
     tpot_p50_s: nz(tpot50), tpot_p90_s: nz(tpot90), tpot_p99_s: nz(tpot99),
     e2e_p50_s: nz(e2e50), e2e_p99_s: nz(e2e99),
     prefill_queue_p99_s: nz(pq99), decode_queue_p99_s: nz(dq99),
-    ttft_mean_s: nz(mean(lat.ttft_s)), tpot_mean_s: nz(mean(lat.tpot_s)), e2e_mean_s: nz(mean(lat.e2e_s)),
-    prefill_queue_mean_s: nz(mean(lat.prefill_queue_s)), decode_queue_mean_s: nz(mean(lat.decode_queue_s)),
+    ttft_mean_s: nz(tally.mean('ttft_s')), tpot_mean_s: nz(tally.mean('tpot_s')), e2e_mean_s: nz(tally.mean('e2e_s')),
+    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')), decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
     slo_attainment: nz(attainment),
     slo_met: ctx.slo && !Number.isNaN(attainment) ? attainment >= ctx.slo.quantile : null,
     goodput_rps: nz(ctx.slo ? tally.sloMet / span_s : NaN),
@@ -69,55 +69,6 @@ export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
   };
-}
-
-/**
- * R type 7 quantiles of the non-NaN values: h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] −
- * x[⌊h⌋]) over the values in order (arquero's formula, term for term), the two order
- * statistics found by selection (sim/metrics/select.ts); NaN when there are none.
- */
-export function quantiles(values: Float64Array, ps: readonly number[]): number[] {
-  // Indexed loops: these run once per run over millions of values, mostly before the
-  // optimizer sees them, where for-of allocates an iterator result per value.
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
-  const a = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (!Number.isNaN(v)) a[k++] = v;
-  }
-  if (n === 0) return ps.map(() => NaN);
-  // The ranks each quantile reads (⌊h⌋ and ⌊h⌋ + 1), selected in increasing order: each
-  // selection leaves everything after its rank no smaller, so the next starts there.
-  const rank = (p: number) => (p <= 0 || n < 2 ? 0 : p >= 1 ? n - 1 : Math.floor((n - 1) * p));
-  const ranks = [...new Set(ps.flatMap((p) => [rank(p), Math.min(n - 1, rank(p) + 1)]))].sort((x, y) => x - y);
-  let from = 0;
-  for (const r of ranks) {
-    selectRank(a, r, from);
-    from = r + 1;
-  }
-  return ps.map((p) => {
-    if (p <= 0 || n < 2) return a[0] as number;
-    if (p >= 1) return a[n - 1] as number;
-    const i = (n - 1) * p;
-    const i0 = Math.floor(i);
-    const v0 = a[i0] as number;
-    return v0 + ((a[i0 + 1] as number) - v0) * (i - i0);
-  });
-}
-
-/** Mean of the non-NaN values (their sum over their count); NaN when there are none. */
-function mean(values: Float64Array): number {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (Number.isNaN(v)) continue;
-    sum += v;
-    n++;
-  }
-  return n > 0 ? sum / n : NaN;
 }
 
 function nz(v: number | undefined | null): number | null {

@@ -11,6 +11,7 @@ import type { BatchSink } from './request-log.js';
 export class ResultFolder {
   readonly staging: string;
   private readonly open: ArrowFileSink[] = [];
+  private readonly scratches: string[] = [];
 
   constructor(readonly dir: string) {
     const parent = dirname(dir);
@@ -29,6 +30,13 @@ export class ResultFolder {
     return sink;
   }
 
+  /** A scratch file inside the staging folder: never part of the result (removed at commit). */
+  scratch(name: string): string {
+    const path = join(this.staging, `.${name}.scratch`);
+    this.scratches.push(path);
+    return path;
+  }
+
   write(name: string, table: Table): void {
     writeFileSync(join(this.staging, `${name}.arrow`), tableToIPC(table, 'file'));
   }
@@ -40,6 +48,7 @@ export class ResultFolder {
 
   commit(): void {
     for (const s of this.open) s.close();
+    for (const path of this.scratches) rmSync(path, { force: true });
     const old = `${this.staging}.old`;
     let hadOld = false;
     try {

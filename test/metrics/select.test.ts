@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { selectRank } from '../../sim/metrics/select.js';
-import { quantiles } from '../../sim/metrics/summary.js';
+import { quantiles } from '../../sim/metrics/latency-columns.js';
 
 /** Values with many repeats, runs already in order and reversed, as latency columns have. */
 const column = fc.oneof(

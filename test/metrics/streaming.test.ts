@@ -1,11 +1,12 @@
 // requests.arrow is streamed in record batches as requests end, and the window tables
 // as windows end: bounded memory, and the same rows as the in-memory tables.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runScenario, runScenarioToFolder } from '../../sim/index.js';
+import { quantiles } from '../../sim/metrics/latency-columns.js';
 import { BATCH_ROWS } from '../../sim/metrics/request-log.js';
 import { queueingScenario } from '../helpers/queueing.js';
 
@@ -24,6 +25,21 @@ describe('streamed requests.arrow', () => {
     expect(back.batches.length).toBe(Math.ceil(back.numRows / BATCH_ROWS));
     expect(Buffer.from(tableToIPC(memory.tables.requests, 'file')).equals(file)).toBe(true);
     expect(streamed.summary).toEqual(memory.summary);
+  });
+
+  it('keeps the summary latencies in a scratch file, exact, and leaves it out of the result', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
+    const streamed = runScenarioToFolder(s, dir);
+    expect(readdirSync(dir).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
+    expect(readdirSync(join(dir, '..'))).toEqual(['run']);
+    // Quantiles over the measured completed rows of the file, as a reader would take them.
+    const t = tableFromIPC(readFileSync(join(dir, 'requests.arrow')));
+    const [status, warmup, ttft, e2e] = ['status', 'warmup', 'ttft_s', 'e2e_s'].map((c) => t.getChild(c)!.toArray());
+    const rows = [...Array(t.numRows).keys()].filter((i) => status![i] === 'completed' && !warmup![i]);
+    expect(rows.length).toBeGreaterThan(4 * (1 << 14)); // several blocks of the tally
+    const pick = (col: ArrayLike<number>) => Float64Array.from(rows, (i) => col[i] as number);
+    expect([streamed.summary.ttft_p50_s, streamed.summary.ttft_p99_s]).toEqual(quantiles(pick(ttft as Float64Array), [0.5, 0.99]));
+    expect([streamed.summary.e2e_p50_s, streamed.summary.e2e_p99_s]).toEqual(quantiles(pick(e2e as Float64Array), [0.5, 0.99]));
   });
 
   it('an empty run still writes a readable file with the schema', () => {

@@ -2,7 +2,7 @@
 import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
-import { quantiles } from '../../sim/metrics/summary.js';
+import { quantiles } from '../../sim/metrics/latency-columns.js';
 import { baseScenario } from '../helpers/base-scenario.js';
 import { column } from '../helpers/queueing.js';
 
