@@ -61,7 +61,7 @@ and one per point with means and 95% confidence half-widths (<metric>_ci95).
 
 Options:
   --out DIR      results folder (default: results)
-  --workers N    worker threads (default: this machine's cores)
+  --workers N    runs at once: this thread and N − 1 worker threads (default: this machine's cores)
   --report       also write DIR/<name>/report.html (not for a shard)
   --shard K/N    run only slice K of N (0 <= K < N) into DIR/<name>/shards/; then
                  'splitsim merge DIR/<name>'. Also read from JOB_COMPLETION_INDEX

@@ -32,13 +32,41 @@ export function expectedRequests(scenario: unknown): number {
   return typeof rate === 'number' && typeof s.duration_s === 'number' ? rate * s.duration_s : 0;
 }
 
+/** What a worker thread is started with: every job, and the counter they are claimed by. */
+export interface WorkerStart {
+  jobs: RunJob[];
+  /** Int32 [next job to claim, stop flag], shared by every thread of the sweep. */
+  claims: SharedArrayBuffer;
+}
+
+/** What a worker thread says: a run's summary, or its error. */
+export type WorkerMessage = { id: string; summary: SummaryRow } | { id: string; error: string };
+
+/** The next job nobody has claimed, or undefined when none is left or the sweep stopped. */
+export function claimJob(jobs: readonly RunJob[], claims: Int32Array): RunJob | undefined {
+  return Atomics.load(claims, STOP) === 0 ? jobs[Atomics.add(claims, NEXT, 1)] : undefined;
+}
+
+/** Run a job: its summary row, or the message of what stopped it. */
+export function outcomeOf(job: RunJob): { id: string; summary: SummaryRow } | { id: string; error: string } {
+  try {
+    return { id: job.id, summary: executeRun(job) };
+  } catch (err) {
+    return { id: job.id, error: (err as Error).message };
+  }
+}
+
+const NEXT = 0;
+const STOP = 1;
+
 /**
- * Run a sweep's runs: with one worker, in this thread; with N, on N worker threads,
- * each given the next run as soon as it answers (this thread only hands out work: if
- * it ran jobs too, it would hear the threads only between its own runs and leave them
- * idle). Runs go out longest first (by expected requests), so that the last to finish
- * are short. Results do not depend on the number of workers: each run is a value of
- * its scenario and seed. Returns summary rows keyed by run id.
+ * Run a sweep's runs on N workers: this thread and N − 1 worker threads, each claiming
+ * the next run from a shared counter as soon as it is free, longest runs (by expected
+ * requests) first so that the last to finish are short. This thread works too: a
+ * worker thread takes ~0.8 s to start (it loads the simulator through tsx), and this
+ * thread has it loaded already; it hears the threads' results between its own runs.
+ * Results do not depend on N: each run is a value of its scenario and seed. Returns
+ * summary rows keyed by run id.
  */
 export async function executeRuns(
   runs: readonly SweepRun[],
@@ -46,55 +74,71 @@ export async function executeRuns(
   runsDir: string,
   workers: number,
   onDone?: (done: number, total: number) => void,
+  /** False: only the N worker threads run (what the tests use to exercise them). */
+  thisThreadWorks = true,
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs
     .map((r) => ({ id: r.id, scenario: r.scenario, base, seed: r.seed, dir: join(runsDir, r.id) }))
     .sort((a, b) => expectedRequests(b.scenario) - expectedRequests(a.scenario));
-  let next = 0;
+  const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  let failure: Error | undefined;
+  let over = false;
+  // The sweep ends when every result is in (threads still starting are terminated,
+  // with nothing left to claim), at the first failure, or when no thread is left.
+  let end = () => {};
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const fail = (err: Error) => {
+    failure ??= err;
+    Atomics.store(claims, STOP, 1);
+    end();
+  };
   const record = (id: string, summary: SummaryRow) => {
     results.set(id, summary);
     onDone?.(results.size, jobs.length);
+    if (results.size === jobs.length) end();
   };
-  const threads = workers > 1 ? Math.min(workers, jobs.length) : 0;
+  const heard = (m: WorkerMessage) => {
+    if ('error' in m) fail(new Error(`run ${m.id}: ${m.error}`));
+    else record(m.id, m.summary);
+  };
+  let running = 1; // this thread, until it finds nothing left to claim or does not work
+  const left = () => {
+    if (--running === 0) end();
+  };
+  const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
   const pool: Worker[] = [];
-  let failure: Error | undefined;
-  let settle: (() => void) | undefined;
-  const allDone = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-  const check = () => {
-    if (failure || results.size === jobs.length) settle?.();
-  };
-  const feed = (w: Worker) => {
-    const job = jobs[next++];
-    if (job) w.postMessage(job);
-  };
   for (let i = 0; i < threads; i++) {
-    const w = new Worker(new URL('./worker-entry.js', import.meta.url));
+    const w = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: { jobs, claims: claims.buffer } satisfies WorkerStart });
     pool.push(w);
-    w.on('message', (m: { id: string; summary?: SummaryRow; error?: string }) => {
-      if (m.error !== undefined || !m.summary) failure ??= new Error(`run ${m.id}: ${m.error}`);
-      else record(m.id, m.summary);
-      if (!failure) feed(w);
-      check();
+    running++;
+    w.on('message', heard);
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      // Exits after the end are ours (terminate).
+      if (code !== 0 && !over) fail(new Error(`a sweep worker thread exited with code ${code}`));
+      left();
     });
-    w.on('error', (err) => {
-      failure ??= err;
-      check();
-    });
-    feed(w);
   }
   try {
-    // Without threads, this thread runs everything.
-    if (threads === 0) {
-      for (const job of jobs) record(job.id, executeRun(job));
+    for (let job = thisThreadWorks ? claimJob(jobs, claims) : undefined; job; job = claimJob(jobs, claims)) {
+      try {
+        record(job.id, executeRun(job));
+      } catch (err) {
+        fail(err as Error);
+      }
+      // Let the threads' messages in (progress, failures) between this thread's runs.
+      if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    check();
-    await allDone;
+    left();
+    await ended;
   } finally {
+    over = true;
     await Promise.all(pool.map((w) => w.terminate()));
   }
   if (failure) throw failure;
+  if (results.size !== jobs.length) throw new Error(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;
 }

@@ -1,12 +1,10 @@
-// A worker thread of a sweep: runs the jobs its parent sends, writes each run's tables
-// and answers with the run's summary row. Loaded through tsx's loader (execArgv).
-import { parentPort } from 'node:worker_threads';
-import { executeRun, type RunJob } from './sweep-run.js';
+// A worker thread of a sweep: claims jobs from the counter it shares with the other
+// threads, writes each run's tables and answers with the run's summary row; it ends
+// when nothing is left to claim. Loaded through tsx's loader (worker-entry.js).
+import { parentPort, workerData } from 'node:worker_threads';
+import { claimJob, outcomeOf, type WorkerMessage, type WorkerStart } from './sweep-run.js';
 
-parentPort?.on('message', (job: RunJob) => {
-  try {
-    parentPort?.postMessage({ id: job.id, summary: executeRun(job) });
-  } catch (err) {
-    parentPort?.postMessage({ id: job.id, error: (err as Error).message });
-  }
-});
+const { jobs, claims } = workerData as WorkerStart;
+const counter = new Int32Array(claims);
+const say = (m: WorkerMessage) => parentPort?.postMessage(m);
+for (let job = claimJob(jobs, counter); job; job = claimJob(jobs, counter)) say(outcomeOf(job));

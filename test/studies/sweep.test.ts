@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/index.js';
 import { loadSweep } from '../../sim/studies/sweep.js';
 import { mergeSweep, resolveShard, runSweep } from '../../sim/studies/sweep-command.js';
+import { executeRuns } from '../../sim/studies/sweep-run.js';
 import { mmcWait } from '../../sim/studies/index.js';
 import { baseScenario } from '../helpers/base-scenario.js';
 
@@ -93,6 +94,26 @@ describe('running a sweep', () => {
     const a = readFileSync(join(dir, 'w1/grid/runs/p001-r2/requests.arrow'));
     const b = readFileSync(join(dir, 'w2/grid/runs/p001-r2/requests.arrow'));
     expect(b.equals(a)).toBe(true);
+  });
+
+  it('worker threads alone give what this thread alone gives, and claim each run once', async () => {
+    const dir = setup(sweep);
+    const plan = loadSweep(join(dir, 'sweep.json'));
+    const heard: number[] = [];
+    const here = await executeRuns(plan.runs, plan.base, join(dir, 'here'), 1);
+    const threads = await executeRuns(plan.runs, plan.base, join(dir, 'threads'), 2, (done) => heard.push(done), false);
+    expect(heard).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...threads.keys()].sort()).toEqual(plan.runs.map((r) => r.id).sort());
+    for (const [id, row] of here) expect(threads.get(id)).toEqual(row);
+    const a = readFileSync(join(dir, 'here/p001-r2/requests.arrow'));
+    expect(readFileSync(join(dir, 'threads/p001-r2/requests.arrow')).equals(a)).toBe(true);
+  });
+
+  it.each([[1, true], [2, false]])('a run that fails stops the sweep with its error (%i workers, this thread works: %s)', async (workers, here) => {
+    const dir = setup(sweep);
+    const plan = loadSweep(join(dir, 'sweep.json'));
+    const runs = plan.runs.map((r, i) => (i === 2 ? { ...r, scenario: { ...(r.scenario as object), duration_s: -1 } } : r));
+    await expect(executeRuns(runs, plan.base, join(dir, 'out'), workers, undefined, here)).rejects.toThrow(/duration_s/);
   });
 
   it('sharded in 3 and merged, gives the rows of the unsharded sweep', async () => {
