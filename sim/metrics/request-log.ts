@@ -2,7 +2,7 @@ import type { RecordBatch, Table } from 'apache-arrow';
 import { Table as ArrowTable } from 'apache-arrow';
 import { InvariantError } from '../engine/index.js';
 import type { Request } from '../serving/request.js';
-import { boolColumn, FixedDictionary, float64Column, int32Column, makeTable, plainStringColumn } from './arrow.js';
+import { boolColumn, FixedDictionary, float64Column, int32Column, makeTable, sparseStringColumn } from './arrow.js';
 import type { BlockStore } from './latency-columns.js';
 import { RunTally } from './run-tally.js';
 
@@ -112,7 +112,7 @@ export class RequestLog {
       prompt_tokens: int32Column(rows(c.prompt_tokens)),
       output_tokens: int32Column(rows(c.output_tokens)),
       status: this.statuses.column(rows(c.status)),
-      reason: plainStringColumn(chunk.reasonColumn()),
+      reason: sparseStringColumn(n, chunk.reasons),
       warmup: boolColumn(rows(c.warmup)),
       prefill_node: this.nodes.column(rows(c.prefill_node)),
       decode_node: this.nodes.column(rows(c.decode_node)),
@@ -202,12 +202,6 @@ class Chunk {
     }
     next.reasons = this.reasons;
     return next;
-  }
-
-  reasonColumn(): Array<string | null> {
-    const out = new Array<string | null>(this.rows).fill(null);
-    for (let j = 0; j < this.reasons.length; j += 2) out[this.reasons[j] as number] = this.reasons[j + 1] as string;
-    return out;
   }
 }
 
