@@ -139,6 +139,7 @@ export class LatencyColumns {
   }
 
   endRow(): void {
+    if (this.sealed) throw new InvariantError('latency rows added after their quantiles were taken');
     if (++this.rows === this.blockRows) this.append();
   }
 
@@ -172,14 +173,13 @@ export class LatencyColumns {
 
   /**
    * The values of the given ranks (0-based, among non-NaN values in order) of each
-   * column, from stored blocks. Each rank starts
-   * in its level-0 bucket; a pass over the blocks gathers the bucket's values when they
-   * are few enough and selects among them, or else finds the candidates' bounds and
-   * then splits that range into SPLITS sub-ranges (counts, least and greatest value of
-   * each), keeping the one that holds the rank, until the candidates are few or equal.
+   * column, from stored blocks. Each rank starts in its level-0 bucket; a pass over the
+   * blocks gathers the bucket's values when they are few enough and selects among them,
+   * or else finds the candidates' bounds and then splits that range into SPLITS
+   * sub-ranges (counts, least and greatest value of each), keeping the one that holds
+   * the rank, until the candidates are few or equal.
    */
-  orderStatistics(ranks: readonly (readonly number[])[]): Array<Map<number, number>> {
-    this.seal();
+  private orderStatistics(ranks: readonly (readonly number[])[]): Array<Map<number, number>> {
     const found = ranks.map(() => new Map<number, number>());
     if (this.appended === 0) throw new InvariantError('order statistics by search need stored blocks');
     const searches: Search[] = [];
