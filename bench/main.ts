@@ -2,9 +2,11 @@
 //  (a) the engine ceiling: a bare simjs M/M/1 loop, customers per second;
 //  (b) the full simulator on reference scenarios: requests per wall second, events per
 //      request, wall time, and the ratio of (b) to (a);
-//  (c) a sweep of 8 points with 1 and 2 workers.
+//  (c) a sweep of 8 points with 1 and 2 workers;
+//  (d) the CLI's start-up: `splitsim validate` of one scenario, as a new process.
 // Ratios are what to quote: this machine is shared and noisy. Results are printed
 // and written to results/bench/bench.arrow.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +125,20 @@ const w1 = await wallOf(1);
 const w2 = await wallOf(2);
 console.log(`1 worker ${fmt(w1, 2)} s, 2 workers ${fmt(w2, 2)} s: ${fmt(w1 / w2, 2)}× (target ≥ 1.6×)`);
 rows.push({ benchmark: 'sweep-8-points-1-worker', wall_s: w1 }, { benchmark: 'sweep-8-points-2-workers', wall_s: w2, speedup: w1 / w2 });
+
+// A capacity study may start the CLI thousands of times: its start-up is part of each run.
+console.log('\n(d) CLI start-up: `splitsim validate` of one scenario, a new process each time (best of 3)');
+{
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const p = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'validate', join(root, 'scenarios/aws-split-llama70b.json')], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`splitsim validate failed: ${p.stderr}`);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  console.log(`${fmt(best, 2)} s`);
+  rows.push({ benchmark: 'cli-validate', wall_s: best });
+}
 
 // The issue's targets, each with what this run measured and, when missed, by how much.
 {

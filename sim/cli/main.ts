@@ -9,13 +9,15 @@ import { didYouMean, InputError } from '../scenario/problems.js';
 import type { ResolvedScenario } from '../scenario/resolved.js';
 import { integerOption, parseCommand } from './args.js';
 import { formatCatalog } from './catalog.js';
-import { defaultWorkers } from '../studies/sweep-run.js';
-import { mergeSweep, resolveShard, runSweep } from '../studies/sweep-command.js';
-import { describeDesign, runPlan } from '../studies/plan.js';
-import { formatPlan, planTable } from './plan-output.js';
 import { formatComparison, formatPoints, formatSummary } from './format.js';
 import { ProgressBar } from './progress.js';
-import { buildReport, readResults, readRuns, type ResultSet, writeReport } from '../report/index.js';
+import type { ResultSet } from '../report/index.js';
+
+// Sweeps, plans and reports are imported when their command runs: they bring arquero,
+// Observable Plot and linkedom (~1.5 s to load), which `run` and `validate` do not
+// need, and a capacity study may start the CLI thousands of times.
+const studies = () => import('../studies/sweep-command.js');
+const reports = () => import('../report/index.js');
 
 const USAGE = `splitsim — discrete-event simulator of disaggregated LLM inference datacenters
 
@@ -114,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'run':
-        return run(rest);
+        return await run(rest);
       case 'validate':
         return validate(rest);
       case 'catalog':
@@ -122,11 +124,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'sweep':
         return await sweep(rest);
       case 'merge':
-        return merge(rest);
+        return await merge(rest);
       case 'plan':
-        return plan(rest);
+        return await plan(rest);
       case 'report':
-        return reportCommand(rest);
+        return await reportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -189,7 +191,7 @@ function validate(argv: string[]): number {
   return 0;
 }
 
-function run(argv: string[]): number {
+async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('run', argv, {
     out: { type: 'string' },
     seed: { type: 'string' },
@@ -228,13 +230,15 @@ function run(argv: string[]): number {
   if (values.report === true) {
     const dirs = scenarios.map((s) => join(out, s.name));
     const reportDir = dirs.length === 1 ? (dirs[0] as string) : out;
-    announce(writeReportOf(readRuns(reportDir, dirs), reportDir), quiet);
+    const { readRuns } = await reports();
+    announce(await writeReportOf(readRuns(reportDir, dirs), reportDir), quiet);
   }
   return 0;
 }
 
 /** Build and write a results folder's report.html. */
-function writeReportOf(results: ResultSet, dir: string): string {
+async function writeReportOf(results: ResultSet, dir: string): Promise<string> {
+  const { buildReport, writeReport } = await reports();
   return writeReport(dir, buildReport(results));
 }
 
@@ -242,12 +246,13 @@ function announce(path: string, quiet: boolean): void {
   if (!quiet) console.log(`report: ${path}`);
 }
 
-function reportCommand(argv: string[]): number {
+async function reportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('report', argv, {});
   if (values.help) return help('report');
   if (positionals.length !== 1) throw new InputError('splitsim report', [{ path: '', message: 'needs exactly one results DIR' }]);
   const dir = positionals[0] as string;
-  console.log(`report: ${writeReportOf(readResults(dir), dir)}`);
+  const { readResults } = await reports();
+  console.log(`report: ${await writeReportOf(readResults(dir), dir)}`);
   return 0;
 }
 
@@ -282,6 +287,8 @@ async function sweep(argv: string[]): Promise<number> {
   });
   if (values.help) return help('sweep');
   if (positionals.length !== 1) throw new InputError('splitsim sweep', [{ path: '', message: 'needs exactly one sweep FILE' }]);
+  const { resolveShard, runSweep } = await studies();
+  const { defaultWorkers } = await import('../studies/sweep-run.js');
   const workers = integerOption('sweep', 'workers', values.workers as string | undefined) ?? defaultWorkers();
   if (workers < 1) throw new InputError('splitsim sweep', [{ path: '--workers', message: `must be at least 1, got ${workers}` }]);
   const shard = resolveShard(values.shard as string | undefined, process.env);
@@ -302,25 +309,28 @@ async function sweep(argv: string[]): Promise<number> {
   }
   if (values.report === true) {
     // A shard has no summary yet: its report comes from 'splitsim report' after the merge.
-    if (outcome.summary) announce(writeReportOf(readResults(outcome.dir), outcome.dir), quiet);
+    if (outcome.summary) announce(await writeReportOf((await reports()).readResults(outcome.dir), outcome.dir), quiet);
     else console.error(`no report for a shard: run 'splitsim report ${outcome.dir}' after 'splitsim merge'`);
   }
   return 0;
 }
 
-function merge(argv: string[]): number {
+async function merge(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('merge', argv, {});
   if (values.help) return help('merge');
   if (positionals.length !== 1) throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
+  const { mergeSweep } = await studies();
   const { plan, summary } = mergeSweep(positionals[0] as string);
   console.log(formatPoints(plan, summary));
   return 0;
 }
 
-function plan(argv: string[]): number {
+async function plan(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, report: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
   if (values.help) return help('plan');
   if (positionals.length !== 1) throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
+  const { describeDesign, runPlan } = await import('../studies/plan.js');
+  const { formatPlan, planTable } = await import('./plan-output.js');
   const quiet = values.quiet === true;
   const tty = ProgressBar.enabled(quiet);
   let n = 0;
@@ -332,7 +342,7 @@ function plan(argv: string[]): number {
   const dir = join((values.out as string | undefined) ?? 'results', result.name);
   writeTable(join(dir, 'plan.arrow'), planTable(result));
   if (!quiet) console.log(formatPlan(result, join(dir, 'plan.arrow')));
-  if (values.report === true) announce(writeReportOf(readResults(dir), dir), quiet);
+  if (values.report === true) announce(await writeReportOf((await reports()).readResults(dir), dir), quiet);
   return 0;
 }
 
