@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { Windows } from './datacenter/index.js';
 import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
-import { FileBlocks } from './metrics/latency-columns.js';
+import { type BlockStore, FileBlocks } from './metrics/latency-columns.js';
 import { type BatchSink, RequestLog } from './metrics/request-log.js';
 import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
 import { type WindowSinks, WindowStream } from './metrics/window-stream.js';
@@ -72,6 +72,20 @@ export function runScenarioStreamed(scenario: ResolvedScenario, sinks: RunSinks 
 }
 
 function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSinks | undefined): { result: StreamedRunResult; requests: Table | undefined } {
+  const scratch = sinks?.latencyScratch === undefined ? undefined : new FileBlocks(sinks.latencyScratch);
+  try {
+    return simulateWith(scenario, options, sinks, scratch);
+  } finally {
+    scratch?.close();
+  }
+}
+
+function simulateWith(
+  scenario: ResolvedScenario,
+  options: RunOptions,
+  sinks: RunSinks | undefined,
+  latencies: BlockStore | undefined,
+): { result: StreamedRunResult; requests: Table | undefined } {
   const started = performance.now();
   const seed = options.seed ?? scenario.seed;
   const calendar = new Calendar();
@@ -81,86 +95,81 @@ function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSin
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const scratch = sinks?.latencyScratch === undefined ? undefined : new FileBlocks(sinks.latencyScratch);
-  const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sinks?.requests, scratch);
-  try {
-    const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
-    injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
+  const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sinks?.requests, latencies);
+  const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
+  injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
 
-    // Arrivals: one pending arrival event at a time, so memory does not grow with the
-    // run's length (a trace is read as it is replayed).
-    const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
-    const generator = { next: 0, pending: workload.next() };
-    const arrive = (g: typeof generator) => {
-      const a = g.pending as Arrival;
-      const r = new Request(g.next++, a.arrival_s, a.promptTokens, a.outputTokens, a.arrival_s < scenario.warmup_s);
-      r.prefixBlocks = a.prefixBlocks;
-      if (a.rejectReason) system.rejected(r, a.rejectReason);
-      else system.arrive(r);
-      g.pending = workload.next();
-      if (g.pending) calendar.scheduleAt(g.pending.arrival_s, arrive, g);
-    };
-    if (generator.pending) calendar.scheduleAt(generator.pending.arrival_s, arrive, generator);
+  // Arrivals: one pending arrival event at a time, so memory does not grow with the
+  // run's length (a trace is read as it is replayed).
+  const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
+  const generator = { next: 0, pending: workload.next() };
+  const arrive = (g: typeof generator) => {
+    const a = g.pending as Arrival;
+    const r = new Request(g.next++, a.arrival_s, a.promptTokens, a.outputTokens, a.arrival_s < scenario.warmup_s);
+    r.prefixBlocks = a.prefixBlocks;
+    if (a.rejectReason) system.rejected(r, a.rejectReason);
+    else system.arrive(r);
+    g.pending = workload.next();
+    if (g.pending) calendar.scheduleAt(g.pending.arrival_s, arrive, g);
+  };
+  if (generator.pending) calendar.scheduleAt(generator.pending.arrival_s, arrive, generator);
 
-    const progress = () =>
-      options.onProgress?.({
-        now_s: calendar.now_s,
-        horizon_s: scenario.horizon_s,
-        duration_s: scenario.duration_s,
-        generated: generator.next,
-        ended: log.rows,
-      });
-    const windowRows = new WindowStream(
-      new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s),
-      sinks?.windows,
-    );
-    while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
-      progress();
-      windowRows.advance(calendar.now_s);
-    }
-    // Close time averages no earlier than the end of arrivals, so that utilisation over
-    // [warmup, duration] is measured in full even when the system empties early.
-    const end_s = Math.max(calendar.now_s, scenario.duration_s);
-    calendar.advanceTo(end_s);
-    for (const r of system.inFlight()) {
-      r.status = 'unfinished';
-      r.reason = `${r.stage} at the horizon (${scenario.horizon_s} s)`;
-      log.add(r);
-    }
-    system.close(end_s);
-    progress();
-
-    if (log.rows !== generator.next) {
-      throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
-    }
-    const requests = log.finish();
-    const kept = windowRows.finish(end_s);
-    const span = scenario.duration_s - scenario.warmup_s;
-    const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
-      servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
-    const summary = summarize(log.tally, {
-      scenario: scenario.name,
-      warmup_s: scenario.warmup_s,
+  const progress = () =>
+    options.onProgress?.({
+      now_s: calendar.now_s,
+      horizon_s: scenario.horizon_s,
       duration_s: scenario.duration_s,
-      slo: scenario.slo,
-      prefillUtil: util(system.prefill.servers),
-      decodeUtil: util(system.decode.servers),
-      availability: system.instances.length === 0 ? NaN : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
-      instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
-      // NaN (null in the table) when any instance has no price (queueing mode).
-      costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
+      generated: generator.next,
+      ended: log.rows,
     });
-    return {
-      requests,
-      result: {
-        scenario,
-        seed,
-        tables: { ...kept, summary: summaryTable([summary]) },
-        summary,
-        stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
-      },
-    };
-  } finally {
-    log.tally.close();
+  const windowRows = new WindowStream(
+    new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s),
+    sinks?.windows,
+  );
+  while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
+    progress();
+    windowRows.advance(calendar.now_s);
   }
+  // Close time averages no earlier than the end of arrivals, so that utilisation over
+  // [warmup, duration] is measured in full even when the system empties early.
+  const end_s = Math.max(calendar.now_s, scenario.duration_s);
+  calendar.advanceTo(end_s);
+  for (const r of system.inFlight()) {
+    r.status = 'unfinished';
+    r.reason = `${r.stage} at the horizon (${scenario.horizon_s} s)`;
+    log.add(r);
+  }
+  system.close(end_s);
+  progress();
+
+  if (log.rows !== generator.next) {
+    throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
+  }
+  const requests = log.finish();
+  const kept = windowRows.finish(end_s);
+  const span = scenario.duration_s - scenario.warmup_s;
+  const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
+    servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
+  const summary = summarize(log.tally, {
+    scenario: scenario.name,
+    warmup_s: scenario.warmup_s,
+    duration_s: scenario.duration_s,
+    slo: scenario.slo,
+    prefillUtil: util(system.prefill.servers),
+    decodeUtil: util(system.decode.servers),
+    availability: system.instances.length === 0 ? NaN : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
+    instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
+    // NaN (null in the table) when any instance has no price (queueing mode).
+    costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
+  });
+  return {
+    requests,
+    result: {
+      scenario,
+      seed,
+      tables: { ...kept, summary: summaryTable([summary]) },
+      summary,
+      stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
+    },
+  };
 }

@@ -71,9 +71,4 @@ export class RunTally {
   mean(name: Latency): number {
     return this.latencies.mean(LATENCIES.indexOf(name));
   }
-
-  /** Let go of the latencies (and their scratch file). */
-  close(): void {
-    this.latencies.close();
-  }
 }
