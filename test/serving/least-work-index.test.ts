@@ -1,5 +1,5 @@
-// The least-work index chooses what a scan would: a server with the least outstanding
-// work, uniformly among ties, whatever sequence of changes came before.
+// The least-work index chooses what a scan would — the same server, with the same
+// draw: the least outstanding work, uniformly among ties — whatever changes came before.
 import { randomLcg } from 'd3-random';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,42 @@ describe('LeastWorkIndex', () => {
         },
       ),
       { numRuns: 200, seed: 4 },
+    );
+  });
+
+  it('chooses what a scan in pool order would, draw for draw, through changes and re-tracking', () => {
+    // The reference: the least work, ties counted, one draw k = ⌊u·ties⌋ when tied,
+    // and the k-th tied server in the pool's order.
+    const scan = (live: readonly Fake[], u: () => number) => {
+      const best = Math.min(...live.map((x) => x.outstandingTokens));
+      const tied = live.filter((x) => x.outstandingTokens === best);
+      return tied[tied.length > 1 ? Math.floor(u() * tied.length) : 0];
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -2, max: 2 }), fc.nat({ max: 9 })), { maxLength: 300 }),
+        (n, changes) => {
+          const servers = fakes(n);
+          const index = new LeastWorkIndex(randomLcg(3));
+          const reference = randomLcg(3);
+          index.track(servers);
+          let live: Fake[] = servers;
+          for (const [k, delta, retrack] of changes) {
+            const s = servers[k % n] as Fake;
+            s.outstandingTokens = Math.max(0, s.outstandingTokens + delta);
+            index.workChanged(s);
+            if (retrack === 0) {
+              // Some servers go down (the pool's order is kept), or all come back.
+              live = live.length > 1 ? live.filter((_, i) => (i + k) % 3 !== 0) : servers;
+              if (live.length === 0) live = servers;
+              index.track(live);
+            }
+            expect(index.choose(request, live)).toBe(scan(live, reference));
+          }
+        },
+      ),
+      { numRuns: 300, seed: 9 },
     );
   });
 
