@@ -42,22 +42,23 @@ export interface WorkerStart {
 /** What a worker thread says: a run's summary, or its error. */
 export type WorkerMessage = { id: string; summary: SummaryRow } | { id: string; error: string };
 
+/** Positions in the shared counter. */
+const NEXT = 0;
+const STOP = 1;
+
 /** The next job nobody has claimed, or undefined when none is left or the sweep stopped. */
 export function claimJob(jobs: readonly RunJob[], claims: Int32Array): RunJob | undefined {
   return Atomics.load(claims, STOP) === 0 ? jobs[Atomics.add(claims, NEXT, 1)] : undefined;
 }
 
 /** Run a job: its summary row, or the message of what stopped it. */
-export function outcomeOf(job: RunJob): { id: string; summary: SummaryRow } | { id: string; error: string } {
+export function outcomeOf(job: RunJob): WorkerMessage {
   try {
     return { id: job.id, summary: executeRun(job) };
   } catch (err) {
     return { id: job.id, error: (err as Error).message };
   }
 }
-
-const NEXT = 0;
-const STOP = 1;
 
 /**
  * Run a sweep's runs on N workers: this thread and N − 1 worker threads, each claiming
