@@ -40,11 +40,7 @@ export class TimeWeighted {
   }
 
   add(t_s: number, delta: number): void {
-    const v = this.value;
-    const next = v + delta;
-    if (next === v) return;
-    this.value = next;
-    this.accumulate(v, t_s);
+    this.set(t_s, this.value + delta);
   }
 
   /** Close the area up to `t_s` (the end of the run). */
