@@ -11,7 +11,6 @@ import type { BatchSink } from './request-log.js';
 export class ResultFolder {
   readonly staging: string;
   private readonly open: ArrowFileSink[] = [];
-  private readonly scratches: string[] = [];
 
   constructor(readonly dir: string) {
     const parent = dirname(dir);
@@ -30,11 +29,12 @@ export class ResultFolder {
     return sink;
   }
 
-  /** A scratch file inside the staging folder: never part of the result (removed at commit). */
+  /**
+   * A path for a scratch file inside the staging folder. Its user removes it before the
+   * commit (the run does, when it ends); an aborted folder goes with everything in it.
+   */
   scratch(name: string): string {
-    const path = join(this.staging, `.${name}.scratch`);
-    this.scratches.push(path);
-    return path;
+    return join(this.staging, `.${name}.scratch`);
   }
 
   write(name: string, table: Table): void {
@@ -48,7 +48,6 @@ export class ResultFolder {
 
   commit(): void {
     for (const s of this.open) s.close();
-    for (const path of this.scratches) rmSync(path, { force: true });
     const old = `${this.staging}.old`;
     let hadOld = false;
     try {
