@@ -96,13 +96,19 @@ export class Topology {
       addHop(path, this.down[dst.index]);
     }
     addHop(path, this.rx[dst.index]);
-    return { path, latency_s: (sameRack ? 2 : 5) * this.net.latency_us * 1e-6 };
+    // Every hop adds `latency_us`, constraining or not (docs/physics.md).
+    const hops = sameRack ? HOPS_IN_RACK : HOPS_ACROSS_RACKS;
+    return { path, latency_s: hops * this.net.latency_us * 1e-6 };
   }
 
   close(t_s: number): void {
     for (const l of this.links) l.close(t_s);
   }
 }
+
+/** NIC-tx → NIC-rx within a rack; across racks, through the uplink, spine and downlink too. */
+const HOPS_IN_RACK = 2;
+const HOPS_ACROSS_RACKS = 5;
 
 /** A hop constrains the flow only when its link exists (has a finite capacity). */
 function addHop(path: Link[], link: Link | undefined): void {
