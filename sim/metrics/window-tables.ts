@@ -78,16 +78,14 @@ export class WindowTables {
     const n = Math.max(0, k1 - k0) * this.instances.length;
     const c = {
       node: new Int32Array(n), rack: new Int32Array(n), role: new Int32Array(n), hardware: new Int32Array(n),
-      start: new Float64Array(n), end: new Float64Array(n), busy: new Float64Array(n), queue: new Float64Array(n),
-      batch: new Float64Array(n), kv: new Float64Array(n), up: new Float64Array(n),
+      busy: new Float64Array(n), queue: new Float64Array(n), batch: new Float64Array(n), kv: new Float64Array(n),
+      up: new Float64Array(n),
     };
-    this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, start, end, span) => {
+    const w = this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
       c.node[row] = inst.index;
       c.rack[row] = this.racks.codes[inst.index] as number;
       c.role[row] = this.roles.codes[inst.index] as number;
       c.hardware[row] = this.hardware.codes[inst.index] as number;
-      c.start[row] = start;
-      c.end[row] = end;
       c.busy[row] = mean(inst.busy, k, span);
       c.queue[row] = mean(inst.queued, k, span);
       c.batch[row] = mean(inst.inService, k, span);
@@ -97,8 +95,8 @@ export class WindowTables {
     });
     return makeTable({
       node: this.nodeNames.column(c.node), rack: this.racks.dictionary.column(c.rack), role: this.roles.dictionary.column(c.role),
-      hardware: this.hardware.dictionary.column(c.hardware), window_start_s: float64Column(c.start),
-      window_end_s: float64Column(c.end), busy_frac: float64Column(c.busy),
+      hardware: this.hardware.dictionary.column(c.hardware), window_start_s: float64Column(w.start),
+      window_end_s: float64Column(w.end), busy_frac: float64Column(c.busy),
       queue_len_mean: float64Column(c.queue), batch_mean: float64Column(c.batch),
       kv_used_frac: float64Column(c.kv), up_frac: float64Column(c.up),
     });
@@ -108,23 +106,21 @@ export class WindowTables {
   poolTable(k0: number, k1: number, end_s: number): Table {
     const n = Math.max(0, k1 - k0) * this.pools.length;
     const c = {
-      pool: new Int32Array(n), instances: new Int32Array(n), start: new Float64Array(n), end: new Float64Array(n),
-      busy: new Float64Array(n), queue: new Float64Array(n), inService: new Float64Array(n),
+      pool: new Int32Array(n), instances: new Int32Array(n), busy: new Float64Array(n), queue: new Float64Array(n),
+      inService: new Float64Array(n),
     };
-    this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, start, end, span) => {
+    const w = this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, span) => {
       let busy = 0;
       for (const s of pool.servers) busy += mean(s.busy, k, span);
       c.pool[row] = p;
       c.instances[row] = pool.servers.length;
-      c.start[row] = start;
-      c.end[row] = end;
       c.busy[row] = busy / pool.servers.length;
       c.queue[row] = mean(pool.waiting, k, span);
       c.inService[row] = mean(pool.inService, k, span);
     });
     return makeTable({
       pool: this.poolNames.column(c.pool), instances: int32Column(c.instances),
-      window_start_s: float64Column(c.start), window_end_s: float64Column(c.end),
+      window_start_s: float64Column(w.start), window_end_s: float64Column(w.end),
       busy_frac: float64Column(c.busy), queue_len_mean: float64Column(c.queue),
       in_service_mean: float64Column(c.inService),
     });
@@ -134,41 +130,49 @@ export class WindowTables {
   linkTable(k0: number, k1: number, end_s: number): Table {
     const n = Math.max(0, k1 - k0) * this.links.length;
     const c = {
-      link: new Int32Array(n), start: new Float64Array(n), end: new Float64Array(n), util: new Float64Array(n),
-      flows: new Float64Array(n), bytes: new Float64Array(n), capacity: new Float64Array(n),
+      link: new Int32Array(n), util: new Float64Array(n), flows: new Float64Array(n), bytes: new Float64Array(n),
+      capacity: new Float64Array(n),
     };
-    this.eachRow(k0, k1, end_s, this.links, (link, l, row, k, start, end, span) => {
+    const w = this.eachRow(k0, k1, end_s, this.links, (link, l, row, k, span) => {
       const bytes = link.rate.windowArea(k);
       c.link[row] = l;
-      c.start[row] = start;
-      c.end[row] = end;
       c.util[row] = span > 0 ? bytes / (link.capacity_Bps * span) : 0;
       c.flows[row] = mean(link.flowCount, k, span);
       c.bytes[row] = bytes;
       c.capacity[row] = (link.capacity_Bps * 8) / 1e9;
     });
     return makeTable({
-      link: this.linkNames.column(c.link), window_start_s: float64Column(c.start),
-      window_end_s: float64Column(c.end), util_frac: float64Column(c.util),
+      link: this.linkNames.column(c.link), window_start_s: float64Column(w.start),
+      window_end_s: float64Column(w.end), util_frac: float64Column(c.util),
       flows_mean: float64Column(c.flows), bytes: float64Column(c.bytes),
       capacity_gbps: float64Column(c.capacity),
     });
   }
 
-  /** One call per row of windows [k0, k1): window by window, then item by item. */
+  /**
+   * One call per row of windows [k0, k1): window by window, then item by item. Returns
+   * the rows' window bounds, the same two columns in every table.
+   */
   private eachRow<T>(
     k0: number,
     k1: number,
     end_s: number,
     items: readonly T[],
-    row: (item: T, index: number, row: number, k: number, start: number, end: number, span: number) => void,
-  ): void {
+    row: (item: T, index: number, row: number, k: number, span: number) => void,
+  ): { start: Float64Array; end: Float64Array } {
+    const n = Math.max(0, k1 - k0) * items.length;
+    const bounds = { start: new Float64Array(n), end: new Float64Array(n) };
     let r = 0;
     for (let k = k0; k < k1; k++) {
       const start = k * this.window_s;
       const end = Math.min((k + 1) * this.window_s, end_s);
-      items.forEach((item, i) => row(item, i, r++, k, start, end, end - start));
+      items.forEach((item, i) => {
+        bounds.start[r] = start;
+        bounds.end[r] = end;
+        row(item, i, r++, k, end - start);
+      });
     }
+    return bounds;
   }
 }
 
