@@ -1,7 +1,7 @@
 import { InvariantError, type Source } from '../engine/index.js';
-import type { RoutingTarget, WorkWatcher } from './phase-server.js';
+import type { RoutingTarget } from './phase-server.js';
 import type { RoutableRequest } from './request.js';
-import type { Router } from './routers.js';
+import type { IndexedRouter } from './routers.js';
 
 /**
  * `least-work` over a pool's live servers, kept as a tournament tree: leaf i is the
@@ -15,7 +15,7 @@ import type { Router } from './routers.js';
  * servers that are up; servers report their work (`workChanged`). A pool has one
  * server per instance, so a server's leaf is found by its instance's index.
  */
-export class LeastWorkIndex implements Router, WorkWatcher {
+export class LeastWorkIndex implements IndexedRouter {
   private targets: readonly RoutingTarget[] = [];
   /** Leaf position of each tracked server, by instance index (−1: not tracked). */
   private leafOf: Int32Array = new Int32Array(0);

@@ -1,8 +1,8 @@
 import type { Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, TimeWeighted } from '../engine/index.js';
-import type { PhaseServer, PoolStats, WorkSource, WorkWatcher } from './phase-server.js';
+import type { PhaseServer, PoolStats, WorkSource } from './phase-server.js';
 import type { Request } from './request.js';
-import type { Router } from './routers.js';
+import { type IndexedRouter, isIndexed, type Router } from './routers.js';
 
 /**
  * The servers of one phase across the datacenter. With a router, each request is sent
@@ -19,6 +19,8 @@ export class Pool implements WorkSource, PoolStats {
   private readonly watchers: readonly PhaseServer[];
   /** The routable servers whose instance is up: what a router chooses from. */
   private available: readonly PhaseServer[];
+  /** The router again when it keeps an index over the servers' work, else null. */
+  private readonly index: IndexedRouter | null;
 
   constructor(
     readonly phase: 'prefill' | 'decode',
@@ -35,9 +37,10 @@ export class Pool implements WorkSource, PoolStats {
     for (const s of servers) s.stats = this;
     this.watchers = routable.filter((s) => s.watchesSharedQueue);
     this.available = routable;
-    if (router?.track) {
-      router.track(routable);
-      for (const s of routable) s.workWatcher = router as WorkWatcher;
+    this.index = router && isIndexed(router) ? router : null;
+    if (this.index) {
+      this.index.track(routable);
+      for (const s of routable) s.workWatcher = this.index;
     }
     if (!router) {
       for (const s of routable) {
@@ -83,7 +86,7 @@ export class Pool implements WorkSource, PoolStats {
   /** A server's instance failed: route nothing to it, and it no longer waits for work. */
   serverDown(server: PhaseServer): void {
     this.available = this.routable.filter((s) => !s.down);
-    this.router?.track?.(this.available);
+    this.index?.track(this.available);
     if (server.parked) {
       this.idle.remove(server);
       server.parked = false;
@@ -93,7 +96,7 @@ export class Pool implements WorkSource, PoolStats {
   /** A server is back (it has looked for work already); requests held for want of one go out. */
   serverUp(): void {
     this.available = this.routable.filter((s) => !s.down);
-    this.router?.track?.(this.available);
+    this.index?.track(this.available);
     const router = this.router;
     if (!router || this.available.length === 0) return;
     for (let r = this.shared.shift(); r; r = this.shared.shift()) {

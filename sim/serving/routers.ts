@@ -1,6 +1,6 @@
 import type { Source } from '../engine/index.js';
 import type { RouterName } from '../scenario/schema.js';
-import type { RoutingTarget } from './phase-server.js';
+import type { RoutingTarget, WorkWatcher } from './phase-server.js';
 import type { RoutableRequest } from './request.js';
 import { LeastWorkIndex } from './least-work-index.js';
 
@@ -12,10 +12,19 @@ import { LeastWorkIndex } from './least-work-index.js';
  */
 export interface Router {
   choose<T extends RoutingTarget>(request: RoutableRequest, targets: readonly T[]): T;
-  /** An indexed router is told which servers it chooses among (the pool's live ones). */
-  track?(targets: readonly RoutingTarget[]): void;
-  /** …and hears of every change of a server's work. */
-  workChanged?(target: RoutingTarget): void;
+}
+
+/**
+ * A router that keeps an index over its servers' work (least-work): it is told which
+ * servers it chooses among (the pool's live ones) and hears of every change of their work.
+ */
+export interface IndexedRouter extends Router, WorkWatcher {
+  track(targets: readonly RoutingTarget[]): void;
+}
+
+export function isIndexed(router: Router): router is IndexedRouter {
+  const r = router as Partial<IndexedRouter>;
+  return typeof r.track === 'function' && typeof r.workChanged === 'function';
 }
 
 /** Routers that send each request to one instance; `pool-fcfs` is the pool's shared queue

@@ -4,6 +4,7 @@ import { randomLcg } from 'd3-random';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LeastWorkIndex } from '../../sim/serving/least-work-index.js';
+import { isIndexed, makeRouter } from '../../sim/serving/routers.js';
 import type { RoutingTarget } from '../../sim/serving/phase-server.js';
 
 type Fake = RoutingTarget & { outstandingTokens: number };
@@ -95,5 +96,10 @@ describe('LeastWorkIndex', () => {
     // 7 degrees of freedom: P(χ² > 24.3) = 0.001.
     expect(counts.size).toBe(8);
     expect(chi2).toBeLessThan(24.3);
+  });
+
+  it('is the one router a pool keeps informed of its servers and their work', () => {
+    expect(isIndexed(makeRouter('least-work', randomLcg(1)))).toBe(true);
+    for (const name of ['round-robin', 'random', 'jsq', 'power-of-two'] as const) expect(isIndexed(makeRouter(name, randomLcg(1)))).toBe(false);
   });
 });
