@@ -125,11 +125,8 @@ export async function executeRuns(
   }
   try {
     for (let job = thisThreadWorks ? claimJob(jobs, claims) : undefined; job; job = claimJob(jobs, claims)) {
-      try {
-        record(job.id, executeRun(job));
-      } catch (err) {
-        fail(err as Error);
-      }
+      // As a thread would say it: a failure names its run, whichever thread ran it.
+      heard(outcomeOf(job));
       // Let the threads' messages in (progress, failures) between this thread's runs.
       if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }

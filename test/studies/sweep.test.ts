@@ -114,6 +114,8 @@ describe('running a sweep', () => {
     const plan = loadSweep(join(dir, 'sweep.json'));
     const runs = plan.runs.map((r, i) => (i === 2 ? { ...r, scenario: { ...(r.scenario as object), duration_s: -1 } } : r));
     await expect(executeRuns(runs, plan.base, join(dir, 'out'), workers, undefined, here)).rejects.toThrow(/duration_s/);
+    // Named the same way whichever thread ran it.
+    await expect(executeRuns(runs, plan.base, join(dir, 'again'), workers, undefined, here)).rejects.toThrow(new RegExp(`^run ${runs[2]?.id}: `));
   });
 
   it('sharded in 3 and merged, gives the rows of the unsharded sweep', async () => {
