@@ -82,9 +82,6 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
   rows.push({ benchmark: scenario.name, requests: r.stats.generated, events_per_request: r.stats.events / r.stats.generated, wall_s: wall, requests_per_s: rps, ratio_to_engine: rps / ceiling });
 }
 
-// Each point is a 2-hour simulated run of the AWS split (a few seconds of wall time):
-// a worker thread costs ~1.3 s to load its modules through tsx, which short runs do
-// not amortise.
 // (b') the scale reference: 1,024 instances at 2,000 req/s. BENCH_DC_SECONDS sets the
 // simulated time (default 120 s; the issue's target is one hour in ≤ 60 s wall and
 // < 1.5 GB: BENCH_DC_SECONDS=3600 runs it, ~4 minutes here). The peak RSS is the
@@ -107,6 +104,9 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
   rows.push({ benchmark: 'datacenter-1024', requests: r.stats.generated, events_per_request: r.stats.events / r.stats.generated, wall_s: wall, requests_per_s: rps, ratio_to_engine: rps / ceiling, rss_mb: rss });
 }
 
+// Each point is a 2-hour simulated run of the AWS split (a few seconds of wall time):
+// a worker thread takes ~0.8 s to load its modules through tsx (1.4 s when two start
+// at once), which short runs do not amortise.
 console.log('\n(c) a sweep of 8 points (2 simulated hours each), 1 vs 2 workers');
 const dir = mkdtempSync(join(tmpdir(), 'splitsim-bench-'));
 const base = JSON.parse(readFileSync(join(root, 'scenarios/aws-split-llama70b.json'), 'utf8')) as Record<string, unknown>;

@@ -30,6 +30,8 @@ export class RequestLog {
   /** What the summary needs, gathered as requests end. */
   readonly tally: RunTally;
   private total = 0;
+  /** Record batches made so far. */
+  private batches = 0;
   private readonly statuses = new FixedDictionary(['completed', 'rejected', 'unfinished']);
   /** Instance names: a request's node is its instance's index. */
   private readonly nodes: FixedDictionary;
@@ -95,8 +97,6 @@ export class RequestLog {
     if (this.chunk.rows > 0 || this.batches === 0) this.flush();
     return this.sink ? undefined : new ArrowTable(this.kept);
   }
-
-  private batches = 0;
 
   private flush(): void {
     this.batches++;
