@@ -7,5 +7,7 @@ export default defineConfig({
     // on a loaded 2-core machine without letting a hang run forever.
     testTimeout: 120_000,
     pool: 'forks',
+    // The CLI tests spawn bin/splitsim.js, which runs dist/: build it from the sources first.
+    globalSetup: ['test/package/build-dist.ts'],
   },
 });

@@ -3,7 +3,8 @@ import type { Windows } from './datacenter/index.js';
 import { Calendar, InvariantError, RandomStreams } from './engine/index.js';
 import { type BlockStore, FileBlocks } from './metrics/latency-columns.js';
 import { type BatchSink, RequestLog } from './metrics/request-log.js';
-import { type SummaryRow, summarize, summaryTable } from './metrics/summary.js';
+import { summarize, summaryTable } from './metrics/summary.js';
+import type { Summary } from './metrics/summary-type.js';
 import { type WindowSinks, WindowStream } from './metrics/window-stream.js';
 import { WindowTables } from './metrics/window-tables.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
@@ -25,11 +26,16 @@ export interface RunOptions {
   onProgress?: ((p: Progress) => void) | undefined;
 }
 
+/** What a run gives back: its tables (columns: docs/metrics.md) and its summary. */
 export interface RunResult {
+  /** The scenario that ran. */
   scenario: ResolvedScenario;
+  /** The seed it ran with (the scenario's, or RunOptions.seed). */
   seed: number;
+  /** One row per request; per-window rows of nodes, pools and links; the summary as a one-row table. */
   tables: { requests: Table; nodes: Table; pools: Table; links: Table; summary: Table };
-  summary: SummaryRow;
+  summary: Summary;
+  /** Events fired, the simulated end time (s), requests generated, wall-clock seconds. */
   stats: { events: number; end_s: number; generated: number; wall_s: number };
 }
 

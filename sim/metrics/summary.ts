@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { RunTally } from './run-tally.js';
+import type { Summary } from './summary-type.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
 
 /** What the summary needs besides the request rows. */
@@ -31,7 +32,7 @@ export type SummaryRow = Record<string, number | string | boolean | null>;
  * latencies into JS arrays and sort them with a comparator (~150 bytes and
  * microseconds a request). Formulas: docs/metrics.md.
  */
-export function summarize(tally: RunTally, ctx: SummaryContext): SummaryRow {
+export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
   const span_s = ctx.duration_s - ctx.warmup_s;
   const q = tally.quantiles({ ttft_s: [0.5, 0.9, 0.99], tpot_s: [0.5, 0.9, 0.99], e2e_s: [0.5, 0.99], prefill_queue_s: [0.99], decode_queue_s: [0.99] });
   const [ttft50, ttft90, ttft99] = q.ttft_s;

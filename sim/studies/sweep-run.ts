@@ -42,6 +42,13 @@ export interface WorkerStart {
 /** What a worker thread says: a run's summary, or its error. */
 export type WorkerMessage = { id: string; summary: SummaryRow } | { id: string; error: string };
 
+/**
+ * The worker thread's module. Compiled (dist/), it is plain JavaScript beside this file.
+ * Run from the TypeScript sources (vitest, tsx), a thread starts without the parent's
+ * loader, so worker-entry.js registers tsx before loading sweep-worker.ts.
+ */
+const workerModule = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './sweep-worker.js', import.meta.url);
+
 /** Positions in the shared counter. */
 const NEXT = 0;
 const STOP = 1;
@@ -64,8 +71,8 @@ export function outcomeOf(job: RunJob): WorkerMessage {
  * Run a sweep's runs on N workers: this thread and N − 1 worker threads, each claiming
  * the next run from a shared counter as soon as it is free, longest runs (by expected
  * requests) first so that the last to finish are short. This thread works too: a
- * worker thread takes ~0.8 s to start (it loads the simulator through tsx), and this
- * thread has it loaded already; it hears the threads' results between its own runs.
+ * worker thread takes a while to start (it loads the simulator and apache-arrow), and
+ * this thread has them loaded already; it hears the threads' results between its own runs.
  * Results do not depend on N: each run is a value of its scenario and seed. Returns
  * summary rows keyed by run id.
  */
@@ -112,7 +119,7 @@ export async function executeRuns(
   const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
   const pool: Worker[] = [];
   for (let i = 0; i < threads; i++) {
-    const w = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: { jobs, claims: claims.buffer } satisfies WorkerStart });
+    const w = new Worker(workerModule, { workerData: { jobs, claims: claims.buffer } satisfies WorkerStart });
     pool.push(w);
     running++;
     w.on('message', heard);

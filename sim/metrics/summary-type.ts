@@ -1,0 +1,69 @@
+/**
+ * A run's summary: one row of `summary.arrow`. Counts cover every request; latencies,
+ * throughput and SLO attainment cover the measured requests (arrived in
+ * [warmup_s, duration_s)). A metric that is undefined for the run (no measured request
+ * completed, no SLO, no price) is `null`. Formulas: docs/metrics.md.
+ *
+ * A type alias rather than an interface so that it is a {@link SummaryRow}-compatible
+ * record (sweeps add columns to it).
+ */
+export type Summary = {
+  /** The scenario's `name`. */
+  scenario: string;
+  /** Requests generated, warm-up included: `completed + rejected + unfinished`. */
+  requests: number;
+  /** Requests that produced their last output token. */
+  completed: number;
+  /** Requests refused (no instance could ever hold them, retries exhausted, …). */
+  rejected: number;
+  /** Requests still in the system at the horizon (`duration_s + drain_s`). */
+  unfinished: number;
+  /** Requests that arrived at or after `warmup_s`. */
+  measured_requests: number;
+  /** Measured completed requests / (duration_s − warmup_s), requests per second. */
+  throughput_rps: number;
+  /** Output tokens of measured completed requests / (duration_s − warmup_s). */
+  output_tokens_per_s: number;
+  /** Time to first token, seconds: quantiles over measured completed requests (R type 7). */
+  ttft_p50_s: number | null;
+  ttft_p90_s: number | null;
+  ttft_p99_s: number | null;
+  /** Time per output token after the first, seconds (null for one-token outputs). */
+  tpot_p50_s: number | null;
+  tpot_p90_s: number | null;
+  tpot_p99_s: number | null;
+  /** Arrival to last token, seconds. */
+  e2e_p50_s: number | null;
+  e2e_p99_s: number | null;
+  /** Waiting for a prefill server, and for a decode slot, seconds (99th percentile). */
+  prefill_queue_p99_s: number | null;
+  decode_queue_p99_s: number | null;
+  /** Means over measured completed requests, seconds. */
+  ttft_mean_s: number | null;
+  tpot_mean_s: number | null;
+  e2e_mean_s: number | null;
+  prefill_queue_mean_s: number | null;
+  decode_queue_mean_s: number | null;
+  /** Measured requests meeting the SLO / all measured requests; null without an `slo`. */
+  slo_attainment: number | null;
+  /** `slo_attainment ≥ slo.quantile`; null without an `slo`. */
+  slo_met: boolean | null;
+  /** Measured requests meeting the SLO per second; null without an `slo`. */
+  goodput_rps: number | null;
+  /** Mean busy fraction of the prefill (decode) servers over [warmup_s, duration_s]. */
+  prefill_util: number | null;
+  decode_util: number | null;
+  /** Fraction of instance-time up over [warmup_s, duration_s]; 1 without faults. */
+  availability: number | null;
+  /** Times any instance went down. */
+  instance_failures: number;
+  /** Requests a failure touched (displaced, or a hand-off stalled on a failed link). */
+  requests_affected: number;
+  /** Requests displaced at least once, and the displacements in all. */
+  requests_retried: number;
+  retries: number;
+  /** The datacenter's hourly price, US dollars; null when any instance has no price. */
+  cost_per_hour_usd: number | null;
+  /** Price per million output tokens, US dollars. */
+  cost_per_mtok_usd: number | null;
+};
