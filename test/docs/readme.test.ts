@@ -34,3 +34,11 @@ describe('README', () => {
     expect(readme).not.toMatch(/\.\.\/shared/);
   });
 });
+
+describe('README library example', () => {
+  it('is docs/examples/library.ts, which the package tests run', () => {
+    const [shown] = blocksUnder('Library use', 'ts');
+    const file = readFileSync(join(root, 'docs/examples/library.ts'), 'utf8');
+    expect(file).toContain((shown as string).trim());
+  });
+});
