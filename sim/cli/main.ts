@@ -59,21 +59,28 @@ Run a sweep file: { "name", "base": scenario file, "vary": { field path: [values
 "replications": R }. Every combination of the varied values runs R times; replication
 r uses seed base.seed + r at every point (common random numbers across the grid).
 Writes DIR/<name>/runs/<run id>/ per run and DIR/<name>/summary.arrow: one row per run
-and one per point with means and 95% confidence half-widths (<metric>_ci95).
+and one per point with means and 95% confidence half-widths (<metric>_ci95). A sweep
+holds at most 1,000,000 runs (points x replications; docs/studies.md says why).
 
 Options:
   --out DIR      results folder (default: results)
   --workers N    runs at once: this thread and N − 1 worker threads (default: this machine's cores)
   --report       also write DIR/<name>/report.html (not for a shard)
-  --shard K/N    run only slice K of N (0 <= K < N) into DIR/<name>/shards/; then
-                 'splitsim merge DIR/<name>'. Also read from JOB_COMPLETION_INDEX
-                 (Kubernetes), SLURM_ARRAY_TASK_ID/COUNT (Slurm), AWS_BATCH_JOB_ARRAY_INDEX
-                 (AWS Batch), with SPLITSIM_SHARDS as the count where needed
+  --shard K/N    run only shard K of N (1 <= K <= N, as vitest/jest/playwright count;
+                 also --shard=K/N) into DIR/<name>/shards/; then 'splitsim merge
+                 DIR/<name>'. Shard K holds runs K, K+N, K+2N, … of the grid. Without
+                 the flag, read from a scheduler's array index, which counts from 0:
+                 JOB_COMPLETION_INDEX (Kubernetes) and AWS_BATCH_JOB_ARRAY_INDEX (AWS
+                 Batch) give K = index + 1 with N = SPLITSIM_SHARDS; Slurm gives
+                 K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1 (divided by the
+                 step) of SLURM_ARRAY_TASK_COUNT
   --quiet        no progress bar, no table`,
   merge: `Usage: splitsim merge DIR
 
 Merge the shards of a sweep (DIR is <out>/<sweep name>) into DIR/summary.arrow: the same
-rows an unsharded run writes. Fails, naming them, if runs are missing.`,
+rows an unsharded run writes. Fails with exit 2, naming them, if runs are missing, if a
+shard file is truncated or corrupt, or if shards ran different sweep files under the
+same name (each shard records its sweep's fingerprint: base scenario, vary, replications).`,
   plan: `Usage: splitsim plan FILE [--out DIR] [--report] [--quiet]
 
 Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, network),
@@ -302,7 +309,7 @@ async function sweep(argv: string[]): Promise<number> {
   });
   bar?.done();
   if (!quiet) {
-    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runs.length} runs` : `${outcome.runs} runs`;
+    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs` : `${outcome.runs} runs`;
     console.log(`${outcome.plan.name}: ${what} → ${outcome.dir}`);
     if (outcome.summary) console.log(formatPoints(outcome.plan, outcome.summary));
     else console.log(`merge the shards with: splitsim merge ${outcome.dir}`);
