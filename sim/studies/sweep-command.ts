@@ -157,9 +157,13 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
     let table: Table;
     try {
       table = tableFromIPC(readFileSync(path));
-      if (table.getChild('run') === null) throw new Error('it has no "run" column');
-    } catch (err) {
-      problems.push({ file: path, path: '', message: `is not a complete shard table (truncated or corrupt: ${(err as Error).message}); run this shard again` });
+    } catch {
+      // apache-arrow's own message names its internals ("reading 'fieldsLength'"), not the file's state.
+      problems.push({ file: path, path: '', message: 'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again' });
+      continue;
+    }
+    if (table.getChild('run') === null) {
+      problems.push({ file: path, path: '', message: 'is an Arrow file but not a sweep shard (no "run" column)' });
       continue;
     }
     const fingerprint = table.schema.metadata.get(FINGERPRINT_KEY);

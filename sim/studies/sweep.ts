@@ -19,13 +19,16 @@ export type SweepValue = string | number | boolean | null;
 /**
  * The most runs a sweep may hold (points × replications). The bound comes from what
  * holds every run at once: `merge` (and an unsharded sweep) keeps one summary row per
- * run — ~70 fields, measured at about 2.5 KB each as JavaScript objects plus its Arrow
- * column cells — and builds the point rows from them, so 10⁶ runs need ~2.5–3 GB, the
- * order of V8's default heap on a 64-bit machine with 8–16 GB (Node sizes it from
- * physical memory). At one second of simulation each (a small scenario), 10⁶ runs are
- * already ~12 days of one core. A larger study is several sweeps.
+ * run (35 metrics) and builds the point rows and the summary table from them. Measured
+ * (Node 20, 100,000 runs of mm4-tandem's summary): ~2 KB of V8 heap per run at the
+ * peak, 590 MB resident in all, so 250,000 runs need ~1.5 GB — within a 2 GB container
+ * and V8's default heap limit (2–4 GB on 64-bit machines). It admits a 400 × 400 grid
+ * (160,000 points) sharded any number of ways; a larger study is several sweeps.
  */
-export const MAX_SWEEP_RUNS = 1_000_000;
+export const MAX_SWEEP_RUNS = 250_000;
+
+/** Why the bound is what it is, in the words of an error message. */
+const WHY_MAX = `the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs a sweep may hold (merging keeps every run's summary row, ~6 KB of memory each with the tables built from them)`;
 
 /** One run of a sweep: a grid point, a replication and its seed (its scenario is built when it runs). */
 export interface SweepRun {
@@ -114,12 +117,12 @@ export function loadSweep(file: string): SweepPlan {
   const runCount = pointCount * sweep.replications;
   if (pointCount > MAX_SWEEP_RUNS) {
     const sizes = values.map((v) => v.length.toLocaleString('en-US')).join(' × ');
-    throw new InputError(file, [{ path: 'vary', message: `a grid of ${sizes} points is more than the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs a sweep may hold (merge keeps a summary row per run, ~2.5 KB each); split it into several sweeps` }]);
+    throw new InputError(file, [{ path: 'vary', message: `a grid of ${sizes} points is more than ${WHY_MAX}; split it into several sweeps` }]);
   }
   if (runCount > MAX_SWEEP_RUNS) {
     throw new InputError(file, [{
       path: 'replications',
-      message: `${pointCount.toLocaleString('en-US')} points × ${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs, more than the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} a sweep may hold (merge keeps a summary row per run, ~2.5 KB each)`,
+      message: `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs would be more than ${WHY_MAX}`,
     }]);
   }
   const plan: SweepPlan = {
