@@ -263,8 +263,10 @@ export function samplePoints(plan: SweepPlan, limit: number): number[] {
     for (let i = 0; i < len && chosen.size < limit; i++) chosen.add(i * stride);
     stride *= len;
   }
-  const step = plan.pointCount / Math.max(1, limit - chosen.size);
+  const step = plan.pointCount / limit;
   for (let x = 0; chosen.size < limit && x < plan.pointCount; x += step) chosen.add(Math.floor(x));
+  // Strides that landed on points already chosen leave room: the next unchosen points fill it.
+  for (let i = 0; chosen.size < limit; i++) chosen.add(i);
   return [...chosen].sort((a, b) => a - b);
 }
 
