@@ -44,8 +44,10 @@ export function formatComparison(rows: readonly SummaryRow[]): string {
 }
 
 /** A sweep's points: varied values, then key metrics as mean ± 95% half-width. */
-export function formatPoints(plan: { paths: string[] }, summary: Table): string {
-  const rows = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
+export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 50): string {
+  const all = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
+  // A grid of thousands of points is read from summary.arrow, not from the screen.
+  const rows = all.slice(0, limit);
   const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
     typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
   const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO'];
@@ -53,7 +55,8 @@ export function formatPoints(plan: { paths: string[] }, summary: Table): string 
     String(r.point), ...plan.paths.map((p) => String(r[p])), String(r.runs),
     ci(r, 'ttft_p99_s', ms), ci(r, 'tpot_p50_s', ms), ci(r, 'throughput_rps', (v) => num(v)), ci(r, 'slo_attainment', pct),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => (b[c] as string).length)));
+  const widths = header.map((h, c) => body.reduce((w, b) => Math.max(w, (b[c] as string).length), h.length));
   const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c] as number)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  const more = all.length > rows.length ? [`… and ${all.length - rows.length} more points (every point: summary.arrow)`] : [];
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...more].join('\n');
 }

@@ -51,29 +51,41 @@ Options:
   -h, --help  this text`,
   validate: `Usage: splitsim validate FILE...
 
-Check scenario files (schema, names, cross-field rules) without running them. Prints
-every problem with its field path, or "ok" per file. Exit 2 if any file is invalid.`,
+Check scenario, sweep and plan files without running them. Prints every problem with
+its file and field path, or "ok" per file. Exit 2 if any file is invalid.
+A file with a top-level "vary" is a sweep: its fields, its base scenario and the
+scenario of every grid point are checked (10,000 points at most: a larger grid is
+checked on a sample holding every value of each path). A file with "split" or "mixed"
+is a plan: its fields, its base (with an SLO) and every candidate at 1 and at
+max_instances instances. Anything else is a scenario (schema, names, cross-field rules).`,
   sweep: `Usage: splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N] [--quiet]
 
 Run a sweep file: { "name", "base": scenario file, "vary": { field path: [values] },
 "replications": R }. Every combination of the varied values runs R times; replication
 r uses seed base.seed + r at every point (common random numbers across the grid).
 Writes DIR/<name>/runs/<run id>/ per run and DIR/<name>/summary.arrow: one row per run
-and one per point with means and 95% confidence half-widths (<metric>_ci95).
+and one per point with means and 95% confidence half-widths (<metric>_ci95). A sweep
+holds at most 1,000,000 runs (points x replications; docs/studies.md says why).
 
 Options:
   --out DIR      results folder (default: results)
   --workers N    runs at once: this thread and N − 1 worker threads (default: this machine's cores)
   --report       also write DIR/<name>/report.html (not for a shard)
-  --shard K/N    run only slice K of N (0 <= K < N) into DIR/<name>/shards/; then
-                 'splitsim merge DIR/<name>'. Also read from JOB_COMPLETION_INDEX
-                 (Kubernetes), SLURM_ARRAY_TASK_ID/COUNT (Slurm), AWS_BATCH_JOB_ARRAY_INDEX
-                 (AWS Batch), with SPLITSIM_SHARDS as the count where needed
+  --shard K/N    run only shard K of N (1 <= K <= N, as vitest/jest/playwright count;
+                 also --shard=K/N) into DIR/<name>/shards/; then 'splitsim merge
+                 DIR/<name>'. Shard K holds runs K, K+N, K+2N, … of the grid. Without
+                 the flag, read from a scheduler's array index, which counts from 0:
+                 JOB_COMPLETION_INDEX (Kubernetes) and AWS_BATCH_JOB_ARRAY_INDEX (AWS
+                 Batch) give K = index + 1 with N = SPLITSIM_SHARDS; Slurm gives
+                 K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1 (divided by the
+                 step) of SLURM_ARRAY_TASK_COUNT
   --quiet        no progress bar, no table`,
   merge: `Usage: splitsim merge DIR
 
 Merge the shards of a sweep (DIR is <out>/<sweep name>) into DIR/summary.arrow: the same
-rows an unsharded run writes. Fails, naming them, if runs are missing.`,
+rows an unsharded run writes. Fails with exit 2, naming them, if runs are missing, if a
+shard file is truncated or corrupt, or if shards ran different sweep files under the
+same name (each shard records its sweep's fingerprint: base scenario, vary, replications).`,
   plan: `Usage: splitsim plan FILE [--out DIR] [--report] [--quiet]
 
 Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, network),
@@ -118,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await run(rest);
       case 'validate':
-        return validate(rest);
+        return await validate(rest);
       case 'catalog':
         return catalog(rest);
       case 'sweep':
@@ -183,11 +195,39 @@ function loadAll(command: string, files: string[]): ResolvedScenario[] {
   return scenarios;
 }
 
-function validate(argv: string[]): number {
+async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('validate', argv, {});
   if (values.help) return help('validate');
-  const scenarios = loadAll('validate', positionals);
-  for (const s of scenarios) console.log(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
+  if (positionals.length === 0) throw new InputError('splitsim validate', [{ path: '', message: 'needs at least one FILE (scenario, sweep or plan)' }]);
+  // Sweeps and plans are told apart by their shape (docs/studies.md); every file is
+  // checked and every problem reported before anything is printed as ok.
+  const { checkPlanFile, checkSweepFile, fileKind } = await import('../studies/check-study.js');
+  const ok: string[] = [];
+  const errors: InputError[] = [];
+  const scenarioFiles: string[] = [];
+  for (const file of positionals) {
+    const kind = fileKind(file);
+    if (kind === 'scenario') {
+      scenarioFiles.push(file);
+      continue;
+    }
+    try {
+      ok.push(`${file}: ok (${kind === 'sweep' ? checkSweepFile(file) : checkPlanFile(file)})`);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (scenarioFiles.length > 0) {
+    try {
+      for (const s of loadAll('validate', scenarioFiles)) ok.push(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (errors.length > 0) throw InputError.combine(errors);
+  for (const line of ok) console.log(line);
   return 0;
 }
 
@@ -302,7 +342,7 @@ async function sweep(argv: string[]): Promise<number> {
   });
   bar?.done();
   if (!quiet) {
-    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runs.length} runs` : `${outcome.runs} runs`;
+    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs` : `${outcome.runs} runs`;
     console.log(`${outcome.plan.name}: ${what} → ${outcome.dir}`);
     if (outcome.summary) console.log(formatPoints(outcome.plan, outcome.summary));
     else console.log(`merge the shards with: splitsim merge ${outcome.dir}`);

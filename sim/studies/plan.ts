@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { SummaryRow } from '../metrics/summary.js';
 import { runScenario } from '../run.js';
-import { checkScenario, InputError } from '../scenario/index.js';
+import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
 import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
 
@@ -75,29 +75,12 @@ export function describeDesign(d: Design): string {
  * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
  */
 export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): PlanResult {
-  const plan = readStudyFile(file, planSchema, 'plan');
-  if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
-  const basePath = basePathOf(file, plan.base);
-  const base = readJsonFile(basePath, 'base scenario', file) as Record<string, unknown>;
-  const scenario0 = checkScenario(base, basePath);
-  if (!scenario0.slo) throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
+  const { plan, basePath, base, scenario0, slo, scenarioFor } = loadPlan(file);
   const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;
   const baseRate = arrivals?.rate_per_s ?? NaN;
 
   const evaluations: Evaluation[] = [];
   const cache = new Map<string, Evaluation>();
-  const network = (base.datacenter as { network?: unknown } | undefined)?.network;
-  const scenarioFor = (d: Design, rate: number) => {
-    const group = (c: Candidate, count: number, role: string) => ({ hardware: c.hardware, ...(c.devices ? { devices: c.devices } : {}), count, role });
-    const rack = (name: string, nodes: object[]) => ({ name, ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}), nodes });
-    const racks = d.kind === 'split'
-      ? [rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]), rack('decode', [group(d.decode, d.decodeInstances, 'decode')])]
-      : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
-    const s = structuredClone(base) as Record<string, any>;
-    s.datacenter = { racks, ...(network ? { network } : {}) };
-    if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
-    return s;
-  };
   const evaluate = (d: Design, stage: Evaluation['stage'], rate = baseRate, seed = scenario0.seed): Evaluation => {
     const key = JSON.stringify([d, rate, seed]);
     const hit = cache.get(key);
@@ -160,7 +143,7 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
     }
   }
 
-  const result: PlanResult = { name: plan.name, slo: scenario0.slo, evaluations, checks: [] };
+  const result: PlanResult = { name: plan.name, slo, evaluations, checks: [] };
   if (!best) {
     result.why = 'no candidate design within max_instances meets the SLO at this load';
     return result;
@@ -203,6 +186,120 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
     result.goodput_rps = ok;
   }
   return result;
+}
+
+type PlanFile = z.output<typeof planSchema>;
+
+/** A plan file read and checked, with what the search builds its designs from. */
+export interface LoadedPlan {
+  plan: PlanFile;
+  basePath: string;
+  base: Record<string, unknown>;
+  scenario0: ReturnType<typeof checkScenario>;
+  slo: NonNullable<ReturnType<typeof checkScenario>['slo']>;
+  /** The scenario JSON of a design at an arrival rate (NaN: the base's). */
+  scenarioFor: (d: Design, rate: number) => Record<string, unknown>;
+}
+
+/**
+ * Read a plan file and check it before any run: the schema, the base scenario (it needs
+ * an SLO), and every candidate — each pool's candidates at one instance and at
+ * `max_instances`, paired with every candidate of the other pool — so that a hardware id
+ * that does not exist, or one the model does not fit on, is reported against the plan
+ * file's field (`split.prefill.candidates[1]`), not against a generated scenario.
+ */
+export function loadPlan(file: string): LoadedPlan {
+  const plan = readStudyFile(file, planSchema, 'plan');
+  if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
+  const basePath = basePathOf(file, plan.base);
+  const baseJson = readJsonFile(basePath, 'base scenario', file);
+  if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson)) throw new InputError(file, [{ path: 'base', message: `${plan.base} is not a scenario (a JSON object)` }]);
+  const base = baseJson as Record<string, unknown>;
+  const scenario0 = checkScenario(base, basePath);
+  if (!scenario0.slo) throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
+  const network = (base.datacenter as { network?: unknown } | undefined)?.network;
+  const scenarioFor = (d: Design, rate: number) => {
+    const group = (c: Candidate, count: number, role: string) => ({ hardware: c.hardware, ...(c.devices ? { devices: c.devices } : {}), count, role });
+    const rack = (name: string, nodes: object[]) => ({ name, ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}), nodes });
+    const racks = d.kind === 'split'
+      ? [rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]), rack('decode', [group(d.decode, d.decodeInstances, 'decode')])]
+      : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
+    const s = structuredClone(base) as Record<string, any>;
+    s.datacenter = { racks, ...(network ? { network } : {}) };
+    if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
+    return s;
+  };
+  const problems = candidateProblems(plan, (d) => {
+    try {
+      checkScenario(scenarioFor(d, NaN), basePath);
+      return [];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return err.problems;
+    }
+  });
+  if (problems.length > 0) throw new InputError(file, problems);
+  return { plan, basePath, base, scenario0, slo: scenario0.slo, scenarioFor };
+}
+
+/**
+ * The problems of every candidate, located in the plan file. A design's scenario puts
+ * the prefill (or mixed) candidate in racks[0] and the decode candidate in racks[1],
+ * one node group each, so a problem at `datacenter.racks[r].nodes[0]…` belongs to that
+ * rack's candidate (its `count` to the pool's max_instances), and one at
+ * `datacenter.racks` (the whole datacenter) to the instance counts of the design.
+ */
+function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly Problem[]): Problem[] {
+  type Pool = { path: string; candidate: z.output<typeof candidate>; index: number; max: number };
+  const located = new Map<string, Problem>();
+  const add = (p: Problem) => located.set(`${p.path}\u0000${p.message}`, p);
+  const locate = (d: Design, pools: Pool[], label: string) => {
+    for (const q of problemsOf(d)) {
+      const m = /^datacenter\.racks\[(\d+)\](.*)$/.exec(q.path);
+      const pool = m ? pools[Number(m[1])] : undefined;
+      const rest = m?.[2] ?? '';
+      if (pool && /^\.nodes\[0\]\.count$/.test(rest)) {
+        add({ path: `${pool.path}.max_instances`, message: `${q.message} (at ${pool.max} instances)` });
+      } else if (pool && rest.startsWith('.nodes[0]')) {
+        // A candidate written as a bare id stands for its hardware field.
+        const field = rest.slice('.nodes[0]'.length);
+        const where = typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
+        add({ path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message });
+      } else if (pool && rest === '.uplink_gbps') {
+        add({ path: 'rack_uplink_gbps', message: q.message });
+      } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
+        add({ path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split', message: `${q.message} (${label})` });
+      } else {
+        add({ path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` });
+      }
+    }
+  };
+  if (plan.split) {
+    const { prefill, decode } = plan.split;
+    prefill.candidates.forEach((pc, i) => {
+      decode.candidates.forEach((dc, j) => {
+        const pools: Pool[] = [
+          { path: 'split.prefill', candidate: pc, index: i, max: prefill.max_instances },
+          { path: 'split.decode', candidate: dc, index: j, max: decode.max_instances },
+        ];
+        for (const [np, nd] of [[1, 1], [prefill.max_instances, decode.max_instances]] as const) {
+          const d: Design = { kind: 'split', prefill: norm(pc), decode: norm(dc), prefillInstances: np, decodeInstances: nd };
+          locate(d, pools, `with ${describeDesign(d)}`);
+        }
+      });
+    });
+  }
+  if (plan.mixed) {
+    const mixed = plan.mixed;
+    mixed.candidates.forEach((mc, i) => {
+      const pools: Pool[] = [{ path: 'mixed', candidate: mc, index: i, max: mixed.max_instances }];
+      for (const n of [1, mixed.max_instances]) {
+        const d: Design = { kind: 'mixed', mixed: norm(mc), instances: n };
+        locate(d, pools, `with ${describeDesign(d)}`);
+      }
+    });
+  }
+  return [...located.values()];
 }
 
 /**

@@ -25,7 +25,12 @@ export function readJsonFile(file: string, what: string, reportAs = file): unkno
 
 /** A study file checked against its schema, every problem with its path. */
 export function readStudyFile<S extends z.ZodType>(file: string, schema: S, what: string): z.output<S> {
-  const parsed = schema.safeParse(readJsonFile(file, what), { reportInput: true });
+  return parseStudy(readJsonFile(file, what), file, schema);
+}
+
+/** A study file's JSON checked against its schema, every problem with its path. */
+export function parseStudy<S extends z.ZodType>(json: unknown, file: string, schema: S): z.output<S> {
+  const parsed = schema.safeParse(json, { reportInput: true });
   if (!parsed.success) throw new InputError(file, parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
   return parsed.data;
 }

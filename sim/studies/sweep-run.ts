@@ -1,35 +1,44 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { InvariantError } from '../engine/index.js';
 import type { SummaryRow } from '../metrics/summary.js';
 import { runScenarioToFolder } from '../run-to-folder.js';
-import { checkScenario } from '../scenario/index.js';
-import type { SweepRun } from './sweep.js';
+import { checkScenario, InputError, type Problem } from '../scenario/index.js';
+import { scenarioOf, type SweepBase, type SweepRun, type SweepValue } from './sweep.js';
 
-/** What a worker needs to do one run (plain data: it crosses a thread boundary). */
+/**
+ * What a worker needs to do one run (plain data: it crosses a thread boundary). Every
+ * job of a sweep refers to the same `base` object, which structured cloning copies
+ * once per thread, not once per job; the run's scenario is built when it runs, so a
+ * million queued runs hold their grid values, not a million scenarios.
+ */
 export interface RunJob {
   id: string;
-  scenario: unknown;
-  base: string;
+  base: SweepBase;
+  values: Record<string, SweepValue>;
   seed: number;
   dir: string;
 }
 
-/** Check, run and write one run of a sweep; its summary row. */
+/** Build, check, run and write one run of a sweep; its summary row. */
 export function executeRun(job: RunJob): SummaryRow {
-  return runScenarioToFolder(checkScenario(job.scenario, job.base), job.dir, { seed: job.seed }).summary;
+  const scenario = checkScenario(scenarioOf(job.base, job.values), job.base.file);
+  return runScenarioToFolder(scenario, job.dir, { seed: job.seed }).summary;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
 
 /**
  * A run's expected cost, to hand out the longest runs first: its expected requests
- * (rate × duration) when the scenario states them, else 0 (kept in grid order).
+ * (rate × duration) when the scenario states them, else 0 (kept in grid order). Read
+ * from the point's values where they vary, else from the base, without building it.
  */
-export function expectedRequests(scenario: unknown): number {
-  const s = scenario as { duration_s?: unknown; workload?: { arrivals?: { rate_per_s?: unknown } } };
-  const rate = s.workload?.arrivals?.rate_per_s;
-  return typeof rate === 'number' && typeof s.duration_s === 'number' ? rate * s.duration_s : 0;
+export function expectedRequests(base: SweepBase, values: Record<string, SweepValue>): number {
+  const s = base.json as { duration_s?: unknown; workload?: { arrivals?: { rate_per_s?: unknown } } };
+  const rate = 'workload.arrivals.rate_per_s' in values ? values['workload.arrivals.rate_per_s'] : s.workload?.arrivals?.rate_per_s;
+  const duration = 'duration_s' in values ? values.duration_s : s.duration_s;
+  return typeof rate === 'number' && typeof duration === 'number' ? rate * duration : 0;
 }
 
 /** What a worker thread is started with: every job, and the counter they are claimed by. */
@@ -39,8 +48,16 @@ export interface WorkerStart {
   claims: SharedArrayBuffer;
 }
 
-/** What a worker thread says: a run's summary, or its error. */
-export type WorkerMessage = { id: string; summary: SummaryRow } | { id: string; error: string };
+/**
+ * What a worker thread says: a run's summary, or what stopped it. Errors cross the
+ * thread boundary as data (an Error's class does not survive structured cloning): an
+ * input error keeps its problems, each with its file and field, so the CLI still
+ * exits 2 for bad input found inside a run, and an invariant error stays a bug (1).
+ */
+export type WorkerMessage =
+  | { id: string; summary: SummaryRow }
+  | { id: string; error: string; kind: 'input'; problems: Problem[] }
+  | { id: string; error: string; kind: 'invariant' | 'other' };
 
 /**
  * The worker thread's module. Compiled (dist/), it is plain JavaScript beside this file.
@@ -58,13 +75,21 @@ export function claimJob(jobs: readonly RunJob[], claims: Int32Array): RunJob | 
   return Atomics.load(claims, STOP) === 0 ? jobs[Atomics.add(claims, NEXT, 1)] : undefined;
 }
 
-/** Run a job: its summary row, or the message of what stopped it. */
+/** Run a job: its summary row, or what stopped it. */
 export function outcomeOf(job: RunJob): WorkerMessage {
   try {
     return { id: job.id, summary: executeRun(job) };
   } catch (err) {
-    return { id: job.id, error: (err as Error).message };
+    if (err instanceof InputError) return { id: job.id, error: err.message, kind: 'input', problems: [...err.problems] };
+    return { id: job.id, error: (err as Error).message, kind: err instanceof InvariantError ? 'invariant' : 'other' };
   }
+}
+
+/** The error a failed run's message stands for, naming the run, as this thread would have thrown it. */
+export function errorOf(m: Extract<WorkerMessage, { error: string }>): Error {
+  if (m.kind === 'input') return new InputError('', m.problems.map((p) => ({ ...p, message: `${p.message} (in run ${m.id})` })));
+  if (m.kind === 'invariant') return new InvariantError(`run ${m.id}: ${m.error}`);
+  return new Error(`run ${m.id}: ${m.error}`);
 }
 
 /**
@@ -78,7 +103,7 @@ export function outcomeOf(job: RunJob): WorkerMessage {
  */
 export async function executeRuns(
   runs: readonly SweepRun[],
-  base: string,
+  base: SweepBase,
   runsDir: string,
   workers: number,
   onDone?: (done: number, total: number) => void,
@@ -87,8 +112,9 @@ export async function executeRuns(
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs
-    .map((r) => ({ id: r.id, scenario: r.scenario, base, seed: r.seed, dir: join(runsDir, r.id) }))
-    .sort((a, b) => expectedRequests(b.scenario) - expectedRequests(a.scenario));
+    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
+    .sort((a, b) => b.cost - a.cost)
+    .map((j) => j.job);
   const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   let failure: Error | undefined;
   let over = false;
@@ -109,7 +135,7 @@ export async function executeRuns(
     if (results.size === jobs.length) end();
   };
   const heard = (m: WorkerMessage) => {
-    if ('error' in m) fail(new Error(`run ${m.id}: ${m.error}`));
+    if ('error' in m) fail(errorOf(m));
     else record(m.id, m.summary);
   };
   let running = 1; // this thread, until it finds nothing left to claim or does not work

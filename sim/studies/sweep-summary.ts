@@ -5,6 +5,9 @@ import type { SummaryRow } from '../metrics/summary.js';
 import { studentTQuantile } from './stats.js';
 import type { SweepPlan, SweepRun, SweepValue } from './sweep.js';
 
+/** What a summary needs of a sweep: its paths and their values (the grid's shape). */
+export type SweepShape = Pick<SweepPlan, 'paths' | 'values' | 'replications' | 'pointCount'>;
+
 export type Row = Record<string, SweepValue | undefined>;
 
 /** One row per run: which run, its grid values, its summary. */
@@ -28,7 +31,7 @@ function metricsOf(rows: readonly Row[]): string[] {
  * and the half-width of its 95% Student-t interval, t(0.975, n−1)·s/√n over the n
  * replications where the metric is defined (null with fewer than two).
  */
-export function pointRows(plan: SweepPlan, rows: readonly Row[]): Row[] {
+export function pointRows(plan: SweepShape, rows: readonly Row[], points: ReadonlyArray<Record<string, SweepValue>>): Row[] {
   const metrics = metricsOf(rows).filter((m) => !plan.paths.includes(m));
   const table = aq.from(rows.map((r) => Object.fromEntries([['point', r.point], ...metrics.map((m) => [m, r[m] ?? null])])));
   const spec: Record<string, unknown> = { runs: aq.op.count() };
@@ -39,7 +42,7 @@ export function pointRows(plan: SweepPlan, rows: readonly Row[]): Row[] {
   }
   const grouped = table.groupby('point').rollup(spec as Parameters<typeof table.rollup>[0]).orderby('point').objects() as Array<Record<string, number>>;
   return grouped.map((g) => {
-    const row: Row = { row_kind: 'point', point: g.point, runs: g.runs, ...plan.points[g.point as number] };
+    const row: Row = { row_kind: 'point', point: g.point, runs: g.runs, ...points[g.point as number] };
     for (const m of metrics) {
       const n = g[`${m}__n`] as number;
       const mean = g[`${m}__mean`];
@@ -51,20 +54,25 @@ export function pointRows(plan: SweepPlan, rows: readonly Row[]): Row[] {
 }
 
 /** The sweep's summary.arrow: run rows, then point rows. */
-export function sweepSummaryTable(plan: SweepPlan, runs: readonly Row[]): Table {
-  const points = pointRows(plan, runs);
-  return tableFromRows([...runs, ...points.map((p) => ({ ...p, scenario: runs[0]?.scenario }))], sweepColumns(plan, runs));
+export function sweepSummaryTable(plan: SweepShape, runs: readonly Row[], points: ReadonlyArray<Record<string, SweepValue>>): Table {
+  const pointRowsOf = pointRows(plan, runs, points);
+  const scenario = runs[0]?.scenario;
+  // Appended one by one: spreading hundreds of thousands of rows into a call overflows the stack.
+  const rows: Row[] = runs.slice();
+  for (const p of pointRowsOf) rows.push({ ...p, scenario });
+  return tableFromRows(rows, sweepColumns(plan, runs));
 }
 
 /** A shard's run rows, in the summary's columns (so shards merge into the same table). */
-export function runsTable(plan: SweepPlan, runs: readonly Row[]): Table {
+export function runsTable(plan: SweepShape, runs: readonly Row[]): Table {
   return tableFromRows(runs, sweepColumns(plan, runs));
 }
 
-function sweepColumns(plan: SweepPlan, runs: readonly Row[]): Array<[string, ColumnKind]> {
+function sweepColumns(plan: SweepShape, runs: readonly Row[]): Array<[string, ColumnKind]> {
   const metrics = metricsOf(runs).filter((m) => !plan.paths.includes(m));
   const kind = (p: string): ColumnKind => {
-    const values = plan.points.map((v) => v[p]);
+    // Every value of a path appears at some point of the grid: its list decides the column's type.
+    const values = plan.values[plan.paths.indexOf(p)] ?? [];
     if (values.every((v) => typeof v === 'number' || v === null)) return 'float';
     if (values.every((v) => typeof v === 'boolean' || v === null)) return 'bool';
     return 'string';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/index.js';
-import { loadSweep } from '../../sim/studies/sweep.js';
+import { allPoints, checkPoints, loadSweep, runsOf } from '../../sim/studies/sweep.js';
 import { mergeSweep, resolveShard, runSweep } from '../../sim/studies/sweep-command.js';
 import { executeRuns } from '../../sim/studies/sweep-run.js';
 import { mmcWait } from '../../sim/studies/index.js';
@@ -39,11 +39,14 @@ describe('sweep expansion', () => {
   it('is the Cartesian product × replications, first path slowest, seeds shared across points', () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [1, 2], 'datacenter.racks[0].nodes[0].count': [3, 4, 5] }, replications: 2 });
     const plan = loadSweep(join(dir, 'sweep.json'));
-    expect(plan.points).toHaveLength(6);
-    expect(plan.runs).toHaveLength(12);
-    expect(plan.points[1]).toEqual({ 'workload.arrivals.rate_per_s': 1, 'datacenter.racks[0].nodes[0].count': 4 });
-    expect(plan.runs.filter((r) => r.replication === 1).map((r) => r.seed)).toEqual(new Array(6).fill(2));
-    expect(plan.runs[0]?.id).toBe('p000-r0');
+    const points = allPoints(plan);
+    const runs = runsOf(plan);
+    expect(points).toHaveLength(6);
+    expect(runs).toHaveLength(12);
+    expect(points[1]).toEqual({ 'workload.arrivals.rate_per_s': 1, 'datacenter.racks[0].nodes[0].count': 4 });
+    expect(points[3]).toEqual({ 'workload.arrivals.rate_per_s': 2, 'datacenter.racks[0].nodes[0].count': 3 });
+    expect(runs.filter((r) => r.replication === 1).map((r) => r.seed)).toEqual(new Array(6).fill(2));
+    expect(runs.map((r) => r.id).slice(0, 3)).toEqual(['p000-r0', 'p000-r1', 'p001-r0']);
   });
 
   it.each([
@@ -55,7 +58,8 @@ describe('sweep expansion', () => {
     const dir = setup({ vary });
     let msg = '';
     try {
-      loadSweep(join(dir, 'sweep.json'));
+      const plan = loadSweep(join(dir, 'sweep.json'));
+      checkPoints(join(dir, 'sweep.json'), plan, [0]);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       msg = err.message;
@@ -99,29 +103,37 @@ describe('running a sweep', () => {
   it('worker threads alone give what this thread alone gives, and claim each run once', async () => {
     const dir = setup(sweep);
     const plan = loadSweep(join(dir, 'sweep.json'));
+    const runs = runsOf(plan);
     const heard: number[] = [];
-    const here = await executeRuns(plan.runs, plan.base, join(dir, 'here'), 1);
-    const threads = await executeRuns(plan.runs, plan.base, join(dir, 'threads'), 2, (done) => heard.push(done), false);
+    const here = await executeRuns(runs, plan.baseScenario, join(dir, 'here'), 1);
+    const threads = await executeRuns(runs, plan.baseScenario, join(dir, 'threads'), 2, (done) => heard.push(done), false);
     expect(heard).toEqual([1, 2, 3, 4, 5, 6]);
-    expect([...threads.keys()].sort()).toEqual(plan.runs.map((r) => r.id).sort());
+    expect([...threads.keys()].sort()).toEqual(runs.map((r) => r.id).sort());
     for (const [id, row] of here) expect(threads.get(id)).toEqual(row);
     const a = readFileSync(join(dir, 'here/p001-r2/requests.arrow'));
     expect(readFileSync(join(dir, 'threads/p001-r2/requests.arrow')).equals(a)).toBe(true);
   });
 
-  it.each([[1, true], [2, false]])('a run that fails stops the sweep with its error (%i workers, this thread works: %s)', async (workers, here) => {
-    const dir = setup(sweep);
+  it.each([[1, true], [2, false]])('a run with bad input stops the sweep with an input error naming file, field and run (%i workers, this thread works: %s)', async (workers, here) => {
+    // Not checked before running (checkPoints is skipped): the error is found inside the run,
+    // on a worker thread when `here` is false, and must still be an InputError (exit 2).
+    const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [4, -1, 6.4] } });
     const plan = loadSweep(join(dir, 'sweep.json'));
-    const runs = plan.runs.map((r, i) => (i === 2 ? { ...r, scenario: { ...(r.scenario as object), duration_s: -1 } } : r));
-    await expect(executeRuns(runs, plan.base, join(dir, 'out'), workers, undefined, here)).rejects.toThrow(/duration_s/);
+    const runs = runsOf(plan);
+    const failed = await executeRuns(runs, plan.baseScenario, join(dir, 'out'), workers, undefined, here).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(InputError);
+    expect((failed as InputError).problems).toEqual([
+      { file: plan.base, path: 'workload.arrivals.rate_per_s', message: 'must be a positive number, got -1 (in run p001-r0)' },
+    ]);
     // Named the same way whichever thread ran it.
-    await expect(executeRuns(runs, plan.base, join(dir, 'again'), workers, undefined, here)).rejects.toThrow(new RegExp(`^run ${runs[2]?.id}: `));
+    const again = await executeRuns(runs, plan.baseScenario, join(dir, 'again'), 3 - workers, undefined, !here).catch((e: unknown) => e);
+    expect((again as Error).message).toBe((failed as Error).message);
   });
 
   it('sharded in 3 and merged, gives the rows of the unsharded sweep', async () => {
     const dir = setup(sweep);
     const whole = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'whole'), workers: 1 });
-    for (let k = 0; k < 3; k++) await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'sharded'), workers: 1, shard: { k, n: 3 } });
+    for (let k = 1; k <= 3; k++) await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'sharded'), workers: 1, shard: { k, n: 3 } });
     const merged = mergeSweep(join(dir, 'sharded/grid'));
     expect(bytes(merged.summary).equals(bytes(whole.summary!))).toBe(true);
     expect(bytes(tableFromIPC(readFileSync(join(dir, 'sharded/grid/summary.arrow')))).equals(bytes(whole.summary!))).toBe(true);
@@ -129,7 +141,7 @@ describe('running a sweep', () => {
 
   it('merge names the runs still missing', async () => {
     const dir = setup(sweep);
-    await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'part'), workers: 1, shard: { k: 0, n: 3 } });
+    await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'part'), workers: 1, shard: { k: 1, n: 3 } });
     expect(() => mergeSweep(join(dir, 'part/grid'))).toThrow(/4 of 6 runs have no shard result yet \(first: p000-r1/);
   });
 });
@@ -151,22 +163,57 @@ describe('confidence intervals', () => {
   });
 });
 
-describe('shards from batch schedulers', () => {
+describe('shards count from 1, and from batch schedulers', () => {
   it.each([
     [{}, '2/5', { k: 2, n: 5 }],
-    [{ JOB_COMPLETION_INDEX: '3', SPLITSIM_SHARDS: '4' }, undefined, { k: 3, n: 4 }],
-    [{ SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 6, n: 8 }],
-    [{ AWS_BATCH_JOB_ARRAY_INDEX: '0', SPLITSIM_SHARDS: '2' }, undefined, { k: 0, n: 2 }],
+    [{}, '1/1', { k: 1, n: 1 }],
+    [{}, '5/5', { k: 5, n: 5 }],
+    // Kubernetes and AWS Batch count from 0: index + 1.
+    [{ JOB_COMPLETION_INDEX: '0', SPLITSIM_SHARDS: '4' }, undefined, { k: 1, n: 4 }],
+    [{ JOB_COMPLETION_INDEX: '3', SPLITSIM_SHARDS: '4' }, undefined, { k: 4, n: 4 }],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: '0', SPLITSIM_SHARDS: '2' }, undefined, { k: 1, n: 2 }],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: '1', SPLITSIM_SHARDS: '2' }, undefined, { k: 2, n: 2 }],
+    // Slurm from SLURM_ARRAY_TASK_MIN, in steps of SLURM_ARRAY_TASK_STEP.
+    [{ SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 7, n: 8 }],
+    [{ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 1, n: 8 }],
+    [{ SLURM_ARRAY_TASK_ID: '14', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 8, n: 8 }],
     [{}, undefined, undefined],
   ])('env %j, --shard %s → %j', (env, flag, shard) => {
     expect(resolveShard(flag, env as NodeJS.ProcessEnv)).toEqual(shard);
   });
 
-  it.each([['3/3'], ['1-of-2'], ['-1/2']])('rejects --shard %s', (flag) => {
-    expect(() => resolveShard(flag, {})).toThrow(/--shard: must be K\/N with 0 ≤ K < N/);
+  it('every index a scheduler hands out maps to exactly the shards 1 … N', () => {
+    const n = 6;
+    const ks = (env: (i: number) => NodeJS.ProcessEnv) => Array.from({ length: n }, (_, i) => resolveShard(undefined, env(i))?.k);
+    const all = [1, 2, 3, 4, 5, 6];
+    expect(ks((i) => ({ JOB_COMPLETION_INDEX: String(i), SPLITSIM_SHARDS: String(n) }))).toEqual(all);
+    expect(ks((i) => ({ AWS_BATCH_JOB_ARRAY_INDEX: String(i), SPLITSIM_SHARDS: String(n) }))).toEqual(all);
+    expect(ks((i) => ({ SLURM_ARRAY_TASK_ID: String(10 + 3 * i), SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_STEP: '3', SLURM_ARRAY_TASK_COUNT: String(n) }))).toEqual(all);
   });
 
-  it('needs a count where the scheduler gives none', () => {
-    expect(() => resolveShard(undefined, { JOB_COMPLETION_INDEX: '0' })).toThrow(/SPLITSIM_SHARDS/);
+  it.each([['4/3'], ['1-of-2'], ['-1/2'], ['1/0']])('rejects --shard %s', (flag) => {
+    expect(() => resolveShard(flag, {})).toThrow(/--shard: must be K\/N with 1 ≤ K ≤ N/);
+  });
+
+  it('0/N gets a hint that shards count from 1', () => {
+    expect(() => resolveShard('0/3', {})).toThrow(/--shard: shards count from 1: did you mean 1\/3\? \(the last is 3\/3\)/);
+  });
+
+  it.each([
+    [{ JOB_COMPLETION_INDEX: '0' }, /SPLITSIM_SHARDS: needs a shard count/],
+    [{ JOB_COMPLETION_INDEX: '4', SPLITSIM_SHARDS: '4' }, /JOB_COMPLETION_INDEX: is 4, but 4 shards have indices 0 … 3/],
+    [{ SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' }, /SLURM_ARRAY_TASK_MIN: is not set, though SLURM_ARRAY_TASK_ID is/],
+    [{ SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' }, /SLURM_ARRAY_TASK_ID: 9 is not one of 3 indices 1, 2, … 3/],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: 'x', SPLITSIM_SHARDS: '2' }, /AWS_BATCH_JOB_ARRAY_INDEX: must be an integer ≥ 0, got "x"/],
+  ])('refuses scheduler variables %j that place no shard', (env, message) => {
+    expect(() => resolveShard(undefined, env as NodeJS.ProcessEnv)).toThrow(message);
+  });
+
+  it('--shard=K/N (one argument) works like --shard K/N, and names the shard file from 1', async () => {
+    const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [4] }, replications: 2 }, 200);
+    const { main } = await import('../../sim/cli/main.js');
+    expect(await main(['sweep', join(dir, 'sweep.json'), '--out', join(dir, 'out'), '--quiet', '--workers', '1', '--shard=2/2'])).toBe(0);
+    const t = tableFromIPC(readFileSync(join(dir, 'out/grid/shards/shard-2-of-2.arrow')));
+    expect(t.toArray().map((r) => r.run)).toEqual(['p000-r1']);
   });
 });
