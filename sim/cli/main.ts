@@ -23,7 +23,7 @@ const USAGE = `splitsim — discrete-event simulator of disaggregated LLM infere
 
 Usage:
   splitsim run FILE... [--out DIR] [--seed N] [--report] [--quiet]   simulate scenarios, write Arrow tables
-  splitsim validate FILE...                               check scenario files without running
+  splitsim validate FILE...                               check scenario, sweep and plan files without running
   splitsim catalog [--model ID] [--weights F] [--kv F]    models and hardware with derived figures
   splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N]   a parameter sweep with replications
   splitsim merge DIR                                      build a sharded sweep's summary

@@ -102,9 +102,10 @@ export { p99 };
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-const base = 'node_modules/splitsim/scenarios/queueing/mm4-tandem.json';
-const scenario = { ...JSON.parse(readFileSync(base, 'utf8')), duration_s: 50, warmup_s: 5 };
-const runs = [1, 2].map((seed) => ({ id: 'r' + seed, scenario, seed }));
+const file = join(process.cwd(), 'node_modules/splitsim/scenarios/queueing/mm4-tandem.json');
+const json = { ...JSON.parse(readFileSync(file, 'utf8')), duration_s: 50, warmup_s: 5 };
+const base = { file, json, paths: [] };
+const runs = [1, 2].map((seed, index) => ({ id: 'r' + seed, index, point: 0, replication: index, seed, values: {} }));
 const done = await executeRuns(runs, base, mkdtempSync(join(tmpdir(), 'splitsim-pack-runs-')), 2, undefined, false);
 console.log(JSON.stringify([...done.keys()].sort()));
 `,
