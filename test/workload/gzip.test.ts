@@ -110,6 +110,20 @@ describe('broken gzip traces are input errors naming the file', () => {
     expect(inputError(make(), 'mooncake-jsonl')).toMatch(message);
   });
 
+  it('the trace’s problem is the only one reported when the scenario leaves duration_s to the trace', () => {
+    const path = write('crc-only.jsonl.gz', flipped(gz.length - 6));
+    const { duration_s: _, ...open } = scenario(path, 'mooncake-jsonl');
+    let message = 'no error';
+    try {
+      checkScenario(open, join(dir, 'open.json'));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      message = err.message;
+    }
+    expect(message).toMatch(/crc-only\.jsonl\.gz: the gzip data is corrupt/);
+    expect(message).not.toMatch(/duration_s/);
+  });
+
   it('a damaged byte anywhere in the compressed data never gives different rows silently', () => {
     const truth = arrivals(join(TRACES, 'mooncake_synthetic_trace.jsonl.gz'), 'mooncake-jsonl');
     for (let at = 2; at < gz.length; at += 7919) {
