@@ -1,5 +1,5 @@
 // Transformer model catalog and the arithmetic derived from its architecture. Pure:
-// no simulation state. Sources: ../shared/reference/hardware.md (Llama 3.1 model cards).
+// no simulation state. Sources: Meta's Llama 3.1 model cards and config.json (docs/physics.md, Sources).
 
 /** A decoder-only transformer with grouped-query attention and a SwiGLU MLP. */
 export interface ModelArch {
@@ -31,7 +31,7 @@ const llama = (id: string, layers: number, hidden: number, heads: number, ffn: n
   id, layers, hidden, heads, kv_heads: 8, head_dim: 128, ffn, vocab: 128_256, tied_embeddings: false,
 });
 
-/** Llama 3.1 (Meta model cards / config.json, as tabulated in hardware.md). */
+/** Llama 3.1 (Meta's model cards / config.json on Hugging Face). */
 export const MODELS: Readonly<Record<string, ModelArch>> = {
   'llama-3.1-8b': llama('llama-3.1-8b', 32, 4096, 32, 14_336),
   'llama-3.1-70b': llama('llama-3.1-70b', 80, 8192, 64, 28_672),

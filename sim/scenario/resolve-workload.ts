@@ -41,7 +41,8 @@ export function resolveWorkload(file: ScenarioFile, source: string, report: Repo
     }
   }
   if (duration_s === undefined) {
-    report('duration_s', 'is required (only a trace replay defaults it, to its last arrival + 1 s)');
+    // A trace leaves it unset only when its own problem was reported: say that alone.
+    if (a.process !== 'trace') report('duration_s', 'is required (only a trace replay defaults it, to its last arrival + 1 s)');
     duration_s = NaN;
   }
   return { workload: w, duration_s };

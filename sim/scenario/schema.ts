@@ -2,10 +2,10 @@ import * as z from 'zod';
 import { fraction, identifier, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
-// The scenario file format (../shared/spec/interface.md), one zod schema that gives the
-// parser, the TypeScript types and the published JSON Schema. Cross-field rules that a
-// schema cannot say (warmup < duration, min ≤ max, a phase with no instances) live in
-// resolve.ts.
+// The scenario file format: one zod schema that gives the parser, the TypeScript
+// types and the published JSON Schema (docs/scenario.schema.json). Cross-field rules
+// that a schema cannot say (warmup < duration, min ≤ max, a phase with no instances)
+// live in resolve.ts.
 
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
 export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;

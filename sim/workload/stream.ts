@@ -34,7 +34,11 @@ export function arrivalStream(workload: ScenarioFile['workload'], streams: Rando
     return {
       next() {
         const r = rows.next();
-        if (r.done || r.value.arrival_s >= duration_s) return undefined;
+        if (r.done || r.value.arrival_s >= duration_s) {
+          // Closes the trace file now rather than when the generator is collected.
+          rows.return(undefined);
+          return undefined;
+        }
         const row = r.value;
         return {
           arrival_s: row.arrival_s,

@@ -1,16 +1,19 @@
+import { quote } from './quote.js';
+
 // Row parsers of the supported trace formats. Each returns the row's time as an
-// offset source (`stamp`) plus lengths, or throws TraceError naming the line.
+// offset source (`stamp`) plus lengths, or throws TraceError naming the line. A bad
+// value is quoted cut short (quote.ts): a field can be megabytes long.
 
 export type TraceFormat = 'azure-csv' | 'mooncake-jsonl';
 export const TRACE_FORMATS: readonly TraceFormat[] = ['azure-csv', 'mooncake-jsonl'];
 
-/** A malformed trace: the file, the line and what is wrong. */
+/** A malformed trace: the line (when one is to blame) and what is wrong. */
 export class TraceError extends Error {
   constructor(
-    readonly line: number,
+    readonly line: number | undefined,
     message: string,
   ) {
-    super(`line ${line}: ${message}`);
+    super(line === undefined ? message : `line ${line}: ${message}`);
   }
 }
 
@@ -40,7 +43,7 @@ export function offsetSeconds(row: TraceRow, first: TraceRow): number {
 export function parseAzureRow(text: string, line: number): TraceRow | null {
   if (line === 1) {
     if (text.replace(/\s/g, '') !== 'TIMESTAMP,ContextTokens,GeneratedTokens') {
-      throw new TraceError(line, `expected the header "TIMESTAMP,ContextTokens,GeneratedTokens", got ${JSON.stringify(text.slice(0, 60))}`);
+      throw new TraceError(line, `expected the header "TIMESTAMP,ContextTokens,GeneratedTokens", got ${quote(text)}`);
     }
     return null;
   }
@@ -48,10 +51,10 @@ export function parseAzureRow(text: string, line: number): TraceRow | null {
   const fields = text.split(',');
   if (fields.length !== 3) throw new TraceError(line, `expected 3 comma-separated fields, got ${fields.length}`);
   const m = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?\s*$/.exec(fields[0] as string);
-  if (!m) throw new TraceError(line, `TIMESTAMP must look like 2023-11-16 18:17:03.9799600, got ${JSON.stringify(fields[0])}`);
+  if (!m) throw new TraceError(line, `TIMESTAMP must look like 2023-11-16 18:17:03.9799600, got ${quote(fields[0])}`);
   const [, y, mo, d, h, mi, s, frac] = m;
   const seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
-  if (!Number.isFinite(seconds)) throw new TraceError(line, `TIMESTAMP is not a date: ${JSON.stringify(fields[0])}`);
+  if (!Number.isFinite(seconds)) throw new TraceError(line, `TIMESTAMP is not a date: ${quote(fields[0])}`);
   return {
     seconds,
     ticks: frac ? Number(frac.padEnd(7, '0')) : 0,
@@ -74,7 +77,7 @@ export function parseMooncakeRow(text: string, line: number): TraceRow | null {
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new TraceError(line, 'not a JSON object');
   const ms = o.timestamp;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new TraceError(line, `timestamp must be a non-negative number of ms, got ${JSON.stringify(ms)}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new TraceError(line, `timestamp must be a non-negative number of ms, got ${quote(ms)}`);
   const blocks = o.hash_ids;
   if (blocks !== undefined && (!Array.isArray(blocks) || !blocks.every((b) => Number.isInteger(b)))) {
     throw new TraceError(line, 'hash_ids must be an array of integers');
@@ -92,7 +95,7 @@ export function parseMooncakeRow(text: string, line: number): TraceRow | null {
 function count(value: unknown, field: string, line: number, min: number): number {
   const n = typeof value === 'string' ? (/^\s*\d+\s*$/.test(value) ? Number(value) : NaN) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
-    throw new TraceError(line, `${field} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+    throw new TraceError(line, `${field} must be an integer ≥ ${min}, got ${quote(value)}`);
   }
   return n;
 }

@@ -4,7 +4,7 @@ import { RandomStreams } from '../../sim/engine/index.js';
 import { meanInterval } from '../../sim/studies/index.js';
 import { interArrival, lengthSampler, piecewise, sinusoid, thinnedArrivals, traceLengths } from '../../sim/workload/index.js';
 
-const TRACES = new URL('../../../shared/traces/', import.meta.url).pathname;
+const TRACES = new URL('../../traces/', import.meta.url).pathname;
 
 /** Coefficient of variation of each of `batches` consecutive batches. */
 function batchCvs(x: number[], batches: number): number[] {
@@ -72,7 +72,7 @@ describe('diurnal arrivals (thinning)', () => {
 
 describe('empirical lengths', () => {
   it('resample the trace column: every quantile within the DKW bound (n = 20,000, α = 0.001)', () => {
-    const path = `${TRACES}AzureLLMInferenceTrace_conv.csv`;
+    const path = `${TRACES}AzureLLMInferenceTrace_conv.csv.gz`;
     const trace = Array.from(traceLengths(path, 'azure-csv', 'prompt')).sort((a, b) => a - b);
     const draw = lengthSampler({ dist: 'empirical', path, format: 'azure-csv' }, new RandomStreams(4).stream('lengths.prompt'), 'prompt');
     const n = 20_000;

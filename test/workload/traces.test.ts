@@ -1,18 +1,20 @@
-// Trace replay on the real traces in ../shared/traces (read from there, never copied).
+// Trace replay on the real traces shipped in traces/ (gzip-compressed, read as they are).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkScenario, InputError, runScenario } from '../../sim/index.js';
 import { readLines } from '../../sim/workload/index.js';
 import { column } from '../helpers/queueing.js';
 
-const TRACES = new URL('../../../shared/traces/', import.meta.url).pathname;
+const TRACES = join(import.meta.dirname, '../../traces');
 
-/** The file's rows, read independently of splitsim's readers: [offset s, prompt, output]. */
+/** The file's rows, read independently of splitsim's readers (node:zlib, whole file):
+ * [offset s, prompt, output]. */
 function expected(file: string): Array<[number, number, number]> {
-  const text = readFileSync(join(TRACES, file), 'utf8');
-  if (file.endsWith('.csv')) {
+  const text = gunzipSync(readFileSync(join(TRACES, file))).toString('utf8');
+  if (file.endsWith('.csv.gz')) {
     const rows = text.split('\n').slice(1).filter((l) => l.trim() !== '');
     const ticks = (ts: string) => {
       // Exact: whole seconds via Date.UTC, the 7-digit fraction as an integer.
@@ -55,10 +57,10 @@ function replay(path: string, format: string, extra: Record<string, unknown> = {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe.each([
-  ['AzureLLMInferenceTrace_conv.csv', 'azure-csv', 19_366],
-  ['AzureLLMInferenceTrace_code.csv', 'azure-csv', 8_819],
-  ['mooncake_conversation_trace.jsonl', 'mooncake-jsonl', 12_031],
-  ['mooncake_synthetic_trace.jsonl', 'mooncake-jsonl', 3_993],
+  ['AzureLLMInferenceTrace_conv.csv.gz', 'azure-csv', 19_366],
+  ['AzureLLMInferenceTrace_code.csv.gz', 'azure-csv', 8_819],
+  ['mooncake_conversation_trace.jsonl.gz', 'mooncake-jsonl', 12_031],
+  ['mooncake_synthetic_trace.jsonl.gz', 'mooncake-jsonl', 3_993],
 ])('%s', (file, format, rows) => {
   const truth = expected(file);
   const r = runScenario(replay(file, format));
@@ -89,15 +91,15 @@ describe.each([
 
 describe('trace options', () => {
   it('a window [start_s, start_s + duration_s) replays only its rows, shifted to t = 0', () => {
-    const truth = expected('AzureLLMInferenceTrace_conv.csv');
+    const truth = expected('AzureLLMInferenceTrace_conv.csv.gz');
     const inside = truth.filter((t) => t[0] >= 600 && t[0] < 1200);
-    const r = runScenario(replay('AzureLLMInferenceTrace_conv.csv', 'azure-csv', { start_s: 600, duration_s: 600 })).tables.requests;
+    const r = runScenario(replay('AzureLLMInferenceTrace_conv.csv.gz', 'azure-csv', { start_s: 600, duration_s: 600 })).tables.requests;
     expect(r.numRows).toBe(inside.length);
     expect(Math.min(...column(r, 'arrival_s'))).toBeCloseTo(inside[0]![0] - 600, 6);
   });
 
   it('max_prompt_tokens rejects longer prompts, with a reason, and loses none', () => {
-    const r = runScenario(replay('mooncake_synthetic_trace.jsonl', 'mooncake-jsonl', { max_prompt_tokens: 32_768 }));
+    const r = runScenario(replay('mooncake_synthetic_trace.jsonl.gz', 'mooncake-jsonl', { max_prompt_tokens: 32_768 }));
     const t = r.tables.requests;
     const over = column(t, 'prompt_tokens').filter((p) => p > 32_768).length;
     expect(over).toBeGreaterThan(0);
@@ -108,9 +110,9 @@ describe('trace options', () => {
   });
 
   it('defaults duration_s to the last arrival + 1 s, and honours a shorter one', () => {
-    const s = replay('mooncake_synthetic_trace.jsonl', 'mooncake-jsonl');
+    const s = replay('mooncake_synthetic_trace.jsonl.gz', 'mooncake-jsonl');
     expect(s.duration_s).toBeCloseTo(1022.025 + 1, 9);
-    const short = runScenario(replay('mooncake_synthetic_trace.jsonl', 'mooncake-jsonl', {}, 100)).tables.requests;
+    const short = runScenario(replay('mooncake_synthetic_trace.jsonl.gz', 'mooncake-jsonl', {}, 100)).tables.requests;
     expect(Math.max(...column(short, 'arrival_s'))).toBeLessThan(100);
   });
 });
