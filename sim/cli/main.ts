@@ -146,7 +146,24 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h': {
         const topic = rest[0];
-        console.log(topic && HELP[topic] ? HELP[topic] : USAGE);
+        if (topic === undefined) {
+          console.log(USAGE);
+          return 0;
+        }
+        if (topic === 'help' || topic === '--help' || topic === '-h') {
+          console.log(`Usage: splitsim help [COMMAND]
+
+Without COMMAND, the list of commands; with one, that command's usage and options
+(the same text as 'splitsim COMMAND --help').`);
+          return 0;
+        }
+        const text = HELP[topic];
+        // A misspelt topic is a mistake to point out (exit 2), not a request for the overview.
+        if (!text) {
+          const commands = [...Object.keys(HELP), 'help'];
+          throw new InputError('splitsim help', [{ path: '', message: `unknown command '${topic}'${didYouMean(topic, commands)}; commands: ${commands.join(', ')}` }]);
+        }
+        console.log(text);
         return 0;
       }
       default:

@@ -189,11 +189,17 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     const batch = b.size;
     if (batch === 0) {
       this.stepping = false;
-      if (this.transferring.length === 0 && this.landed.length === 0 && b.evicted.length === 0) this.goIdle();
+      // No step runs, so no boundary will look at a shared queue: ready to be woken,
+      // though transfers may be in flight; room for more is KV not yet reserved, which
+      // the grant checks when woken. Only evicted requests waiting for their KV back
+      // block grants (they go first) until a landing steps again.
+      if (b.evicted.length === 0) this.goIdle();
       return;
     }
     if (b.kvUsed + this.reserved + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
     this.stepping = true;
+    // A running batcher takes shared work at its next boundary, not when woken.
+    this.unpark();
     // Each request reads its context plus the token it is computing.
     const context0 = b.contextSum + batch;
     const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;

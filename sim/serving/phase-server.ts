@@ -26,12 +26,14 @@ export interface PoolStats {
   readonly inService: TimeWeighted;
 }
 
-/** A pool's shared queue (`pool-fcfs`), from which idle servers pull. */
+/** A pool's shared queue (`pool-fcfs`), from which ready servers pull. */
 export interface WorkSource {
   peek(): Request | undefined;
   take(): Request | undefined;
-  /** The server has nothing to do: wake it when work arrives. */
+  /** The server is ready for work and has no boundary ahead to look for it: wake it when work arrives. */
   park(server: PhaseServer): void;
+  /** The server looks at the queue on its own again (it took work, or started a run). */
+  unpark(server: PhaseServer): void;
 }
 
 /** What a server tells the request's life when it is done with a request. */
@@ -162,6 +164,9 @@ export abstract class PhaseServer implements RoutingTarget {
       this.stats?.waiting.add(now, -1);
       return own;
     }
+    // Taking on its own initiative, it is not waiting to be woken: leaving the ready
+    // line first keeps the pool's offer of the next head from re-entering this server.
+    this.unpark();
     const shared = this.source?.take();
     if (shared) this.addWork(shared.promptTokens);
     return shared;
@@ -179,12 +184,17 @@ export abstract class PhaseServer implements RoutingTarget {
     this.busy.set(now, this.inService > 0 ? 1 : 0);
   }
 
-  /** Nothing to do: with a shared queue, wait to be woken. */
+  /** Ready for work and nothing will make it look: with a shared queue, wait to be woken. */
   protected goIdle(): void {
     if (this.source && !this.parked) {
       this.parked = true;
       this.source.park(this);
     }
+  }
+
+  /** It will look at the shared queue by itself (at its next boundary): no wake needed. */
+  protected unpark(): void {
+    if (this.parked) this.source?.unpark(this);
   }
 }
 

@@ -6,9 +6,13 @@ import { type IndexedRouter, isIndexed, type Router } from './routers.js';
 
 /**
  * The servers of one phase across the datacenter. With a router, each request is sent
- * to one server's queue; without one (`pool-fcfs`) requests wait in one shared queue,
- * an arriving request wakes the server idle longest, and busy servers pull from the
- * queue as they free up: c single-request servers fed by Poisson arrivals are M/G/c.
+ * to one server's queue; without one (`pool-fcfs`) requests wait in one shared queue.
+ * A server that has no boundary ahead at which it would look at the queue, and may have
+ * room, is *ready* (parked): a single-request server when idle, a decode batcher
+ * whenever no step is running, though transfers to it may be in flight (their KV is
+ * reserved, not the batch's). Work in the queue is offered to ready servers, the one
+ * ready longest first; busy servers pull from the queue as they free up. c
+ * single-request servers fed by Poisson arrivals are then M/G/c.
  */
 export class Pool implements WorkSource, PoolStats {
   readonly shared = new Fifo<Request>();
@@ -21,6 +25,9 @@ export class Pool implements WorkSource, PoolStats {
   private available: readonly PhaseServer[];
   /** The router again when it keeps an index over the servers' work, else null. */
   private readonly index: IndexedRouter | null;
+  /** An offer is going round the ready servers (one taking may lead to another offer). */
+  private offering = false;
+  private offerAgain = false;
 
   constructor(
     readonly phase: 'prefill' | 'decode',
@@ -58,11 +65,7 @@ export class Pool implements WorkSource, PoolStats {
     // pool-fcfs; or, with a router, every server is down: the pool holds the request.
     this.shared.push(request);
     this.waiting.add(this.calendar.now_s, 1);
-    const server = this.idle.shift();
-    if (server) {
-      server.parked = false;
-      server.kick();
-    }
+    this.offer();
     if (this.shared.length === 0) return;
     // Not taken at once: busy servers take it at their next boundary (exact stepping
     // would look at every boundary, so runs of steps must stop at the next one).
@@ -78,19 +81,46 @@ export class Pool implements WorkSource, PoolStats {
     if (next) {
       this.waiting.add(this.calendar.now_s, -1);
       // A new head may fit where the old one did not: let every server look again.
-      if (this.shared.length > 0) for (const s of this.watchers) s.sharedWorkWaiting();
+      if (this.shared.length > 0) {
+        this.offer();
+        for (const s of this.watchers) s.sharedWorkWaiting();
+      }
     }
     return next;
+  }
+
+  /**
+   * Wake ready servers, the one ready longest first, while the shared queue has work. A
+   * ready server may lack room for the head (a decode batcher whose transfers in flight
+   * hold KV reservations; a prefill batcher still holding prompts for their hand-off):
+   * it takes nothing, goes back to the end of the line, and the next is tried, each at
+   * most once per pass. A server taking work makes the pool offer again (a new head);
+   * that offer joins the one in progress instead of re-entering it. With single-request
+   * servers a ready server always takes the head, so the first one woken serves the
+   * arrival and the queue is empty whenever a server is ready, as in M/M/c.
+   */
+  private offer(): void {
+    if (this.offering) {
+      this.offerAgain = true;
+      return;
+    }
+    this.offering = true;
+    do {
+      this.offerAgain = false;
+      for (let n = this.idle.length; n > 0 && this.shared.length > 0; n--) {
+        const server = this.idle.shift() as PhaseServer;
+        server.parked = false;
+        server.kick();
+      }
+    } while (this.offerAgain && this.shared.length > 0);
+    this.offering = false;
   }
 
   /** A server's instance failed: route nothing to it, and it no longer waits for work. */
   serverDown(server: PhaseServer): void {
     this.available = this.routable.filter((s) => !s.down);
     this.index?.track(this.available);
-    if (server.parked) {
-      this.idle.remove(server);
-      server.parked = false;
-    }
+    this.unpark(server);
   }
 
   /** A server is back (it has looked for work already); requests held for want of one go out. */
@@ -115,6 +145,12 @@ export class Pool implements WorkSource, PoolStats {
   park(server: PhaseServer): void {
     server.parked = true;
     this.idle.push(server);
+  }
+
+  unpark(server: PhaseServer): void {
+    if (!server.parked) return;
+    this.idle.remove(server);
+    server.parked = false;
   }
 
   close(t_s: number): void {

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, type RunResult, runScenario } from '../../sim/index.js';
 import { scenarioJsonSchemaText } from '../../sim/scenario/json-schema.js';
+import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -43,11 +44,8 @@ describe('scenario files', () => {
 describe.each(files)('%s', (file) => {
   it('accounts for every request: requests = completed + rejected + unfinished', () => {
     const r = result(file);
-    const s = r.summary;
-    expect((s.completed as number) + (s.rejected as number) + (s.unfinished as number)).toBe(s.requests);
-    expect(s.requests).toBe(r.stats.generated);
-    expect(r.tables.requests.numRows).toBe(r.stats.generated);
-    expect(s.completed).toBeGreaterThan(0);
+    expectRunConserved(r);
+    expect(r.summary.completed).toBeGreaterThan(0);
   });
 
   it('orders each request’s timestamps', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { batchTimer, HARDWARE, kvCapacityTokens, MODELS, BF16, weightBytes } from '../../sim/physics/index.js';
+import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 
 /** Llama 3.1 8B on single H100s whose memory leaves `kvTokens` of KV room. */
@@ -73,8 +74,7 @@ describe('KV memory is a hard limit', () => {
   });
 
   it('accounts for every request; preempted ones still complete', () => {
-    const s2 = r.summary;
-    expect((s2.completed as number) + (s2.rejected as number) + (s2.unfinished as number)).toBe(req.numRows);
+    expectRunConserved(r);
     const status = req.getChild('status');
     const pre = column(req, 'preemptions');
     expect(pre.some((p, i) => p > 0 && status?.get(i) === 'completed')).toBe(true);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { BF16, batchTimer, HARDWARE, MODELS } from '../../sim/physics/index.js';
+import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 
 const timer = batchTimer({ model: MODELS['llama-3.1-70b']!, hardware: HARDWARE['h100-sxm']!, devices: 8, precision: BF16 });
@@ -72,9 +73,8 @@ describe('colocated under load', () => {
 
   it('accounts for every request and keeps KV within capacity', () => {
     for (const r of [pf, ch]) {
-      const s = r.summary;
-      expect((s.completed as number) + (s.rejected as number) + (s.unfinished as number)).toBe(s.requests);
-      expect(s.unfinished).toBe(0);
+      expectRunConserved(r);
+      expect(r.summary.unfinished).toBe(0);
       for (const f of column(r.tables.nodes, 'kv_used_frac')) expect(f).toBeLessThanOrEqual(1 + 1e-12);
     }
   });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { MODELS } from '../../sim/physics/index.js';
+import { expectRunConserved } from '../helpers/conservation.js';
 import { column, roundTrip } from '../helpers/queueing.js';
 
 /**
@@ -159,7 +160,7 @@ describe('random failures', () => {
     const r = runScenario(s);
     expect(Math.abs((r.summary.availability as number) - 0.8)).toBeLessThan(0.02);
     expect(r.summary.instance_failures as number).toBeGreaterThan(2500);
-    expect(r.summary.requests).toBe((r.summary.completed as number) + (r.summary.rejected as number) + (r.summary.unfinished as number));
+    expectRunConserved(r);
   });
 });
 
@@ -243,7 +244,7 @@ describe('failures on the performance model', () => {
     const s = ff.summary;
     expect(s.instance_failures as number).toBeGreaterThan(10);
     expect(s.requests_retried as number).toBeGreaterThan(0);
-    expect(s.requests).toBe((s.completed as number) + (s.rejected as number) + (s.unfinished as number));
+    expectRunConserved(ff);
     const t = ff.tables.requests;
     const retries = column(t, 'retries');
     const status = t.getChild('status');
@@ -291,7 +292,7 @@ describe('failures across serving modes', () => {
       const ff = runScenario(make('fast-forward'));
       const exact = runScenario(make('exact'));
       const s = ff.summary;
-      expect(s.requests).toBe((s.completed as number) + (s.rejected as number) + (s.unfinished as number));
+      expectRunConserved(ff);
       expect(s.requests_retried as number).toBeGreaterThan(0);
       expectSameOutcomes(ff, exact);
     });
@@ -308,7 +309,7 @@ describe('scenarios/faults/aws-split-wafer-outage.json', () => {
     const o = outage.summary;
     const b = base.summary;
     expect(o.requests).toBe(b.requests); // same arrivals (common random numbers)
-    expect(o.requests).toBe((o.completed as number) + (o.rejected as number) + (o.unfinished as number));
+    expectRunConserved(outage);
     expect(o.availability as number).toBeLessThan(1);
     expect(o.requests_retried as number).toBeGreaterThan(0);
     expect(o.ttft_p99_s as number).toBeGreaterThan(b.ttft_p99_s as number);
