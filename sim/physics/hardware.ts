@@ -49,9 +49,9 @@ export interface HardwareSpec {
   sources: Record<string, string>;
 }
 
-const H100_SHEET = 'NVIDIA H100 SXM spec sheet, as encoded in ai-dynamo/aiconfigurator systems/h100_sxm.yaml (hardware.md)';
-const AIC = 'AIConfigurator roofline correction: effective HBM bandwidth × 0.8 (hardware.md)';
-const BLIS_MFU = 'BLIS calibration of H100: MFU 0.45 prefill, 0.30 decode (hardware.md)';
+const H100_SHEET = 'NVIDIA H100 SXM spec sheet, as encoded in ai-dynamo/aiconfigurator systems/h100_sxm.yaml';
+const AIC = 'AIConfigurator roofline correction: effective HBM bandwidth × 0.8';
+const BLIS_MFU = 'BLIS calibration of H100: MFU 0.45 prefill, 0.30 decode';
 const OVERHEADS = {
   prefill_s: 0.002,
   step_s: 0.0002,
@@ -77,7 +77,7 @@ const h100: HardwareSpec = {
   price_per_hour_usd: 4.916,
   sources: {
     figures: H100_SHEET,
-    nic_gbps: 'ConnectX-7, 400 Gb/s per GPU (hardware.md)',
+    nic_gbps: 'ConnectX-7, 400 Gb/s per GPU',
     usable_memory_frac: "vLLM's default gpu_memory_utilization = 0.9",
     'efficiency.memory_bw': AIC,
     'efficiency.prefill_mfu/decode_mfu': BLIS_MFU,
@@ -98,9 +98,9 @@ const trn2: HardwareSpec = {
   power_w: 500,
   price_per_hour_usd: 35 / 16,
   sources: {
-    figures: 'AWS Neuron SDK docs, trainium2.rst / trn2-arch (hardware.md)',
-    scaleup_gbytes_per_s: 'NeuronLink-v3: 1.28 TB/s per chip, 1,024 GB/s of it within an instance (hardware.md)',
-    nic_gbps: 'EFAv3 3.2 Tb/s per 16-chip trn2.48xlarge (hardware.md), 200 Gb/s per chip',
+    figures: 'AWS Neuron SDK docs, trainium2.rst / trn2-arch',
+    scaleup_gbytes_per_s: 'NeuronLink-v3: 1.28 TB/s per chip, 1,024 GB/s of it within an instance',
+    nic_gbps: 'EFAv3 3.2 Tb/s per 16-chip trn2.48xlarge, 200 Gb/s per chip',
     usable_memory_frac: 'assumption: as vLLM on GPUs, 0.9',
     efficiency: `assumption: H100's figures (${BLIS_MFU}; ${AIC}); no public Trainium calibration`,
     ...OVERHEAD_SOURCES,
@@ -118,7 +118,7 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     description: 'AWS trn2.48xlarge: 16 Trainium2 in a 4×4 torus, 1,536 GiB, 46.4 TB/s, EFAv3 3.2 Tb/s (figures per chip)',
     // An instance shape: devices count chips, in multiples of 16.
     shape_devices: 16,
-    sources: { ...trn2.sources, shape: 'AWS Neuron SDK trn2-arch: 16 chips, 1,536 GiB, 46.4 TB/s, 10.7 PF BF16 (hardware.md)' },
+    sources: { ...trn2.sources, shape: 'AWS Neuron SDK trn2-arch: 16 chips, 1,536 GiB, 46.4 TB/s, 10.7 PF BF16' },
   },
   'h100-sxm': h100,
   'h200-sxm': {
@@ -130,7 +130,7 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     price_per_hour_usd: 5.408,
     sources: {
       ...h100.sources,
-      figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml (hardware.md); compute as H100',
+      figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml; compute as H100',
       'efficiency.prefill_mfu/decode_mfu': `assumption: H100's, ${BLIS_MFU}`,
       price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5e (8 × H200) US East (Ohio): $43.26/h = $5.408 per GPU-hour',
     },
@@ -146,9 +146,9 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     power_w: 700,
     price_per_hour_usd: 3.0,
     sources: {
-      figures: 'AWS Neuron SDK docs, trainium3.rst / trn3-arch (hardware.md); fp8 is MXFP8',
+      figures: 'AWS Neuron SDK docs, trainium3.rst / trn3-arch; fp8 is MXFP8',
       scaleup_gbytes_per_s: 'NeuronLink-v4 ~2.0–2.56 TB/s per chip (sources disagree): the lower figure',
-      nic_gbps: 'EFA 200 Gb/s per chip (UltraServer tables, derived; hardware.md)',
+      nic_gbps: 'EFA 200 Gb/s per chip (UltraServer tables, derived)',
       efficiency: `assumption: H100's figures (${BLIS_MFU}; ${AIC})`,
       ...OVERHEAD_SOURCES,
       'overhead.allreduce_s': 'assumption: 10 µs',
@@ -168,13 +168,13 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     power_w: 23_000,
     price_per_hour_usd: 75,
     sources: {
-      memory: 'Argonne ALCF Cerebras user guide: 44 GB SRAM, 21 PB/s (hardware.md)',
+      memory: 'Argonne ALCF Cerebras user guide: 44 GB SRAM, 21 PB/s',
       bf16_tflops: 'assumption: the quoted 125 PF "peak AI" read as sparse/FP8; dense BF16 taken as half',
-      nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE (hardware.md)',
+      nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE',
       usable_memory_frac: 'assumption: no runtime workspace carved out of SRAM',
       'wafer.layer_s/hop_s': 'fitted to Cerebras single-user speeds: 70B at 2,100 tok/s on 4 wafers and 405B at 969 tok/s on 21 wafers (docs/physics.md derives them)',
       efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
-      power_w: '~23 kW per system (second-hand; hardware.md)',
+      power_w: '~23 kW per system (second-hand)',
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
       scaleup_gbytes_per_s: 'assumption: activations between wafers cross the 1.2 Tb/s system I/O (150 GB/s)',
     },

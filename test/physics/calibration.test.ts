@@ -1,5 +1,5 @@
 // Calibration: one request through the whole simulator (scenario → pipeline →
-// requests.arrow) reproduces the published single-user speeds of hardware.md.
+// requests.arrow) reproduces the published single-user speeds (sources: docs/physics.md).
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { column, roundTrip } from '../helpers/queueing.js';

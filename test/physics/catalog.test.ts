@@ -1,5 +1,5 @@
 // Unit tests of the physics: numbers anyone can check against the model cards and
-// hardware.md, and the monotonicity a roofline must have.
+// the public sources in docs/physics.md, and the monotonicity a roofline must have.
 import { describe, expect, it } from 'vitest';
 import {
   BF16, batchTimer, type Deployment, fewestDevices, HARDWARE, kvBytesPerToken, kvCapacityTokens, kvHandoffBytes,
@@ -32,7 +32,7 @@ describe('model catalog', () => {
     expect(weightBytes(m('llama-3.1-70b'), { weights: 'fp8', kv: 'bf16' })).toBe(weightBytes(m('llama-3.1-70b'), BF16) / 2);
   });
 
-  it('hand-off size: an 8k-token 70B prompt carries 2.68 GB of KV (hardware.md)', () => {
+  it('hand-off size: an 8k-token 70B prompt carries 2.68 GB of KV (Llama 3.1 70B config: 80 layers × 8 KV heads × 128 × 2 × 2 bytes)', () => {
     expect(kvHandoffBytes(m('llama-3.1-70b'), BF16, 8192) / 1e9).toBeCloseTo(2.68, 2);
   });
 });
