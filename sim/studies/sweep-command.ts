@@ -69,14 +69,14 @@ export interface SweepOutcome {
  */
 export async function runSweep(
   file: string,
-  o: { out: string; workers: number; shard?: Shard | undefined; onProgress?: (done: number, total: number) => void },
+  o: { out: string; workers: number; shard?: Shard | undefined; onProgress?: (done: number, total: number) => void; signal?: AbortSignal | undefined },
 ): Promise<SweepOutcome> {
   const plan = loadSweep(file);
   const dir = join(o.out, plan.name);
   const runs = o.shard ? shardRuns(plan, o.shard.k, o.shard.n) : plan.runs;
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'sweep.json'), describePlan(plan));
-  const results = await executeRuns(runs, plan.base, join(dir, 'runs'), o.workers, o.onProgress);
+  const results = await executeRuns(runs, plan.base, join(dir, 'runs'), o.workers, o.onProgress, true, o.signal);
   const rows = runRows(runs, results);
   if (o.shard) {
     writeTable(join(dir, 'shards', `shard-${o.shard.k}-of-${o.shard.n}.arrow`), runsTable(plan, rows));

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SummaryRow } from '../metrics/summary.js';
-import { runScenarioToFolder } from '../run-to-folder.js';
+import { removeOwnStaging } from '../metrics/staging.js';
+import { runScenarioToFolderAsync } from '../run-to-folder.js';
 import { checkScenario } from '../scenario/index.js';
 import type { SweepRun } from './sweep.js';
 
@@ -15,9 +16,12 @@ export interface RunJob {
   dir: string;
 }
 
-/** Check, run and write one run of a sweep; its summary row. */
-export function executeRun(job: RunJob): SummaryRow {
-  return runScenarioToFolder(checkScenario(job.scenario, job.base), job.dir, { seed: job.seed }).summary;
+/**
+ * Check, run and write one run of a sweep; its summary row. The run yields to the event
+ * loop every few thousand events: on the main thread, that is when a signal can abort it.
+ */
+export async function executeRun(job: RunJob, signal?: AbortSignal): Promise<SummaryRow> {
+  return (await runScenarioToFolderAsync(checkScenario(job.scenario, job.base), job.dir, { seed: job.seed, signal })).summary;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -51,11 +55,12 @@ export function claimJob(jobs: readonly RunJob[], claims: Int32Array): RunJob | 
   return Atomics.load(claims, STOP) === 0 ? jobs[Atomics.add(claims, NEXT, 1)] : undefined;
 }
 
-/** Run a job: its summary row, or the message of what stopped it. */
-export function outcomeOf(job: RunJob): WorkerMessage {
+/** Run a job: its summary row, or the message of what stopped it (an abort is thrown). */
+export async function outcomeOf(job: RunJob, signal?: AbortSignal): Promise<WorkerMessage> {
   try {
-    return { id: job.id, summary: executeRun(job) };
+    return { id: job.id, summary: await executeRun(job, signal) };
   } catch (err) {
+    if (signal?.aborted) throw signal.reason;
     return { id: job.id, error: (err as Error).message };
   }
 }
@@ -77,6 +82,8 @@ export async function executeRuns(
   onDone?: (done: number, total: number) => void,
   /** False: only the N worker threads run (what the tests use to exercise them). */
   thisThreadWorks = true,
+  /** Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown. */
+  signal?: AbortSignal,
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs
@@ -105,6 +112,8 @@ export async function executeRuns(
     if ('error' in m) fail(new Error(`run ${m.id}: ${m.error}`));
     else record(m.id, m.summary);
   };
+  const stop = () => fail(signal?.reason as Error);
+  signal?.addEventListener('abort', stop);
   let running = 1; // this thread, until it finds nothing left to claim or does not work
   const left = () => {
     if (--running === 0) end();
@@ -126,16 +135,20 @@ export async function executeRuns(
   try {
     for (let job = thisThreadWorks ? claimJob(jobs, claims) : undefined; job; job = claimJob(jobs, claims)) {
       // As a thread would say it: a failure names its run, whichever thread ran it.
-      heard(outcomeOf(job));
+      heard(await outcomeOf(job, signal));
       // Let the threads' messages in (progress, failures) between this thread's runs.
       if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     left();
     await ended;
   } finally {
+    signal?.removeEventListener('abort', stop);
     over = true;
     await Promise.all(pool.map((w) => w.terminate()));
+    // A terminated thread's run never reaches its own cleanup: its staging folder is ours to remove.
+    if (pool.length > 0) removeOwnStaging(runsDir);
   }
+  signal?.throwIfAborted();
   if (failure) throw failure;
   if (results.size !== jobs.length) throw new Error(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;
