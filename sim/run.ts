@@ -115,12 +115,13 @@ function toEnd(run: Simulation, signal: AbortSignal | undefined): Simulated {
 async function yielding(run: Simulation, signal: AbortSignal | undefined): Promise<Simulated> {
   try {
     for (;;) {
-      const step = run.next();
-      if (step.done) return step.value;
       // setImmediate, not a resolved promise: it lets the event loop poll, which is
-      // where signals and stream errors are delivered.
+      // where signals and stream errors are delivered. Also before the first step, so
+      // that a study of many short runs (none reaching a progress point) stops too.
       await new Promise<void>((resolve) => setImmediate(resolve));
       signal?.throwIfAborted();
+      const step = run.next();
+      if (step.done) return step.value;
     }
   } finally {
     run.return(undefined as never);
