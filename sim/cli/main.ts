@@ -163,7 +163,7 @@ async function dispatch(argv: string[], signal: AbortSignal): Promise<number> {
 function report(err: unknown): number {
   if (err instanceof Interrupted) {
     // A closed pipe gets no message: there may be nowhere left to write it.
-    if (err.signal !== 'SIGPIPE') console.error(`splitsim: ${err.message}; the unfinished result was removed`);
+    if (err.signal !== 'SIGPIPE') console.error(`splitsim: ${err.message}; nothing unfinished is left behind`);
     return err.status;
   }
   if (err instanceof InputError) {
