@@ -1,5 +1,5 @@
 import { ResultFolder } from './metrics/write.js';
-import { type RunOptions, runScenarioStreamed, type StreamedRunResult } from './run.js';
+import { type RunOptions, type RunSinks, runScenarioStreamed, runScenarioStreamedAsync, type StreamedRunResult } from './run.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 
 /** What `run.json` records: the settings a reader of the tables (the report) needs. */
@@ -39,26 +39,55 @@ function runInfo(s: ResolvedScenario, r: StreamedRunResult): RunInfo {
  * Run a scenario into `dir`: requests.arrow streamed as requests end and the window
  * tables as windows end, the summary's latencies kept in a scratch file (bounded
  * memory), the summary at the end, the folder replaced in one rename — or left
- * untouched if the run fails.
+ * untouched if the run fails or is aborted (its staging folder removed).
  */
 export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): StreamedRunResult {
   const folder = new ResultFolder(dir);
   try {
-    const result = runScenarioStreamed(
-      scenario,
-      {
-        requests: folder.stream('requests'),
-        windows: { nodes: folder.stream('nodes'), pools: folder.stream('pools'), links: folder.stream('links') },
-        latencyScratch: folder.scratch('latencies'),
-      },
-      options,
-    );
-    for (const [name, table] of Object.entries(result.tables)) if (table) folder.write(name, table);
-    folder.writeJson('run', runInfo(scenario, result));
-    folder.commit();
-    return result;
+    return finish(folder, scenario, runScenarioStreamed(scenario, sinksOf(folder), beating(folder, options)));
   } catch (err) {
     folder.abort();
     throw err;
   }
+}
+
+/**
+ * The same, giving the event loop a turn every few thousand events, so that an abort
+ * of `options.signal` from a signal handler stops it promptly (the CLI's way).
+ */
+export async function runScenarioToFolderAsync(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): Promise<StreamedRunResult> {
+  const folder = new ResultFolder(dir);
+  try {
+    return finish(folder, scenario, await runScenarioStreamedAsync(scenario, sinksOf(folder), beating(folder, options)));
+  } catch (err) {
+    folder.abort();
+    throw err;
+  }
+}
+
+function sinksOf(folder: ResultFolder): RunSinks {
+  return {
+    requests: folder.stream('requests'),
+    windows: { nodes: folder.stream('nodes'), pools: folder.stream('pools'), links: folder.stream('links') },
+    latencyScratch: folder.scratch('latencies'),
+  };
+}
+
+/** The options with a progress callback that also keeps the staging folder's heartbeat. */
+function beating(folder: ResultFolder, options: RunOptions): RunOptions {
+  const onProgress = options.onProgress;
+  return {
+    ...options,
+    onProgress: (p) => {
+      folder.heartbeat();
+      onProgress?.(p);
+    },
+  };
+}
+
+function finish(folder: ResultFolder, scenario: ResolvedScenario, result: StreamedRunResult): StreamedRunResult {
+  for (const [name, table] of Object.entries(result.tables)) if (table) folder.write(name, table);
+  folder.writeJson('run', runInfo(scenario, result));
+  folder.commit();
+  return result;
 }

@@ -24,6 +24,13 @@ export interface RunOptions {
   seed?: number | undefined;
   /** Called every few thousand events; cheap to ignore. */
   onProgress?: ((p: Progress) => void) | undefined;
+  /**
+   * Stops the run at its next progress point (every few thousand events) by throwing
+   * the signal's reason. The async runs yield to the event loop at each such point, so a
+   * signal handler (Ctrl-C) can abort them; a synchronous run sees only an abort made
+   * from its own progress callback.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** What a run gives back: its tables (columns: docs/metrics.md) and its summary. */
@@ -62,7 +69,15 @@ export type StreamedRunResult = Omit<RunResult, 'tables'> & {
  * in one process give identical tables.
  */
 export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}): RunResult {
-  const { result, requests } = simulate(scenario, options, undefined);
+  return inMemory(toEnd(simulate(scenario, options, undefined), options.signal));
+}
+
+/** The same, yielding to the event loop every few thousand events (RunOptions.signal). */
+export async function runScenarioAsync(scenario: ResolvedScenario, options: RunOptions = {}): Promise<RunResult> {
+  return inMemory(await yielding(simulate(scenario, options, undefined), options.signal));
+}
+
+function inMemory({ result, requests }: Simulated): RunResult {
   const { nodes, pools, links, summary } = result.tables;
   return { ...result, tables: { requests: requests as Table, nodes: nodes as Table, pools: pools as Table, links: links as Table, summary } };
 }
@@ -74,24 +89,66 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
  * the request rows only.
  */
 export function runScenarioStreamed(scenario: ResolvedScenario, sinks: RunSinks | BatchSink, options: RunOptions = {}): StreamedRunResult {
-  return simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }).result;
+  return toEnd(simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }), options.signal).result;
 }
 
-function simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSinks | undefined): { result: StreamedRunResult; requests: Table | undefined } {
+/** The same, yielding to the event loop every few thousand events (RunOptions.signal). */
+export async function runScenarioStreamedAsync(scenario: ResolvedScenario, sinks: RunSinks | BatchSink, options: RunOptions = {}): Promise<StreamedRunResult> {
+  return (await yielding(simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }), options.signal)).result;
+}
+
+type Simulated = { result: StreamedRunResult; requests: Table | undefined };
+
+/**
+ * A run as a generator that pauses at every progress point: one body for the
+ * synchronous runs (`toEnd`) and for those that give the event loop a turn at each
+ * pause (`yielding`), so that signal handlers and I/O callbacks run during a long run.
+ */
+type Simulation = Generator<void, Simulated, void>;
+
+function toEnd(run: Simulation, signal: AbortSignal | undefined): Simulated {
+  try {
+    for (;;) {
+      const step = run.next();
+      if (step.done) return step.value;
+      signal?.throwIfAborted();
+    }
+  } finally {
+    run.return(undefined as never); // runs the generator's own finally blocks if it stopped early
+  }
+}
+
+async function yielding(run: Simulation, signal: AbortSignal | undefined): Promise<Simulated> {
+  try {
+    for (;;) {
+      // setImmediate, not a resolved promise: it lets the event loop poll, which is
+      // where signals and stream errors are delivered. Also before the first step, so
+      // that a study of many short runs (none reaching a progress point) stops too.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      const step = run.next();
+      if (step.done) return step.value;
+    }
+  } finally {
+    run.return(undefined as never);
+  }
+}
+
+function* simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSinks | undefined): Simulation {
   const scratch = sinks?.latencyScratch === undefined ? undefined : new FileBlocks(sinks.latencyScratch);
   try {
-    return simulateWith(scenario, options, sinks, scratch);
+    return yield* simulateWith(scenario, options, sinks, scratch);
   } finally {
     scratch?.close();
   }
 }
 
-function simulateWith(
+function* simulateWith(
   scenario: ResolvedScenario,
   options: RunOptions,
   sinks: RunSinks | undefined,
   latencies: BlockStore | undefined,
-): { result: StreamedRunResult; requests: Table | undefined } {
+): Simulation {
   const started = performance.now();
   const seed = options.seed ?? scenario.seed;
   const calendar = new Calendar();
@@ -135,6 +192,7 @@ function simulateWith(
   while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
     progress();
     windowRows.advance(calendar.now_s);
+    yield;
   }
   // Close time averages no earlier than the end of arrivals, so that utilisation over
   // [warmup, duration] is measured in full even when the system empties early.

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InvariantError } from '../engine/index.js';
 import { type SummaryRow, summaryTable } from '../metrics/summary.js';
 import { writeTable } from '../metrics/write.js';
-import { runScenarioToFolder } from '../run-to-folder.js';
+import { runScenarioToFolderAsync } from '../run-to-folder.js';
 import { loadScenario } from '../scenario/load.js';
 import { MODELS } from '../physics/index.js';
 import { didYouMean, InputError } from '../scenario/problems.js';
@@ -10,6 +10,8 @@ import type { ResolvedScenario } from '../scenario/resolved.js';
 import { integerOption, parseCommand } from './args.js';
 import { formatCatalog } from './catalog.js';
 import { formatComparison, formatPoints, formatSummary } from './format.js';
+import { checkpoint, Interrupted, Interruptions } from './interrupt.js';
+import { outDir } from './out-dir.js';
 import { ProgressBar } from './progress.js';
 import type { ResultSet } from '../report/index.js';
 
@@ -124,21 +126,33 @@ Options:
 
 /** The CLI; returns the exit status. The only module that decides exit codes. */
 export async function main(argv: string[]): Promise<number> {
+  const interruptions = new Interruptions();
+  try {
+    const status = await dispatch(argv, interruptions.signal);
+    // A signal that came while the command could not stop (writing a report, say):
+    // the work is complete, but the caller asked to stop, and hears so.
+    return interruptions.reason?.status ?? status;
+  } finally {
+    interruptions.stop();
+  }
+}
+
+async function dispatch(argv: string[], signal: AbortSignal): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'run':
-        return await run(rest);
+        return await run(rest, signal);
       case 'validate':
         return await validate(rest);
       case 'catalog':
         return catalog(rest);
       case 'sweep':
-        return await sweep(rest);
+        return await sweep(rest, signal);
       case 'merge':
         return await merge(rest);
       case 'plan':
-        return await plan(rest);
+        return await plan(rest, signal);
       case 'report':
         return await reportCommand(rest);
       case undefined:
@@ -170,11 +184,17 @@ Without COMMAND, the list of commands; with one, that command's usage and option
         throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, plan, report, help` }]);
     }
   } catch (err) {
-    return report(err);
+    // Whatever an interruption made fail (a terminated worker thread, say), it was the interruption.
+    return report(signal.aborted ? signal.reason : err);
   }
 }
 
 function report(err: unknown): number {
+  if (err instanceof Interrupted) {
+    // A closed pipe gets no message: there may be nowhere left to write it.
+    if (err.signal !== 'SIGPIPE') console.error(`splitsim: ${err.message}; nothing unfinished is left behind`);
+    return err.status;
+  }
   if (err instanceof InputError) {
     console.error(err.message);
     return 2;
@@ -248,7 +268,7 @@ async function validate(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function run(argv: string[]): Promise<number> {
+async function run(argv: string[], signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommand('run', argv, {
     out: { type: 'string' },
     seed: { type: 'string' },
@@ -257,15 +277,20 @@ async function run(argv: string[]): Promise<number> {
   });
   if (values.help) return help('run');
   const seed = integerOption('run', 'seed', values.seed as string | undefined);
-  const out = (values.out as string | undefined) ?? 'results';
+  const out = outDir('run', values.out as string | undefined);
   const quiet = values.quiet === true;
   const scenarios = loadAll('run', positionals);
   const summaries: SummaryRow[] = [];
   for (const scenario of scenarios) {
+    await checkpoint(signal);
     const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
     const dir = join(out, scenario.name);
-    const result = runScenarioToFolder(scenario, dir, { seed, onProgress: bar ? (p) => bar.update(p) : undefined });
-    bar?.done();
+    let result;
+    try {
+      result = await runScenarioToFolderAsync(scenario, dir, { seed, signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+    } finally {
+      bar?.done();
+    }
     const { unfinished } = result.summary;
     if (typeof unfinished === 'number' && unfinished > 0) {
       console.error(
@@ -279,6 +304,7 @@ async function run(argv: string[]): Promise<number> {
       console.log('');
     }
   }
+  await checkpoint(signal);
   if (summaries.length > 1) {
     // A batch: one summary table across its scenarios, and the comparison on screen.
     writeTable(join(out, 'summary.arrow'), summaryTable(summaries));
@@ -334,7 +360,7 @@ function catalog(argv: string[]): number {
   return 0;
 }
 
-async function sweep(argv: string[]): Promise<number> {
+async function sweep(argv: string[], signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommand('sweep', argv, {
     out: { type: 'string' },
     workers: { type: 'string' },
@@ -351,13 +377,19 @@ async function sweep(argv: string[]): Promise<number> {
   const shard = resolveShard(values.shard as string | undefined, process.env);
   const quiet = values.quiet === true;
   const bar = ProgressBar.enabled(quiet) ? new ProgressBar('sweep') : null;
-  const outcome = await runSweep(positionals[0] as string, {
-    out: (values.out as string | undefined) ?? 'results',
-    workers,
-    shard,
-    onProgress: bar ? (d, t) => bar.count(d, t) : undefined,
-  });
-  bar?.done();
+  const out = outDir('sweep', values.out as string | undefined);
+  let outcome;
+  try {
+    outcome = await runSweep(positionals[0] as string, {
+      out,
+      workers,
+      shard,
+      signal,
+      onProgress: bar ? (d, t) => bar.count(d, t) : undefined,
+    });
+  } finally {
+    bar?.done();
+  }
   if (!quiet) {
     const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs` : `${outcome.runs} runs`;
     console.log(`${outcome.plan.name}: ${what} → ${outcome.dir}`);
@@ -382,21 +414,26 @@ async function merge(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function plan(argv: string[]): Promise<number> {
+async function plan(argv: string[], signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, report: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
   if (values.help) return help('plan');
   if (positionals.length !== 1) throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
   const { describeDesign, runPlan } = await import('../studies/plan.js');
   const { formatPlan, planTable } = await import('./plan-output.js');
+  const out = outDir('plan', values.out as string | undefined);
   const quiet = values.quiet === true;
   const tty = ProgressBar.enabled(quiet);
   let n = 0;
-  const result = runPlan(positionals[0] as string, (e) => {
-    n++;
-    if (tty) process.stderr.write(`\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`);
-  });
-  if (tty) process.stderr.write('\r\x1b[K');
-  const dir = join((values.out as string | undefined) ?? 'results', result.name);
+  let result;
+  try {
+    result = await runPlan(positionals[0] as string, (e) => {
+      n++;
+      if (tty) process.stderr.write(`\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`);
+    }, signal);
+  } finally {
+    if (tty) process.stderr.write('\r\x1b[K');
+  }
+  const dir = join(out, result.name);
   writeTable(join(dir, 'plan.arrow'), planTable(result));
   if (!quiet) console.log(formatPlan(result, join(dir, 'plan.arrow')));
   if (values.report === true) announce(await writeReportOf((await reports()).readResults(dir), dir), quiet);

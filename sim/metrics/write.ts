@@ -1,7 +1,9 @@
-import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type RecordBatch, RecordBatchFileWriter, type Table, tableToIPC } from 'apache-arrow';
 import type { BatchSink } from './request-log.js';
+import { HEARTBEAT_EVERY_MS, hostTag, removeAbandoned, stagingName, touch } from './staging.js';
 
 /**
  * A result folder written all or nothing: tables go to a hidden sibling folder that
@@ -11,15 +13,28 @@ import type { BatchSink } from './request-log.js';
 export class ResultFolder {
   readonly staging: string;
   private readonly open: ArrowFileSink[] = [];
+  private lastBeat_ms = Date.now();
 
   constructor(readonly dir: string) {
     const parent = dirname(dir);
     mkdirSync(parent, { recursive: true });
-    const name = dir.split(/[\\/]/).pop() as string;
-    removeAbandoned(parent, name);
-    this.staging = join(parent, `.${name}.partial-${process.pid}`);
-    rmSync(this.staging, { recursive: true, force: true });
+    const name = basename(dir);
+    const host = hostTag();
+    removeAbandoned(parent, name, Date.now(), host);
+    // A name of its own: a concurrent run of the same result (another process, another
+    // container on a shared volume) has its own folder; the last to commit wins.
+    this.staging = join(parent, stagingName(name, host));
     mkdirSync(this.staging);
+  }
+
+  /**
+   * Tell other runs this folder is alive (its mtime; staging.ts): called from the run's
+   * progress callback, it touches the folder at most every HEARTBEAT_EVERY_MS.
+   */
+  heartbeat(now_ms = Date.now()): void {
+    if (now_ms - this.lastBeat_ms < HEARTBEAT_EVERY_MS) return;
+    this.lastBeat_ms = now_ms;
+    touch(this.staging);
   }
 
   /** A table streamed batch by batch into `<name>.arrow`. */
@@ -46,18 +61,38 @@ export class ResultFolder {
     writeFileSync(join(this.staging, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /**
+   * Replace `dir` with the staging folder. A concurrent run may commit the same result
+   * between our two renames (its folder then stands where ours should go): set it aside
+   * too and try again, so both runs finish and the last rename wins.
+   */
   commit(): void {
     for (const s of this.open) s.close();
     const old = `${this.staging}.old`;
-    let hadOld = false;
-    try {
-      renameSync(this.dir, old);
-      hadOld = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    for (let attempt = 1; ; attempt++) {
+      let hadOld = false;
+      try {
+        renameSync(this.dir, old);
+        hadOld = true;
+        touch(old); // its mtime is the old result's: mark it live while it is ours
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      try {
+        renameSync(this.staging, this.dir);
+        if (hadOld) rmSync(old, { recursive: true, force: true });
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const raced = (code === 'ENOTEMPTY' || code === 'EEXIST') && attempt < COMMIT_ATTEMPTS;
+        if (!raced) {
+          if (hadOld) restore(old, this.dir);
+          throw err;
+        }
+        // A newer result than the one we set aside stands at `dir`: ours replaces it.
+        if (hadOld) rmSync(old, { recursive: true, force: true });
+      }
     }
-    renameSync(this.staging, this.dir);
-    if (hadOld) rmSync(old, { recursive: true, force: true });
   }
 
   abort(): void {
@@ -66,28 +101,17 @@ export class ResultFolder {
   }
 }
 
-/**
- * A run killed mid-write (Ctrl-C, SIGTERM, OOM) leaves its hidden staging folder, never
- * a half-written result folder; the next write of the same result removes staging
- * folders whose process is gone.
- */
-function removeAbandoned(parent: string, name: string): void {
-  const prefix = `.${name}.partial-`;
-  for (const entry of readdirSync(parent)) {
-    if (!entry.startsWith(prefix)) continue;
-    const pid = Number(entry.slice(prefix.length).replace(/\.old$/, ''));
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(parent, entry), { recursive: true, force: true });
+/** Put a result set aside by a failed commit back in place, unless another run has committed one. */
+function restore(old: string, dir: string): void {
+  try {
+    renameSync(old, dir);
+  } catch {
+    rmSync(old, { recursive: true, force: true });
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Renames a commit tries before giving up: each retry means another run committed the same result meanwhile. */
+const COMMIT_ATTEMPTS = 20;
 
 /**
  * An Arrow IPC file written as record batches arrive. apache-arrow's writer queues its
@@ -139,7 +163,7 @@ export function writeTables(dir: string, tables: Record<string, Table>): void {
 /** Write one table as an Arrow IPC file, atomically (temporary file, then rename). */
 export function writeTable(path: string, table: Table): void {
   mkdirSync(dirname(path), { recursive: true });
-  const staging = `${path}.partial-${process.pid}`;
+  const staging = uniqueTemp(path);
   try {
     writeFileSync(staging, tableToIPC(table, 'file'));
     renameSync(staging, path);
@@ -147,4 +171,12 @@ export function writeTable(path: string, table: Table): void {
     rmSync(staging, { force: true });
     throw err;
   }
+}
+
+/**
+ * A temporary name beside `path`: unique per write, as processes in different
+ * containers may share both a volume and a pid.
+ */
+export function uniqueTemp(path: string): string {
+  return `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
 }

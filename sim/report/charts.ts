@@ -16,6 +16,9 @@ export interface Chart {
 
 const WIDTH = 760;
 
+/** What a latency chart shows when it has no value to draw. */
+export const NONE_COMPLETED = 'no request completed: no latency to draw';
+
 /** The DOM document Plot draws into (the project compiles without the DOM library). */
 type PlotDocument = NonNullable<Plot.PlotOptions['document']>;
 
@@ -36,22 +39,44 @@ export class ChartRenderer {
     return (el as unknown as { outerHTML: string }).outerHTML;
   }
 
+  /**
+   * A chart with nothing to draw (no request completed): its axes, framed, and the
+   * reason in the middle. Plot cannot draw an empty chart with a colour legend: with
+   * no values it takes the scale for continuous and asks for a canvas.
+   */
+  empty(id: string, title: string, caption: string, x: string, y: string, note: string): Chart {
+    return {
+      id,
+      title,
+      mark: 'text',
+      caption,
+      html: this.render({
+        height: 160,
+        x: { label: x, domain: [0, 1], ticks: [] },
+        y: { label: y, domain: [0, 1], ticks: [] },
+        marks: [Plot.frame({ stroke: '#ccc' }), Plot.text([note], { frameAnchor: 'middle', fontSize: 14, fill: '#666' })],
+      }),
+    };
+  }
+
   /** CDFs of one latency, one line per scenario, with the SLO bound(s) as dashed rules. */
   cdf(id: string, title: string, what: string, series: Array<{ scenario: string; points: CdfPoint[] }>, slo: number[]): Chart {
     const rows = series.flatMap((s) => s.points.map((p) => ({ ...p, scenario: s.scenario })));
-    const log = rows.length > 0 && rows.every((r) => r.x > 0);
+    const caption = `Empirical CDF of ${what} over measured completed requests (requests.arrow)`;
+    if (rows.length === 0) return this.empty(id, title, `${caption}.`, `${what} (s) →`, '↑ fraction of requests ≤ x', NONE_COMPLETED);
+    const log = rows.every((r) => r.x > 0);
     return {
       id,
       title,
       mark: 'line',
-      caption: `Empirical CDF of ${what} over measured completed requests (requests.arrow), ${log ? 'log' : 'linear'} x axis; dashed: the SLO bound.`,
+      caption: `${caption}, ${log ? 'log' : 'linear'} x axis; dashed: the SLO bound.`,
       html: this.render({
         height: 300,
         x: { type: log ? 'log' : 'linear', label: `${what} (s) →`, grid: true },
         y: { label: '↑ fraction of requests ≤ x', domain: [0, 1], grid: true, percent: false },
         color: { legend: true },
         marks: [
-          Plot.line(rows, { x: 'x', y: 'p', stroke: 'scenario', curve: 'step-after' }),
+          Plot.line(rows, { x: 'x', y: 'p', stroke: 'scenario', z: 'scenario', curve: 'step-after' }),
           Plot.ruleX(slo, { stroke: '#c00', strokeDasharray: '5,4' }),
           Plot.text(slo, { x: (d: number) => d, frameAnchor: 'top', text: () => 'SLO', dx: 4, textAnchor: 'start', fill: '#c00' }),
         ],
@@ -61,17 +86,19 @@ export class ChartRenderer {
 
   latencyOverTime(id: string, metric: 'ttft_s' | 'tpot_s', what: string, rows: Array<LatencyWindow & { scenario: string }>): Chart {
     const data = rows.filter((r) => r[metric] > 0).map((r) => ({ t: r.t, v: r[metric], series: `${r.scenario} ${r.quantile}` }));
+    const caption = `p50 and p99 ${what} of completed requests by arrival window (requests.arrow; warm-up included)`;
+    if (data.length === 0) return this.empty(id, `${what} over simulated time`, `${caption}.`, 'arrival time (s) →', `↑ ${what} (s)`, NONE_COMPLETED);
     return {
       id,
       title: `${what} over simulated time`,
       mark: 'line',
-      caption: `p50 and p99 ${what} of completed requests by arrival window (requests.arrow; warm-up included), log y axis.`,
+      caption: `${caption}, log y axis.`,
       html: this.render({
         height: 280,
         x: { label: 'arrival time (s) →', grid: true },
         y: { type: 'log', label: `↑ ${what} (s)`, grid: true },
         color: { legend: true },
-        marks: [Plot.line(data, { x: 't', y: 'v', stroke: 'series', marker: data.length < 60 ? 'dot' : 'none' })],
+        marks: [Plot.line(data, { x: 't', y: 'v', stroke: 'series', z: 'series', marker: data.length < 60 ? 'dot' : 'none' })],
       }),
     };
   }
@@ -91,7 +118,7 @@ export class ChartRenderer {
         x: { label: 'simulated time (s) →', grid: true },
         y: queue ? { label: '↑ requests waiting', grid: true } : { label: '↑ busy (%)', domain: [0, 100], grid: true },
         color: { legend: true },
-        marks: [Plot.line(data, { x: 't', y: 'v', stroke: 'series' }), Plot.ruleY([0])],
+        marks: [Plot.line(data, { x: 't', y: 'v', stroke: 'series', z: 'series' }), Plot.ruleY([0])],
       }),
     };
   }
@@ -128,7 +155,7 @@ export class ChartRenderer {
         x: { label: 'simulated time (s) →', grid: true },
         y: { label: '↑ utilization (%)', domain: [0, 100], grid: true },
         color: { legend: true },
-        marks: [Plot.line(rows.map((r) => ({ ...r, util: r.util * 100 })), { x: 't', y: 'util', stroke: 'link' }), Plot.ruleY([0])],
+        marks: [Plot.line(rows.map((r) => ({ ...r, util: r.util * 100 })), { x: 't', y: 'util', stroke: 'link', z: 'link' }), Plot.ruleY([0])],
       }),
     };
   }

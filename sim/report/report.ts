@@ -1,10 +1,11 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ms, num, pct } from '../metrics/readable.js';
+import { uniqueTemp } from '../metrics/write.js';
 import { type Chart, ChartRenderer } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
 import type { ResultSet, RunFolder } from './read.js';
-import { latencyCdfs, latencyOverTime, linkSeries, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import { latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
 import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
 
 /** A built report: the page and the charts on it (ids, for tests and the CLI). */
@@ -29,7 +30,7 @@ export function buildReport(results: ResultSet): Report {
 /** Write `dir/report.html` atomically; returns its path. */
 export function writeReport(dir: string, report: Report): string {
   const path = join(dir, 'report.html');
-  const staging = `${path}.partial-${process.pid}`;
+  const staging = uniqueTemp(path);
   try {
     writeFileSync(staging, report.html);
     renameSync(staging, path);
@@ -81,12 +82,19 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
   const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
   const breakdowns = runs.map((r) => ({ scenario: r.name, ...timeBreakdown(r.requests) }));
   const leftOut = breakdowns.reduce((a, b) => a + b.leftOut, 0);
+  // A run may complete nothing (every prompt rejected, or too short a run): its
+  // latency charts are empty, and the page says why rather than failing.
+  const idle = runs.filter((r) => measuredCompleted(r.requests).length === 0).map((r) => r.name);
+  const idleNote = idle.length === 0
+    ? undefined
+    : escapeHtml(`No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`);
 
   const sections: Section[] = [
     { id: 'summary', title: 'Summary', html: `<ul>${about}</ul>${table}`, charts: [] },
     {
       id: 'latency',
       title: 'Latency distributions',
+      intro: idleNote,
       charts: [
         charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s')),
         charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s')),

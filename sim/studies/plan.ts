@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { SummaryRow } from '../metrics/summary.js';
-import { runScenario } from '../run.js';
+import { runScenarioAsync } from '../run.js';
 import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
 import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
@@ -74,18 +74,20 @@ export function describeDesign(d: Design): string {
  * bisect one count. Simulation noise can bend monotonicity near the boundary: the
  * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
  */
-export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): PlanResult {
+export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => void, signal?: AbortSignal): Promise<PlanResult> {
   const { plan, basePath, base, scenario0, slo, scenarioFor } = loadPlan(file);
   const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;
   const baseRate = arrivals?.rate_per_s ?? NaN;
 
   const evaluations: Evaluation[] = [];
   const cache = new Map<string, Evaluation>();
-  const evaluate = (d: Design, stage: Evaluation['stage'], rate = baseRate, seed = scenario0.seed): Evaluation => {
+  // Each run gives the event loop a turn every few thousand events, so that aborting
+  // `signal` (Ctrl-C in the CLI) stops a plan within one of them.
+  const evaluate = async (d: Design, stage: Evaluation['stage'], rate = baseRate, seed = scenario0.seed): Promise<Evaluation> => {
     const key = JSON.stringify([d, rate, seed]);
     const hit = cache.get(key);
     if (hit) return hit;
-    const summary = runScenario(checkScenario(scenarioFor(d, rate), basePath), { seed }).summary;
+    const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, rate), basePath), { seed, signal })).summary;
     const e: Evaluation = { design: d, stage, rate_per_s: rate, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 };
     cache.set(key, e);
     evaluations.push(e);
@@ -113,16 +115,16 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
         let npHigh = prefill.max_instances;
         for (let nd = 1; nd <= decode.max_instances; nd++) {
           if (best && pPrice + nd * dPrice >= cost(best)) break;
-          if (!evaluate(split(npHigh, nd), 'search').meets) continue;
+          if (!(await evaluate(split(npHigh, nd), 'search')).meets) continue;
           let lo = 1;
           let hi = npHigh;
           while (lo < hi) {
             const mid = (lo + hi) >> 1;
-            if (evaluate(split(mid, nd), 'search').meets) hi = mid;
+            if ((await evaluate(split(mid, nd), 'search')).meets) hi = mid;
             else lo = mid + 1;
           }
           npHigh = lo;
-          consider(evaluate(split(lo, nd), 'search'));
+          consider(await evaluate(split(lo, nd), 'search'));
           if (lo === 1) break; // more decode cannot lower prefill further
         }
       }
@@ -131,15 +133,15 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
   if (plan.mixed) {
     for (const mc of plan.mixed.candidates.map(norm)) {
       const mixed = (n: number): Design => ({ kind: 'mixed', mixed: mc, instances: n });
-      if (!evaluate(mixed(plan.mixed.max_instances), 'search').meets) continue;
+      if (!(await evaluate(mixed(plan.mixed.max_instances), 'search')).meets) continue;
       let lo = 1;
       let hi = plan.mixed.max_instances;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (evaluate(mixed(mid), 'search').meets) hi = mid;
+        if ((await evaluate(mixed(mid), 'search')).meets) hi = mid;
         else lo = mid + 1;
       }
-      consider(evaluate(mixed(lo), 'search'));
+      consider(await evaluate(mixed(lo), 'search'));
     }
   }
 
@@ -152,7 +154,7 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
   // Fresh seeds: the recommendation must hold, one instance fewer in a pool should not.
   const fresh = scenario0.seed + 1000;
   const d = best.design;
-  const again = evaluate(d, 'verify', baseRate, fresh);
+  const again = await evaluate(d, 'verify', baseRate, fresh);
   result.checks.push(again);
   const fewer: Design[] = d.kind === 'split'
     ? [
@@ -160,7 +162,7 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
         ...(d.decodeInstances > 1 ? [{ ...d, decodeInstances: d.decodeInstances - 1 }] : []),
       ]
     : d.instances > 1 ? [{ ...d, instances: d.instances - 1 }] : [];
-  for (const f of fewer) result.checks.push(evaluate(f, 'verify', baseRate, fresh));
+  for (const f of fewer) result.checks.push(await evaluate(f, 'verify', baseRate, fresh));
   const reasons: string[] = [];
   if (!again.meets) reasons.push('a fresh-seed run of the recommendation misses the SLO: the load sits at its boundary; consider one more instance or longer runs');
   if (d.kind === 'split' && d.prefillInstances === 1) reasons.push('the prefill pool is at its minimum of one instance');
@@ -174,13 +176,13 @@ export function runPlan(file: string, onEvaluation?: (e: Evaluation) => void): P
     // Highest rate the recommendation sustains: grow by 1.5× until it fails, then bisect.
     let ok = baseRate;
     let bad = baseRate * 1.5;
-    for (let i = 0; i < 8 && evaluate(d, 'goodput', bad).meets; i++) {
+    for (let i = 0; i < 8 && (await evaluate(d, 'goodput', bad)).meets; i++) {
       ok = bad;
       bad *= 1.5;
     }
     for (let i = 0; i < 6; i++) {
       const mid = (ok + bad) / 2;
-      if (evaluate(d, 'goodput', mid).meets) ok = mid;
+      if ((await evaluate(d, 'goodput', mid)).meets) ok = mid;
       else bad = mid;
     }
     result.goodput_rps = ok;

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InvariantError } from '../engine/index.js';
 import type { SummaryRow } from '../metrics/summary.js';
-import { runScenarioToFolder } from '../run-to-folder.js';
+import { removeOwnStaging } from '../metrics/staging.js';
+import { runScenarioToFolderAsync } from '../run-to-folder.js';
 import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { scenarioOf, type SweepBase, type SweepRun, type SweepValue } from './sweep.js';
 
@@ -21,10 +22,13 @@ export interface RunJob {
   dir: string;
 }
 
-/** Build, check, run and write one run of a sweep; its summary row. */
-export function executeRun(job: RunJob): SummaryRow {
+/**
+ * Build, check, run and write one run of a sweep; its summary row. The run yields to the
+ * event loop every few thousand events: on the main thread, that is when a signal can abort it.
+ */
+export async function executeRun(job: RunJob, signal?: AbortSignal): Promise<SummaryRow> {
   const scenario = checkScenario(scenarioOf(job.base, job.values), job.base.file);
-  return runScenarioToFolder(scenario, job.dir, { seed: job.seed }).summary;
+  return (await runScenarioToFolderAsync(scenario, job.dir, { seed: job.seed, signal })).summary;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -75,11 +79,12 @@ export function claimJob(jobs: readonly RunJob[], claims: Int32Array): RunJob | 
   return Atomics.load(claims, STOP) === 0 ? jobs[Atomics.add(claims, NEXT, 1)] : undefined;
 }
 
-/** Run a job: its summary row, or what stopped it. */
-export function outcomeOf(job: RunJob): WorkerMessage {
+/** Run a job: its summary row, or the message of what stopped it (an abort is thrown). */
+export async function outcomeOf(job: RunJob, signal?: AbortSignal): Promise<WorkerMessage> {
   try {
-    return { id: job.id, summary: executeRun(job) };
+    return { id: job.id, summary: await executeRun(job, signal) };
   } catch (err) {
+    if (signal?.aborted) throw signal.reason;
     if (err instanceof InputError) return { id: job.id, error: err.message, kind: 'input', problems: [...err.problems] };
     return { id: job.id, error: (err as Error).message, kind: err instanceof InvariantError ? 'invariant' : 'other' };
   }
@@ -109,6 +114,8 @@ export async function executeRuns(
   onDone?: (done: number, total: number) => void,
   /** False: only the N worker threads run (what the tests use to exercise them). */
   thisThreadWorks = true,
+  /** Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown. */
+  signal?: AbortSignal,
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs
@@ -138,6 +145,8 @@ export async function executeRuns(
     if ('error' in m) fail(errorOf(m));
     else record(m.id, m.summary);
   };
+  const stop = () => fail(signal?.reason as Error);
+  signal?.addEventListener('abort', stop);
   let running = 1; // this thread, until it finds nothing left to claim or does not work
   const left = () => {
     if (--running === 0) end();
@@ -159,16 +168,20 @@ export async function executeRuns(
   try {
     for (let job = thisThreadWorks ? claimJob(jobs, claims) : undefined; job; job = claimJob(jobs, claims)) {
       // As a thread would say it: a failure names its run, whichever thread ran it.
-      heard(outcomeOf(job));
+      heard(await outcomeOf(job, signal));
       // Let the threads' messages in (progress, failures) between this thread's runs.
       if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     left();
     await ended;
   } finally {
+    signal?.removeEventListener('abort', stop);
     over = true;
     await Promise.all(pool.map((w) => w.terminate()));
+    // A terminated thread's run never reaches its own cleanup: its staging folder is ours to remove.
+    if (pool.length > 0) removeOwnStaging(runsDir);
   }
+  signal?.throwIfAborted();
   if (failure) throw failure;
   if (results.size !== jobs.length) throw new Error(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;

@@ -8,4 +8,4 @@ import { claimJob, outcomeOf, type WorkerMessage, type WorkerStart } from './swe
 const { jobs, claims } = workerData as WorkerStart;
 const counter = new Int32Array(claims);
 const say = (m: WorkerMessage) => parentPort?.postMessage(m);
-for (let job = claimJob(jobs, counter); job; job = claimJob(jobs, counter)) say(outcomeOf(job));
+for (let job = claimJob(jobs, counter); job; job = claimJob(jobs, counter)) say(await outcomeOf(job));

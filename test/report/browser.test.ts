@@ -75,7 +75,7 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
   });
 
   it('a plan: the Pareto chart with the recommendation', async () => {
-    const { marks, errors } = await open(planFolder(), 'plan');
+    const { marks, errors } = await open(await planFolder(), 'plan');
     expect(marks['plan-pareto']).toBeGreaterThan(3);
     expect(errors).toEqual([]);
   });

@@ -71,7 +71,7 @@ export async function sweepFolder(): Promise<string> {
 }
 
 /** A small capacity plan (8B on single H100s) and its plan.arrow. */
-export function planFolder(): string {
+export async function planFolder(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-report-plan-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify({
     name: 'plan-base', seed: 5, duration_s: 60, warmup_s: 10, model: 'llama-3.1-8b',
@@ -92,6 +92,6 @@ export function planFolder(): string {
     mixed: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 8 },
   }));
   const out = join(dir, 'out', 'small-plan');
-  writeTable(join(out, 'plan.arrow'), planTable(runPlan(join(dir, 'plan.json'))));
+  writeTable(join(out, 'plan.arrow'), planTable(await runPlan(join(dir, 'plan.json'))));
   return out;
 }

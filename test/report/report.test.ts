@@ -146,8 +146,8 @@ describe('study charts', () => {
     expect(report.charts.map((c) => c.id)).toContain('sweep-ttft_p99_s-by-1');
   });
 
-  it('plan: the frontier and the recommendation come from plan.arrow', () => {
-    const dir = planFolder();
+  it('plan: the frontier and the recommendation come from plan.arrow', async () => {
+    const dir = await planFolder();
     const results = readResults(dir);
     if (results.kind !== 'plan') throw new Error('expected a plan');
     const pts = planPoints(results.plan);

@@ -27,7 +27,7 @@ const base = {
   slo: { ttft_s: 0.5, tpot_s: 0.012, quantile: 0.95 },
 };
 
-describe('splitsim plan', () => {
+describe('splitsim plan', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-plan-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify(base));
   writeFileSync(join(dir, 'plan.json'), JSON.stringify({
@@ -39,7 +39,7 @@ describe('splitsim plan', () => {
     },
     goodput: true,
   }));
-  const result = runPlan(join(dir, 'plan.json'));
+  const result = await runPlan(join(dir, 'plan.json'));
   const rec = result.recommended!;
 
   /** A fresh run (a seed the plan never used) of a split design. */
