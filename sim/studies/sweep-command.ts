@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Schema, Table, tableFromIPC } from 'apache-arrow';
-import { writeTable } from '../metrics/write.js';
+import { uniqueTemp, writeTable } from '../metrics/write.js';
 import { InputError, type Problem } from '../scenario/index.js';
 import { allPoints, checkPoints, loadSweep, MAX_SWEEP_RUNS, pointsOf, runId, runsOf, type Shard, type SweepPlan, type SweepValue } from './sweep.js';
 import { executeRuns } from './sweep-run.js';
@@ -222,7 +222,8 @@ function readDescription(file: string): SweepDescription & { points_count: numbe
 }
 
 function writeJsonAtomic(path: string, value: object): void {
-  const tmp = `${path}.partial-${process.pid}`;
+  // Unique per writer: shards on a shared volume may write sweep.json at the same time.
+  const tmp = uniqueTemp(path);
   writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
   renameSync(tmp, path);
 }
