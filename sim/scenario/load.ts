@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type * as z from 'zod';
 import { didYouMean, formatPath, InputError, type Problem, showValue } from './problems.js';
-import { lineColumn, locateJsonError } from './json-locate.js';
+import { parseJsonText } from './json-text.js';
 import { resolve } from './resolve.js';
 import type { ResolvedScenario } from './resolved.js';
 import { scenarioSchema } from './schema.js';
@@ -19,15 +19,9 @@ export function loadScenario(path: string): ResolvedScenario {
   return parseScenario(text, path);
 }
 
-/** Parse scenario JSON text; `source` names it in messages. */
+/** Parse scenario JSON text (see parseJsonText); `source` names it in messages. */
 export function parseScenario(text: string, source: string): ResolvedScenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(source, [{ path: '', message: `not valid JSON: ${jsonErrorWhere(text)}` }]);
-  }
-  return checkScenario(json, source);
+  return checkScenario(parseJsonText(text, source), source);
 }
 
 /** Check an already-parsed JSON value. */
@@ -121,13 +115,4 @@ function unwrap(schema: unknown, value: unknown): unknown {
       schema = options.find((o) => (defOf(o)?.shape as Record<string, { _zod: { def: { values?: unknown[] } } }> | undefined)?.[tag ?? '']?._zod.def.values?.includes(wanted)) ?? options[0];
     } else return schema;
   }
-}
-
-/** "line 4, column 7: unexpected '}'" for a JSON syntax error. */
-function jsonErrorWhere(text: string): string {
-  if (text.trim() === '') return 'the file is empty';
-  const at = locateJsonError(text);
-  const { line, column } = lineColumn(text, at);
-  const found = at >= text.length ? 'unexpected end of file' : `unexpected ${JSON.stringify(text[at])}`;
-  return `line ${line}, column ${column}: ${found}`;
 }
