@@ -24,6 +24,9 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   if (file.warmup_s >= duration_s) {
     report('warmup_s', `must be less than duration_s (${duration_s}), got ${file.warmup_s}`);
   }
+  if (file.slo && file.slo.ttft_s === undefined && file.slo.tpot_s === undefined) {
+    report('slo', 'needs ttft_s, tpot_s or both: the latency bounds that requests must meet');
+  }
   const model = resolveModel(file.model, report);
 
   // Per node group: its hardware label and, for physics-driven groups, its replica.
