@@ -74,6 +74,14 @@ describe('the field that is wrong', () => {
       expect(problems(withModel({ id: 'nemo', layers: 40, hidden: 5120, heads: 32, kv_heads: 8, head_dim: 128, ffn: 14336, vocab: 131072 }))).toEqual([]);
     });
 
+    it('a bad field of an inline model or hardware is named, not "Invalid input" at the union', () => {
+      expect(problems(withModel({ layers: 1e-300 }))).toEqual(['model.layers: must be a positive integer, got 1e-300']);
+      expect(problems(withModel({ lyers: 1 }))[0]).toMatch(/^model\.lyers: unknown key \(did you mean 'layers'\?\); allowed: id, layers, /);
+      expect(problems(edited((s) => (s.model = 5)))).toEqual(['model: must be a name (string) or an object, got 5']);
+      expect(problems(edited((s) => (s.datacenter.racks[0].nodes[0].hardware = { id: 'h', base: 'h100-sxm', bf16_tflop: 1 })))[0])
+        .toMatch(/^datacenter\.racks\[0\]\.nodes\[0\]\.hardware\.bf16_tflop: unknown key \(did you mean 'bf16_tflops'\?\)/);
+    });
+
     it('every catalog model satisfies the same rules', () => {
       for (const m of Object.values(MODELS)) {
         expect(m.kv_heads, m.id).toBeLessThanOrEqual(m.heads);
