@@ -12,7 +12,8 @@ export interface RunInfo {
   warmup_s: number;
   horizon_s: number;
   window_s: number;
-  slo: { ttft_s: number; tpot_s: number; quantile: number } | null;
+  /** A bound the scenario leaves out is absent. */
+  slo: { ttft_s?: number | undefined; tpot_s?: number | undefined; quantile: number } | null;
   instances: number;
   kv_transfer: string;
   events: number;

@@ -7,6 +7,8 @@ import { summarize, summaryTable } from './metrics/summary.js';
 import type { Summary } from './metrics/summary-type.js';
 import { type WindowSinks, WindowStream } from './metrics/window-stream.js';
 import { WindowTables } from './metrics/window-tables.js';
+import { inFlightLimit } from './scenario/limits.js';
+import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { injectFaults, Request, ServingSystem } from './serving/index.js';
 import { type Arrival, arrivalStream } from './workload/index.js';
@@ -31,6 +33,9 @@ export interface RunOptions {
    * from its own progress callback.
    */
   signal?: AbortSignal | undefined;
+  /** The most requests the run may hold at once; one more stops it with an InputError
+   * (default and reason: inFlightLimit(), sim/scenario/limits.ts). */
+  maxInFlight?: number | undefined;
 }
 
 /** What a run gives back: its tables (columns: docs/metrics.md) and its summary. */
@@ -166,8 +171,10 @@ function* simulateWith(
   // run's length (a trace is read as it is replayed).
   const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
   const generator = { next: 0, pending: workload.next() };
+  const maxInFlight = options.maxInFlight ?? inFlightLimit();
   const arrive = (g: typeof generator) => {
     const a = g.pending as Arrival;
+    if (g.next - log.rows >= maxInFlight) throw tooManyInFlight(scenario, maxInFlight, a.arrival_s);
     const r = new Request(g.next++, a.arrival_s, a.promptTokens, a.outputTokens, a.arrival_s < scenario.warmup_s);
     r.prefixBlocks = a.prefixBlocks;
     if (a.rejectReason) system.rejected(r, a.rejectReason);
@@ -236,4 +243,16 @@ function* simulateWith(
       stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
     },
   };
+}
+
+/**
+ * A datacenter that falls so far behind its arrivals that the requests it holds would
+ * exhaust memory (inFlightLimit, sim/scenario/limits.ts): refused like bad input, with
+ * the field to change, rather than left to die out of memory.
+ */
+function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number): InputError {
+  return new InputError(scenario.source, [{
+    path: 'workload.arrivals',
+    message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
+  }]);
 }

@@ -38,7 +38,7 @@ export class RequestLog {
 
   constructor(
     instanceNames: readonly string[],
-    slo: { ttft_s: number; tpot_s: number } | undefined,
+    slo: { ttft_s?: number | undefined; tpot_s?: number | undefined } | undefined,
     private readonly sink?: BatchSink,
     latencies?: BlockStore,
   ) {

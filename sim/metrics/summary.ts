@@ -8,7 +8,7 @@ export interface SummaryContext {
   scenario: string;
   warmup_s: number;
   duration_s: number;
-  slo?: { ttft_s: number; tpot_s: number; quantile: number } | undefined;
+  slo?: { ttft_s?: number | undefined; tpot_s?: number | undefined; quantile: number } | undefined;
   /** Mean busy fraction of each phase's servers over [warmup_s, duration_s]; NaN if none. */
   prefillUtil: number;
   decodeUtil: number;

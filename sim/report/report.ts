@@ -64,6 +64,12 @@ const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> =
   ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
 ];
 
+/** "TTFT ≤ 1 s and TPOT ≤ 50 ms", naming only the bounds the SLO gives. */
+function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefined }): string {
+  const bounds = [slo.ttft_s === undefined ? '' : `TTFT ≤ ${ms(slo.ttft_s)}`, slo.tpot_s === undefined ? '' : `TPOT ≤ ${ms(slo.tpot_s)}`];
+  return bounds.filter(Boolean).join(' and ');
+}
+
 function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
   const names = runs.map((r) => r.name);
   const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
@@ -71,13 +77,13 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
   const about = runs
     .map((r) => {
       const i = r.info;
-      const what = i ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: TTFT ≤ ${ms(i.slo.ttft_s)} and TPOT ≤ ${ms(i.slo.tpot_s)} for ${pct(i.slo.quantile)}` : ''}` : 'no run.json (written by an older splitsim)';
+      const what = i ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}` : 'no run.json (written by an older splitsim)';
       return `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`;
     })
     .join('');
 
   const cdfs = runs.map((r) => ({ scenario: r.name, ...latencyCdfs(r.requests) }));
-  const slo = (k: 'ttft_s' | 'tpot_s') => [...new Set(runs.flatMap((r) => (r.info?.slo ? [r.info.slo[k]] : [])))];
+  const slo = (k: 'ttft_s' | 'tpot_s') => [...new Set(runs.flatMap((r) => { const v = r.info?.slo?.[k]; return v === undefined ? [] : [v]; }))];
   const overTime = runs.flatMap((r) => latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })));
   const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
   const breakdowns = runs.map((r) => ({ scenario: r.name, ...timeBreakdown(r.requests) }));

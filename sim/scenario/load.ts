@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type * as z from 'zod';
 import { didYouMean, formatPath, InputError, type Problem, showValue } from './problems.js';
-import { lineColumn, locateJsonError } from './json-locate.js';
+import { parseJsonText } from './json-text.js';
 import { resolve } from './resolve.js';
 import type { ResolvedScenario } from './resolved.js';
 import { scenarioSchema } from './schema.js';
@@ -19,15 +19,9 @@ export function loadScenario(path: string): ResolvedScenario {
   return parseScenario(text, path);
 }
 
-/** Parse scenario JSON text; `source` names it in messages. */
+/** Parse scenario JSON text (see parseJsonText); `source` names it in messages. */
 export function parseScenario(text: string, source: string): ResolvedScenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(source, [{ path: '', message: `not valid JSON: ${jsonErrorWhere(text)}` }]);
-  }
-  return checkScenario(json, source);
+  return checkScenario(parseJsonText(text, source), source);
 }
 
 /** Check an already-parsed JSON value. */
@@ -67,6 +61,19 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): Problem[] {
         const hint = typeof value === 'string' ? didYouMean(value, names) : '';
         const what = value === undefined ? 'is required' : `must be one of ${names.map((n) => `"${n}"`).join(', ')}, got ${showValue(value)}${hint}`;
         return [{ path: where, message: value === undefined ? `${what}: one of ${names.map((n) => `"${n}"`).join(', ')}` : what }];
+      }
+      // A name or an inline object (model, hardware): when the value has the type of
+      // exactly one option, that option's problems name the field ("model.layers"),
+      // rather than "Invalid input" at the union.
+      const errors = (issue as unknown as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      const typed = errors.filter((list) => !list.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+      if (typed.length === 1) {
+        return (typed[0] as z.core.$ZodIssue[]).flatMap((e) => describeIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, root));
+      }
+      const kinds = errors.map((list) => (list.find((e) => e.code === 'invalid_type' && e.path.length === 0) as { expected?: string } | undefined)?.expected).filter((k) => k !== undefined);
+      if (typed.length === 0 && kinds.length === errors.length && kinds.length > 0) {
+        const what = { string: 'a name (string)', object: 'an object', number: 'a number', array: 'an array' } as Record<string, string>;
+        return [{ path, message: `must be ${kinds.map((k) => what[k as string] ?? String(k)).join(' or ')}, got ${showValue(input)}` }];
       }
       return [{ path, message: issue.message }];
     }
@@ -118,16 +125,12 @@ function unwrap(schema: unknown, value: unknown): unknown {
       const options = def.options as unknown[];
       const tag = def.discriminator as string | undefined;
       const wanted = tag && value && typeof value === 'object' ? (value as Record<string, unknown>)[tag] : undefined;
+      // Without a tag (a name or an inline object), the option of the value's type.
+      if (!tag && value && typeof value === 'object') {
+        schema = options.find((o) => defOf(o)?.type === 'object') ?? options[0];
+        continue;
+      }
       schema = options.find((o) => (defOf(o)?.shape as Record<string, { _zod: { def: { values?: unknown[] } } }> | undefined)?.[tag ?? '']?._zod.def.values?.includes(wanted)) ?? options[0];
     } else return schema;
   }
-}
-
-/** "line 4, column 7: unexpected '}'" for a JSON syntax error. */
-function jsonErrorWhere(text: string): string {
-  if (text.trim() === '') return 'the file is empty';
-  const at = locateJsonError(text);
-  const { line, column } = lineColumn(text, at);
-  const found = at >= text.length ? 'unexpected end of file' : `unexpected ${JSON.stringify(text[at])}`;
-  return `line ${line}, column ${column}: ${found}`;
 }

@@ -6,10 +6,31 @@ type Report = (path: string, message: string) => void;
 
 export function resolveModel(model: string | InlineModel | undefined, report: Report): ModelArch | undefined {
   if (model === undefined) return undefined;
-  if (typeof model !== 'string') return model;
+  if (typeof model !== 'string') return checkInlineModel(model, report) ? model : undefined;
   const found = MODELS[model];
   if (!found) report('model', `unknown model '${model}'${didYouMean(model, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`);
   return found;
+}
+
+/**
+ * Grouped-query attention shares each key/value head among heads ÷ kv_heads query heads
+ * (Ainslie et al. 2023), so kv_heads cannot exceed heads and must divide it; every
+ * catalog model satisfies this (Llama 3.1: 32, 64, 128 heads over 8 KV heads).
+ * heads × head_dim is deliberately not required to equal hidden: real models differ
+ * (Mistral NeMo 12B: 32 × 128 = 4096 over hidden 5120; Gemma 7B: 16 × 256 over 3072),
+ * and the arithmetic (sim/physics/model.ts) sizes the Q and O projections as
+ * hidden × heads × head_dim, which is right for them too.
+ */
+function checkInlineModel(model: InlineModel, report: Report): boolean {
+  if (model.kv_heads > model.heads) {
+    report('model.kv_heads', `must be at most heads (${model.heads}): each key/value head serves one or more query heads, got ${model.kv_heads}`);
+    return false;
+  }
+  if (model.heads % model.kv_heads !== 0) {
+    report('model.kv_heads', `must divide heads (${model.heads}) so that each key/value head serves the same number of query heads (grouped-query attention), got ${model.kv_heads}`);
+    return false;
+  }
+  return true;
 }
 
 /** A catalog id, or an inline entry merged over its `base` and checked as a whole. */

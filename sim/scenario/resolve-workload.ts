@@ -16,17 +16,25 @@ export function resolveWorkload(file: ScenarioFile, source: string, report: Repo
   const w: Workload = structuredClone(file.workload);
   const a = w.arrivals;
   let duration_s = file.duration_s;
+  // Set while a trace that should give the duration has not: when it cannot be read
+  // (or its window is empty) that problem is reported, and "duration_s is required"
+  // as well would blame a field the user rightly left out.
+  let traceFailed = false;
 
   if (a.process === 'trace') {
     a.path = resolvePath(base, a.path);
     for (const key of ['prompt_tokens', 'output_tokens'] as const) {
       if (w[key]) report(`workload.${key}`, 'is not used with trace arrivals: the trace gives each request its lengths; remove it');
     }
+    traceFailed = true;
     if (readable(a.path, 'workload.arrivals.path', report)) {
       try {
         const scan = scanTrace(a);
         if (scan.rows === 0) report('workload.arrivals', `the window [start_s, start_s + duration_s) of ${a.path} holds no rows`);
-        else duration_s ??= scan.lastArrival_s + 1;
+        else {
+          traceFailed = false;
+          duration_s ??= scan.lastArrival_s + 1;
+        }
       } catch (err) {
         if (!(err instanceof TraceError)) throw err;
         report('workload.arrivals.path', `${a.path}: ${err.message}`);
@@ -42,7 +50,7 @@ export function resolveWorkload(file: ScenarioFile, source: string, report: Repo
   }
   if (duration_s === undefined) {
     // A trace leaves it unset only when its own problem was reported: say that alone.
-    if (a.process !== 'trace') report('duration_s', 'is required (only a trace replay defaults it, to its last arrival + 1 s)');
+    if (!traceFailed) report('duration_s', 'is required (only a trace replay defaults it, to its last arrival + 1 s)');
     duration_s = NaN;
   }
   return { workload: w, duration_s };

@@ -3,7 +3,8 @@ import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
-import { checkLimits, MAX_INSTANCES } from './limits.js';
+import { checkInstanceCount, checkLimits, checkTimes } from './limits.js';
+import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physics-limits.js';
 import { resolveFaults } from './resolve-faults.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
@@ -17,32 +18,29 @@ type Group = ScenarioFile['datacenter']['racks'][number]['nodes'][number];
  * Returns every problem found, or the resolved scenario.
  */
 export function resolve(file: ScenarioFile, source: string): { scenario?: ResolvedScenario; problems: Problem[] } {
-  const problems: Problem[] = [];
+  const problems: Problem[] = checkTimes(file);
   const report: Report = (path, message) => problems.push({ path, message });
 
   const { workload, duration_s } = resolveWorkload(file, source, report);
   if (file.warmup_s >= duration_s) {
     report('warmup_s', `must be less than duration_s (${duration_s}), got ${file.warmup_s}`);
   }
+  if (file.slo && file.slo.ttft_s === undefined && file.slo.tpot_s === undefined) {
+    report('slo', 'needs ttft_s, tpot_s or both: the latency bounds that requests must meet');
+  }
   const model = resolveModel(file.model, report);
 
   // Per node group: its hardware label and, for physics-driven groups, its replica.
   const groups: Array<Array<{ hardware: string; deployment?: Deployment }>> = [];
   const rackNames = new Set<string>();
-  let total = 0;
   file.datacenter.racks.forEach((rack, r) => {
     const rackPath = `datacenter.racks[${r}]`;
     if (rackNames.has(rack.name)) report(`${rackPath}.name`, `duplicate rack name '${rack.name}'`);
     rackNames.add(rack.name);
-    groups.push(rack.nodes.map((group, g) => {
-      total += rack.count * group.count;
-      return resolveGroup(file, model, group, `${rackPath}.nodes[${g}]`, report);
-    }));
+    groups.push(rack.nodes.map((group, g) => resolveGroup(file, model, group, `${rackPath}.nodes[${g}]`, report)));
   });
-  if (total > MAX_INSTANCES) {
-    // Before expansion: a million-instance file is refused without building it.
-    report('datacenter.racks', `describes ${total} instances; the limit is ${MAX_INSTANCES}`);
-  }
+  // Before expansion: a million-instance file is refused without building it.
+  problems.push(...checkInstanceCount(file.datacenter.racks));
 
   const instances: InstanceSpec[] = [];
   if (problems.length === 0) {
@@ -85,11 +83,13 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     if (has('prefill') && !has('decode')) {
       report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
     }
+    if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
-  if (problems.length === 0) {
-    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), total));
+  if (problems.length === 0 && faults) {
+    const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
+    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing));
   }
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
@@ -143,5 +143,7 @@ function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: G
   const hardware = resolveHardware(group.hardware, `${path}.hardware`, report);
   if (!hardware) return { hardware: label };
   const deployment = resolveDeployment(model, hardware, file.precision, group.devices, path, report);
-  return deployment ? { hardware: label, deployment } : { hardware: label };
+  if (!deployment) return { hardware: label };
+  checkDeploymentTimes(deployment, path, promptTokensBound(file.workload), file.scheduling.decode_max_batch, report);
+  return { hardware: label, deployment };
 }

@@ -137,7 +137,9 @@ export const scenarioSchema = z.strictObject({
       router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
       mixed_policy: 'chunked', chunk_tokens: 2048,
     }),
-  slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
+  // Either bound alone is an SLO (attainment then counts that bound only); resolve()
+  // requires at least one.
+  slo: z.strictObject({ ttft_s: positive().optional(), tpot_s: positive().optional(), quantile: fraction().default(0.99) }).optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
   faults: faults.optional(),
 });
@@ -147,5 +149,7 @@ export type TokenDistribution = z.output<typeof tokenDistribution>;
 export type ServiceDistribution = z.output<typeof serviceDistribution>;
 export type Arrivals = z.output<typeof arrivals>;
 export type FaultsFile = z.output<typeof faults>;
+/** Latency bounds; an absent bound is not checked. */
+export type Slo = NonNullable<ScenarioFile['slo']>;
 export type Role = (typeof ROLES)[number];
 export type RouterName = (typeof ROUTERS)[number];

@@ -15,7 +15,10 @@ export function serviceTime(spec: ServiceDistribution, source: Source): () => nu
       return () => v;
     }
     case 'lognormal': {
-      const sigma2 = Math.log(1 + spec.cv * spec.cv);
+      // For cv beyond ~1e154, c² overflows; ln(1 + c²) = 2 ln c + ln(1 + c⁻²) does not,
+      // so every finite cv gives finite draws.
+      const c = spec.cv;
+      const sigma2 = c > 1 ? 2 * Math.log(c) + Math.log1p(1 / (c * c)) : Math.log1p(c * c);
       return randomLogNormal.source(source)(Math.log(spec.mean_s) - sigma2 / 2, Math.sqrt(sigma2));
     }
   }

@@ -3,6 +3,7 @@ import type { SummaryRow } from '../metrics/summary.js';
 import { runScenarioAsync } from '../run.js';
 import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
+import type { Slo } from '../scenario/schema.js';
 import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
 
 const candidate = z.union([
@@ -45,7 +46,7 @@ export interface Evaluation {
 
 export interface PlanResult {
   name: string;
-  slo: { ttft_s: number; tpot_s: number; quantile: number };
+  slo: Slo;
   evaluations: Evaluation[];
   recommended?: Evaluation | undefined;
   /** Fresh runs with one instance fewer in each pool: should miss the SLO. */
@@ -305,18 +306,18 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
 }
 
 /**
- * Worst p99 latency relative to the SLO: max(TTFT p99 / SLO TTFT, TPOT p99 / SLO TPOT);
- * at most 1 when both p99s are within their bounds.
+ * Worst p99 latency relative to the SLO: max(TTFT p99 / SLO TTFT, TPOT p99 / SLO TPOT),
+ * over the bounds the SLO gives; at most 1 when those p99s are within their bounds.
  */
-export function p99VsSlo(e: Evaluation, slo: { ttft_s: number; tpot_s: number }): number {
+export function p99VsSlo(e: Evaluation, slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): number {
   const t = e.summary.ttft_p99_s;
   const p = e.summary.tpot_p99_s;
   if (typeof t !== 'number') return Infinity;
-  return Math.max(t / slo.ttft_s, typeof p === 'number' ? p / slo.tpot_s : 0);
+  return Math.max(slo.ttft_s === undefined ? 0 : t / slo.ttft_s, typeof p === 'number' && slo.tpot_s !== undefined ? p / slo.tpot_s : 0);
 }
 
 /** Searched designs not dominated in (cost, p99 vs SLO), cheapest first. */
-export function paretoFrontier(evals: readonly Evaluation[], slo: { ttft_s: number; tpot_s: number }): Evaluation[] {
+export function paretoFrontier(evals: readonly Evaluation[], slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): Evaluation[] {
   const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: e.summary.cost_per_hour_usd as number, l: p99VsSlo(e, slo) }));
   return pts
     .filter((a) => !pts.some((b) => b !== a && b.c <= a.c && b.l <= a.l && (b.c < a.c || b.l < a.l)))

@@ -15,6 +15,11 @@ export interface SinusoidProfile {
 /** λ(t) = mean · (1 + amplitude · sin(2π (t − phase) / period)). */
 export function sinusoid(p: SinusoidProfile): { rate: RateProfile; max: number } {
   const w = (2 * Math.PI) / p.period_s;
+  if (!Number.isFinite(w)) {
+    // A period too short for 2π/period (below ~1e-308 s): the rate's average over a
+    // period shorter than any time resolution, not sin(∞) = NaN, which no candidate passes.
+    return { rate: () => p.mean_rate_per_s, max: p.mean_rate_per_s * (1 + p.amplitude) };
+  }
   return {
     rate: (t) => p.mean_rate_per_s * (1 + p.amplitude * Math.sin(w * (t - p.phase_s))),
     max: p.mean_rate_per_s * (1 + p.amplitude),
@@ -45,15 +50,18 @@ export function piecewise(points: ReadonlyArray<{ t_s: number; rate_per_s: numbe
 /**
  * Arrival times of a non-homogeneous Poisson process by thinning (Lewis & Shedler
  * 1979): candidates at the peak rate, each kept with probability λ(t)/λ_max.
- * Candidate gaps and acceptance draws come from separate streams.
+ * Candidate gaps and acceptance draws come from separate streams. Past `until_s` it
+ * gives Infinity (no more arrivals): a rate that stays 0 (points ending at 0, say)
+ * would otherwise reject candidates forever.
  */
-export function thinnedArrivals(profile: { rate: RateProfile; max: number }, gaps: Source, accept: Source): () => number {
+export function thinnedArrivals(profile: { rate: RateProfile; max: number }, gaps: Source, accept: Source, until_s = Infinity): () => number {
   if (!(profile.max > 0)) return () => Infinity;
   const gap = randomExponential.source(gaps)(profile.max);
   let t = 0;
   return () => {
     for (;;) {
       t += gap();
+      if (!(t < until_s)) return Infinity;
       if (accept() * profile.max < profile.rate(t)) return t;
     }
   };

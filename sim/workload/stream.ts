@@ -55,7 +55,7 @@ export function arrivalStream(workload: ScenarioFile['workload'], streams: Rando
   let nextTime: () => number;
   if (a.process === 'diurnal') {
     const profile = a.sinusoid ? sinusoid(a.sinusoid) : piecewise(a.points ?? [], a.period_s);
-    nextTime = thinnedArrivals(profile, streams.stream('arrivals'), streams.stream('arrivals.thinning'));
+    nextTime = thinnedArrivals(profile, streams.stream('arrivals'), streams.stream('arrivals.thinning'), duration_s);
   } else {
     const gap = interArrival(a, streams.stream('arrivals'));
     let t = 0;
