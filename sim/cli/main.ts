@@ -49,7 +49,7 @@ Options:
   --out DIR   results folder (default: results)
   --seed N    override each scenario's seed (integer)
   --report    also write report.html (DIR/<name>/ for one scenario, DIR/ for several)
-  --quiet     no summary on stdout, no progress bar on stderr
+  -q, --quiet no summary on stdout, no progress bar on stderr
   -h, --help  this text`,
   validate: `Usage: splitsim validate FILE...
 
@@ -81,7 +81,7 @@ Options:
                  Batch) give K = index + 1 with N = SPLITSIM_SHARDS; Slurm gives
                  K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1 (divided by the
                  step) of SLURM_ARRAY_TASK_COUNT
-  --quiet        no progress bar, no table`,
+  -q, --quiet    no progress bar, no table`,
   merge: `Usage: splitsim merge DIR
 
 Merge the shards of a sweep (DIR is <out>/<sweep name>) into DIR/summary.arrow: the same
@@ -97,7 +97,12 @@ Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, netwo
 base load (bisection on instance counts, pruned by cost), re-runs it with fresh seeds
 and with one instance fewer per pool, and finds the highest rate it sustains.
 Writes DIR/<name>/plan.arrow (every design evaluated) and prints the recommendation
-and the cost / p99 TTFT Pareto frontier. --report also writes DIR/<name>/report.html.`,
+and the cost / p99 TTFT Pareto frontier.
+
+Options:
+  --out DIR    results folder (default: results)
+  --report     also write DIR/<name>/report.html
+  -q, --quiet  no progress line on stderr, no table on stdout`,
   report: `Usage: splitsim report DIR
 
 Write DIR/report.html: one self-contained page (inline SVG charts, no scripts, no
@@ -181,7 +186,10 @@ Without COMMAND, the list of commands; with one, that command's usage and option
         return 0;
       }
       default:
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'; commands: run, validate, catalog, sweep, merge, plan, report, help` }]);
+      {
+        const commands = [...Object.keys(HELP), 'help'];
+        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'${didYouMean(command, commands)}; commands: ${commands.join(', ')}` }]);
+      }
     }
   } catch (err) {
     // Whatever an interruption made fail (a terminated worker thread, say), it was the interruption.

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { scanTrace, TraceError, traceLengths } from '../workload/index.js';
 import type { ScenarioFile, TokenDistribution } from './schema.js';
@@ -99,6 +99,13 @@ function readable(path: string, field: string, report: Report): boolean {
   }
   if (!statSync(path).isFile()) {
     report(field, `not a file: ${path}`);
+    return false;
+  }
+  // Checked here, where the field is known, rather than met as a raw EACCES mid-read.
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    report(field, `cannot be read (permission denied): ${path}`);
     return false;
   }
   return true;
