@@ -6,6 +6,9 @@ export {
 export { HARDWARE, type HardwareSpec, type PerformanceKind } from './hardware.js';
 export {
   fewestDevices, fits, kvCapacityTokens, candidateDevices, usableBytes, replicaPricePerHour, replicaNicGbps,
-  KV_RESERVE_FRAC, MAX_DEVICES, type Deployment,
+  replicaWeightBytes, replicaKvBytesPerToken, draftDeployment, KV_RESERVE_FRAC, MAX_DEVICES, type Deployment,
 } from './deployment.js';
-export { batchTimer, stepsSeconds, stepsWithin, tensorParallelSeconds, type BatchTimer, type StepLine } from './timing.js';
+export {
+  batchTimer, stepsSeconds, stepsWithin, tensorParallelSeconds, type BatchTimer, type DraftLine, type StepLine,
+} from './timing.js';
+export { expectedTokensPerStep, MAX_SPECULATIVE_TOKENS, type Speculative } from './speculative.js';

@@ -1,5 +1,5 @@
 // Transformer model catalog and the arithmetic derived from its architecture. Pure:
-// no simulation state. Sources: Meta's Llama 3.1 model cards and config.json (docs/physics.md, Sources).
+// no simulation state. Sources: Meta's Llama 3.1 / 3.2 model cards and config.json (docs/physics.md, Sources).
 
 /** A decoder-only transformer with grouped-query attention and a SwiGLU MLP. */
 export interface ModelArch {
@@ -31,11 +31,18 @@ const llama = (id: string, layers: number, hidden: number, heads: number, ffn: n
   id, layers, hidden, heads, kv_heads: 8, head_dim: 128, ffn, vocab: 128_256, tied_embeddings: false,
 });
 
-/** Llama 3.1 (Meta's model cards / config.json on Hugging Face). */
+/** Llama 3.1 (Meta's model cards / config.json on Hugging Face) and a Llama 3.2 draft. */
 export const MODELS: Readonly<Record<string, ModelArch>> = {
   'llama-3.1-8b': llama('llama-3.1-8b', 32, 4096, 32, 14_336),
   'llama-3.1-70b': llama('llama-3.1-70b', 80, 8192, 64, 28_672),
   'llama-3.1-405b': llama('llama-3.1-405b', 126, 16_384, 128, 53_248),
+  // The draft model of the AWS Neuron speculative-decoding tutorials. config.json of
+  // meta-llama/Llama-3.2-1B on Hugging Face: num_hidden_layers 16, hidden_size 2048,
+  // num_attention_heads 32, num_key_value_heads 8, head_dim 64, intermediate_size 8192,
+  // vocab_size 128256, tie_word_embeddings true (1.24 B parameters).
+  'llama-3.2-1b': {
+    id: 'llama-3.2-1b', layers: 16, hidden: 2048, heads: 32, kv_heads: 8, head_dim: 64, ffn: 8192, vocab: 128_256, tied_embeddings: true,
+  },
 };
 
 /** Weights of one layer: Q, K, V, O projections, the three MLP matrices, two norms. */

@@ -27,3 +27,10 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
 /** A fraction in [0, 1]. */
 export const unitInterval = () =>
   z.number(must('a number in [0, 1]')).min(0, must('a number in [0, 1]')).max(1, must('a number in [0, 1]'));
+/** A probability strictly below 1, in [0, 1). */
+export const belowOne = () =>
+  z.number(must('a number in [0, 1)')).min(0, must('a number in [0, 1)')).lt(1, must('a number in [0, 1)'));
+/** An integer in [min, max]. */
+export const intBetween = (min: number, max: number) =>
+  z.number(must(`an integer from ${min} to ${max}`)).int(must(`an integer from ${min} to ${max}`))
+    .min(min, must(`an integer from ${min} to ${max}`)).max(max, must(`an integer from ${min} to ${max}`));

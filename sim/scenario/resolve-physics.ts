@@ -1,14 +1,17 @@
-import { type Deployment, fewestDevices, fits, HARDWARE, type HardwareSpec, MODELS, type ModelArch, type Precision, usableBytes, weightBytes, KV_RESERVE_FRAC, MAX_DEVICES } from '../physics/index.js';
+import {
+  type Deployment, fewestDevices, fits, HARDWARE, type HardwareSpec, MODELS, type ModelArch, type Precision, type Speculative,
+  usableBytes, weightBytes, KV_RESERVE_FRAC, MAX_DEVICES,
+} from '../physics/index.js';
 import { hardwareFields, type InlineHardware, type InlineModel } from './physics-schema.js';
 import { didYouMean, formatPath } from './problems.js';
 
 type Report = (path: string, message: string) => void;
 
-export function resolveModel(model: string | InlineModel | undefined, report: Report): ModelArch | undefined {
+export function resolveModel(model: string | InlineModel | undefined, report: Report, path = 'model'): ModelArch | undefined {
   if (model === undefined) return undefined;
   if (typeof model !== 'string') return checkInlineModel(model, report) ? model : undefined;
   const found = MODELS[model];
-  if (!found) report('model', `unknown model '${model}'${didYouMean(model, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`);
+  if (!found) report(path, `unknown model '${model}'${didYouMean(model, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`);
   return found;
 }
 
@@ -74,7 +77,11 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
   return spec;
 }
 
-/** The replica of a physics-driven node group: its devices given, or the fewest that fit. */
+/**
+ * The replica of a physics-driven node group: its devices given, or the fewest that
+ * fit. With speculative decoding the draft's weights must fit beside the target's
+ * (sizing picks the fewest devices that hold both).
+ */
 export function resolveDeployment(
   model: ModelArch,
   hardware: HardwareSpec,
@@ -82,16 +89,28 @@ export function resolveDeployment(
   devices: number | undefined,
   path: string,
   report: Report,
+  speculative?: Speculative,
 ): Deployment | undefined {
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const need = weightBytes(model, precision);
+  const draft = speculative?.draft;
+  const draftPath = `${path}.speculative.draft_model`;
+  const draftMessage = (d: ModelArch, held: string) =>
+    `${d.id} (${gb(weightBytes(d, precision))} of weights) does not fit beside ${model.id} (${gb(need)}) ${held} ` +
+    `with ${KV_RESERVE_FRAC * 100}% kept for KV cache`;
   if (devices === undefined) {
     const d = fewestDevices(model, hardware, precision);
     if (d === undefined) {
       report(`${path}.hardware`, `${model.id} (${gb(need)} of weights) fits on no replica of up to ${MAX_DEVICES} ${hardware.id} devices`);
       return undefined;
     }
-    return { model, hardware, devices: d, precision };
+    if (!draft) return { model, hardware, devices: d, precision };
+    const both = fewestDevices(model, hardware, precision, draft);
+    if (both === undefined) {
+      report(draftPath, draftMessage(draft, `on any replica of up to ${MAX_DEVICES} ${hardware.id} devices`));
+      return undefined;
+    }
+    return { model, hardware, devices: both, precision, speculative };
   }
   if (hardware.shape_devices && devices % hardware.shape_devices !== 0) {
     report(`${path}.devices`, `must be a multiple of ${hardware.shape_devices} (${hardware.id} chips per instance), got ${devices}`);
@@ -106,6 +125,10 @@ export function resolveDeployment(
     );
     return undefined;
   }
-  return { model, hardware, devices, precision };
+  if (draft && !fits(model, hardware, precision, devices, draft)) {
+    const fewest = fewestDevices(model, hardware, precision, draft);
+    report(draftPath, `${draftMessage(draft, `on ${devices} × ${hardware.id} (${gb(usableBytes(hardware, devices))} usable)`)}${fewest ? `; fewest devices that hold both: ${fewest}` : ''}`);
+    return undefined;
+  }
+  return draft ? { model, hardware, devices, precision, speculative } : { model, hardware, devices, precision };
 }
-

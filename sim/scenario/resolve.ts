@@ -1,4 +1,4 @@
-import type { Deployment, ModelArch } from '../physics/index.js';
+import type { Deployment, ModelArch, Speculative } from '../physics/index.js';
 import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
@@ -125,6 +125,11 @@ function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: G
       report(`${path}.service.${phase}`, `a ${group.role} instance never runs ${phase}; remove it or change role`);
     }
   }
+  if (group.speculative && group.role === 'prefill') {
+    report(`${path}.speculative`, 'speculative decoding runs where tokens are decoded: a "decode" or "mixed" node group, not "prefill"');
+  } else if (group.speculative && group.service?.decode) {
+    report(`${path}.speculative`, 'needs the performance model: this group decodes on service times (service.decode)');
+  }
   const physical = phases.filter((phase) => !group.service?.[phase]);
   const label = group.hardware === undefined ? 'queueing' : typeof group.hardware === 'string' ? group.hardware : group.hardware.id;
   if (physical.length === 0) return { hardware: label };
@@ -141,9 +146,30 @@ function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: G
     return { hardware: label };
   }
   const hardware = resolveHardware(group.hardware, `${path}.hardware`, report);
-  if (!hardware) return { hardware: label };
-  const deployment = resolveDeployment(model, hardware, file.precision, group.devices, path, report);
+  const speculative = resolveSpeculative(group, model, path, report);
+  if (!hardware || speculative === null) return { hardware: label };
+  const deployment = resolveDeployment(model, hardware, file.precision, group.devices, path, report, speculative);
   if (!deployment) return { hardware: label };
   checkDeploymentTimes(deployment, path, promptTokensBound(file.workload), file.scheduling.decode_max_batch, report);
   return { hardware: label, deployment };
+}
+
+/**
+ * A group's speculative decoding: undefined when it has none, null when it is wrong
+ * (reported). Only a replica that decodes on the performance model speculates.
+ */
+function resolveSpeculative(group: Group, target: ModelArch, path: string, report: Report): Speculative | undefined | null {
+  const s = group.speculative;
+  if (!s) return undefined;
+  const at = `${path}.speculative`;
+  // Reported in resolveGroup.
+  if (group.role === 'prefill' || group.service?.decode) return null;
+  const draft = resolveModel(s.draft_model, report, `${at}.draft_model`);
+  if (!draft) return null;
+  if (draft.vocab !== target.vocab) {
+    // The target verifies the draft's tokens: both must speak the same vocabulary.
+    report(`${at}.draft_model`, `${draft.id} has a vocabulary of ${draft.vocab} tokens; the target ${target.id} has ${target.vocab}: a draft must share the target's vocabulary`);
+    return null;
+  }
+  return { draft, tokens: s.tokens, acceptance: s.acceptance };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { fraction, identifier, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
+import { MAX_SPECULATIVE_TOKENS } from '../physics/index.js';
+import { belowOne, fraction, identifier, intBetween, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format: one zod schema that gives the parser, the TypeScript
@@ -37,6 +38,18 @@ export const serviceDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('lognormal'), mean_s: positive(), cv: positive() }),
 ]);
 
+/**
+ * Speculative decoding on a decode or mixed group: a draft model (catalog id or
+ * inline), k tokens proposed per step, acceptance α per token. α < 1: at 1 the draft
+ * always agrees with the target, i.e. it is the target. k is bounded where its gain
+ * saturates (MAX_SPECULATIVE_TOKENS says why).
+ */
+export const speculative = z.strictObject({
+  draft_model: z.union([text(), inlineModel]),
+  tokens: intBetween(1, MAX_SPECULATIVE_TOKENS),
+  acceptance: belowOne(),
+});
+
 export const nodeGroup = z.strictObject({
   hardware: z.union([text(), inlineHardware]).optional(),
   devices: positiveInt().optional(),
@@ -45,6 +58,7 @@ export const nodeGroup = z.strictObject({
   service: z
     .strictObject({ prefill: serviceDistribution.optional(), decode: serviceDistribution.optional() })
     .optional(),
+  speculative: speculative.optional(),
 });
 
 export const rack = z.strictObject({
@@ -148,6 +162,7 @@ export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type TokenDistribution = z.output<typeof tokenDistribution>;
 export type ServiceDistribution = z.output<typeof serviceDistribution>;
 export type Arrivals = z.output<typeof arrivals>;
+export type SpeculativeFile = z.output<typeof speculative>;
 export type FaultsFile = z.output<typeof faults>;
 /** Latency bounds; an absent bound is not checked. */
 export type Slo = NonNullable<ScenarioFile['slo']>;

@@ -200,7 +200,9 @@ export class ColocatedEngine {
       pairs += n * c.done + (n * n) / 2;
       kv += c.done + n;
     }
-    let dt = this.timer.passSeconds(tokens, pairs, kv, chunks.length > 0);
+    // A decode-only iteration is a decode step (it speculates, when the replica does);
+    // one carrying prompt chunks is one pass over all its tokens.
+    let dt = chunks.length > 0 ? this.timer.passSeconds(tokens, pairs, kv, true) : this.timer.decodeStepSeconds(batch, pairs);
     const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;
     dt += recompute_s;
     this.busy = true;

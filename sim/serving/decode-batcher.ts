@@ -19,7 +19,9 @@ export type DecodeStepping = 'fast-forward' | 'exact';
 /**
  * Decode on the performance model, with continuous batching: requests join and leave
  * at step boundaries; each step emits one token per request and takes
- * `decodeStepSeconds(B, Σ context)` with the batch's current contexts.
+ * `decodeStepSeconds(B, Σ context)` with the batch's current contexts. (With
+ * speculative decoding a step stands for 1/E of a verification step: the timer charges
+ * the step's expected yield, docs/physics.md.)
  *
  * KV memory is a hard limit, in tokens:
  * 1. Hand-off: a request routed here waits (the transfer queue) until room for its

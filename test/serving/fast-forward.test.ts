@@ -4,8 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { column } from '../helpers/queueing.js';
 
-function scenario(stepping: 'exact' | 'fast-forward', o: { kvTight?: boolean; rate?: number; router?: string; uplink_gbps?: number; seed?: number } = {}) {
-  const decodeHardware = o.kvTight ? { id: 'tight-h100', base: 'h100-sxm', memory_gb: 20.5 } : 'h100-sxm';
+/** Speculative decoding as the decode groups below may run it (docs/physics.md). */
+const SPECULATIVE = { draft_model: 'llama-3.2-1b', tokens: 4, acceptance: 0.7 };
+
+function scenario(
+  stepping: 'exact' | 'fast-forward',
+  o: { kvTight?: boolean; rate?: number; router?: string; uplink_gbps?: number; seed?: number; speculative?: boolean } = {},
+) {
+  // Tight: room for ~18k tokens of KV (~16k beside a speculative draft's weights and KV).
+  const decodeHardware = o.kvTight ? { id: 'tight-h100', base: 'h100-sxm', memory_gb: o.speculative ? 23.5 : 20.5 } : 'h100-sxm';
   return checkScenario(
     {
       name: 'ff',
@@ -17,7 +24,11 @@ function scenario(stepping: 'exact' | 'fast-forward', o: { kvTight?: boolean; ra
       datacenter: {
         racks: [
           { name: 'p', uplink_gbps: o.uplink_gbps ?? 400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' }] },
-          { name: 'd', uplink_gbps: o.uplink_gbps ?? 400, nodes: [{ hardware: decodeHardware, devices: 1, count: 3, role: 'decode' }] },
+          {
+            name: 'd',
+            uplink_gbps: o.uplink_gbps ?? 400,
+            nodes: [{ hardware: decodeHardware, devices: 1, count: 3, role: 'decode', ...(o.speculative ? { speculative: SPECULATIVE } : {}) }],
+          },
         ],
         network: { kv_transfer: 'network', spine_gbps: 800, latency_us: 5 },
       },
@@ -104,12 +115,40 @@ describe('fast-forward decode', () => {
   });
 });
 
+describe('fast-forward with speculative decoding', () => {
+  it('gives the same per-request times as exact stepping on a loaded scenario', () => {
+    const exact = runScenario(scenario('exact', { speculative: true, rate: 25 }));
+    const ff = runScenario(scenario('fast-forward', { speculative: true, rate: 25 }));
+    expect(exact.summary.completed).toBe(exact.summary.requests);
+    compare(exact, ff);
+    expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
+    // The same load decodes faster than without speculation (k = 4, α = 0.7: E = 2.77).
+    const plain = runScenario(scenario('fast-forward', { rate: 25 }));
+    expect(ff.summary.tpot_p50_s as number).toBeLessThan((plain.summary.tpot_p50_s as number) / 1.5);
+  });
+
+  it.each([
+    { rate: 14, uplink_gbps: 400 },
+    { rate: 8, uplink_gbps: 10 },
+  ])('agrees under KV pressure, with preemptions (rate $rate, uplinks $uplink_gbps Gb/s)', ({ rate, uplink_gbps }) => {
+    const o = { speculative: true, kvTight: true, rate, uplink_gbps };
+    const exact = runScenario(scenario('exact', o));
+    expect(column(exact.tables.requests, 'preemptions').reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
+    compare(exact, runScenario(scenario('fast-forward', o)));
+  });
+});
+
 describe('fast-forward on colocated instances', () => {
-  function mixed(stepping: string, policy: string, router: string, memory_gb: number) {
+  function mixed(stepping: string, policy: string, router: string, memory_gb: number, speculative = false) {
     return checkScenario(
       {
         name: 'ff-mixed', seed: 21, duration_s: 60, drain_s: 600, model: 'llama-3.1-8b',
-        datacenter: { racks: [{ name: 'm', nodes: [{ hardware: { id: 'm-h100', base: 'h100-sxm', memory_gb }, devices: 1, count: 3, role: 'mixed' }] }] },
+        datacenter: {
+          racks: [{
+            name: 'm',
+            nodes: [{ hardware: { id: 'm-h100', base: 'h100-sxm', memory_gb }, devices: 1, count: 3, role: 'mixed', ...(speculative ? { speculative: SPECULATIVE } : {}) }],
+          }],
+        },
         workload: {
           arrivals: { process: 'poisson', rate_per_s: 10 },
           prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.9, max: 12000 },
@@ -129,6 +168,16 @@ describe('fast-forward on colocated instances', () => {
   ] as const)('%s, %s, %s GB: the same per-request times as exact stepping, with fewer events', (policy, router, memory) => {
     const exact = runScenario(mixed('exact', policy, router, memory));
     const ff = runScenario(mixed('fast-forward', policy, router, memory));
+    compare(exact, ff);
+    expect(ff.stats.events).toBeLessThan(exact.stats.events);
+  });
+
+  it.each([
+    ['chunked', 'least-work', 80],
+    ['prefill-first', 'pool-fcfs', 23.5],
+  ] as const)('speculative, %s, %s, %s GB: the same per-request times as exact stepping', (policy, router, memory) => {
+    const exact = runScenario(mixed('exact', policy, router, memory, true));
+    const ff = runScenario(mixed('fast-forward', policy, router, memory, true));
     compare(exact, ff);
     expect(ff.stats.events).toBeLessThan(exact.stats.events);
   });
