@@ -55,23 +55,20 @@ function run(row: Measurement, catalog: Catalog, workload: Workload): RunResult 
   return runScenario(checkScenario(rowScenario(row, catalog, workload), `${row.id}.json`));
 }
 
-/** Whether this build of splitsim has closed-loop arrivals (`process: "closed"`). */
-let closedLoop: boolean | undefined;
+/** Whether this build of splitsim has closed-loop arrivals (`process: "closed"`): asked
+ * of the scenario checker each time (cheap), rather than remembered in module state. */
 function hasClosedLoop(): boolean {
-  if (closedLoop === undefined) {
-    try {
-      checkScenario({
-        name: 'probe', duration_s: 1, model: 'llama-3.1-8b',
-        datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', role: 'mixed' }] }] },
-        workload: { arrivals: { process: 'closed', users: 1 }, prompt_tokens: { dist: 'constant', value: 1 }, output_tokens: { dist: 'constant', value: 2 } },
-      });
-      closedLoop = true;
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      closedLoop = false;
-    }
+  try {
+    checkScenario({
+      name: 'probe', duration_s: 1, model: 'llama-3.1-8b',
+      datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', role: 'mixed' }] }] },
+      workload: { arrivals: { process: 'closed', users: 1 }, prompt_tokens: { dist: 'constant', value: 1 }, output_tokens: { dist: 'constant', value: 2 } },
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof InputError) return false;
+    throw e;
   }
-  return closedLoop;
 }
 
 /** The metric a row publishes, read off a run. */
