@@ -166,9 +166,11 @@ function* simulateWith(
   // run's length (a trace is read as it is replayed).
   const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
   const generator = { next: 0, pending: workload.next() };
+  // The client's output limit: a longer output stops there, as a serving engine stops it.
+  const maxTokens = scenario.workload.max_tokens ?? Infinity;
   const arrive = (g: typeof generator) => {
     const a = g.pending as Arrival;
-    const r = new Request(g.next++, a.arrival_s, a.promptTokens, a.outputTokens, a.arrival_s < scenario.warmup_s);
+    const r = new Request(g.next++, a.arrival_s, a.promptTokens, Math.min(a.outputTokens, maxTokens), a.arrival_s < scenario.warmup_s);
     r.prefixBlocks = a.prefixBlocks;
     if (a.rejectReason) system.rejected(r, a.rejectReason);
     else system.arrive(r);

@@ -4,6 +4,7 @@ import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
 import { checkLimits, MAX_INSTANCES } from './limits.js';
+import { checkAdmission } from './resolve-admission.js';
 import { resolveFaults } from './resolve-faults.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
@@ -85,6 +86,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     if (has('prefill') && !has('decode')) {
       report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
     }
+    checkAdmission(file, instances, report);
   }
 
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;

@@ -9,6 +9,7 @@ import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
 export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;
+export const ADMISSIONS = ['evict', 'reserve'] as const;
 export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
@@ -121,6 +122,12 @@ export const scenarioSchema = z.strictObject({
     arrivals,
     prompt_tokens: tokenDistribution.optional(),
     output_tokens: tokenDistribution.optional(),
+    /**
+     * The output limit every client sends with its request (OpenAI's `max_tokens`). A
+     * request whose output would be longer stops there, truncated, as serving engines
+     * stop at it (vLLM's FINISHED_LENGTH_CAPPED). Reserve admission sizes its KV by it.
+     */
+    max_tokens: positiveInt().optional(),
   }),
   scheduling: z
     .strictObject({
@@ -132,10 +139,12 @@ export const scenarioSchema = z.strictObject({
       decode_stepping: oneOf(['fast-forward', 'exact']).default('fast-forward'),
       mixed_policy: oneOf(['chunked', 'prefill-first']).default('chunked'),
       chunk_tokens: positiveInt().default(2048),
+      /** How a colocated instance admits prompts: evict (vLLM) or reserve (TensorRT-LLM's GUARANTEED_NO_EVICT). */
+      admission: oneOf(ADMISSIONS).default('evict'),
     })
     .default({
       router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
-      mixed_policy: 'chunked', chunk_tokens: 2048,
+      mixed_policy: 'chunked', chunk_tokens: 2048, admission: 'evict',
     }),
   slo: z.strictObject({ ttft_s: positive(), tpot_s: positive(), quantile: fraction().default(0.99) }).optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
@@ -149,3 +158,4 @@ export type Arrivals = z.output<typeof arrivals>;
 export type FaultsFile = z.output<typeof faults>;
 export type Role = (typeof ROLES)[number];
 export type RouterName = (typeof ROUTERS)[number];
+export type Admission = (typeof ADMISSIONS)[number];
