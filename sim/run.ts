@@ -172,10 +172,12 @@ function* simulateWith(
   const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
   const generator = { next: 0, pending: workload.next() };
   const maxInFlight = options.maxInFlight ?? inFlightLimit();
+  // The client's output limit: a longer output stops there, as a serving engine stops it.
+  const maxTokens = scenario.workload.max_tokens ?? Infinity;
   const arrive = (g: typeof generator) => {
     const a = g.pending as Arrival;
     if (g.next - log.rows >= maxInFlight) throw tooManyInFlight(scenario, maxInFlight, a.arrival_s);
-    const r = new Request(g.next++, a.arrival_s, a.promptTokens, a.outputTokens, a.arrival_s < scenario.warmup_s);
+    const r = new Request(g.next++, a.arrival_s, a.promptTokens, Math.min(a.outputTokens, maxTokens), a.arrival_s < scenario.warmup_s);
     r.prefixBlocks = a.prefixBlocks;
     if (a.rejectReason) system.rejected(r, a.rejectReason);
     else system.arrive(r);

@@ -5,6 +5,7 @@ import { resolveDeployment, resolveHardware, resolveModel } from './resolve-phys
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
 import { checkInstanceCount, checkLimits, checkTimes } from './limits.js';
 import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physics-limits.js';
+import { checkAdmission } from './resolve-admission.js';
 import { resolveFaults } from './resolve-faults.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
@@ -83,6 +84,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     if (has('prefill') && !has('decode')) {
       report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
     }
+    checkAdmission(file, instances, report);
     if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 

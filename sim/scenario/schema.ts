@@ -10,6 +10,7 @@ import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
 export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;
+export const ADMISSIONS = ['evict', 'reserve'] as const;
 export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
@@ -135,6 +136,12 @@ export const scenarioSchema = z.strictObject({
     arrivals,
     prompt_tokens: tokenDistribution.optional(),
     output_tokens: tokenDistribution.optional(),
+    /**
+     * The output limit every client sends with its request (OpenAI's `max_tokens`). A
+     * request whose output would be longer stops there, truncated, as serving engines
+     * stop at it (vLLM's FINISHED_LENGTH_CAPPED). Reserve admission sizes its KV by it.
+     */
+    max_tokens: positiveInt().optional(),
   }),
   scheduling: z
     .strictObject({
@@ -146,10 +153,12 @@ export const scenarioSchema = z.strictObject({
       decode_stepping: oneOf(['fast-forward', 'exact']).default('fast-forward'),
       mixed_policy: oneOf(['chunked', 'prefill-first']).default('chunked'),
       chunk_tokens: positiveInt().default(2048),
+      /** How a colocated instance admits prompts: evict (vLLM) or reserve (TensorRT-LLM's GUARANTEED_NO_EVICT). */
+      admission: oneOf(ADMISSIONS).default('evict'),
     })
     .default({
       router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
-      mixed_policy: 'chunked', chunk_tokens: 2048,
+      mixed_policy: 'chunked', chunk_tokens: 2048, admission: 'evict',
     }),
   // Either bound alone is an SLO (attainment then counts that bound only); resolve()
   // requires at least one.
@@ -168,3 +177,4 @@ export type FaultsFile = z.output<typeof faults>;
 export type Slo = NonNullable<ScenarioFile['slo']>;
 export type Role = (typeof ROLES)[number];
 export type RouterName = (typeof ROUTERS)[number];
+export type Admission = (typeof ADMISSIONS)[number];

@@ -8,14 +8,24 @@ import type { Request } from './request.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
 
+/**
+ * How prompts are admitted. `evict`: KV for the prompt now, growth as it comes, the
+ * newest request evicted when a step's growth does not fit (vLLM). `reserve`: KV for
+ * the prompt plus the client's output limit, so that no admitted request is ever
+ * evicted (TensorRT-LLM's GUARANTEED_NO_EVICT).
+ */
+export type Admission = { mode: 'evict' } | { mode: 'reserve'; maxTokens: number };
+
 export interface ColocatedOptions {
   policy: ColocatedPolicy;
   /** Token budget of one prefill batch (prefill-first). */
   maxPrefillTokens: number;
   /** Token budget of one iteration, decode tokens first (chunked). */
   chunkTokens: number;
+  /** Most requests running at once, prefilling or decoding (vLLM's `max_num_seqs`). */
   maxBatch: number;
   kvCapacityTokens: number;
+  admission: Admission;
   stepping: 'fast-forward' | 'exact';
 }
 
@@ -100,6 +110,17 @@ interface Chunking {
  * KV for a prompt is reserved when its prefill starts and stays until the request
  * ends; growth, eviction (newest first, recompute on readmission) and rejection
  * follow the decode batcher's rules. One event per iteration.
+ *
+ * Admission: a prompt starts only while fewer than `maxBatch` requests are running —
+ * prefilling, prefilled and about to join, or decoding — as vLLM's scheduler stops
+ * taking waiting requests once `len(running) == max_num_seqs`, its running list
+ * holding requests in (chunked) prefill as well as decoding ones. Evicted requests are
+ * not running (vLLM puts them back in the waiting queue) and are readmitted under the
+ * same cap. With `reserve` admission a prompt also needs KV for its whole possible
+ * life, prompt + max_tokens − 1 tokens (the last token's KV is never written), on top
+ * of what the admitted requests have reserved, so growth always fits and nothing is
+ * evicted. The cap and both rules read context sizes and the client's limit only,
+ * never the true output length.
  */
 export class ColocatedEngine {
   readonly prefill: Face;
@@ -115,6 +136,8 @@ export class ColocatedEngine {
   /** The iteration in progress when it prefills (decode-only runs are `run`). */
   private iteration: Timer | null = null;
   private down = false;
+  /** Reserve admission: KV tokens promised to the admitted requests (Σ prompt + max_tokens − 1). */
+  private promised = 0;
 
   constructor(
     private readonly calendar: Calendar,
@@ -129,6 +152,16 @@ export class ColocatedEngine {
     this.run = new StepRun<ColocatedEngine>(calendar, endIteration, this);
     this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
     this.decode = new Face(this, calendar, instance, 'decode', events, windows);
+  }
+
+  /** Requests holding a slot: prefilling, prefilled and about to join, decoding. */
+  private get running(): number {
+    return this.prefilling.length + this.decode.local.length + this.batch.size;
+  }
+
+  /** Reserve admission: the KV a request may come to hold on this instance. */
+  private promise(r: Request): number {
+    return this.o.admission.mode === 'reserve' ? r.promptTokens + this.o.admission.maxTokens - 1 : 0;
   }
 
   inService(phase: Phase): number {
@@ -165,22 +198,27 @@ export class ColocatedEngine {
     let recompute = 0;
     let recomputeSquares = 0;
     const b = this.batch;
-    // Readmit evicted requests, then join requests whose prefill ended (KV resident).
-    for (let r = b.nextEvicted(); r && b.size < this.o.maxBatch; r = b.nextEvicted()) {
+    // Requests whose prefill ended join (their KV is resident and they hold a slot
+    // already: vLLM keeps them in `running`); then evicted ones come back while a slot
+    // and their KV are free.
+    while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
+    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
+    for (let r = b.nextEvicted(); r && this.running < this.o.maxBatch; r = b.nextEvicted()) {
       const ctx = contextTokens(r);
       if (b.kvUsed + ctx + b.size + 1 > cap) break;
       recompute += ctx;
       recomputeSquares += ctx * ctx;
       this.join(b.readmit(), now);
     }
-    while (b.size < this.o.maxBatch && this.decode.next()) this.join(this.decode.take(now) as Request, now);
     // Start prompts: prefill-first only when it will run a prefill pass.
     const chunks: Array<{ c: Chunking; tokens: number }> = [];
-    if (this.o.policy === 'chunked') this.planChunks(now, chunks);
-    else if (this.prefilling.length === 0) this.startPrompts(now, this.o.maxPrefillTokens, chunks);
+    let blocked = false;
+    if (this.o.policy === 'chunked') blocked = this.planChunks(now, chunks);
+    else if (this.prefilling.length === 0) blocked = this.startPrompts(now, this.o.maxPrefillTokens, chunks);
     const decoding = chunks.length === 0 || this.o.policy === 'chunked';
     // Growth: each decoding request appends a token; evict the newest until it fits.
     while (decoding && b.size > 0 && b.kvUsed + b.size > cap) {
+      if (this.o.admission.mode === 'reserve') throw new InvariantError(`eviction on ${this.instance.name} under reserve admission: ${b.kvUsed} + ${b.size} > ${cap} tokens`);
       b.evictNewest();
       this.decode.count(now, -1);
     }
@@ -212,9 +250,13 @@ export class ColocatedEngine {
       return;
     }
     // Decode only. With nothing waiting to start, nothing changes before the first
-    // request finishes or the KV fills: one event for the whole run (fast-forward).
+    // request finishes or the KV fills: one event for the whole run (fast-forward). A
+    // waiting prompt that was refused (no slot, no KV, evicted requests first) stays
+    // refused until then too: slots free and evicted requests return only when a
+    // request finishes, and KV only fills. A new prompt, or a new head of a shared
+    // queue, cuts the run at the next boundary (kick, sharedWork).
     let steps = 1;
-    const waiting = this.prefill.next() !== undefined || (this.decode.next() !== undefined && b.size < this.o.maxBatch);
+    const waiting = this.prefill.next() !== undefined && !blocked;
     if (this.o.stepping === 'fast-forward' && recompute === 0 && !waiting) {
       let first = Infinity;
       for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
@@ -224,35 +266,45 @@ export class ColocatedEngine {
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
-  private planChunks(now: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
+  private planChunks(now: number, chunks: Array<{ c: Chunking; tokens: number }>): boolean {
     let budget = this.o.chunkTokens - this.batch.size;
     for (const c of this.prefilling) {
-      if (budget <= 0) return;
+      if (budget <= 0) return false;
       const n = Math.min(budget, contextTokens(c.request) - c.done);
       chunks.push({ c, tokens: n });
       budget -= n;
     }
-    if (budget > 0) this.startPrompts(now, budget, chunks);
+    return budget > 0 ? this.startPrompts(now, budget, chunks) : false;
   }
 
-  /** Take queued prompts whose KV fits, up to `budget` tokens this iteration. */
-  private startPrompts(now: number, budget: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
+  /**
+   * Take queued prompts that have a slot and whose KV fits, up to `budget` tokens this
+   * iteration. True when it stopped at a prompt that may not start until a request
+   * finishes (no slot, no KV, evicted requests waiting).
+   */
+  private startPrompts(now: number, budget: number, chunks: Array<{ c: Chunking; tokens: number }>): boolean {
     const cap = this.o.kvCapacityTokens;
+    const reserve = this.o.admission.mode === 'reserve';
     for (let r = this.prefill.next(); r && budget > 0; r = this.prefill.next()) {
       // A retried request recomputes what it had generated too.
       const p = contextTokens(r);
-      if (p + 1 > cap) {
+      const promise = this.promise(r);
+      if (p + 1 > cap || promise > cap) {
         this.prefill.take(now);
-        this.prefill.drop(r, `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
+        this.prefill.drop(r, promise > cap
+          ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the instance's KV capacity (${cap} tokens)`
+          : `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
         continue;
       }
       const b = this.batch;
-      if (b.evicted.length > 0 || b.kvUsed + p + b.size + 1 > cap) return;
+      if (b.evicted.length > 0 || this.running >= this.o.maxBatch) return true;
+      if (reserve ? this.promised + promise > cap : b.kvUsed + p + b.size + 1 > cap) return true;
       // prefill-first takes whole prompts (one may exceed the budget alone); chunked cuts them.
-      if (this.o.policy === 'prefill-first' && chunks.length > 0 && p > budget) return;
+      if (this.o.policy === 'prefill-first' && chunks.length > 0 && p > budget) return false;
       this.prefill.take(now);
       markStarted(r, this.prefill, now);
       b.kvUsed += p;
+      this.promised += promise;
       const c = { request: r, done: 0 };
       this.prefilling.push(c);
       this.prefill.count(now, 1);
@@ -260,6 +312,7 @@ export class ColocatedEngine {
       chunks.push({ c, tokens: n });
       budget -= n;
     }
+    return false;
   }
 
   private join(r: Request, now: number): void {
@@ -295,6 +348,7 @@ export class ColocatedEngine {
     const decoding = b.size;
     this.prefilling = [];
     b.clear();
+    this.promised = 0;
     this.prefill.count(now, -prefilling);
     this.decode.count(now, -decoding);
     this.instance.setKvUsed(now, 0);
@@ -316,6 +370,7 @@ export class ColocatedEngine {
     const steps = this.run.active ? this.run.finish() : 1;
     if (decode) {
       this.batch.advance(steps, this.stepsLeft, (r) => {
+        this.promised -= this.promise(r);
         this.decode.count(now, -1);
         this.decode.served(r);
       });
@@ -337,6 +392,7 @@ export class ColocatedEngine {
   /** A request that ends at its first token gives its prompt KV back. */
   release(r: Request): void {
     this.batch.kvUsed -= contextTokens(r);
+    this.promised -= this.promise(r);
     r.kvHolder = null;
   }
 }

@@ -64,6 +64,8 @@ export class ServingSystem implements PhaseEvents {
           maxBatch: s.decode_max_batch,
           kvCapacityTokens: kvCapacityTokens(d),
           stepping: s.decode_stepping,
+          // resolve() requires workload.max_tokens with reserve admission.
+          admission: s.admission === 'reserve' ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number } : { mode: 'evict' },
         }, stepsLeft);
         servers.prefill.push(engine.prefill);
         routable.prefill.push(engine.prefill);
