@@ -1,5 +1,7 @@
-import { MAX_DEVICES } from '../physics/index.js';
+import { batchTimer, type Deployment, MAX_DEVICES } from '../physics/index.js';
+import { meanSeconds } from '../serving/service-time.js';
 import type { Problem } from './problems.js';
+import type { InstanceSpec } from './resolved.js';
 import type { ScenarioFile } from './schema.js';
 
 // Sizes beyond which a run would exhaust memory or never end: refused up front, with
@@ -11,16 +13,27 @@ export const MAX_REQUESTS = 1e9;
 export const MAX_WINDOW_ROWS = 5e7;
 /** Instances in one scenario (checked by resolve() before racks are expanded). */
 export const MAX_INSTANCES = 100_000;
+/**
+ * Users of a closed-loop workload. Each holds at most one request in the system (a few
+ * hundred bytes with its queue entries) and one pending event, so a million is a few
+ * hundred MB at worst, as a queue of a million requests in an overloaded open-loop run.
+ * **Assumption**: published fixed-concurrency benchmarks use at most a few thousand.
+ */
+export const MAX_USERS = 1_000_000;
 
-export function checkLimits(file: ScenarioFile, duration_s: number, horizon_s: number, instances: number): Problem[] {
+export function checkLimits(file: ScenarioFile, duration_s: number, horizon_s: number, instances: number, specs: readonly InstanceSpec[] = []): Problem[] {
   const problems: Problem[] = [];
   const a = file.workload.arrivals;
-  const peak = a.process === 'diurnal'
-    ? a.sinusoid ? a.sinusoid.mean_rate_per_s * (1 + a.sinusoid.amplitude) : Math.max(0, ...(a.points ?? []).map((p) => p.rate_per_s))
-    : a.process === 'trace' ? 0 : a.rate_per_s;
-  const expected = peak * duration_s;
-  if (expected > MAX_REQUESTS) {
-    problems.push({ path: 'workload.arrivals', message: `would generate about ${expected.toExponential(2)} requests (rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}` });
+  if (a.process === 'closed') {
+    problems.push(...closedLoopLimits(a, duration_s, specs));
+  } else {
+    const peak = a.process === 'diurnal'
+      ? a.sinusoid ? a.sinusoid.mean_rate_per_s * (1 + a.sinusoid.amplitude) : Math.max(0, ...(a.points ?? []).map((p) => p.rate_per_s))
+      : a.process === 'trace' ? 0 : a.rate_per_s;
+    const expected = peak * duration_s;
+    if (expected > MAX_REQUESTS) {
+      problems.push({ path: 'workload.arrivals', message: `would generate about ${expected.toExponential(2)} requests (rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}` });
+    }
   }
   const windows = Math.ceil(horizon_s / file.metrics.window_s);
   // Instances, two pools, and at most a few links per instance and rack.
@@ -34,4 +47,46 @@ export function checkLimits(file: ScenarioFile, duration_s: number, horizon_s: n
     }
   }));
   return problems;
+}
+
+/**
+ * A closed loop's users, and its requests. By Little's law each user sends one request
+ * per (response + think) on average, and no response is shorter than the prefill of a
+ * one-token prompt on the fastest prefill-capable instance (in queueing mode, the
+ * smallest mean prefill service time): users × duration_s / (mean think + that) bounds
+ * the requests from above without running anything. An upper bound, so a run it
+ * refuses would generate fewer requests only if its responses are far slower than one
+ * lone short prefill.
+ */
+function closedLoopLimits(a: Extract<ScenarioFile['workload']['arrivals'], { process: 'closed' }>, duration_s: number, specs: readonly InstanceSpec[]): Problem[] {
+  if (a.users > MAX_USERS) {
+    return [{ path: 'workload.arrivals.users', message: `must be at most ${MAX_USERS.toLocaleString('en-US')}, got ${a.users}` }];
+  }
+  const fastest_s = fastestPrefill_s(specs);
+  const cycle_s = meanSeconds(a.think_s) + fastest_s;
+  const expected = a.users * (1 + duration_s / cycle_s);
+  if (!(expected <= MAX_REQUESTS)) {
+    const why = `users × duration_s / (mean think_s + fastest one-token prefill, ${fastest_s.toPrecision(3)} s)`;
+    return [{ path: 'workload.arrivals', message: `could generate up to about ${expected.toExponential(2)} requests (${why}); the limit is ${MAX_REQUESTS.toExponential(0)}` }];
+  }
+  return [];
+}
+
+/** The shortest time any prefill-capable instance can take for a request's prefill. */
+function fastestPrefill_s(specs: readonly InstanceSpec[]): number {
+  const byDeployment = new Map<Deployment, number>();
+  let fastest = Infinity;
+  for (const spec of specs) {
+    if (spec.role === 'decode') continue;
+    let t: number;
+    if (spec.service.prefill) t = meanSeconds(spec.service.prefill);
+    else if (spec.deployment) {
+      const d = spec.deployment;
+      t = byDeployment.get(d) ?? batchTimer(d).prefillSeconds(1, 1);
+      byDeployment.set(d, t);
+    } else continue;
+    fastest = Math.min(fastest, t);
+  }
+  // No instance to go by (resolve reports that itself): count no time.
+  return Number.isFinite(fastest) ? fastest : 0;
 }

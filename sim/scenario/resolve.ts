@@ -89,7 +89,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
 
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
   if (problems.length === 0) {
-    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), total));
+    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), total, instances));
   }
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
