@@ -1,8 +1,8 @@
-import { batchTimer, type Deployment, MAX_DEVICES } from '../physics/index.js';
+import { batchTimer, type Deployment, kvCapacityTokens, MAX_DEVICES } from '../physics/index.js';
 import { meanSeconds } from '../serving/service-time.js';
 import type { Problem } from './problems.js';
 import type { InstanceSpec } from './resolved.js';
-import type { ScenarioFile } from './schema.js';
+import type { ScenarioFile, TokenDistribution } from './schema.js';
 
 // Sizes beyond which a run would exhaust memory or never end: refused up front, with
 // the limit, instead of discovered hours later.
@@ -26,6 +26,7 @@ export function checkLimits(file: ScenarioFile, duration_s: number, horizon_s: n
   const a = file.workload.arrivals;
   if (a.process === 'closed') {
     problems.push(...closedLoopLimits(a, duration_s, specs));
+    problems.push(...instantRejections(a, file.workload.prompt_tokens, specs));
   } else {
     const peak = a.process === 'diurnal'
       ? a.sinusoid ? a.sinusoid.mean_rate_per_s * (1 + a.sinusoid.amplitude) : Math.max(0, ...(a.points ?? []).map((p) => p.rate_per_s))
@@ -89,4 +90,42 @@ function fastestPrefill_s(specs: readonly InstanceSpec[]): number {
   }
   // No instance to go by (resolve reports that itself): count no time.
   return Number.isFinite(fastest) ? fastest : 0;
+}
+
+/**
+ * Users that think for no time and whose every prompt is longer than any instance can
+ * hold: each request is rejected the instant it is sent and sent again at once, so
+ * simulated time would never advance. Refused before running when it is certain (the
+ * shortest prompt the distribution can draw exceeds the largest KV capacity of the
+ * prefill-capable instances, none of them on service times, which hold no KV); other
+ * cases are caught as the run goes (MAX_INSTANT_RESENDS, sim/workload/closed-loop.ts).
+ */
+function instantRejections(a: Extract<ScenarioFile['workload']['arrivals'], { process: 'closed' }>, prompt: TokenDistribution | undefined, specs: readonly InstanceSpec[]): Problem[] {
+  if (a.think_s.dist !== 'constant' || a.think_s.value_s > 0 || !prompt) return [];
+  let largest = 0;
+  for (const spec of specs) {
+    if (spec.role === 'decode') continue;
+    if (spec.service.prefill || !spec.deployment) return [];
+    largest = Math.max(largest, kvCapacityTokens(spec.deployment));
+  }
+  const shortest = shortestPrompt(prompt);
+  if (specs.length === 0 || shortest <= largest) return [];
+  return [{
+    path: 'workload.arrivals.think_s',
+    message: `is 0, and every prompt (at least ${shortest} tokens) is longer than any prefill instance's KV capacity (at most ${largest} tokens), so each request would be rejected the instant it is sent and sent again, with no time passing; shorten the prompts or give think_s a positive time`,
+  }];
+}
+
+function shortestPrompt(d: TokenDistribution): number {
+  switch (d.dist) {
+    case 'constant':
+      return d.value;
+    case 'uniform':
+      return d.min;
+    case 'exponential':
+      return 1;
+    case 'lognormal':
+    case 'empirical':
+      return d.min ?? 1;
+  }
 }

@@ -287,7 +287,10 @@ describe('determinism, lengths and faults', () => {
 
   it('users whose requests are all rejected at once, thinking for no time, are an input error, not a hang', () => {
     // A 2M-token prompt's KV (128 KiB a token for Llama 3.1 8B: about 260 GB) exceeds any
-    // single H100: every request is rejected the instant it is sent.
+    // single H100: every request is rejected the instant it is sent. Validation refuses
+    // this scenario as a file (manifest-closed.json); edited after validation, it
+    // stands for what validation cannot see (say, an empirical trace of long prompts)
+    // and reaches the run's own guard.
     const base = physics({ users: 2, layout: 'colocated' });
     const stuck = { ...base, workload: { ...base.workload, prompt_tokens: { dist: 'constant' as const, value: 2_000_000 } } };
     let err: unknown;
