@@ -29,7 +29,7 @@ import type * as z from 'zod';
 export type { Progress, RunOptions, RunResult, RunSinks, StreamedRunResult } from './run.js';
 export type { Summary } from './metrics/summary-type.js';
 export type { InstanceSpec, ResolvedScenario } from './scenario/resolved.js';
-export type { Arrivals, Role, RouterName, ScenarioFile, ServiceDistribution, TokenDistribution } from './scenario/schema.js';
+export type { Arrivals, Role, RouterName, ScenarioFile, ServiceDistribution, ThinkDistribution, TokenDistribution } from './scenario/schema.js';
 export { InputError, type Problem } from './scenario/problems.js';
 export { InvariantError } from './engine/index.js';
 export { writeTables } from './metrics/write.js';

@@ -11,7 +11,7 @@ import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { injectFaults, Request, ServingSystem } from './serving/index.js';
-import { type Arrival, arrivalStream } from './workload/index.js';
+import { arrivalStream, closedLoopFeed, type Feed, openLoopFeed, type RequestSink } from './workload/index.js';
 
 export interface Progress {
   now_s: number;
@@ -164,27 +164,34 @@ function* simulateWith(
     measureTo_s: scenario.duration_s,
   };
   const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sinks?.requests, latencies);
-  const system = new ServingSystem(calendar, streams, scenario, windows, (r) => log.add(r));
+  // The workload hears every request's end (completion or rejection, after retries
+  // too): a closed loop sends a user's next request then. Bound before it exists.
+  let feed: Feed<Request> | undefined;
+  const system = new ServingSystem(calendar, streams, scenario, windows, (r) => {
+    log.add(r);
+    feed?.ended(r);
+  });
   injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
 
-  // Arrivals: one pending arrival event at a time, so memory does not grow with the
-  // run's length (a trace is read as it is replayed).
-  const workload = arrivalStream(scenario.workload, streams, scenario.duration_s);
-  const generator = { next: 0, pending: workload.next() };
+  const generator = { next: 0 };
   const maxInFlight = options.maxInFlight ?? inFlightLimit();
   // The client's output limit: a longer output stops there, as a serving engine stops it.
   const maxTokens = scenario.workload.max_tokens ?? Infinity;
-  const arrive = (g: typeof generator) => {
-    const a = g.pending as Arrival;
-    if (g.next - log.rows >= maxInFlight) throw tooManyInFlight(scenario, maxInFlight, a.arrival_s);
-    const r = new Request(g.next++, a.arrival_s, a.promptTokens, Math.min(a.outputTokens, maxTokens), a.arrival_s < scenario.warmup_s);
-    r.prefixBlocks = a.prefixBlocks;
-    if (a.rejectReason) system.rejected(r, a.rejectReason);
-    else system.arrive(r);
-    g.pending = workload.next();
-    if (g.pending) calendar.scheduleAt(g.pending.arrival_s, arrive, g);
+  const sink: RequestSink<Request> = {
+    make: (a) => {
+      if (generator.next - log.rows >= maxInFlight) throw tooManyInFlight(scenario, maxInFlight, a.arrival_s);
+      const r = new Request(generator.next++, a.arrival_s, a.promptTokens, Math.min(a.outputTokens, maxTokens), a.arrival_s < scenario.warmup_s);
+      r.prefixBlocks = a.prefixBlocks;
+      return r;
+    },
+    submit: (r, a) => {
+      if (a.rejectReason) system.rejected(r, a.rejectReason);
+      else system.arrive(r);
+    },
   };
-  if (generator.pending) calendar.scheduleAt(generator.pending.arrival_s, arrive, generator);
+  feed = scenario.workload.arrivals.process === 'closed'
+    ? closedLoopFeed(scenario.workload, streams, calendar, scenario.duration_s, scenario.source, sink)
+    : openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
 
   const progress = () =>
     options.onProgress?.({

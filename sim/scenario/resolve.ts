@@ -91,7 +91,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
   if (problems.length === 0 && faults) {
     const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
-    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing));
+    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing, instances));
   }
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;

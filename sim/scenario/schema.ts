@@ -51,6 +51,17 @@ export const speculative = z.strictObject({
   acceptance: belowOne(),
 });
 
+/**
+ * A closed-loop user's think time between the end of one request and the sending of
+ * the next. `constant` may be 0 (LLMPerf and genai-perf send at once); the sampler is
+ * the service times' (sim/serving/service-time.ts).
+ */
+export const thinkDistribution = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('constant'), value_s: nonNegative() }),
+  z.strictObject({ dist: z.literal('exponential'), mean_s: positive() }),
+  z.strictObject({ dist: z.literal('lognormal'), mean_s: positive(), cv: positive() }),
+]);
+
 export const nodeGroup = z.strictObject({
   hardware: z.union([text(), inlineHardware]).optional(),
   devices: positiveInt().optional(),
@@ -95,6 +106,11 @@ export const arrivals = z.discriminatedUnion('process', [
     start_s: nonNegative().default(0),
     duration_s: positive().optional(),
     max_prompt_tokens: positiveInt().optional(),
+  }),
+  z.strictObject({
+    process: z.literal('closed'),
+    users: positiveInt(),
+    think_s: thinkDistribution.default({ dist: 'constant', value_s: 0 }),
   }),
 ]);
 
@@ -170,6 +186,7 @@ export const scenarioSchema = z.strictObject({
 export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type TokenDistribution = z.output<typeof tokenDistribution>;
 export type ServiceDistribution = z.output<typeof serviceDistribution>;
+export type ThinkDistribution = z.output<typeof thinkDistribution>;
 export type Arrivals = z.output<typeof arrivals>;
 export type SpeculativeFile = z.output<typeof speculative>;
 export type FaultsFile = z.output<typeof faults>;

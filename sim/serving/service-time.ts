@@ -1,16 +1,27 @@
 import { randomExponential, randomLogNormal } from 'd3-random';
 import type { Source } from '../engine/index.js';
-import type { ServiceDistribution } from '../scenario/schema.js';
 
 /**
- * Queueing-mode service times. Lognormal with mean m and coefficient of variation c has
- * σ² = ln(1 + c²) and μ = ln m − σ²/2, so that E[S] = m and sd(S)/E[S] = c exactly.
+ * A distribution of durations: queueing-mode service times (`deterministic`) and a
+ * closed-loop workload's think times (`constant`, which may be 0) share it, so that
+ * both draw from one implementation.
  */
-export function serviceTime(spec: ServiceDistribution, source: Source): () => number {
+export type TimeDistribution =
+  | { dist: 'deterministic' | 'constant'; value_s: number }
+  | { dist: 'exponential'; mean_s: number }
+  | { dist: 'lognormal'; mean_s: number; cv: number };
+
+/**
+ * Draws from a time distribution (seconds). Lognormal with mean m and coefficient of
+ * variation c has σ² = ln(1 + c²) and μ = ln m − σ²/2, so that E[S] = m and
+ * sd(S)/E[S] = c exactly.
+ */
+export function serviceTime(spec: TimeDistribution, source: Source): () => number {
   switch (spec.dist) {
     case 'exponential':
       return randomExponential.source(source)(1 / spec.mean_s);
-    case 'deterministic': {
+    case 'deterministic':
+    case 'constant': {
       const v = spec.value_s;
       return () => v;
     }
@@ -22,4 +33,9 @@ export function serviceTime(spec: ServiceDistribution, source: Source): () => nu
       return randomLogNormal.source(source)(Math.log(spec.mean_s) - sigma2 / 2, Math.sqrt(sigma2));
     }
   }
+}
+
+/** The distribution's mean, seconds. */
+export function meanSeconds(spec: TimeDistribution): number {
+  return 'value_s' in spec ? spec.value_s : spec.mean_s;
 }

@@ -50,6 +50,10 @@ export function arrivalStream(workload: ScenarioFile['workload'], streams: Rando
       },
     };
   }
+  if (a.process === 'closed') {
+    // Its send times depend on when requests end: closedLoopFeed (closed-loop.ts) drives it.
+    throw new Error('a closed-loop workload has no arrival stream of its own');
+  }
   const prompt = lengthSampler(required(workload.prompt_tokens), streams.stream('lengths.prompt'), 'prompt');
   const output = lengthSampler(required(workload.output_tokens), streams.stream('lengths.output'), 'output');
   let nextTime: () => number;
