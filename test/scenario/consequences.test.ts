@@ -7,16 +7,8 @@ import { inFlightLimit, MAX_IN_FLIGHT, MAX_TIME_S } from '../../sim/scenario/lim
 import { expectedGammaArrivals, interArrival } from '../../sim/workload/arrivals.js';
 import { serviceTime } from '../../sim/serving/service-time.js';
 import { edited } from '../helpers/base-scenario.js';
+import { problems } from '../helpers/problems.js';
 
-function problems(json: unknown): string[] {
-  try {
-    checkScenario(json, 'f.json');
-  } catch (err) {
-    if (err instanceof InputError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-    throw err;
-  }
-  return [];
-}
 
 /** The base scenario on the performance model (Llama 3.1 8B on H100s, KV over the network). */
 function physics(s: Record<string, any>): void {

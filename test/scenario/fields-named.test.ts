@@ -2,19 +2,10 @@
 // model's kv_heads, the trace (not a duration_s the trace was to give).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkScenario, InputError } from '../../sim/index.js';
 import { MODELS } from '../../sim/physics/index.js';
 import { edited } from '../helpers/base-scenario.js';
+import { problems } from '../helpers/problems.js';
 
-function problems(json: unknown): string[] {
-  try {
-    checkScenario(json, 'f.json');
-  } catch (err) {
-    if (err instanceof InputError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-    throw err;
-  }
-  return [];
-}
 
 const hostile = join(import.meta.dirname, '../fixtures/hostile');
 

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkScenario, InputError } from '../../sim/index.js';
+import { checkScenario } from '../../sim/index.js';
 import { baseScenario, edited } from '../helpers/base-scenario.js';
+import { problems } from '../helpers/problems.js';
 
-function problems(json: unknown): string[] {
-  try {
-    checkScenario(json, 'f.json');
-  } catch (err) {
-    if (err instanceof InputError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-    throw err;
-  }
-  return [];
-}
 
 /** Turn the prefill group into a physics-driven one. */
 function physics(s: Record<string, any>, group: Record<string, unknown>, model: string | null = 'llama-3.1-70b'): void {

@@ -2,10 +2,11 @@
 // decode_max_batch (vLLM's max_num_seqs), and reserve admission (TensorRT-LLM's
 // GUARANTEED_NO_EVICT) never evicts. Checked on the sample path, from requests.arrow.
 import { describe, expect, it } from 'vitest';
-import { checkScenario, InputError, runScenario } from '../../sim/index.js';
+import { checkScenario, runScenario } from '../../sim/index.js';
 import { BF16, HARDWARE, kvCapacityTokens, MODELS } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
+import { problems } from '../helpers/problems.js';
 
 type Run = ReturnType<typeof runScenario>;
 type Policy = 'chunked' | 'prefill-first';
@@ -278,15 +279,6 @@ describe('scenario rules for reserve admission', () => {
     workload: { arrivals: { process: 'poisson', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 100 }, output_tokens: { dist: 'constant', value: 10 } } as Record<string, unknown>,
     scheduling: { admission: 'reserve' },
   });
-  const problems = (json: unknown) => {
-    try {
-      checkScenario(json, 'r.json');
-    } catch (err) {
-      if (err instanceof InputError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-      throw err;
-    }
-    return [];
-  };
 
   it('needs workload.max_tokens', () => {
     expect(problems(base())).toEqual([expect.stringMatching(/^scheduling\.admission: .*set workload\.max_tokens/)]);

@@ -2,8 +2,9 @@
 // time over the expected tokens per step, computed here by hand; the node-group
 // setting's input errors name their fields.
 import { describe, expect, it } from 'vitest';
-import { checkScenario, InputError, runScenario } from '../../sim/index.js';
+import { checkScenario, runScenario } from '../../sim/index.js';
 import { column, roundTrip } from '../helpers/queueing.js';
+import { problems } from '../helpers/problems.js';
 
 interface Spec {
   draft_model: unknown;
@@ -97,15 +98,6 @@ describe('a lone request with speculative decoding (trn2.48xlarge, Llama 3.1 70B
 });
 
 describe('speculative settings that are wrong', () => {
-  function problems(json: unknown): string[] {
-    try {
-      checkScenario(json, 'f.json');
-    } catch (err) {
-      if (err instanceof InputError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-      throw err;
-    }
-    return [];
-  }
   const at = 'datacenter.racks[0].nodes[1].speculative';
   const ok = { draft_model: 'llama-3.2-1b', tokens: 4, acceptance: 0.7 };
 
