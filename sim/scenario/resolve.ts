@@ -3,6 +3,7 @@ import { replicaPricePerHour } from '../physics/index.js';
 import type { Problem } from './problems.js';
 import { resolveDeployment, resolveHardware, resolveModel } from './resolve-physics.js';
 import type { InstanceSpec, ResolvedScenario } from './resolved.js';
+import { closedLoopLimits, instantRejections } from './closed-loop-limits.js';
 import { checkInstanceCount, checkLimits, checkTimes } from './limits.js';
 import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physics-limits.js';
 import { checkAdmission } from './resolve-admission.js';
@@ -91,7 +92,11 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
   if (problems.length === 0 && faults) {
     const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
-    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing, instances));
+    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing));
+    const a = file.workload.arrivals;
+    if (a.process === 'closed') {
+      problems.push(...closedLoopLimits(a, duration_s, instances), ...instantRejections(a, file.workload.prompt_tokens, instances));
+    }
   }
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
