@@ -92,10 +92,13 @@ same name (each shard records its sweep's fingerprint: base scenario, vary, repl
 
 Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, network),
 "split": { "prefill": POOL, "decode": POOL }, "mixed": POOL, "rack_uplink_gbps",
-"goodput": true } with POOL = { "candidates": [hardware id or { "hardware", "devices" }],
-"max_instances": N }. Finds the cheapest datacenter whose run meets the SLO at the
-base load (bisection on instance counts, pruned by cost), re-runs it with fresh seeds
-and with one instance fewer per pool, and finds the highest rate it sustains.
+"headroom": 1, "check_seeds": 2, "goodput": true } with POOL = { "candidates":
+[hardware id or { "hardware", "devices" }], "max_instances": N }. Finds the cheapest
+datacenter whose run meets the SLO at headroom × the base rate (1.2: 20% above it;
+at least 1; bisection on instance counts, pruned by cost), recommends it only if it
+also meets the SLO on check_seeds fresh seeds at that rate (otherwise tries the
+next-cheapest), re-runs it with one instance fewer per pool, and finds the highest
+rate it sustains.
 Writes DIR/<name>/plan.arrow (every design evaluated) and prints the recommendation
 and the cost / p99 TTFT Pareto frontier.
 
