@@ -5,7 +5,8 @@ import { uniqueTemp } from '../metrics/write.js';
 import { type Chart, ChartRenderer } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
 import type { ResultSet, RunFolder } from './read.js';
-import { latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import { handsOff, latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import { ColorMap } from './scales.js';
 import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
 
 /** A built report: the page and the charts on it (ids, for tests and the CLI). */
@@ -19,7 +20,7 @@ export function buildReport(results: ResultSet): Report {
   const charts = new ChartRenderer();
   switch (results.kind) {
     case 'runs':
-      return assemble(runsReport(results.runs, results.dir, charts));
+      return assemble(runsReport(results.runs, results.dir, charts, results.older ?? []));
     case 'sweep':
       return assemble(sweepReport(results, charts));
     case 'plan':
@@ -70,8 +71,10 @@ function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefin
   return bounds.filter(Boolean).join(' and ');
 }
 
-function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
+function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older: readonly string[]) {
   const names = runs.map((r) => r.name);
+  // One colour per scenario on every chart of the page, in the summary's order.
+  const colors = new ColorMap(names);
   const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
   const table = dataTable(['scenario', ...SUMMARY_COLUMNS.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...SUMMARY_COLUMNS.map(([c, , f]) => f(s[c]))]));
   const about = runs
@@ -102,18 +105,18 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
       title: 'Latency distributions',
       intro: idleNote,
       charts: [
-        charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s')),
-        charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s')),
+        charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s'), colors),
+        charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s'), colors),
       ],
     },
     {
       id: 'over-time',
       title: 'Over simulated time',
       charts: [
-        charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime),
-        charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime),
-        charts.poolSeries('pool-queue', 'queue', pools),
-        charts.poolSeries('pool-busy', 'busy', pools),
+        charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime, colors),
+        charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
+        charts.poolSeries('pool-queue', 'queue', pools, colors),
+        charts.poolSeries('pool-busy', 'busy', pools, colors),
       ],
     },
     {
@@ -125,11 +128,14 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
       }),
     },
   ];
-  const networked = runs.filter((r) => r.links.numRows > 0);
+  // Link charts only where KV caches crossed the network: a colocated run's links carry
+  // nothing, and an empty chart reads as a fault.
+  const networked = runs.filter((r) => r.links.numRows > 0 && handsOff(r.requests));
+  const without = runs.filter((r) => !networked.includes(r)).map((r) => r.name);
   sections.push({
     id: 'network',
     title: 'KV hand-off links',
-    intro: networked.length < runs.length ? escapeHtml(`No links in ${runs.filter((r) => r.links.numRows === 0).map((r) => r.name).join(', ')} (KV hand-off off, or no instance with a NIC).`) : undefined,
+    intro: without.length > 0 ? escapeHtml(`No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`) : undefined,
     charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
   });
   sections.push({
@@ -144,7 +150,8 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
     ],
     html: dataTable(['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)], breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))])),
   });
-  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.`), sections };
+  const left = older.length > 0 ? ` Drawn: the latest batch (${names.join(', ')}, listed in summary.arrow); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
+  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`), sections };
 }
 
 /** The window width of a run without run.json: the width of its first nodes window. */
@@ -157,6 +164,8 @@ function windowOf(r: RunFolder): number {
 function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: ChartRenderer) {
   const { sweep, summary } = results;
   const sections: Section[] = [];
+  // One colour per configuration of the other parameters across every chart.
+  const colors = new ColorMap([...new Set(SWEEP_METRICS.flatMap((m) => sweep.paths.flatMap((path) => sweepSeries(summary, sweep, m.column, path).map((p) => p.series))))].sort());
   const points = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
   sections.push({
     id: 'grid',
@@ -180,7 +189,7 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
     sections.push({
       id: `by-${k}`,
       title: `Against ${path}`,
-      charts: drawn.map(({ m, pts }) => charts.sweep(`sweep-${m.column}-by-${k}`, m, path, pts)),
+      charts: drawn.map(({ m, pts }) => charts.sweep(`sweep-${m.column}-by-${k}`, m, path, pts, colors)),
     });
   });
   return { title: `splitsim sweep report: ${sweep.name}`, lead: escapeHtml(`Sweep results in ${results.dir} (summary.arrow; runs/ holds each run's tables).`), sections };
@@ -204,6 +213,15 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
           ? dataTable(['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'], checks.map((c) => [String(c.stage), String(c.design), num(c.rate_per_s), num(c.seed, 0), c.meets_slo ? 'yes' : 'no', pct(c.slo_attainment)]))
           : '',
         charts: [charts.pareto('plan-pareto', pts)],
+      },
+      {
+        id: 'designs',
+        title: 'Designs searched',
+        intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
+        html: dataTable(['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'], pts.map((p) => [
+          String(p.number), `${p.design}${p.recommended ? ' (recommended)' : ''}`, p.family, p.cost.toFixed(2), p.p99.toFixed(2), p.meets ? 'yes' : 'no', p.pareto ? 'yes' : '',
+        ])),
+        charts: [],
       },
       {
         id: 'frontier',
