@@ -46,11 +46,12 @@ function assemble(p: { title: string; lead: string; sections: Section[] }): Repo
   return { html: page(p.title, p.lead, p.sections), charts: p.sections.flatMap((s) => s.charts) };
 }
 
+// Headers wrap to fit the page's column: long single words carry soft hyphens (\u00ad).
 const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
-  ['requests', 'requests', (v) => num(v, 0)],
-  ['completed', 'completed', (v) => num(v, 0)],
-  ['rejected', 'rejected', (v) => num(v, 0)],
-  ['unfinished', 'unfinished', (v) => num(v, 0)],
+  ['requests', 're\u00adquests', (v) => num(v, 0)],
+  ['completed', 'com\u00adpleted', (v) => num(v, 0)],
+  ['rejected', 're\u00adjected', (v) => num(v, 0)],
+  ['unfinished', 'un\u00adfinished', (v) => num(v, 0)],
   ['throughput_rps', 'req/s', (v) => num(v)],
   ['ttft_p50_s', 'TTFT p50', ms],
   ['ttft_p99_s', 'TTFT p99', ms],
@@ -60,7 +61,7 @@ const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> =
   ['slo_attainment', 'SLO attained', pct],
   ['prefill_util', 'prefill busy', pct],
   ['decode_util', 'decode busy', pct],
-  ['availability', 'availability', pct],
+  ['availability', 'avail\u00adability', pct],
   ['cost_per_hour_usd', '$/hour', (v) => num(v)],
   ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
 ];
