@@ -38,8 +38,10 @@ const RUN_TABLES = ['requests', 'nodes', 'pools', 'links', 'summary'] as const;
  * What a results folder holds: a plan (plan.arrow), a sweep (sweep.json and
  * summary.arrow), one scenario's tables, or a batch of scenario folders. A folder of
  * scenario folders with a summary.arrow (written by the last `run` of several
- * scenarios) is read as that batch only, in its order: older folders beside it are
- * left out (and named) unless `all`, when they follow the batch by name.
+ * scenarios) is read as that batch only, in its order — or, when scenario folders
+ * were written after it (runs of one scenario write no batch summary), as those —
+ * and the older folders beside it are left out (and named) unless `all`, when they
+ * follow the batch by name.
  * Anything else is an input error.
  */
 export function readResults(dir: string, options: { all?: boolean } = {}): ResultSet {
@@ -65,7 +67,11 @@ export function readResults(dir: string, options: { all?: boolean } = {}): Resul
   const order = batchOrder(dir, where);
   folders.sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
   // A run writes DIR/<scenario name>/, so the batch's folders are its summary's names.
-  const latest = options.all || order.length === 0 ? folders : folders.filter((f) => order.includes(f));
+  // A run of one scenario writes no DIR/summary.arrow: folders written after it are
+  // later runs, and the latest are those.
+  const batchTime = order.length > 0 ? statSync(join(dir, 'summary.arrow')).mtimeMs : 0;
+  const later = folders.filter((f) => !order.includes(f) && statSync(join(dir, f, 'summary.arrow')).mtimeMs > batchTime);
+  const latest = options.all || order.length === 0 ? folders : later.length > 0 ? later : folders.filter((f) => order.includes(f));
   const drawn = latest.length > 0 ? latest : folders;
   const older = folders.filter((f) => !drawn.includes(f));
   return { kind: 'runs', dir, runs: drawn.map((f) => readRun(join(dir, f), where)), older };

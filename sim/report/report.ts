@@ -151,7 +151,7 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older
     ],
     html: dataTable(['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)], breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))])),
   });
-  const left = older.length > 0 ? ` Drawn: the latest batch (${names.join(', ')}, listed in summary.arrow); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
+  const left = older.length > 0 ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
   return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`), sections };
 }
 
