@@ -30,7 +30,7 @@ Usage:
   splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N]   a parameter sweep with replications
   splitsim merge DIR                                      build a sharded sweep's summary
   splitsim plan FILE [--out DIR]                          the cheapest datacenter that meets the SLO
-  splitsim report DIR                                     DIR/report.html: charts of a run, sweep or plan
+  splitsim report DIR [--all]                             DIR/report.html: charts of a run, sweep or plan
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
@@ -92,10 +92,13 @@ same name (each shard records its sweep's fingerprint: base scenario, vary, repl
 
 Capacity planning. FILE: { "name", "base": scenario (model, workload, SLO, network),
 "split": { "prefill": POOL, "decode": POOL }, "mixed": POOL, "rack_uplink_gbps",
-"goodput": true } with POOL = { "candidates": [hardware id or { "hardware", "devices" }],
-"max_instances": N }. Finds the cheapest datacenter whose run meets the SLO at the
-base load (bisection on instance counts, pruned by cost), re-runs it with fresh seeds
-and with one instance fewer per pool, and finds the highest rate it sustains.
+"headroom": 1, "check_seeds": 2, "goodput": true } with POOL = { "candidates":
+[hardware id or { "hardware", "devices" }], "max_instances": N }. Finds the cheapest
+datacenter whose run meets the SLO at headroom × the base rate (1.2: 20% above it;
+at least 1; bisection on instance counts, pruned by cost), recommends it only if it
+also meets the SLO on check_seeds fresh seeds at that rate (otherwise tries the
+next-cheapest), re-runs it with one instance fewer per pool, and finds the highest
+rate it sustains.
 Writes DIR/<name>/plan.arrow (every design evaluated) and prints the recommendation
 and the cost / p99 TTFT Pareto frontier.
 
@@ -103,19 +106,23 @@ Options:
   --out DIR    results folder (default: results)
   --report     also write DIR/<name>/report.html
   -q, --quiet  no progress line on stderr, no table on stdout`,
-  report: `Usage: splitsim report DIR
+  report: `Usage: splitsim report DIR [--all]
 
 Write DIR/report.html: one self-contained page (inline SVG charts, no scripts, no
 network) to open in any browser, share or print. DIR is what run, sweep or plan wrote:
-- a scenario folder (DIR/<name>/) or a folder of them (DIR/: side by side, in the
-  order of DIR/summary.arrow): latency CDFs with the SLO, latency, queues and busy
+- a scenario folder (DIR/<name>/) or a folder of them (DIR/: the latest batch, the
+  scenarios of DIR/summary.arrow written by the last run, side by side in its order;
+  --all adds the older folders beside it): latency CDFs with the SLO, latency, queues and busy
   fraction over time, a utilization heat map, hand-off link utilization, where a
   request's time goes, and the summary table;
 - a sweep (DIR/<sweep name>/): each metric against each varied parameter with its 95%
   confidence band;
 - a plan (DIR/<plan name>/): the cost / p99 latency Pareto frontier with the
   recommendation.
-What each chart is drawn from: docs/report.md.`,
+What each chart is drawn from: docs/report.md.
+
+Options:
+  --all  a folder of runs: draw every scenario folder, not only the latest batch`,
   catalog: `Usage: splitsim catalog [--model ID] [--weights bf16|fp8] [--kv bf16|fp8]
 
 List the built-in models and hardware, and for each model on each hardware: devices
@@ -338,12 +345,18 @@ function announce(path: string, quiet: boolean): void {
 }
 
 async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('report', argv, {});
+  const { values, positionals } = parseCommand('report', argv, { all: { type: 'boolean' } });
   if (values.help) return help('report');
   if (positionals.length !== 1) throw new InputError('splitsim report', [{ path: '', message: 'needs exactly one results DIR' }]);
   const dir = positionals[0] as string;
   const { readResults } = await reports();
-  console.log(`report: ${await writeReportOf(readResults(dir), dir)}`);
+  const results = readResults(dir, { all: values.all === true });
+  // Say what was drawn: a folder of runs holds older scenarios beside the latest batch.
+  if (results.kind === 'runs') {
+    const older = results.older ?? [];
+    console.log(`drew ${results.runs.length} scenario${results.runs.length === 1 ? '' : 's'}: ${results.runs.map((r) => r.name).join(', ')}${older.length > 0 ? ` (the latest runs: the batch of ${join(dir, 'summary.arrow')}, or those written after it; left out ${older.length} older: ${older.join(', ')}; --all draws them too)` : ''}`);
+  }
+  console.log(`report: ${await writeReportOf(results, dir)}`);
   return 0;
 }
 

@@ -24,8 +24,13 @@ const STYLE = `
   figure.chart { margin: 1.2rem 0; padding: 0.8rem; border: 1px solid #e3e3e3; border-radius: 4px; break-inside: avoid; page-break-inside: avoid; }
   figure.chart figcaption { color: #555; font-size: 0.85rem; margin-top: 0.4rem; }
   figure.chart svg { max-width: 100%; height: auto; }
-  table.data { border-collapse: collapse; font-size: 0.85rem; margin: 0.6rem 0; }
-  table.data th, table.data td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; }
+  figure.chart p.note { color: #8a4b00; background: #fff6e5; font-size: 0.85rem; margin: 0.4rem 0 0; padding: 0.2rem 0.4rem; }
+  .table-wrap { max-width: 100%; overflow-x: auto; }
+  table.data { border-collapse: collapse; font-size: 0.75rem; margin: 0.6rem 0; max-width: 100%; }
+  table.data th, table.data td { border: 1px solid #ddd; padding: 0.2rem 0.35rem; text-align: right; }
+  table.data th { white-space: normal; overflow-wrap: break-word; hyphens: manual; vertical-align: bottom; }
+  table.data td { white-space: nowrap; }
+  table.data td:first-child { white-space: normal; overflow-wrap: break-word; }
   table.data th:first-child, table.data td:first-child { text-align: left; }
   table.data th { background: #f5f5f5; }
   @media print { body { margin: 0; max-width: none; } nav { display: none; } h2 { break-after: avoid; } }
@@ -40,7 +45,7 @@ export function page(title: string, lead: string, sections: readonly Section[]):
   const body = sections
     .map((s) => {
       const charts = s.charts
-        .map((c) => `<figure class="chart" id="${c.id}" data-chart="${c.id}" data-mark="${c.mark}"><h3>${escapeHtml(c.title)}</h3>${c.html}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`)
+        .map((c) => `<figure class="chart" id="${c.id}" data-chart="${c.id}" data-mark="${c.mark}"${c.timeAxes && c.timeAxes.length > 0 ? ` data-time-axes="${c.timeAxes.join(' ')}"` : ''}><h3>${escapeHtml(c.title)}</h3>${c.html}${c.note ? `<p class="note">${escapeHtml(c.note)}</p>` : ''}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`)
         .join('\n');
       return `<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>${s.intro ? `<p>${s.intro}</p>` : ''}${s.html ?? ''}\n${charts}</section>`;
     })
@@ -67,5 +72,5 @@ ${body}
 export function dataTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
   const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const tr = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
-  return `<table class="data"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return `<div class="table-wrap"><table class="data"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table></div>`;
 }

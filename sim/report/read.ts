@@ -27,7 +27,8 @@ export interface SweepDescription {
 }
 
 export type ResultSet =
-  | { kind: 'runs'; dir: string; runs: RunFolder[] }
+  /** `older`: scenario folders in `dir` left out as not of the latest batch (empty with `all`). */
+  | { kind: 'runs'; dir: string; runs: RunFolder[]; older?: string[] }
   | { kind: 'sweep'; dir: string; sweep: SweepDescription; summary: Table }
   | { kind: 'plan'; dir: string; name: string; plan: Table };
 
@@ -35,10 +36,15 @@ const RUN_TABLES = ['requests', 'nodes', 'pools', 'links', 'summary'] as const;
 
 /**
  * What a results folder holds: a plan (plan.arrow), a sweep (sweep.json and
- * summary.arrow), one scenario's tables, or a batch of scenario folders (in the order
- * of the batch's summary.arrow when there is one). Anything else is an input error.
+ * summary.arrow), one scenario's tables, or a batch of scenario folders. A folder of
+ * scenario folders with a summary.arrow (written by the last `run` of several
+ * scenarios) is read as that batch only, in its order — or, when scenario folders
+ * were written after it (runs of one scenario write no batch summary), as those —
+ * and the older folders beside it are left out (and named) unless `all`, when they
+ * follow the batch by name.
+ * Anything else is an input error.
  */
-export function readResults(dir: string): ResultSet {
+export function readResults(dir: string, options: { all?: boolean } = {}): ResultSet {
   const where = `splitsim report ${dir}`;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(where, [{ path: '', message: 'is not a folder' }]);
   if (existsSync(join(dir, 'plan.arrow'))) {
@@ -60,7 +66,15 @@ export function readResults(dir: string): ResultSet {
   }
   const order = batchOrder(dir, where);
   folders.sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
-  return { kind: 'runs', dir, runs: folders.map((f) => readRun(join(dir, f), where)) };
+  // A run writes DIR/<scenario name>/, so the batch's folders are its summary's names.
+  // A run of one scenario writes no DIR/summary.arrow: folders written after it are
+  // later runs, and the latest are those.
+  const batchTime = order.length > 0 ? statSync(join(dir, 'summary.arrow')).mtimeMs : 0;
+  const later = folders.filter((f) => !order.includes(f) && statSync(join(dir, f, 'summary.arrow')).mtimeMs > batchTime);
+  const latest = options.all || order.length === 0 ? folders : later.length > 0 ? later : folders.filter((f) => order.includes(f));
+  const drawn = latest.length > 0 ? latest : folders;
+  const older = folders.filter((f) => !drawn.includes(f));
+  return { kind: 'runs', dir, runs: drawn.map((f) => readRun(join(dir, f), where)), older };
 }
 
 /** Read the given scenario folders (a batch just run), in that order. */

@@ -5,7 +5,8 @@ import { uniqueTemp } from '../metrics/write.js';
 import { type Chart, ChartRenderer } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
 import type { ResultSet, RunFolder } from './read.js';
-import { latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import { handsOff, latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import { ColorMap } from './scales.js';
 import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
 
 /** A built report: the page and the charts on it (ids, for tests and the CLI). */
@@ -19,7 +20,7 @@ export function buildReport(results: ResultSet): Report {
   const charts = new ChartRenderer();
   switch (results.kind) {
     case 'runs':
-      return assemble(runsReport(results.runs, results.dir, charts));
+      return assemble(runsReport(results.runs, results.dir, charts, results.older ?? []));
     case 'sweep':
       return assemble(sweepReport(results, charts));
     case 'plan':
@@ -45,11 +46,12 @@ function assemble(p: { title: string; lead: string; sections: Section[] }): Repo
   return { html: page(p.title, p.lead, p.sections), charts: p.sections.flatMap((s) => s.charts) };
 }
 
+// Headers wrap to fit the page's column: long single words carry soft hyphens (\u00ad).
 const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
-  ['requests', 'requests', (v) => num(v, 0)],
-  ['completed', 'completed', (v) => num(v, 0)],
-  ['rejected', 'rejected', (v) => num(v, 0)],
-  ['unfinished', 'unfinished', (v) => num(v, 0)],
+  ['requests', 're\u00adquests', (v) => num(v, 0)],
+  ['completed', 'com\u00adpleted', (v) => num(v, 0)],
+  ['rejected', 're\u00adjected', (v) => num(v, 0)],
+  ['unfinished', 'un\u00adfinished', (v) => num(v, 0)],
   ['throughput_rps', 'req/s', (v) => num(v)],
   ['ttft_p50_s', 'TTFT p50', ms],
   ['ttft_p99_s', 'TTFT p99', ms],
@@ -59,7 +61,7 @@ const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> =
   ['slo_attainment', 'SLO attained', pct],
   ['prefill_util', 'prefill busy', pct],
   ['decode_util', 'decode busy', pct],
-  ['availability', 'availability', pct],
+  ['availability', 'avail\u00adability', pct],
   ['cost_per_hour_usd', '$/hour', (v) => num(v)],
   ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
 ];
@@ -70,8 +72,10 @@ function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefin
   return bounds.filter(Boolean).join(' and ');
 }
 
-function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
+function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older: readonly string[]) {
   const names = runs.map((r) => r.name);
+  // One colour per scenario on every chart of the page, in the summary's order.
+  const colors = new ColorMap(names);
   const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
   const table = dataTable(['scenario', ...SUMMARY_COLUMNS.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...SUMMARY_COLUMNS.map(([c, , f]) => f(s[c]))]));
   const about = runs
@@ -102,18 +106,18 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
       title: 'Latency distributions',
       intro: idleNote,
       charts: [
-        charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s')),
-        charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s')),
+        charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s'), colors),
+        charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s'), colors),
       ],
     },
     {
       id: 'over-time',
       title: 'Over simulated time',
       charts: [
-        charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime),
-        charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime),
-        charts.poolSeries('pool-queue', 'queue', pools),
-        charts.poolSeries('pool-busy', 'busy', pools),
+        charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime, colors),
+        charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
+        charts.poolSeries('pool-queue', 'queue', pools, colors),
+        charts.poolSeries('pool-busy', 'busy', pools, colors),
       ],
     },
     {
@@ -125,11 +129,14 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
       }),
     },
   ];
-  const networked = runs.filter((r) => r.links.numRows > 0);
+  // Link charts only where KV caches crossed the network: a colocated run's links carry
+  // nothing, and an empty chart reads as a fault.
+  const networked = runs.filter((r) => r.links.numRows > 0 && handsOff(r.requests));
+  const without = runs.filter((r) => !networked.includes(r)).map((r) => r.name);
   sections.push({
     id: 'network',
     title: 'KV hand-off links',
-    intro: networked.length < runs.length ? escapeHtml(`No links in ${runs.filter((r) => r.links.numRows === 0).map((r) => r.name).join(', ')} (KV hand-off off, or no instance with a NIC).`) : undefined,
+    intro: without.length > 0 ? escapeHtml(`No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`) : undefined,
     charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
   });
   sections.push({
@@ -144,7 +151,8 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer) {
     ],
     html: dataTable(['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)], breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))])),
   });
-  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.`), sections };
+  const left = older.length > 0 ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
+  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`), sections };
 }
 
 /** The window width of a run without run.json: the width of its first nodes window. */
@@ -157,6 +165,8 @@ function windowOf(r: RunFolder): number {
 function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: ChartRenderer) {
   const { sweep, summary } = results;
   const sections: Section[] = [];
+  // One colour per configuration of the other parameters across every chart.
+  const colors = new ColorMap([...new Set(SWEEP_METRICS.flatMap((m) => sweep.paths.flatMap((path) => sweepSeries(summary, sweep, m.column, path).map((p) => p.series))))].sort());
   const points = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
   sections.push({
     id: 'grid',
@@ -180,7 +190,7 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
     sections.push({
       id: `by-${k}`,
       title: `Against ${path}`,
-      charts: drawn.map(({ m, pts }) => charts.sweep(`sweep-${m.column}-by-${k}`, m, path, pts)),
+      charts: drawn.map(({ m, pts }) => charts.sweep(`sweep-${m.column}-by-${k}`, m, path, pts, colors)),
     });
   });
   return { title: `splitsim sweep report: ${sweep.name}`, lead: escapeHtml(`Sweep results in ${results.dir} (summary.arrow; runs/ holds each run's tables).`), sections };
@@ -192,6 +202,7 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
   const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
   const rows = results.plan.toArray().map((r) => r.toJSON() as Record<string, unknown>);
   const checks = rows.filter((r) => r.stage !== 'search');
+  const setAside = rec ? pts.filter((p) => p.meets && p.cost <= rec.cost && !p.recommended && checks.some((c) => c.design === p.design && c.meets_slo === false)).map((p) => p.design) : [];
   return {
     title: `splitsim plan report: ${results.name}`,
     lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
@@ -199,11 +210,20 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
       {
         id: 'recommendation',
         title: 'Recommendation',
-        intro: rec ? escapeHtml(`The cheapest design that meets the SLO: ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).`) : 'No design met the SLO.',
+        intro: rec ? escapeHtml(`The cheapest design that meets the SLO in the search and on every check seed (the verify rows at seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).${setAside.length > 0 ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.` : ''}`) : 'No design met the SLO on every check seed.',
         html: checks.length > 0
           ? dataTable(['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'], checks.map((c) => [String(c.stage), String(c.design), num(c.rate_per_s), num(c.seed, 0), c.meets_slo ? 'yes' : 'no', pct(c.slo_attainment)]))
           : '',
         charts: [charts.pareto('plan-pareto', pts)],
+      },
+      {
+        id: 'designs',
+        title: 'Designs searched',
+        intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
+        html: dataTable(['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'], pts.map((p) => [
+          String(p.number), `${p.design}${p.recommended ? ' (recommended)' : ''}`, p.family, p.cost.toFixed(2), p.p99.toFixed(2), p.meets ? 'yes' : 'no', p.pareto ? 'yes' : '',
+        ])),
+        charts: [],
       },
       {
         id: 'frontier',

@@ -120,21 +120,23 @@ export interface HeatCell {
   t: number;
   /** Instance, or rack when there are too many instances to draw one row each. */
   y: string;
-  busy: number;
+  /** The metric drawn (busy_frac by default). */
+  value: number;
 }
 
 /**
- * Busy fraction per instance per window; above `maxRows` instances, the mean over
- * each rack's instances instead (a 1,024-instance datacenter has 64 racks).
+ * A per-window metric of nodes.arrow (`column`, busy fraction by default) per instance
+ * per window; above `maxRows` instances, the mean over each rack's instances instead
+ * (a 1,024-instance datacenter has 64 racks).
  */
-export function utilizationCells(nodes: Table, maxRows = 64): { by: 'instance' | 'rack'; cells: HeatCell[] } {
+export function utilizationCells(nodes: Table, maxRows = 64, column = 'busy_frac'): { by: 'instance' | 'rack'; cells: HeatCell[] } {
   const node = strings(nodes, 'node');
   const rack = strings(nodes, 'rack');
   const t = numbers(nodes, 'window_start_s');
-  const busy = numbers(nodes, 'busy_frac');
+  const busy = numbers(nodes, column);
   const instances = new Set(node).size;
   if (instances <= maxRows) {
-    return { by: 'instance', cells: node.map((n, i) => ({ t: t[i] as number, y: String(n), busy: busy[i] as number })) };
+    return { by: 'instance', cells: node.map((n, i) => ({ t: t[i] as number, y: String(n), value: busy[i] as number })) };
   }
   const sums = new Map<string, { t: number; y: string; sum: number; n: number }>();
   for (let i = 0; i < node.length; i++) {
@@ -144,7 +146,7 @@ export function utilizationCells(nodes: Table, maxRows = 64): { by: 'instance' |
     cell.n++;
     sums.set(key, cell);
   }
-  return { by: 'rack', cells: [...sums.values()].map((c) => ({ t: c.t, y: c.y, busy: c.sum / c.n })) };
+  return { by: 'rack', cells: [...sums.values()].map((c) => ({ t: c.t, y: c.y, value: c.sum / c.n })) };
 }
 
 export interface LinkWindow {
@@ -166,6 +168,15 @@ export function linkSeries(links: Table, top = 8): LinkWindow[] {
     if (keep.has(String(l))) rows.push({ t: t[i] as number, link: String(l), util: util[i] as number });
   });
   return rows;
+}
+
+/**
+ * Whether a run handed KV caches over the network: some measured request has a
+ * transfer time (colocated runs have none, and their links carry nothing to draw).
+ */
+export function handsOff(requests: Table): boolean {
+  if (!requests.getChild('transfer_s')) return false;
+  return numbers(requests, 'transfer_s').some((v) => !Number.isNaN(v) && v > 0);
 }
 
 export const STAGES = ['prefill queue', 'prefill', 'transfer queue', 'transfer', 'decode queue', 'decode'] as const;

@@ -2,10 +2,10 @@ import type { Table } from 'apache-arrow';
 import type { SweepDescription } from './read.js';
 
 /** The sweep metrics a report draws, when the summary has them (and they are not all null). */
-export const SWEEP_METRICS: ReadonlyArray<{ column: string; label: string; percent?: boolean }> = [
-  { column: 'ttft_p99_s', label: 'TTFT p99 (s)' },
-  { column: 'tpot_p99_s', label: 'TPOT p99 (s)' },
-  { column: 'e2e_p99_s', label: 'end-to-end p99 (s)' },
+export const SWEEP_METRICS: ReadonlyArray<{ column: string; label: string; percent?: boolean; unit?: 's' }> = [
+  { column: 'ttft_p99_s', label: 'TTFT p99', unit: 's' },
+  { column: 'tpot_p99_s', label: 'TPOT p99', unit: 's' },
+  { column: 'e2e_p99_s', label: 'end-to-end p99', unit: 's' },
   { column: 'throughput_rps', label: 'throughput (requests/s)' },
   { column: 'goodput_rps', label: 'goodput (requests/s within the SLO)' },
   { column: 'slo_attainment', label: 'SLO attainment (%)', percent: true },
@@ -48,7 +48,11 @@ export function sweepSeries(summary: Table, sweep: SweepDescription, metric: str
 }
 
 export interface PlanPoint {
+  /** 1, 2, … by cost then name: the key between the chart's labels and the design table. */
+  number: number;
   design: string;
+  /** Hardware, without counts: "trn2.48xlarge → h100-sxm×8" or "h100-sxm×8 colocated". */
+  family: string;
   cost: number;
   /** max(TTFT p99 / SLO TTFT, TPOT p99 / SLO TPOT): ≤ 1 meets the latency bounds. */
   p99: number;
@@ -64,11 +68,20 @@ export function planPoints(plan: Table): PlanPoint[] {
     .map((r) => r.toJSON() as Record<string, unknown>)
     .filter((r) => r.stage === 'search' && typeof r.cost_per_hour_usd === 'number' && Number.isFinite(r.p99_vs_slo))
     .map((r) => ({
+      number: 0,
       design: String(r.design),
+      family: familyOf(r),
       cost: r.cost_per_hour_usd as number,
       p99: r.p99_vs_slo as number,
       meets: r.meets_slo === true,
       pareto: r.pareto === true,
       recommended: r.recommended === true,
-    }));
+    }))
+    .sort((a, b) => a.cost - b.cost || a.design.localeCompare(b.design))
+    .map((p, i) => ({ ...p, number: i + 1 }));
+}
+
+function familyOf(r: Record<string, unknown>): string {
+  const hw = (role: string) => `${String(r[`${role}_hardware`])}${typeof r[`${role}_devices`] === 'number' ? `×${r[`${role}_devices`]}` : ''}`;
+  return r.kind === 'split' ? `${hw('prefill')} → ${hw('decode')}` : `${hw('mixed')} colocated`;
 }

@@ -94,4 +94,71 @@ describe('splitsim plan', async () => {
     const recommended = Array.from({ length: t.numRows }, (_, i) => t.getChild('recommended')?.get(i)).filter(Boolean);
     expect(recommended).toHaveLength(1);
   });
+
+  describe('with headroom 1.2', async () => {
+    // A base load at which the plain plan's answer is tight: its design sustains ~41 req/s
+    // (on the search seed), well below 1.2 × 38 = 45.6.
+    const RATE = 38;
+    const PLANNED = 1.2 * RATE;
+    const base38 = structuredClone(base) as Record<string, any>;
+    base38.workload.arrivals.rate_per_s = RATE;
+    writeFileSync(join(dir, 'base38.json'), JSON.stringify(base38));
+    const planFile = (name: string, extra: object) => {
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify({
+        name,
+        base: 'base38.json',
+        split: {
+          prefill: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+          decode: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+        },
+        goodput: false,
+        ...extra,
+      }));
+      return join(dir, `${name}.json`);
+    };
+    const plain = (await runPlan(planFile('plain', {}))).recommended!;
+    const margin = await runPlan(planFile('margin', { headroom: 1.2, check_seeds: 3 }));
+    const mrec = margin.recommended!;
+    /** A fresh run at \`rate\` requests/s (a seed no plan used). */
+    const at = (d: typeof mrec.design, rate: number, seed = 77) => {
+      if (d.kind !== 'split') throw new Error('expected a split design');
+      const s = structuredClone(base) as Record<string, any>;
+      s.workload.arrivals.rate_per_s = rate;
+      s.datacenter = {
+        racks: [
+          { name: 'prefill', nodes: [{ hardware: 'h100-sxm', devices: 1, count: d.prefillInstances, role: 'prefill' }] },
+          { name: 'decode', nodes: [{ hardware: 'h100-sxm', devices: 1, count: d.decodeInstances, role: 'decode' }] },
+        ],
+        network: { kv_transfer: 'off' },
+      };
+      return runScenario(checkScenario(s, join(dir, 'base.json')), { seed }).summary;
+    };
+
+    it('judges every design at 1.2× the base rate', () => {
+      expect(margin.planned_rate_per_s).toBeCloseTo(PLANNED, 10);
+      for (const e of margin.evaluations) expect(e.rate_per_s).toBeCloseTo(PLANNED, 10);
+    });
+
+    it('the recommended design meets the SLO at 1.2× on an independent run', () => {
+      expect(at(mrec.design, PLANNED).slo_met).toBe(true);
+    });
+
+    it('a design that meets at 1.0× but not at 1.2× (the plain plan\'s answer) is not recommended', () => {
+      expect(at(plain.design, RATE).slo_met).toBe(true);
+      expect(at(plain.design, PLANNED).slo_met).toBe(false);
+      expect(JSON.stringify(mrec.design)).not.toBe(JSON.stringify(plain.design));
+      expect(mrec.summary.cost_per_hour_usd as number).toBeGreaterThan(plain.summary.cost_per_hour_usd as number);
+    });
+
+    it('checks the recommendation on 3 fresh seeds at the margin, meeting on each', () => {
+      const checked = margin.checks.filter((c) => JSON.stringify(c.design) === JSON.stringify(mrec.design));
+      expect(new Set(checked.map((c) => c.seed)).size).toBe(3);
+      expect(checked.every((c) => c.meets && c.seed !== mrec.seed && c.rate_per_s === PLANNED)).toBe(true);
+      // A design set aside was cheaper and missed the SLO on one of its check seeds.
+      for (const r of margin.rejected) {
+        expect(r.summary.cost_per_hour_usd as number).toBeLessThanOrEqual(mrec.summary.cost_per_hour_usd as number);
+        expect(margin.checks.some((c) => JSON.stringify(c.design) === JSON.stringify(r.design) && !c.meets)).toBe(true);
+      }
+    });
+  });
 });
