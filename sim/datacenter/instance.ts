@@ -1,5 +1,6 @@
 import { TimeWeighted } from '../engine/index.js';
 import type { InstanceSpec } from '../scenario/resolved.js';
+import type { WorkMeter } from '../metrics/work-meter.js';
 
 /** Recording windows and the interval summaries measure over. */
 export interface Windows {
@@ -27,6 +28,8 @@ export class Instance {
   private outages = 0;
   /** Times it went down. */
   failures = 0;
+  /** FLOPs and bytes its passes did (MFU, MBU); null in queueing mode (no hardware model). */
+  work: WorkMeter | null = null;
   private readonly kvCapacityTokens: number;
 
   constructor(
