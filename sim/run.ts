@@ -236,6 +236,8 @@ function* simulateWith(
   const mfu = (servers: readonly PhaseServer[]) => workUtilisation(servers, (m) => m.flops.measured, (m) => m.peakFlops_per_s, span);
   const mbu = (servers: readonly PhaseServer[]) => workUtilisation(servers, (m) => m.bytes.measured, (m) => m.peakBytes_per_s, span);
   const served_per_s = log.tally.measuredCompleted / span;
+  const batchMean = (pool: { servers: readonly unknown[]; inService: { measured: number } }) =>
+    pool.servers.length === 0 ? NaN : pool.inService.measured / (pool.servers.length * span);
   const overload = windowTables
     .measuredQueues(scenario.warmup_s, scenario.duration_s)
     .map((q) => backlogTrend(q.pool, q.windows, windows.window_s, served_per_s));
@@ -250,6 +252,10 @@ function* simulateWith(
     prefillMbu: mbu(system.prefill.servers),
     decodeMfu: mfu(system.decode.servers),
     decodeMbu: mbu(system.decode.servers),
+    prefillBatch: batchMean(system.prefill),
+    decodeBatch: batchMean(system.decode),
+    prefillKv: kvMean(system.prefill.servers, span),
+    decodeKv: kvMean(system.decode.servers, span),
     backlogGrowing: overload.some((t) => t.growing),
     availability: system.instances.length === 0 ? NaN : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
@@ -291,4 +297,16 @@ function workUtilisation(servers: readonly PhaseServer[], work: (m: WorkMeter) =
     capacity += peak(s.work) * span_s;
   }
   return capacity > 0 ? done / capacity : NaN;
+}
+
+/** Mean KV use of the servers' instances over [warmup, duration]; NaN when none models KV. */
+function kvMean(servers: readonly PhaseServer[], span_s: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const s of servers) {
+    if (!s.instance.kvUsed) continue;
+    sum += s.instance.kvUsed.measured / span_s;
+    n++;
+  }
+  return n > 0 ? sum / n : NaN;
 }

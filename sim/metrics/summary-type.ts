@@ -65,6 +65,12 @@ export type Summary = {
    * devices × span); for CS-3 against its SRAM bandwidth. Null in queueing mode. */
   prefill_mbu: number | null;
   decode_mbu: number | null;
+  /** Mean requests in service per prefill (decode) server over [warmup_s, duration_s]. */
+  prefill_batch_mean: number | null;
+  decode_batch_mean: number | null;
+  /** Mean fraction of KV capacity in use on the prefill (decode) servers' instances; null in queueing mode. */
+  prefill_kv_used_frac: number | null;
+  decode_kv_used_frac: number | null;
   /** Fraction of instance-time up over [warmup_s, duration_s]; 1 without faults. */
   availability: number | null;
   /** Times any instance went down. */

@@ -17,6 +17,12 @@ export interface SummaryContext {
   prefillMbu: number;
   decodeMfu: number;
   decodeMbu: number;
+  /** Mean requests in service per server of each phase, and the mean KV use of their
+   * instances, over [warmup_s, duration_s]; NaN without servers (KV: in queueing mode). */
+  prefillBatch: number;
+  decodeBatch: number;
+  prefillKv: number;
+  decodeKv: number;
   /** A pool's backlog grew over the measured period (trend test, overload.ts). */
   backlogGrowing: boolean;
   /** Hourly price of the whole datacenter; NaN where the hardware carries no price. */
@@ -75,6 +81,10 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     prefill_mbu: nz(ctx.prefillMbu),
     decode_mfu: nz(ctx.decodeMfu),
     decode_mbu: nz(ctx.decodeMbu),
+    prefill_batch_mean: nz(ctx.prefillBatch),
+    decode_batch_mean: nz(ctx.decodeBatch),
+    prefill_kv_used_frac: nz(ctx.prefillKv),
+    decode_kv_used_frac: nz(ctx.decodeKv),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
     requests_affected: tally.affected,
