@@ -68,13 +68,16 @@ export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 
   const rows = all.slice(0, limit);
   const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
     typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
-  const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO'];
+  const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO', '$/M good', 'overload'];
+  // Past the cliff throughput still rises and cost per token still falls: say so.
   const body = rows.map((r) => [
     String(r.point), ...plan.paths.map((p) => String(r[p])), String(r.runs),
     ci(r, 'ttft_p99_s', ms), ci(r, 'tpot_p50_s', ms), ci(r, 'throughput_rps', (v) => num(v)), ci(r, 'slo_attainment', pct),
+    num(r.cost_per_m_goodput_tokens_usd), r.overloaded === true ? '!' : '',
   ]);
   const widths = header.map((h, c) => body.reduce((w, b) => Math.max(w, (b[c] as string).length), h.length));
   const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c] as number)).join('  ');
   const more = all.length > rows.length ? [`… and ${all.length - rows.length} more points (every point: summary.arrow)`] : [];
+  if (rows.some((r) => r.overloaded === true)) more.push('! overloaded (in at least one replication): a pool\'s backlog grew over the measured period, or requests ended unfinished');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...more].join('\n');
 }
