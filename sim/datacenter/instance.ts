@@ -28,8 +28,8 @@ export class Instance {
   private outages = 0;
   /** Times it went down. */
   failures = 0;
-  /** FLOPs and bytes its passes did (MFU, MBU); null in queueing mode (no hardware model). */
-  work: WorkMeter | null = null;
+  /** The meters of its phases' passes (MFU, MBU: their sum is the instance's work); none in queueing mode. */
+  readonly work: WorkMeter[] = [];
   private readonly kvCapacityTokens: number;
 
   constructor(

@@ -61,8 +61,7 @@ export class WindowTables {
     for (const inst of instances) this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
-    for (const inst of instances) if (inst.work) this.meters.push(inst.work);
-    for (const pool of this.pools) for (const s of pool.servers) if (s.work) this.meters.push(s.work);
+    for (const inst of instances) this.meters.push(...inst.work);
   }
 
 
@@ -102,8 +101,8 @@ export class WindowTables {
       c.kv[row] = inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN;
       c.up[row] = mean(inst.up, k, span);
       // Queueing-mode instances have no hardware to measure against: null.
-      c.mfu[row] = inst.work ? utilisation([inst.work], (m) => m.flops, (m) => m.peakFlops_per_s, k, span) : NaN;
-      c.mbu[row] = inst.work ? utilisation([inst.work], (m) => m.bytes, (m) => m.peakBytes_per_s, k, span) : NaN;
+      c.mfu[row] = instanceUtilisation(inst.work, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
+      c.mbu[row] = instanceUtilisation(inst.work, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
     });
     return makeTable({
       node: this.nodeNames.column(c.node), rack: this.racks.dictionary.column(c.rack), role: this.roles.dictionary.column(c.role),
@@ -252,4 +251,13 @@ function utilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => Interv
     capacity += peak(m) * span_s;
   }
   return capacity > 0 ? work / capacity : 0;
+}
+
+/** An instance's work (the sum of its phases' meters) over its one replica's peak; NaN without meters. */
+function instanceUtilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => IntervalSum, peak: (m: WorkMeter) => number, k: number, span_s: number): number {
+  const first = meters[0];
+  if (!first) return NaN;
+  let work = 0;
+  for (const m of meters) work += sum(m).windowArea(k);
+  return span_s > 0 ? work / (peak(first) * span_s) : 0;
 }

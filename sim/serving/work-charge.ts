@@ -11,12 +11,12 @@ export interface Charging {
 }
 
 /**
- * Meter a phase server's passes: the server's own meter (its pool's MFU and MBU) and its
- * instance's (the node's), both against the replica's peaks.
+ * Meter a phase server's passes against the replica's peaks: the server's meter gives
+ * its pool's MFU and MBU, and the sum of its instance's phase meters the node's (one
+ * meter charged per pass, not two: this is on the path of every pass).
  */
 export function chargingFor(server: PhaseServer, instance: Instance, d: Deployment, model: WorkModel, w: Windows): Charging {
-  const meter = () => new WorkMeter(w, peakFlopsPerSecond(d), peakBytesPerSecond(d));
-  instance.work ??= meter();
-  server.work ??= meter();
-  return { model, pass: new PassCharge([server.work, instance.work]) };
+  server.work ??= new WorkMeter(w, peakFlopsPerSecond(d), peakBytesPerSecond(d));
+  if (!instance.work.includes(server.work)) instance.work.push(server.work);
+  return { model, pass: new PassCharge([server.work]) };
 }
