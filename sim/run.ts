@@ -6,6 +6,9 @@ import { type BatchSink, RequestLog } from './metrics/request-log.js';
 import { summarize, summaryTable } from './metrics/summary.js';
 import type { Summary } from './metrics/summary-type.js';
 import { type WindowSinks, WindowStream } from './metrics/window-stream.js';
+import { backlogTrend, type BacklogTrend } from './metrics/overload.js';
+import type { WorkMeter } from './metrics/work-meter.js';
+import type { PhaseServer } from './serving/phase-server.js';
 import { WindowTables } from './metrics/window-tables.js';
 import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
@@ -47,6 +50,8 @@ export interface RunResult {
   /** One row per request; per-window rows of nodes, pools and links; the summary as a one-row table. */
   tables: { requests: Table; nodes: Table; pools: Table; links: Table; summary: Table };
   summary: Summary;
+  /** The backlog trend of each pool over the measured period (the summary's `overloaded`). */
+  overload: BacklogTrend[];
   /** Events fired, the simulated end time (s), requests generated, wall-clock seconds. */
   stats: { events: number; end_s: number; generated: number; wall_s: number };
 }
@@ -201,10 +206,8 @@ function* simulateWith(
       generated: generator.next,
       ended: log.rows,
     });
-  const windowRows = new WindowStream(
-    new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s),
-    sinks?.windows,
-  );
+  const windowTables = new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s);
+  const windowRows = new WindowStream(windowTables, sinks?.windows);
   while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
     progress();
     windowRows.advance(calendar.now_s);
@@ -230,6 +233,14 @@ function* simulateWith(
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
+  const mfu = (servers: readonly PhaseServer[]) => workUtilisation(servers, (m) => m.flops.measured, (m) => m.peakFlops_per_s, span);
+  const mbu = (servers: readonly PhaseServer[]) => workUtilisation(servers, (m) => m.bytes.measured, (m) => m.peakBytes_per_s, span);
+  const served_per_s = log.tally.measuredCompleted / span;
+  const batchMean = (pool: { servers: readonly unknown[]; inService: { measured: number } }) =>
+    pool.servers.length === 0 ? NaN : pool.inService.measured / (pool.servers.length * span);
+  const overload = windowTables
+    .measuredQueues(scenario.warmup_s, scenario.duration_s)
+    .map((q) => backlogTrend(q.pool, q.windows, windows.window_s, served_per_s));
   const summary = summarize(log.tally, {
     scenario: scenario.name,
     warmup_s: scenario.warmup_s,
@@ -237,6 +248,15 @@ function* simulateWith(
     slo: scenario.slo,
     prefillUtil: util(system.prefill.servers),
     decodeUtil: util(system.decode.servers),
+    prefillMfu: mfu(system.prefill.servers),
+    prefillMbu: mbu(system.prefill.servers),
+    decodeMfu: mfu(system.decode.servers),
+    decodeMbu: mbu(system.decode.servers),
+    prefillBatch: batchMean(system.prefill),
+    decodeBatch: batchMean(system.decode),
+    prefillKv: kvMean(system.prefill.servers, span),
+    decodeKv: kvMean(system.decode.servers, span),
+    backlogGrowing: overload.some((t) => t.growing),
     availability: system.instances.length === 0 ? NaN : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
     // NaN (null in the table) when any instance has no price (queueing mode).
@@ -249,6 +269,7 @@ function* simulateWith(
       seed,
       tables: { ...kept, summary: summaryTable([summary]) },
       summary,
+      overload,
       stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
     },
   };
@@ -264,4 +285,28 @@ function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number)
     path: 'workload.arrivals',
     message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
   }]);
+}
+
+/** Σ work over [warmup, duration] ÷ (Σ peak × span) of the servers that have a hardware model; NaN if none. */
+function workUtilisation(servers: readonly PhaseServer[], work: (m: WorkMeter) => number, peak: (m: WorkMeter) => number, span_s: number): number {
+  let done = 0;
+  let capacity = 0;
+  for (const s of servers) {
+    if (!s.work) continue;
+    done += work(s.work);
+    capacity += peak(s.work) * span_s;
+  }
+  return capacity > 0 ? done / capacity : NaN;
+}
+
+/** Mean KV use of the servers' instances over [warmup, duration]; NaN when none models KV. */
+function kvMean(servers: readonly PhaseServer[], span_s: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const s of servers) {
+    if (!s.instance.kvUsed) continue;
+    sum += s.instance.kvUsed.measured / span_s;
+    n++;
+  }
+  return n > 0 ? sum / n : NaN;
 }

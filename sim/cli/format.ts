@@ -17,8 +17,15 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
     `  TPOT        p50 ${ms(s.tpot_p50_s)}   p90 ${ms(s.tpot_p90_s)}   p99 ${ms(s.tpot_p99_s)}`,
     `  end-to-end  p50 ${ms(s.e2e_p50_s)}   p99 ${ms(s.e2e_p99_s)}`,
     `  queues p99  prefill ${ms(s.prefill_queue_p99_s)}   decode ${ms(s.decode_queue_p99_s)}`,
-    `  utilisation prefill ${pct(s.prefill_util)}   decode ${pct(s.decode_util)}`,
+    // Busy (≥ 1 request in service) reads "saturated" for any continuous batcher that is
+    // never empty; MFU, MBU, batch and KV say how much of the hardware that work uses.
+    `  ${'headroom'.padEnd(10)}${'busy'.padStart(6)} ${'MFU'.padStart(6)} ${'MBU'.padStart(6)} ${'batch'.padStart(6)} ${'KV'.padStart(6)}`,
+    headroom('prefill', s, 'prefill'),
+    headroom('decode', s, 'decode'),
   ];
+  if (s.overloaded === true) {
+    lines.push(`  OVERLOADED  ${(s.unfinished as number) > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over the measured period (stderr says which)`);
+  }
   if ((s.instance_failures as number) > 0 || (s.requests_affected as number) > 0) {
     lines.push(`  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures; ${s.requests_affected} requests affected, ${s.requests_retried} retried (${s.retries} retries)`);
   }
@@ -26,21 +33,32 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
     lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);
   }
   if (s.cost_per_hour_usd !== null) {
-    lines.push(`  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens`);
+    lines.push(`  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens` +
+      (s.slo_attainment !== null ? `, ${s.cost_per_m_goodput_tokens_usd === null ? 'no' : `$${num(s.cost_per_m_goodput_tokens_usd, 3)}/M`} goodput tokens` : ''));
   }
   return lines.join('\n');
 }
 
+/** One pool's headroom line: busy fraction, MFU, MBU, mean batch per server, KV use. */
+function headroom(label: string, s: SummaryRow, phase: 'prefill' | 'decode'): string {
+  const cell = (v: string, w: number) => v.padStart(w);
+  return `  ${label.padEnd(10)}${cell(pct(s[`${phase}_util`]), 6)} ${cell(pct(s[`${phase}_mfu`]), 6)} ${cell(pct(s[`${phase}_mbu`]), 6)}` +
+    ` ${cell(num(s[`${phase}_batch_mean`], 1), 6)} ${cell(pct(s[`${phase}_kv_used_frac`]), 6)}`;
+}
+
 /** One row per scenario, side by side (printed after a batch of runs). */
 export function formatComparison(rows: readonly SummaryRow[]): string {
-  const header = ['scenario', '$/hour', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'req/s', 'goodput', 'SLO', 'prefill util', 'decode util', '$/M tok'];
+  const header = ['scenario', '$/hour', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'req/s', 'goodput', 'SLO', 'prefill busy/MFU', 'decode busy/MBU', '$/M tok', '$/M good'];
+  // An overloaded run's throughput and cost are not sustainable: marked with a "!".
   const body = rows.map((s) => [
-    String(s.scenario), num(s.cost_per_hour_usd, 0), ms(s.ttft_p50_s), ms(s.ttft_p99_s), ms(s.tpot_p50_s), ms(s.tpot_p99_s),
-    num(s.throughput_rps), num(s.goodput_rps), pct(s.slo_attainment), pct(s.prefill_util), pct(s.decode_util), num(s.cost_per_mtok_usd),
+    `${s.overloaded === true ? '! ' : ''}${String(s.scenario)}`, num(s.cost_per_hour_usd, 0), ms(s.ttft_p50_s), ms(s.ttft_p99_s), ms(s.tpot_p50_s), ms(s.tpot_p99_s),
+    num(s.throughput_rps), num(s.goodput_rps), pct(s.slo_attainment), `${pct(s.prefill_util)} / ${pct(s.prefill_mfu)}`,
+    `${pct(s.decode_util)} / ${pct(s.decode_mbu)}`, num(s.cost_per_mtok_usd), num(s.cost_per_m_goodput_tokens_usd),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => (r[c] as string).length)));
   const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  const mark = rows.some((s) => s.overloaded === true) ? ['! overloaded: a backlog grew over the measured period, or requests ended unfinished'] : [];
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...mark].join('\n');
 }
 
 /** A sweep's points: varied values, then key metrics as mean ± 95% half-width. */
@@ -50,13 +68,16 @@ export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 
   const rows = all.slice(0, limit);
   const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
     typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
-  const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO'];
+  const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO', '$/M good', 'overload'];
+  // Past the cliff throughput still rises and cost per token still falls: say so.
   const body = rows.map((r) => [
     String(r.point), ...plan.paths.map((p) => String(r[p])), String(r.runs),
     ci(r, 'ttft_p99_s', ms), ci(r, 'tpot_p50_s', ms), ci(r, 'throughput_rps', (v) => num(v)), ci(r, 'slo_attainment', pct),
+    num(r.cost_per_m_goodput_tokens_usd), r.overloaded === true ? '!' : '',
   ]);
   const widths = header.map((h, c) => body.reduce((w, b) => Math.max(w, (b[c] as string).length), h.length));
   const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c] as number)).join('  ');
   const more = all.length > rows.length ? [`… and ${all.length - rows.length} more points (every point: summary.arrow)`] : [];
+  if (rows.some((r) => r.overloaded === true)) more.push('! overloaded (in at least one replication): a pool\'s backlog grew over the measured period, or requests ended unfinished');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...more].join('\n');
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { InvariantError } from '../engine/index.js';
 import { type SummaryRow, summaryTable } from '../metrics/summary.js';
 import { writeTable } from '../metrics/write.js';
+import { describeTrend } from '../metrics/overload.js';
 import { runScenarioToFolderAsync } from '../run-to-folder.js';
 import { loadScenario } from '../scenario/load.js';
 import { MODELS } from '../physics/index.js';
@@ -313,6 +314,8 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
           'the datacenter is overloaded for this load, or drain_s is too short. See pools.arrow for the queues.',
       );
     }
+    // A backlog that drains within drain_s ends nothing unfinished: say so all the same.
+    for (const trend of result.overload) if (trend.growing) console.error(describeTrend(scenario.name, trend));
     summaries.push(result.summary);
     if (!quiet) {
       console.log(formatSummary(result.summary, { seed: result.seed, out: dir, wall_s: result.stats.wall_s, events: result.stats.events }));

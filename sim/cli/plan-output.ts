@@ -8,7 +8,7 @@ export function planTable(result: PlanResult): Table {
   const first = rows[0] ?? {};
   const kinds = Object.keys(first).map((k): [string, 'string' | 'int' | 'float' | 'bool'] => {
     if (['design', 'kind', 'stage', 'prefill_hardware', 'decode_hardware', 'mixed_hardware', 'scenario'].includes(k)) return [k, 'string'];
-    if (['meets_slo', 'pareto', 'recommended', 'slo_met'].includes(k)) return [k, 'bool'];
+    if (['meets_slo', 'pareto', 'recommended', 'slo_met', 'overloaded'].includes(k)) return [k, 'bool'];
     return [k, 'float'];
   });
   return tableFromRows(rows, kinds);
@@ -34,7 +34,10 @@ export function formatPlan(r: PlanResult, path: string): string {
   lines.push('', 'cost / p99 latency Pareto frontier (p99 vs SLO = max of TTFT p99 and TPOT p99 over their bounds):');
   for (const e of paretoFrontier(r.evaluations, r.slo)) {
     const mark = e === r.recommended ? ' ← recommended' : '';
-    lines.push(`  $${(e.summary.cost_per_hour_usd as number).toFixed(2).padStart(9)}/h  p99 vs SLO ${p99VsSlo(e, r.slo).toFixed(2).padStart(5)}  TTFT p99 ${ms(e.summary.ttft_p99_s).padStart(9)}  TPOT p99 ${ms(e.summary.tpot_p99_s).padStart(8)}  ${e.meets ? 'meets ' : 'misses'}  ${describeDesign(e.design)}${mark}`);
+    // An overloaded design's latencies depend on how long the run was: marked "!".
+    const over = e.summary.overloaded === true ? '!' : ' ';
+    lines.push(`  $${(e.summary.cost_per_hour_usd as number).toFixed(2).padStart(9)}/h  p99 vs SLO ${p99VsSlo(e, r.slo).toFixed(2).padStart(5)}  TTFT p99 ${ms(e.summary.ttft_p99_s).padStart(9)}  TPOT p99 ${ms(e.summary.tpot_p99_s).padStart(8)}  ${e.meets ? 'meets ' : 'misses'}${over} ${describeDesign(e.design)}${mark}`);
   }
+  if (r.evaluations.some((e) => e.summary.overloaded === true)) lines.push('  (! overloaded: a pool\'s backlog grew over the run, or requests ended unfinished; every evaluation: plan.arrow, column overloaded)');
   return lines.join('\n');
 }

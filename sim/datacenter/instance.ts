@@ -1,5 +1,6 @@
 import { TimeWeighted } from '../engine/index.js';
 import type { InstanceSpec } from '../scenario/resolved.js';
+import type { WorkMeter } from '../metrics/work-meter.js';
 
 /** Recording windows and the interval summaries measure over. */
 export interface Windows {
@@ -27,6 +28,8 @@ export class Instance {
   private outages = 0;
   /** Times it went down. */
   failures = 0;
+  /** The meters of its phases' passes (MFU, MBU: their sum is the instance's work); none in queueing mode. */
+  readonly work: WorkMeter[] = [];
   private readonly kvCapacityTokens: number;
 
   constructor(

@@ -24,6 +24,8 @@ export class RunTally {
   outputTokens = 0;
   /** Measured requests that completed within the SLO's bounds (each one given). */
   sloMet = 0;
+  /** Σ output tokens of those requests (goodput tokens). */
+  sloMetOutputTokens = 0;
   retried = 0;
   retries = 0;
   affected = 0;
@@ -53,7 +55,10 @@ export class RunTally {
     // A bound the SLO leaves out is not checked; a one-token output has no TPOT and
     // meets that half of the SLO.
     const slo = this.slo;
-    if (slo && (slo.ttft_s === undefined || ttft_s <= slo.ttft_s) && (slo.tpot_s === undefined || Number.isNaN(tpot_s) || tpot_s <= slo.tpot_s)) this.sloMet++;
+    if (slo && (slo.ttft_s === undefined || ttft_s <= slo.ttft_s) && (slo.tpot_s === undefined || Number.isNaN(tpot_s) || tpot_s <= slo.tpot_s)) {
+      this.sloMet++;
+      this.sloMetOutputTokens += r.outputTokens;
+    }
     const l = this.latencies;
     l.set(0, ttft_s);
     l.set(1, tpot_s);

@@ -18,6 +18,9 @@ export type Summary = {
   rejected: number;
   /** Requests still in the system at the horizon (`duration_s + drain_s`). */
   unfinished: number;
+  /** A pool's backlog grew over the measured period (trend test on pools.arrow's
+   * queue_len_mean, docs/metrics.md), or a request ended unfinished. */
+  overloaded: boolean;
   /** Requests that arrived at or after `warmup_s`. */
   measured_requests: number;
   /** Measured completed requests / (duration_s − warmup_s), requests per second. */
@@ -53,6 +56,21 @@ export type Summary = {
   /** Mean busy fraction of the prefill (decode) servers over [warmup_s, duration_s]. */
   prefill_util: number | null;
   decode_util: number | null;
+  /** Model FLOPs utilisation of the prefill (decode) servers over [warmup_s, duration_s]:
+   * FLOPs their passes did ÷ (peak FLOP/s at the weight precision × devices × span);
+   * null in queueing mode. */
+  prefill_mfu: number | null;
+  decode_mfu: number | null;
+  /** Model bandwidth utilisation: bytes read (weights + KV) ÷ (peak memory bandwidth ×
+   * devices × span); for CS-3 against its SRAM bandwidth. Null in queueing mode. */
+  prefill_mbu: number | null;
+  decode_mbu: number | null;
+  /** Mean requests in service per prefill (decode) server over [warmup_s, duration_s]. */
+  prefill_batch_mean: number | null;
+  decode_batch_mean: number | null;
+  /** Mean fraction of KV capacity in use on the prefill (decode) servers' instances; null in queueing mode. */
+  prefill_kv_used_frac: number | null;
+  decode_kv_used_frac: number | null;
   /** Fraction of instance-time up over [warmup_s, duration_s]; 1 without faults. */
   availability: number | null;
   /** Times any instance went down. */
@@ -66,4 +84,6 @@ export type Summary = {
   cost_per_hour_usd: number | null;
   /** Price per million output tokens, US dollars. */
   cost_per_mtok_usd: number | null;
+  /** Price per million output tokens of measured requests that met the SLO; null without an SLO or when none met it. */
+  cost_per_m_goodput_tokens_usd: number | null;
 };

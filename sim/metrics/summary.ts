@@ -12,6 +12,19 @@ export interface SummaryContext {
   /** Mean busy fraction of each phase's servers over [warmup_s, duration_s]; NaN if none. */
   prefillUtil: number;
   decodeUtil: number;
+  /** FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its servers; NaN in queueing mode. */
+  prefillMfu: number;
+  prefillMbu: number;
+  decodeMfu: number;
+  decodeMbu: number;
+  /** Mean requests in service per server of each phase, and the mean KV use of their
+   * instances, over [warmup_s, duration_s]; NaN without servers (KV: in queueing mode). */
+  prefillBatch: number;
+  decodeBatch: number;
+  prefillKv: number;
+  decodeKv: number;
+  /** A pool's backlog grew over the measured period (trend test, overload.ts). */
+  backlogGrowing: boolean;
   /** Hourly price of the whole datacenter; NaN where the hardware carries no price. */
   costPerHour_usd: number;
   /** Mean fraction of instance-time up over [warmup_s, duration_s]. */
@@ -42,12 +55,14 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
   const [dq99] = q.decode_queue_s;
   const attainment = ctx.slo && tally.measured > 0 ? tally.sloMet / tally.measured : NaN;
   const tokensPerHour = (tally.outputTokens / span_s) * 3600;
+  const goodTokensPerHour = (tally.sloMetOutputTokens / span_s) * 3600;
   return {
     scenario: ctx.scenario,
     requests: tally.requests,
     completed: tally.completed,
     rejected: tally.rejected,
     unfinished: tally.unfinished,
+    overloaded: ctx.backlogGrowing || tally.unfinished > 0,
     measured_requests: tally.measured,
     throughput_rps: tally.measuredCompleted / span_s,
     output_tokens_per_s: tally.outputTokens / span_s,
@@ -62,6 +77,14 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     goodput_rps: nz(ctx.slo ? tally.sloMet / span_s : NaN),
     prefill_util: nz(ctx.prefillUtil),
     decode_util: nz(ctx.decodeUtil),
+    prefill_mfu: nz(ctx.prefillMfu),
+    prefill_mbu: nz(ctx.prefillMbu),
+    decode_mfu: nz(ctx.decodeMfu),
+    decode_mbu: nz(ctx.decodeMbu),
+    prefill_batch_mean: nz(ctx.prefillBatch),
+    decode_batch_mean: nz(ctx.decodeBatch),
+    prefill_kv_used_frac: nz(ctx.prefillKv),
+    decode_kv_used_frac: nz(ctx.decodeKv),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
     requests_affected: tally.affected,
@@ -69,6 +92,7 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     retries: tally.retries,
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
+    cost_per_m_goodput_tokens_usd: nz(ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN),
   };
 }
 
@@ -86,7 +110,7 @@ export function summaryTable(rows: readonly SummaryRow[]): Table {
   for (const key of Object.keys(first)) {
     const values = rows.map((r) => r[key] ?? null);
     if (key === 'scenario' || typeof first[key] === 'string') columns[key] = stringColumn(values as (string | null)[]);
-    else if (key === 'slo_met') columns[key] = boolColumn(values as boolean[]);
+    else if (key === 'slo_met' || key === 'overloaded') columns[key] = boolColumn(values as boolean[]);
     else if (INT_COLUMNS.has(key)) columns[key] = int32Column(values as number[]);
     else columns[key] = float64Column(values.map((v) => (v === null ? NaN : (v as number))));
   }

@@ -2,13 +2,14 @@ import type { Table } from 'apache-arrow';
 import type { Instance } from '../datacenter/index.js';
 import type { TimeWeighted } from '../engine/index.js';
 import { FixedDictionary, float64Column, int32Column, makeTable } from './arrow.js';
+import type { IntervalSum, WorkMeter } from './work-meter.js';
 
 /** What `pools.arrow` needs of a pool. */
 export interface PoolTally {
   phase: string;
   waiting: TimeWeighted;
   inService: TimeWeighted;
-  servers: ReadonlyArray<{ busy: TimeWeighted }>;
+  servers: ReadonlyArray<{ busy: TimeWeighted; work?: WorkMeter | null }>;
 }
 
 /** What `links.arrow` needs of a link. */
@@ -37,6 +38,10 @@ export class WindowTables {
   private readonly linkNames: FixedDictionary;
   /** Every tally the tables read. */
   private readonly tallies: TimeWeighted[] = [];
+  /** Every work meter the tables read (released with the tallies). */
+  private readonly meters: WorkMeter[] = [];
+  /** Each pool's queue_len_mean by window, as written (the overload trend test reads it). */
+  private readonly queues: number[][];
 
   constructor(
     private readonly instances: readonly Instance[],
@@ -46,6 +51,7 @@ export class WindowTables {
   ) {
     // A pool without servers has no rows.
     this.pools = pools.filter((p) => p.servers.length > 0);
+    this.queues = this.pools.map(() => []);
     this.nodeNames = new FixedDictionary(instances.map((i) => i.name));
     this.racks = coded(instances.map((i) => i.spec.rack));
     this.roles = coded(instances.map((i) => i.spec.role));
@@ -55,6 +61,7 @@ export class WindowTables {
     for (const inst of instances) this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
+    for (const inst of instances) this.meters.push(...inst.work);
   }
 
 
@@ -71,6 +78,7 @@ export class WindowTables {
   /** Forget the windows before `k` in every tally (they were written). */
   release(k: number): void {
     for (const t of this.tallies) t.release(k);
+    for (const m of this.meters) m.release(k);
   }
 
   /** `nodes.arrow` rows of windows [k0, k1) of a run that ends at `end_s`. */
@@ -79,7 +87,7 @@ export class WindowTables {
     const c = {
       node: new Int32Array(n), rack: new Int32Array(n), role: new Int32Array(n), hardware: new Int32Array(n),
       busy: new Float64Array(n), queue: new Float64Array(n), batch: new Float64Array(n), kv: new Float64Array(n),
-      up: new Float64Array(n),
+      up: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
       c.node[row] = inst.index;
@@ -92,6 +100,9 @@ export class WindowTables {
       // Queueing-mode instances hold no KV model: null.
       c.kv[row] = inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN;
       c.up[row] = mean(inst.up, k, span);
+      // Queueing-mode instances have no hardware to measure against: null.
+      c.mfu[row] = instanceUtilisation(inst.work, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
+      c.mbu[row] = instanceUtilisation(inst.work, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
     });
     return makeTable({
       node: this.nodeNames.column(c.node), rack: this.racks.dictionary.column(c.rack), role: this.roles.dictionary.column(c.role),
@@ -99,6 +110,7 @@ export class WindowTables {
       window_end_s: float64Column(w.end), busy_frac: float64Column(c.busy),
       queue_len_mean: float64Column(c.queue), batch_mean: float64Column(c.batch),
       kv_used_frac: float64Column(c.kv), up_frac: float64Column(c.up),
+      mfu: float64Column(c.mfu), mbu: float64Column(c.mbu),
     });
   }
 
@@ -107,7 +119,7 @@ export class WindowTables {
     const n = Math.max(0, k1 - k0) * this.pools.length;
     const c = {
       pool: new Int32Array(n), instances: new Int32Array(n), busy: new Float64Array(n), queue: new Float64Array(n),
-      inService: new Float64Array(n),
+      inService: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, span) => {
       let busy = 0;
@@ -116,13 +128,33 @@ export class WindowTables {
       c.instances[row] = pool.servers.length;
       c.busy[row] = busy / pool.servers.length;
       c.queue[row] = mean(pool.waiting, k, span);
+      (this.queues[p] as number[])[k] = c.queue[row] as number;
       c.inService[row] = mean(pool.inService, k, span);
+      const meters = pool.servers.flatMap((s) => (s.work ? [s.work] : []));
+      c.mfu[row] = utilisation(meters, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
+      c.mbu[row] = utilisation(meters, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
     });
     return makeTable({
       pool: this.poolNames.column(c.pool), instances: int32Column(c.instances),
       window_start_s: float64Column(w.start), window_end_s: float64Column(w.end),
       busy_frac: float64Column(c.busy), queue_len_mean: float64Column(c.queue),
-      in_service_mean: float64Column(c.inService),
+      in_service_mean: float64Column(c.inService), mfu: float64Column(c.mfu), mbu: float64Column(c.mbu),
+    });
+  }
+
+  /**
+   * Each pool's mean queue length in the windows that lie wholly inside [from_s, to_s]
+   * (the measured period), from the rows made so far.
+   */
+  measuredQueues(from_s: number, to_s: number): Array<{ pool: string; windows: Array<{ start_s: number; queue: number }> }> {
+    const w = this.window_s;
+    const eps = 1e-9 * w;
+    return this.pools.map((pool, p) => {
+      const windows: Array<{ start_s: number; queue: number }> = [];
+      (this.queues[p] as number[]).forEach((queue, k) => {
+        if (k * w >= from_s - eps && (k + 1) * w <= to_s + eps) windows.push({ start_s: k * w, queue });
+      });
+      return { pool: pool.phase, windows };
     });
   }
 
@@ -204,4 +236,28 @@ function coded(values: readonly string[]): Coded {
 
 function mean(t: TimeWeighted, k: number, span_s: number): number {
   return span_s > 0 ? t.windowArea(k) / span_s : 0;
+}
+
+/**
+ * Work done in window k over what the meters' hardware could have done in it: Σ work ÷
+ * (Σ peak × span). NaN (null in the table) without meters (queueing mode).
+ */
+function utilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => IntervalSum, peak: (m: WorkMeter) => number, k: number, span_s: number): number {
+  if (meters.length === 0) return NaN;
+  let work = 0;
+  let capacity = 0;
+  for (const m of meters) {
+    work += sum(m).windowArea(k);
+    capacity += peak(m) * span_s;
+  }
+  return capacity > 0 ? work / capacity : 0;
+}
+
+/** An instance's work (the sum of its phases' meters) over its one replica's peak; NaN without meters. */
+function instanceUtilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => IntervalSum, peak: (m: WorkMeter) => number, k: number, span_s: number): number {
+  const first = meters[0];
+  if (!first) return NaN;
+  let work = 0;
+  for (const m of meters) work += sum(m).windowArea(k);
+  return span_s > 0 ? work / (peak(first) * span_s) : 0;
 }

@@ -4,6 +4,7 @@ import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
 import { StepRun } from './step-run.js';
+import type { Charging } from './work-charge.js';
 import type { Request } from './request.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
@@ -138,6 +139,8 @@ export class ColocatedEngine {
   private down = false;
   /** Reserve admission: KV tokens promised to the admitted requests (Σ prompt + max_tokens − 1). */
   private promised = 0;
+  /** Where each face's share of an iteration's FLOPs and bytes is charged (MFU, MBU). */
+  private charging: { prefill: Charging; decode: Charging } | null = null;
 
   constructor(
     private readonly calendar: Calendar,
@@ -152,6 +155,17 @@ export class ColocatedEngine {
     this.run = new StepRun<ColocatedEngine>(calendar, endIteration, this);
     this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
     this.decode = new Face(this, calendar, instance, 'decode', events, windows);
+  }
+
+  /**
+   * Charge the work of its iterations: a decode-only iteration to the decode face; one
+   * carrying prompt chunks shared between the faces in proportion to their tokens
+   * (the decoding requests' one token each against the chunks'), since one pass does
+   * both. The instance's meter gets the whole.
+   */
+  measure(prefill: Charging, decode: Charging): void {
+    this.charging = { prefill, decode };
+    this.run.charging = decode;
   }
 
   /** Requests holding a slot: prefilling, prefilled and about to join, decoding. */
@@ -245,8 +259,17 @@ export class ColocatedEngine {
     dt += recompute_s;
     this.busy = true;
     this.current = { decode: batch > 0, chunks };
+    const ch = this.charging;
+    const recomputeWork = recompute > 0 && ch ? ch.decode.model.prefill(recompute, recomputeSquares) : undefined;
     if (chunks.length > 0) {
       this.iteration = this.calendar.schedule(dt, endIteration, this);
+      if (ch) {
+        const w = ch.prefill.model.pass(tokens, pairs, kv);
+        const decodeFrac = batch / tokens;
+        const r = recomputeWork ?? { flops: 0, bytes: 0 };
+        ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
+        ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
+      }
       return;
     }
     // Decode only. With nothing waiting to start, nothing changes before the first
@@ -262,7 +285,7 @@ export class ColocatedEngine {
       for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
       steps = Math.max(1, Math.min(first, Math.floor((cap - b.kvUsed) / batch)));
     }
-    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt);
+    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt, recomputeWork);
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
@@ -327,6 +350,10 @@ export class ColocatedEngine {
    */
   fail(now: number): Request[] {
     this.down = true;
+    if (this.iteration) {
+      this.charging?.prefill.pass.stop(now);
+      this.charging?.decode.pass.stop(now);
+    }
     this.iteration?.cancel();
     this.iteration = null;
     // Decode steps of a fast-forwarded run that ended by now emitted their tokens.
@@ -364,6 +391,10 @@ export class ColocatedEngine {
   }
 
   endIteration(): void {
+    if (this.iteration) {
+      this.charging?.prefill.pass.end();
+      this.charging?.decode.pass.end();
+    }
     this.iteration = null;
     const now = this.calendar.now_s;
     const { decode, chunks } = this.current;

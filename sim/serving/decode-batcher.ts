@@ -2,6 +2,7 @@ import type { Flow, FlowReceiver, Instance, Windows } from '../datacenter/index.
 import { type Calendar, Fifo, InvariantError, removeItem } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { StepRun } from './step-run.js';
+import type { Charging } from './work-charge.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Abortable, Request } from './request.js';
@@ -72,6 +73,11 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
 
   get inService(): number {
     return this.batch.size;
+  }
+
+  /** Charge the FLOPs and bytes of its steps (MFU, MBU) there. */
+  measure(charging: Charging): void {
+    this.run.charging = charging;
   }
 
 
@@ -217,7 +223,8 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       const room = Math.floor((cap - this.reserved - b.kvUsed) / batch);
       steps = Math.max(1, Math.min(first, room));
     }
-    this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0));
+    const recomputeWork = recompute > 0 ? this.run.charging?.model.prefill(recompute, recomputeSquares) : undefined;
+    this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0), recomputeWork);
   }
 
   protected evacuate(now: number): Request[] {

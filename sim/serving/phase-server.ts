@@ -1,6 +1,7 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, type Timer, TimeWeighted } from '../engine/index.js';
 import type { Request } from './request.js';
+import type { WorkMeter } from '../metrics/work-meter.js';
 
 export type Phase = 'prefill' | 'decode';
 
@@ -58,6 +59,8 @@ export abstract class PhaseServer implements RoutingTarget {
   parked = false;
   /** Its instance has failed: it takes no work until repaired. */
   down = false;
+  /** FLOPs and bytes of this phase's passes (pool MFU, MBU); null in queueing mode. */
+  work: WorkMeter | null = null;
 
   constructor(
     protected readonly calendar: Calendar,

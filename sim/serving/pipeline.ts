@@ -1,4 +1,6 @@
 import { Instance, Network, Topology, type Windows } from '../datacenter/index.js';
+import { workModel } from '../physics/work.js';
+import { chargingFor } from './work-charge.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import { batchTimer, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
@@ -67,6 +69,8 @@ export class ServingSystem implements PhaseEvents {
           // resolve() requires workload.max_tokens with reserve admission.
           admission: s.admission === 'reserve' ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number } : { mode: 'evict' },
         }, stepsLeft);
+        const work = workModel(d);
+        engine.measure(chargingFor(engine.prefill, inst, d, work, windows), chargingFor(engine.decode, inst, d, work, windows));
         servers.prefill.push(engine.prefill);
         routable.prefill.push(engine.prefill);
         servers.decode.push(engine.decode);
@@ -143,9 +147,14 @@ export class ServingSystem implements PhaseEvents {
     const timer = batchTimer(deployment);
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
-    return phase === 'prefill'
-      ? new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity)
-      : new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, stepsLeft, s.decode_stepping);
+    if (phase === 'prefill') {
+      const p = new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity);
+      p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
+      return p;
+    }
+    const dec = new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, stepsLeft, s.decode_stepping);
+    dec.measure(chargingFor(dec, inst, deployment, workModel(deployment), windows));
+    return dec;
   }
 
   arrive(request: Request): void {

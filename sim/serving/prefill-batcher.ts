@@ -3,6 +3,7 @@ import { type Calendar, removeItem, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Request } from './request.js';
+import type { Charging } from './work-charge.js';
 
 /**
  * Prefill on the performance model. When idle, the instance takes queued prompts in
@@ -19,6 +20,8 @@ export class PrefillBatcher extends PhaseServer {
   /** The requests whose KV it holds (lost with the instance), in the order they finished. */
   private readonly holds: Request[] = [];
   private timer: Timer | null = null;
+  /** Where its passes' FLOPs and bytes are charged (MFU, MBU). */
+  charging: Charging | null = null;
 
   constructor(
     calendar: Calendar,
@@ -67,12 +70,15 @@ export class PrefillBatcher extends PhaseServer {
     }
     this.changeInService(now, this.batch.length);
     this.instance.setKvUsed(now, this.holding + tokens);
-    this.timer = this.calendar.schedule(this.batchTimer.prefillSeconds(tokens, squares), finishPrefill, this);
+    const dt = this.batchTimer.prefillSeconds(tokens, squares);
+    this.timer = this.calendar.schedule(dt, finishPrefill, this);
+    this.charging?.pass.begin(now, now + dt, this.charging.model.prefill(tokens, squares));
   }
 
   protected evacuate(now: number): Request[] {
     this.timer?.cancel();
     this.timer = null;
+    this.charging?.pass.stop(now);
     const lost = this.batch;
     this.batch = [];
     this.changeInService(now, -lost.length);
@@ -95,6 +101,7 @@ export class PrefillBatcher extends PhaseServer {
     const done = this.batch;
     this.batch = [];
     this.timer = null;
+    this.charging?.pass.end();
     this.changeInService(now, -done.length);
     for (const r of done) {
       this.holding += contextTokens(r);

@@ -1,5 +1,7 @@
 import type { Calendar, Timer } from '../engine/index.js';
 import { type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
+import type { Work } from '../physics/work.js';
+import type { Charging } from './work-charge.js';
 
 /**
  * A run of decode steps with a fixed batch, as one event (fast-forward). The owner
@@ -15,6 +17,9 @@ export class StepRun<T extends object> {
   batch = 0;
   steps = 0;
   private timer: Timer | null = null;
+  /** Where the run's FLOPs and bytes are charged (null: not metered, queueing tests). */
+  charging: Charging | null = null;
+  private recomputeWork: Work = { flops: 0, bytes: 0 };
 
   constructor(
     private readonly calendar: Calendar,
@@ -27,7 +32,7 @@ export class StepRun<T extends object> {
   }
 
   /** Start `steps` steps now; `oneStep_s` is the exact time of a one-step run. */
-  start(now: number, line: StepLine, batch: number, context0: number, recompute_s: number, steps: number, oneStep_s: number): void {
+  start(now: number, line: StepLine, batch: number, context0: number, recompute_s: number, steps: number, oneStep_s: number, recomputeWork?: Work): void {
     this.start_s = now;
     this.line = line;
     this.batch = batch;
@@ -37,11 +42,20 @@ export class StepRun<T extends object> {
     // A one-step run keeps the step-time function's own rounding (exact stepping).
     const dt = steps === 1 ? oneStep_s : recompute_s + stepsSeconds(line, batch, context0, steps);
     this.timer = this.calendar.schedule(dt, this.onEnd, this.owner);
+    this.recomputeWork = recomputeWork ?? { flops: 0, bytes: 0 };
+    this.charging?.pass.begin(now, now + dt, this.work(steps));
+  }
+
+  /** FLOPs and bytes of the run's first `steps` steps, recomputation included (closed form). */
+  private work(steps: number): Work {
+    const w = (this.charging as Charging).model.decodeSteps(this.batch, this.context0, steps);
+    return { flops: w.flops + this.recomputeWork.flops, bytes: w.bytes + this.recomputeWork.bytes };
   }
 
   /** The run ended: how many steps it took. */
   finish(): number {
     this.timer = null;
+    this.charging?.pass.end();
     return this.steps;
   }
 
@@ -49,6 +63,7 @@ export class StepRun<T extends object> {
   cancel(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.charging?.pass.stop(this.calendar.now_s);
   }
 
   /** End of step `j` (1-based). */
@@ -80,5 +95,6 @@ export class StepRun<T extends object> {
     this.timer.cancel();
     this.steps = lo;
     this.timer = this.calendar.schedule(Math.max(0, this.boundary(lo) - now), this.onEnd, this.owner);
+    this.charging?.pass.revise(now, Math.max(now, this.boundary(lo)), this.work(lo));
   }
 }

@@ -19,10 +19,10 @@ export function runRows(runs: readonly SweepRun[], results: ReadonlyMap<string, 
   });
 }
 
-/** The summary's numeric metrics (every summary column but the scenario name and slo_met). */
+/** The summary's numeric metrics (every summary column but the scenario name and the flags). */
 function metricsOf(rows: readonly Row[]): string[] {
   const first = rows[0] ?? {};
-  const skip = ['row_kind', 'run', 'point', 'replication', 'seed', 'runs', 'scenario', 'slo_met'];
+  const skip = ['row_kind', 'run', 'point', 'replication', 'seed', 'runs', 'scenario', 'slo_met', 'overloaded'];
   return Object.keys(first).filter((k) => !skip.includes(k) && !k.endsWith('_ci95') && (typeof first[k] === 'number' || first[k] === null));
 }
 
@@ -40,9 +40,12 @@ export function pointRows(plan: SweepShape, rows: readonly Row[], points: Readon
     spec[`${m}__sd`] = aq.op.stdev(m);
     spec[`${m}__n`] = aq.op.valid(m);
   }
+  // A point is overloaded when any of its runs is: its means would hide the one that was.
+  const overloaded = new Set<number>();
+  for (const r of rows) if (r.overloaded === true) overloaded.add(r.point as number);
   const grouped = table.groupby('point').rollup(spec as Parameters<typeof table.rollup>[0]).orderby('point').objects() as Array<Record<string, number>>;
   return grouped.map((g) => {
-    const row: Row = { row_kind: 'point', point: g.point, runs: g.runs, ...points[g.point as number] };
+    const row: Row = { row_kind: 'point', point: g.point, runs: g.runs, ...points[g.point as number], overloaded: overloaded.has(g.point as number) };
     for (const m of metrics) {
       const n = g[`${m}__n`] as number;
       const mean = g[`${m}__mean`];
@@ -84,6 +87,7 @@ function sweepColumns(plan: SweepShape, runs: readonly Row[]): Array<[string, Co
     // Point rows hold means, so counts are floats too.
     ...metrics.map((m): [string, ColumnKind] => [m, 'float']),
     ['slo_met', 'bool'],
+    ['overloaded', 'bool'],
     ...metrics.map((m): [string, ColumnKind] => [`${m}_ci95`, 'float']),
   ];
 }

@@ -93,6 +93,10 @@ describe('splitsim plan', async () => {
     expect(t.numRows).toBe(result.evaluations.length);
     const recommended = Array.from({ length: t.numRows }, (_, i) => t.getChild('recommended')?.get(i)).filter(Boolean);
     expect(recommended).toHaveLength(1);
+    // Overloaded designs are marked (column and "!"); none of them meets the SLO.
+    const overloaded = Array.from({ length: t.numRows }, (_, i) => i).filter((i) => t.getChild('overloaded')?.get(i) === true);
+    for (const i of overloaded) expect(t.getChild('meets_slo')?.get(i)).toBe(false);
+    if (overloaded.length > 0) expect(r.stdout).toMatch(/! overloaded/);
   });
 
   describe('with headroom 1.2', async () => {
