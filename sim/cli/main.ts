@@ -14,7 +14,7 @@ import { formatComparison, formatPoints, formatSummary } from './format.js';
 import { checkpoint, Interrupted, Interruptions } from './interrupt.js';
 import { outDir } from './out-dir.js';
 import { ProgressBar } from './progress.js';
-import type { ResultSet } from '../report/index.js';
+import type { ReportOptions, ResultSet } from '../report/index.js';
 
 // Sweeps, plans and reports are imported when their command runs: they bring arquero,
 // Observable Plot and linkedom (~1.5 s to load), which `run` and `validate` do not
@@ -31,7 +31,7 @@ Usage:
   splitsim sweep FILE [--out DIR] [--workers N] [--shard K/N]   a parameter sweep with replications
   splitsim merge DIR                                      build a sharded sweep's summary
   splitsim plan FILE [--out DIR]                          the cheapest datacenter that meets the SLO
-  splitsim report DIR [--all]                             DIR/report.html: charts of a run, sweep or plan
+  splitsim report DIR [--all] [--heat METRIC]             DIR/report.html: charts of a run, sweep or plan
   splitsim help [COMMAND]                                 this text, or a command's
 
 Exit status: 0 success, 2 bad input (file and field named), 1 anything else.
@@ -107,14 +107,15 @@ Options:
   --out DIR    results folder (default: results)
   --report     also write DIR/<name>/report.html
   -q, --quiet  no progress line on stderr, no table on stdout`,
-  report: `Usage: splitsim report DIR [--all]
+  report: `Usage: splitsim report DIR [--all] [--heat METRIC]...
 
 Write DIR/report.html: one self-contained page (inline SVG charts, no scripts, no
 network) to open in any browser, share or print. DIR is what run, sweep or plan wrote:
 - a scenario folder (DIR/<name>/) or a folder of them (DIR/: the latest batch, the
   scenarios of DIR/summary.arrow written by the last run, side by side in its order;
   --all adds the older folders beside it): latency CDFs with the SLO, latency, queues and busy
-  fraction over time, a utilization heat map, hand-off link utilization, where a
+  fraction over time, utilisation heat maps per instance (busy fraction and MFU),
+  hand-off link utilization, where a
   request's time goes, and the summary table;
 - a sweep (DIR/<sweep name>/): each metric against each varied parameter with its 95%
   confidence band;
@@ -123,7 +124,9 @@ network) to open in any browser, share or print. DIR is what run, sweep or plan 
 What each chart is drawn from: docs/report.md.
 
 Options:
-  --all  a folder of runs: draw every scenario folder, not only the latest batch`,
+  --all          a folder of runs: draw every scenario folder, not only the latest batch
+  --heat METRIC  draw the per-instance heat maps on this nodes.arrow column: busy_frac,
+                 mfu, mbu or kv_used_frac (repeatable; default: busy_frac and mfu)`,
   catalog: `Usage: splitsim catalog [--model ID] [--weights bf16|fp8] [--kv bf16|fp8]
 
 List the built-in models and hardware, and for each model on each hardware: devices
@@ -338,9 +341,9 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
 }
 
 /** Build and write a results folder's report.html. */
-async function writeReportOf(results: ResultSet, dir: string): Promise<string> {
+async function writeReportOf(results: ResultSet, dir: string, options: ReportOptions = {}): Promise<string> {
   const { buildReport, writeReport } = await reports();
-  return writeReport(dir, buildReport(results));
+  return writeReport(dir, buildReport(results, options));
 }
 
 function announce(path: string, quiet: boolean): void {
@@ -348,18 +351,25 @@ function announce(path: string, quiet: boolean): void {
 }
 
 async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('report', argv, { all: { type: 'boolean' } });
+  const { values, positionals } = parseCommand('report', argv, { all: { type: 'boolean' }, heat: { type: 'string', multiple: true } });
   if (values.help) return help('report');
   if (positionals.length !== 1) throw new InputError('splitsim report', [{ path: '', message: 'needs exactly one results DIR' }]);
   const dir = positionals[0] as string;
-  const { readResults } = await reports();
+  const { readResults, HEAT_METRICS } = await reports();
+  const heat = values.heat as unknown as string[] | undefined;
+  for (const h of heat ?? []) {
+    if (!HEAT_METRICS[h]) {
+      const names = Object.keys(HEAT_METRICS);
+      throw new InputError('splitsim report', [{ path: '--heat', message: `unknown metric '${h}'${didYouMean(h, names)}; one of ${names.join(', ')}` }]);
+    }
+  }
   const results = readResults(dir, { all: values.all === true });
   // Say what was drawn: a folder of runs holds older scenarios beside the latest batch.
   if (results.kind === 'runs') {
     const older = results.older ?? [];
     console.log(`drew ${results.runs.length} scenario${results.runs.length === 1 ? '' : 's'}: ${results.runs.map((r) => r.name).join(', ')}${older.length > 0 ? ` (the latest runs: the batch of ${join(dir, 'summary.arrow')}, or those written after it; left out ${older.length} older: ${older.join(', ')}; --all draws them too)` : ''}`);
   }
-  console.log(`report: ${await writeReportOf(results, dir)}`);
+  console.log(`report: ${await writeReportOf(results, dir, heat ? { heat } : {})}`);
   return 0;
 }
 

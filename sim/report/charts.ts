@@ -25,6 +25,17 @@ export interface HeatMetric {
   label: string;
 }
 export const BUSY_FRAC: HeatMetric = { column: 'busy_frac', label: 'busy fraction' };
+/**
+ * The per-window columns of nodes.arrow a heat map can be drawn on. Busy fraction alone
+ * reads continuous batching as saturated (one request in service is "busy"); MFU and
+ * MBU say how much of the machine's compute and memory bandwidth the work used.
+ */
+export const HEAT_METRICS: Readonly<Record<string, HeatMetric>> = {
+  busy_frac: BUSY_FRAC,
+  mfu: { column: 'mfu', label: 'model FLOPs utilisation (MFU)' },
+  mbu: { column: 'mbu', label: 'model bandwidth utilisation (MBU)' },
+  kv_used_frac: { column: 'kv_used_frac', label: 'KV cache used' },
+};
 
 /** Line style of a pool in the pool charts: the colour is the scenario's. */
 const POOL_DASH: Record<string, string> = { prefill: 'none', decode: '6,3', mixed: '1.5,3' };

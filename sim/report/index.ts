@@ -1,2 +1,3 @@
-export { buildReport, type Report, writeReport } from './report.js';
+export { buildReport, DEFAULT_HEAT, type Report, type ReportOptions, writeReport } from './report.js';
+export { HEAT_METRICS } from './charts.js';
 export { readResults, readRuns, type ResultSet } from './read.js';

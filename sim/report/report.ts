@@ -2,7 +2,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ms, num, pct } from '../metrics/readable.js';
 import { uniqueTemp } from '../metrics/write.js';
-import { type Chart, ChartRenderer } from './charts.js';
+import { type Chart, ChartRenderer, HEAT_METRICS } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
 import type { ResultSet, RunFolder } from './read.js';
 import { handsOff, latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
@@ -16,11 +16,19 @@ export interface Report {
 }
 
 /** The report of a results folder's contents. */
-export function buildReport(results: ResultSet): Report {
+export interface ReportOptions {
+  /** The nodes.arrow columns the per-instance heat maps are drawn on (HEAT_METRICS keys). */
+  heat?: readonly string[];
+}
+
+/** Heat maps drawn when not asked otherwise: busy fraction beside MFU, so headroom shows. */
+export const DEFAULT_HEAT = ['busy_frac', 'mfu'] as const;
+
+export function buildReport(results: ResultSet, options: ReportOptions = {}): Report {
   const charts = new ChartRenderer();
   switch (results.kind) {
     case 'runs':
-      return assemble(runsReport(results.runs, results.dir, charts, results.older ?? []));
+      return assemble(runsReport(results.runs, results.dir, charts, results.older ?? [], options.heat ?? DEFAULT_HEAT));
     case 'sweep':
       return assemble(sweepReport(results, charts));
     case 'plan':
@@ -66,18 +74,37 @@ const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> =
   ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
 ];
 
+/**
+ * Headroom per pool: busy says a server had work, not how much of the machine the work
+ * used; MFU and MBU say that (docs/metrics.md), and `overloaded` whether a queue grew.
+ */
+const HEADROOM_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
+  ['overloaded', 'over\u00adloaded', (v) => (v === true ? 'yes' : v === false ? 'no' : '–')],
+  ['prefill_util', 'prefill busy', pct],
+  ['prefill_mfu', 'prefill MFU', pct],
+  ['prefill_mbu', 'prefill MBU', pct],
+  ['decode_util', 'decode busy', pct],
+  ['decode_mfu', 'decode MFU', pct],
+  ['decode_mbu', 'decode MBU', pct],
+  ['decode_batch_mean', 'decode batch', (v) => num(v)],
+  ['decode_kv_used_frac', 'decode KV used', pct],
+  ['cost_per_m_goodput_tokens_usd', '$/M goodput tokens', (v) => num(v, 3)],
+];
+
 /** "TTFT ≤ 1 s and TPOT ≤ 50 ms", naming only the bounds the SLO gives. */
 function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefined }): string {
   const bounds = [slo.ttft_s === undefined ? '' : `TTFT ≤ ${ms(slo.ttft_s)}`, slo.tpot_s === undefined ? '' : `TPOT ≤ ${ms(slo.tpot_s)}`];
   return bounds.filter(Boolean).join(' and ');
 }
 
-function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older: readonly string[]) {
+function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older: readonly string[], heat: readonly string[]) {
   const names = runs.map((r) => r.name);
   // One colour per scenario on every chart of the page, in the summary's order.
   const colors = new ColorMap(names);
   const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
-  const table = dataTable(['scenario', ...SUMMARY_COLUMNS.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...SUMMARY_COLUMNS.map(([c, , f]) => f(s[c]))]));
+  const tableOf = (columns: typeof SUMMARY_COLUMNS) =>
+    dataTable(['scenario', ...columns.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...columns.map(([c, , f]) => f(s[c]))]));
+  const table = `${tableOf(SUMMARY_COLUMNS)}<h3>Headroom</h3>${tableOf(HEADROOM_COLUMNS)}`;
   const about = runs
     .map((r) => {
       const i = r.info;
@@ -123,10 +150,15 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older
     {
       id: 'utilization',
       title: 'Utilization per instance',
-      charts: runs.map((r) => {
-        const { by, cells } = utilizationCells(r.nodes);
-        return charts.heatmap(`heatmap-${r.name}`, r.name, by, cells);
-      }),
+      charts: runs.flatMap((r) =>
+        heat.flatMap((column) => {
+          const metric = HEAT_METRICS[column];
+          // Queueing-mode runs have no FLOPs or bytes: their mfu and mbu are null.
+          if (!metric || !r.nodes.getChild(column) || r.nodes.getChild(column)?.nullCount === r.nodes.numRows) return [];
+          const { by, cells } = utilizationCells(r.nodes, 64, column);
+          return [charts.heatmap(column === 'busy_frac' ? `heatmap-${r.name}` : `heatmap-${column}-${r.name}`, r.name, by, cells, metric)];
+        }),
+      ),
     },
   ];
   // Link charts only where KV caches crossed the network: a colocated run's links carry

@@ -11,7 +11,11 @@ export const SWEEP_METRICS: ReadonlyArray<{ column: string; label: string; perce
   { column: 'slo_attainment', label: 'SLO attainment (%)', percent: true },
   { column: 'prefill_util', label: 'prefill utilization (%)', percent: true },
   { column: 'decode_util', label: 'decode utilization (%)', percent: true },
+  { column: 'prefill_mfu', label: 'prefill MFU (%)', percent: true },
+  { column: 'decode_mfu', label: 'decode MFU (%)', percent: true },
+  { column: 'decode_mbu', label: 'decode MBU (%)', percent: true },
   { column: 'cost_per_mtok_usd', label: 'cost ($ per million output tokens)' },
+  { column: 'cost_per_m_goodput_tokens_usd', label: 'cost ($ per million goodput tokens)' },
 ];
 
 export interface SweepPoint {

@@ -123,7 +123,7 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
     const hit = cache.get(key);
     if (hit) return hit;
     const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal })).summary;
-    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 };
+    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true };
     cache.set(key, e);
     evaluations.push(e);
     onEvaluation?.(e);

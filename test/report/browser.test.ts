@@ -128,7 +128,7 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
   it('a batch of runs: every chart of each scenario has marks', async () => {
     const { dir, names } = runBatch();
     const { marks, errors, requests, layout } = await open(dir, 'runs');
-    const expected = ['ttft-cdf', 'tpot-cdf', 'ttft-over-time', 'tpot-over-time', 'pool-queue', 'pool-busy', 'time-breakdown', ...names.flatMap((n) => [`heatmap-${n}`, `links-${n}`])];
+    const expected = ['ttft-cdf', 'tpot-cdf', 'ttft-over-time', 'tpot-over-time', 'pool-queue', 'pool-busy', 'time-breakdown', ...names.flatMap((n) => [`heatmap-${n}`, `heatmap-mfu-${n}`, `links-${n}`])];
     // One colour per scenario on every chart: distinct scenarios, distinct colours, and
     // the lines of each chart drawn in exactly the colours of its scenarios.
     const colours = checkColours(layout, names);

@@ -109,12 +109,20 @@ describe('the page', () => {
     const ids = report.charts.map((c) => c.id);
     expect(ids).toEqual([
       'ttft-cdf', 'tpot-cdf', 'ttft-over-time', 'tpot-over-time', 'pool-queue', 'pool-busy',
-      'heatmap-two-decoders', 'heatmap-three-decoders', 'links-two-decoders', 'links-three-decoders', 'time-breakdown',
+      'heatmap-two-decoders', 'heatmap-mfu-two-decoders', 'heatmap-three-decoders', 'heatmap-mfu-three-decoders',
+      'links-two-decoders', 'links-three-decoders', 'time-breakdown',
     ]);
     for (const id of ids) expect(report.html).toContain(`data-chart="${id}"`);
     expect(report.html).not.toMatch(/<script|<link |src="http|href="http|@import|url\(/i);
     expect(report.html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(ids.length);
     expect(report.html).toContain('SLO');
+  });
+
+  it('draws the heat maps on the metrics asked for, from nodes.arrow', () => {
+    const ids = buildReport(runs, { heat: ['mbu', 'kv_used_frac'] }).charts.map((c) => c.id).filter((id) => id.startsWith('heatmap'));
+    expect(report.html).toContain('<h3>Headroom</h3>');
+    expect(report.html).toContain('decode MFU');
+    expect(ids).toEqual(['heatmap-mbu-two-decoders', 'heatmap-kv_used_frac-two-decoders', 'heatmap-mbu-three-decoders', 'heatmap-kv_used_frac-three-decoders']);
   });
 
   it('escapes what users wrote (a description is shown as text, never as markup)', () => {
