@@ -248,11 +248,15 @@ export class ChartRenderer {
       : Plot.ruleX(data, { x: 'x', y1: 'lo', y2: 'hi', stroke: 'series' });
     const time = metric.unit === 's';
     const label = `↑ ${metric.label}`;
+    // Past the cliff throughput still rises and cost still falls while the backlog
+    // grows: an overloaded point is marked so the line is not read as healthy.
+    const overloaded = data.filter((p) => p.overloaded);
+    const cliff = overloaded.length === 0 ? '' : ` Points marked “overloaded” (${overloaded.length}) had a pool whose queue grew over the measured period, or requests left unfinished: their means describe a backlog, not a steady state.`;
     return {
       id,
       title: `${metric.label} against ${path}`,
       mark: 'dot',
-      caption: `Mean over replications per point (summary.arrow point rows), with the 95% confidence band (${metric.column}_ci95); one line per configuration of the other varied parameters.`,
+      caption: `Mean over replications per point (summary.arrow point rows), with the 95% confidence band (${metric.column}_ci95); one line per configuration of the other varied parameters.${cliff}`,
       note: noteOf(coincident(seriesValues(data, (d) => d.series, (d) => [d.x, d.y]))),
       timeAxes: time ? ['y'] : [],
       html: this.render({
@@ -263,7 +267,12 @@ export class ChartRenderer {
         // Durations in ms or s: a bare 0.00085 loses its leading digits in the margin.
         y: time ? { ...timeAxis([...data.map((d) => d.lo), ...data.map((d) => d.hi)], false, label), ticks: 5 } : { label, grid: true },
         color: colors.scale(data.map((d) => d.series)),
-        marks: [band, ...(numeric ? [Plot.line(data, { x: 'x', y: 'y', stroke: 'series' })] : []), Plot.dot(data, { x: 'x', y: 'y', stroke: 'series', fill: 'series' })],
+        marks: [
+          band,
+          ...(numeric ? [Plot.line(data, { x: 'x', y: 'y', stroke: 'series' })] : []),
+          Plot.dot(data, { x: 'x', y: 'y', stroke: 'series', fill: 'series' }),
+          Plot.text(overloaded, { x: 'x', y: 'y', text: () => 'overloaded', dy: -10, fontSize: 10, fill: 'currentColor' }),
+        ],
       }),
     };
   }

@@ -26,6 +26,8 @@ export interface SweepPoint {
   hi: number;
   /** The other varied parameters' values: one line per configuration. */
   series: string;
+  /** Any run of the point overloaded (a pool's queue grew, or requests ended unfinished). */
+  overloaded: boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export function sweepSeries(summary: Table, sweep: SweepDescription, metric: str
         lo: y - half,
         hi: y + half,
         series: others.length === 0 ? 'all' : others.map((p) => `${p} = ${String(r[p])}`).join(', '),
+        overloaded: r.overloaded === true,
       };
     })
     .sort((a, b) => a.series.localeCompare(b.series) || (a.x < b.x ? -1 : a.x > b.x ? 1 : 0));

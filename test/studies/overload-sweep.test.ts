@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatPoints } from '../../sim/cli/format.js';
+import { buildReport, readResults } from '../../sim/report/index.js';
 import { runSweep } from '../../sim/studies/sweep-command.js';
 import { baseScenario } from '../helpers/base-scenario.js';
 
@@ -32,5 +33,10 @@ describe('a sweep across the capacity of an M/M/4 pool (8 requests/s)', () => {
     expect(printed[2]).not.toMatch(/!$/);
     expect(printed[3]).toMatch(/!$/);
     expect(printed.at(-1)).toMatch(/^! overloaded/);
+    // The sweep report marks the point past the cliff on every metric's chart, once.
+    const report = buildReport(readResults(outcome.dir));
+    const throughput = report.charts.find((c) => c.title.startsWith('throughput'))!;
+    expect(throughput.caption).toMatch(/marked “overloaded” \(1\)/);
+    expect(throughput.html.match(/>overloaded</g)).toHaveLength(1);
   });
 });
