@@ -27,8 +27,12 @@ export interface HardwareSpec {
     prefill_mfu: number;
     /** Achieved fraction of peak FLOPS in decode. */
     decode_mfu: number;
-    /** Achieved fraction of peak memory bandwidth. */
+    /** Achieved fraction of peak memory bandwidth by a large pass. */
     memory_bw: number;
+    /** Tokens in a pass at which half of `memory_bw` is reached: a pass of T tokens
+     * streams at memory_bw · T / (T + memory_bw_half_tokens) of peak (small decode
+     * batches issue too few loads to saturate HBM). Absent or 0: no batch dependence. */
+    memory_bw_half_tokens?: number | undefined;
   };
   overhead: {
     /** Fixed cost of launching one prefill batch, s. */
@@ -37,11 +41,16 @@ export interface HardwareSpec {
     step_s: number;
     /** Kernel launch and synchronisation cost per layer per forward pass, s. */
     per_layer_s: number;
-    /** Latency of one all-reduce across the instance's devices, s. */
+    /** Latency of one all-reduce across the instance's devices, s (the part that does
+     * not grow with the tensor-parallel degree: launch and synchronisation). */
     allreduce_s: number;
+    /** Latency of one step of a ring all-reduce, s: a ring over D devices takes
+     * 2·(D − 1) steps (reduce-scatter, then all-gather). Absent or 0: none. */
+    allreduce_step_s?: number | undefined;
   };
-  /** Wafer pipelines only: per-layer latency and per inter-wafer hop latency, s. */
-  wafer?: { layer_s: number; hop_s: number } | undefined;
+  /** Wafer pipelines only: per-layer latency (layer_s + layer_width_s · (hidden / 8192)²,
+   * the second term proportional to a layer's FLOPs) and per inter-wafer hop latency, s. */
+  wafer?: { layer_s: number; hop_s: number; layer_width_s?: number | undefined } | undefined;
   power_w: number;
   price_per_hour_usd: number;
   /** Devices per instance when this entry is an instance shape (trn2.48xlarge: 16). */
