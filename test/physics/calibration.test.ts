@@ -1,6 +1,7 @@
 // Calibration: one request through the whole simulator (scenario → pipeline →
 // requests.arrow) reproduces the published single-user speeds (sources: docs/physics.md;
 // the constants are fitted by npm run calibrate to docs/measurements.csv).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { column, roundTrip } from '../helpers/queueing.js';
@@ -43,6 +44,15 @@ describe('single-user decode speed, read from requests.arrow', () => {
     const { tokensPerSecond } = singleRequest('llama-3.1-8b', 'cs3', 1, 1000, 500);
     expect(tokensPerSecond).toBeGreaterThan(1800 * 0.9);
     expect(tokensPerSecond).toBeLessThan(1800 * 1.1);
+  });
+
+  it("CS-3 with the built-in AWS split's speculative setting, Llama 3.1 70B: Cerebras' 2,100 tokens/s ± 10%", () => {
+    const scenario = JSON.parse(readFileSync(new URL('../../scenarios/aws-split-llama70b.json', import.meta.url), 'utf8'));
+    const decode = scenario.datacenter.racks.flatMap((r: { nodes: object[] }) => r.nodes).find((n: { hardware: string }) => n.hardware === 'cs3');
+    expect(decode.speculative).toBeDefined();
+    const { tokensPerSecond } = singleRequest('llama-3.1-70b', 'cs3', 4, 1000, 500, decode.speculative);
+    expect(tokensPerSecond).toBeGreaterThan(2100 * 0.9);
+    expect(tokensPerSecond).toBeLessThan(2100 * 1.1);
   });
 
   it('CS-3, Llama 3.1 405B: wider and deeper layers than 70B, so slower per user without speculation', () => {
