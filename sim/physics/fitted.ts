@@ -11,7 +11,7 @@ export interface FittedFamily {
 }
 
 export const FITTED: { measurements_sha256: string; date: string; families: Record<'hopper' | 'trn2' | 'cs3', FittedFamily> } = {
-  "measurements_sha256": "e0c484146c3278f4767b420fac9558410b4b0615e8b9f66f24c3beb5abfc6183",
+  "measurements_sha256": "31ade0030ffa0c93fa0a0248c2fddabaac94b85b918f5bef02e28a01da20dcda",
   "date": "2026-11-30",
   "families": {
     "hopper": {
