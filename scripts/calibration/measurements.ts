@@ -40,6 +40,9 @@ export interface Measurement {
   promptTokens: number | undefined;
   outputTokens: number | undefined;
   metric: Metric;
+  /** Speculative decoding the benchmark ran, when the `speculative` column names a
+   * catalog draft and a speculation length (acceptance is not published: SETUP's). */
+  speculative?: { draft_model: string; tokens: number } | undefined;
   /** The published figure in SI units (s, tokens/s). */
   value: number;
   sourceUrl: string;
@@ -124,7 +127,7 @@ export function readMeasurements(path: string): Measurement[] {
       raw, id: raw.id, use: use ?? 'excluded', excludedReason: use === 'excluded' ? raw.use.slice('excluded: '.length) : undefined,
       hardware: raw.hardware, devices, model: raw.model, weights: raw.weights, kv: raw.kv, arrival,
       maxBatch: optionalInt(raw.max_batch), promptTokens: optionalInt(raw.prompt_tokens), outputTokens: optionalInt(raw.output_tokens),
-      metric: raw.metric as Metric, value, sourceUrl: raw.source_url,
+      metric: raw.metric as Metric, value, sourceUrl: raw.source_url, speculative: parseSpeculative(raw.speculative),
     } satisfies Measurement;
   });
   const seen = new Set<string>();
@@ -134,6 +137,13 @@ export function readMeasurements(path: string): Measurement[] {
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   return rows;
+}
+
+/** "…draft Llama-3.2-1B…, speculation-length 7" → the catalog draft and k; anything else
+ * (none, not stated, a draft the catalog lacks such as an EAGLE head) → undefined. */
+export function parseSpeculative(text: string): { draft_model: string; tokens: number } | undefined {
+  const m = /draft Llama-3\.2-1B\S*, speculation-length (\d+)/i.exec(text);
+  return m ? { draft_model: 'llama-3.2-1b', tokens: Number(m[1]) } : undefined;
 }
 
 /** Hardware family for the per-family statistics: the catalog entry, instance shapes folded into their chip. */

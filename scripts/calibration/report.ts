@@ -5,7 +5,7 @@ import { csvField, parseCsv } from './measurements.js';
 import type { RowResult } from './simulate.js';
 
 
-export const RESULT_COLUMNS = ['id', 'family', 'use', 'metric', 'published', 'simulated', 'error', 'scenario', 'approximate', 'note'] as const;
+export const RESULT_COLUMNS = ['id', 'family', 'use', 'metric', 'published', 'simulated', 'error', 'scenario', 'approximate', 'note', 'held_out_error'] as const;
 
 /** Six significant digits: enough to compare, stable across reruns. */
 const sig = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : '');
@@ -13,7 +13,7 @@ const sig = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))
 export function resultsCsv(results: readonly RowResult[]): string {
   const lines = [RESULT_COLUMNS.join(',')];
   for (const r of results) {
-    lines.push([r.id, r.family, r.use, r.metric, sig(r.published), sig(r.simulated), sig(r.error), r.scenario, r.approximate, r.note].map(csvField).join(','));
+    lines.push([r.id, r.family, r.use, r.metric, sig(r.published), sig(r.simulated), sig(r.error), r.scenario, r.approximate, r.note, sig(r.heldOut ?? Number.NaN)].map(csvField).join(','));
   }
   return lines.join('\n') + '\n';
 }
@@ -24,7 +24,7 @@ export function parseResultsCsv(text: string): RowResult[] {
   const num = (s: string) => (s === '' ? Number.NaN : Number(s));
   return body.map((c) => ({
     id: c[0]!, family: c[1]!, use: c[2] as RowResult['use'], metric: c[3] as RowResult['metric'], published: num(c[4]!),
-    simulated: num(c[5]!), error: num(c[6]!), scenario: c[7]!, approximate: c[8]!, note: c[9]!,
+    simulated: num(c[5]!), error: num(c[6]!), scenario: c[7]!, approximate: c[8]!, note: c[9]!, heldOut: num(c[10]!),
   }));
 }
 
@@ -60,6 +60,8 @@ function familyStats(rows: RowResult[]) {
   return {
     rows: rows.length, simulated: ok.length, median: median(abs(ok)), worst,
     fit: median(abs(ok.filter((r) => r.use === 'fit'))), validate: median(abs(ok.filter((r) => r.use === 'validate'))),
+    heldOut: median(ok.map((r) => Math.abs(r.heldOut ?? Number.NaN)).filter((x) => Number.isFinite(x))),
+    within25: ok.filter((r) => Math.abs(r.error) <= 0.25).length,
   };
 }
 
@@ -69,18 +71,22 @@ export function renderSection(results: readonly RowResult[]): string {
   const families = [...FAMILY_ORDER.filter((f) => simulated.some((r) => r.family === f)), ...new Set(simulated.map((r) => r.family).filter((f) => !FAMILY_ORDER.includes(f)))];
   const out: string[] = [START, ''];
   out.push(`${simulated.length} rows simulated (${simulated.filter((r) => r.use === 'fit').length} marked \`fit\`, ${simulated.filter((r) => r.use === 'validate').length} \`validate\`), ${results.length - simulated.length} excluded. Error = simulated / published − 1; |error| statistics over the rows that ran.`, '');
-  out.push('| family | rows | median \\|error\\| | worst \\|error\\| | median \\|error\\|, fit rows | median \\|error\\|, validate rows |', '|---|---|---|---|---|---|');
+  out.push(
+    'Held out = the row simulated on constants refitted without its source (leave-one-source-out); a `validate` row whose source gave no `fit` rows was never seen by the fit, so its held-out error is its error.', '',
+    '| family | rows | median \\|error\\| | worst \\|error\\| | within 25% | median \\|error\\|, fit rows | median \\|error\\|, validate rows | median \\|error\\|, held out |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const f of families) {
     const s = familyStats(simulated.filter((r) => r.family === f));
-    out.push(`| ${f} | ${s.simulated}${s.simulated < s.rows ? ` of ${s.rows}` : ''} | ${abspct(s.median)} | ${s.worst ? `${abspct(s.worst.error)} (\`${s.worst.id}\`)` : 'n/a'} | ${abspct(s.fit)} | ${abspct(s.validate)} |`);
+    out.push(`| ${f} | ${s.simulated}${s.simulated < s.rows ? ` of ${s.rows}` : ''} | ${abspct(s.median)} | ${s.worst ? `${abspct(s.worst.error)} (\`${s.worst.id}\`)` : 'n/a'} | ${s.within25} | ${abspct(s.fit)} | ${abspct(s.validate)} | ${abspct(s.heldOut)} |`);
   }
   const all = familyStats(simulated);
-  out.push(`| all | ${all.simulated} | ${abspct(all.median)} | ${all.worst ? `${abspct(all.worst.error)} (\`${all.worst.id}\`)` : 'n/a'} | ${abspct(all.fit)} | ${abspct(all.validate)} |`, '');
+  out.push(`| all | ${all.simulated} | ${abspct(all.median)} | ${all.worst ? `${abspct(all.worst.error)} (\`${all.worst.id}\`)` : 'n/a'} | ${all.within25} | ${abspct(all.fit)} | ${abspct(all.validate)} | ${abspct(all.heldOut)} |`, '');
   for (const f of families) {
-    out.push(`#### ${f}`, '', '| row | use | metric | published | simulated | error | simulated as |', '|---|---|---|---|---|---|---|');
+    out.push(`#### ${f}`, '', '| row | use | metric | published | simulated | error | held out | simulated as |', '|---|---|---|---|---|---|---|---|');
     for (const r of simulated.filter((x) => x.family === f)) {
       const how = [r.scenario, r.approximate ? `approximate: ${r.approximate}` : '', r.note].filter((x) => x !== '').join('; ');
-      out.push(`| \`${r.id}\` | ${r.use} | ${r.metric} | ${shown(r.metric, r.published)} | ${shown(r.metric, r.simulated)} | ${pct(r.error)} | ${how} |`);
+      out.push(`| \`${r.id}\` | ${r.use} | ${r.metric} | ${shown(r.metric, r.published)} | ${shown(r.metric, r.simulated)} | ${pct(r.error)} | ${pct(r.heldOut ?? Number.NaN)} | ${how} |`);
     }
     out.push('');
   }
@@ -91,12 +97,12 @@ export function renderSection(results: readonly RowResult[]): string {
 }
 
 /** `doc` with its generated section replaced (or appended, markers and all, when absent). */
-export function replaceSection(doc: string, section: string): string {
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
+export function replaceSection(doc: string, section: string, start = START, end = END): string {
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
   if (a < 0 && b < 0) return `${doc.trimEnd()}\n\n${section}\n`;
-  if (a < 0 || b < a) throw new Error('docs/validation.md: measurement markers are broken');
-  return doc.slice(0, a) + section + doc.slice(b + END.length);
+  if (a < 0 || b < a) throw new Error('docs/validation.md: generated-section markers are broken');
+  return doc.slice(0, a) + section + doc.slice(b + end.length);
 }
 
 /** The generated section currently in `doc`, or undefined. */

@@ -42,6 +42,9 @@ export const SETUP = {
   bisections: 12,
   /** Arrivals before this fraction of the run are warm-up in concurrency rows. */
   warmupFrac: 0.25,
+  /** Acceptance of a draft token where a row speculates (**assumption**: no source in
+   * the set publishes it; a round value set before simulating those rows, not fitted). */
+  speculativeAcceptance: 0.8,
   /** Enough drain that every request ends (no row is near an hour per request). */
   drain_s: 36_000,
 } as const;
@@ -100,7 +103,13 @@ export function rowScenario(row: Measurement, catalog: Catalog, workload: Worklo
     model,
     precision: { weights: row.weights, kv: row.kv },
     datacenter: {
-      racks: [{ name: 'bench', nodes: [{ hardware: inlineHardware(spec), devices: row.devices, role: 'mixed', count: 1 }] }],
+      racks: [{
+        name: 'bench',
+        nodes: [{
+          hardware: inlineHardware(spec), devices: row.devices, role: 'mixed', count: 1,
+          ...(row.speculative ? { speculative: { ...row.speculative, acceptance: SETUP.speculativeAcceptance } } : {}),
+        }],
+      }],
       network: { kv_transfer: 'off' },
     },
     workload: {
@@ -108,6 +117,14 @@ export function rowScenario(row: Measurement, catalog: Catalog, workload: Worklo
       prompt_tokens: { dist: 'constant', value: row.promptTokens },
       output_tokens: { dist: 'constant', value: row.outputTokens },
     },
-    scheduling: { decode_max_batch: row.maxBatch, mixed_policy: SETUP.mixedPolicy },
+    scheduling: {
+      decode_max_batch: row.maxBatch,
+      // Fixed-concurrency rows: a prompt joins the running decode batch whole, in one
+      // iteration (TensorRT-LLM's in-flight batching, vLLM's mixed batches), instead of
+      // pausing every decoder while it runs (docs/measurements.md, How a row is simulated).
+      ...(workload.kind === 'closed'
+        ? { mixed_policy: 'chunked', chunk_tokens: row.promptTokens }
+        : { mixed_policy: SETUP.mixedPolicy }),
+    },
   };
 }

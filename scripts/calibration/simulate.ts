@@ -21,6 +21,8 @@ export interface RowResult {
   /** Set when the simulated setup only approximates the published one. */
   approximate: string;
   note: string;
+  /** Error on constants refitted without the row's source (leave-one-source-out). */
+  heldOut?: number | undefined;
 }
 
 function numbers(table: Table, name: string): Float64Array {

@@ -3,6 +3,8 @@
 // override (inline hardware in a scenario file takes the same fields).
 // Units: TFLOPS dense, GB = 1e9 B, TB/s = 1e12 B/s, Gb/s = 1e9 bit/s.
 
+import { FITTED } from './fitted.js';
+
 export type PerformanceKind = 'roofline' | 'wafer-pipeline';
 
 export interface HardwareSpec {
@@ -27,8 +29,12 @@ export interface HardwareSpec {
     prefill_mfu: number;
     /** Achieved fraction of peak FLOPS in decode. */
     decode_mfu: number;
-    /** Achieved fraction of peak memory bandwidth. */
+    /** Achieved fraction of peak memory bandwidth by a large pass. */
     memory_bw: number;
+    /** Tokens in a pass at which half of `memory_bw` is reached: a pass of T tokens
+     * streams at memory_bw · T / (T + memory_bw_half_tokens) of peak (small decode
+     * batches issue too few loads to saturate HBM). Absent or 0: no batch dependence. */
+    memory_bw_half_tokens?: number | undefined;
   };
   overhead: {
     /** Fixed cost of launching one prefill batch, s. */
@@ -37,17 +43,46 @@ export interface HardwareSpec {
     step_s: number;
     /** Kernel launch and synchronisation cost per layer per forward pass, s. */
     per_layer_s: number;
-    /** Latency of one all-reduce across the instance's devices, s. */
+    /** Latency of one all-reduce across the instance's devices, s (the part that does
+     * not grow with the tensor-parallel degree: launch and synchronisation). */
     allreduce_s: number;
+    /** Latency of one step of a ring all-reduce, s: a ring over D devices takes
+     * 2·(D − 1) steps (reduce-scatter, then all-gather). Absent or 0: none. */
+    allreduce_step_s?: number | undefined;
   };
-  /** Wafer pipelines only: per-layer latency and per inter-wafer hop latency, s. */
-  wafer?: { layer_s: number; hop_s: number } | undefined;
+  /** Wafer pipelines only: per-layer latency (layer_s + layer_width_s · (hidden / 8192)²,
+   * the second term proportional to a layer's FLOPs) and per inter-wafer hop latency, s. */
+  wafer?: { layer_s: number; hop_s: number; layer_width_s?: number | undefined } | undefined;
   power_w: number;
   price_per_hour_usd: number;
   /** Devices per instance when this entry is an instance shape (trn2.48xlarge: 16). */
   shape_devices?: number | undefined;
   sources: Record<string, string>;
 }
+
+/** `spec` with fitted constants set, by path (`efficiency.memory_bw`, `wafer.layer_s`, …). */
+export function withFitted(spec: HardwareSpec, values: Readonly<Record<string, number>>): HardwareSpec {
+  const efficiency: Record<string, number | undefined> = { ...spec.efficiency };
+  const overhead: Record<string, number | undefined> = { ...spec.overhead };
+  const wafer: Record<string, number | undefined> | undefined = spec.wafer ? { ...spec.wafer } : undefined;
+  for (const [path, v] of Object.entries(values)) {
+    const [group, field] = path.split('.');
+    const target = group === 'efficiency' ? efficiency : group === 'overhead' ? overhead : group === 'wafer' ? wafer : undefined;
+    if (!target || !field) throw new Error(`fitted constant ${path} does not apply to hardware ${spec.id}`);
+    target[field] = v;
+  }
+  return {
+    ...spec,
+    efficiency: efficiency as HardwareSpec['efficiency'],
+    overhead: overhead as HardwareSpec['overhead'],
+    wafer: wafer as HardwareSpec['wafer'],
+  };
+}
+
+/** The last fit's constants of a family (sim/physics/fitted.ts, written by npm run calibrate). */
+const fitted = (family: keyof typeof FITTED.families) => FITTED.families[family].values;
+const FIT_SOURCE = (family: keyof typeof FITTED.families) =>
+  `fitted by npm run calibrate to ${FITTED.families[family].rows.length} rows of docs/measurements.csv (sim/physics/fitted.ts has the rows and objective; docs/physics.md, Calibration)`;
 
 const H100_SHEET = 'NVIDIA H100 SXM spec sheet, as encoded in ai-dynamo/aiconfigurator systems/h100_sxm.yaml';
 const AIC = 'AIConfigurator roofline correction: effective HBM bandwidth × 0.8';
@@ -79,9 +114,8 @@ const h100: HardwareSpec = {
     figures: H100_SHEET,
     nic_gbps: 'ConnectX-7, 400 Gb/s per GPU',
     usable_memory_frac: "vLLM's default gpu_memory_utilization = 0.9",
-    'efficiency.memory_bw': AIC,
-    'efficiency.prefill_mfu/decode_mfu': BLIS_MFU,
     ...OVERHEAD_SOURCES,
+    'efficiency, overhead': `${FIT_SOURCE('hopper')}; shared with h200-sxm (same GH100 die and software); the pre-fit assumptions were ${BLIS_MFU} and ${AIC}`,
     power_w: 'NVIDIA spec sheet: 700 W',
     price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
 },
@@ -102,15 +136,17 @@ const trn2: HardwareSpec = {
     scaleup_gbytes_per_s: 'NeuronLink-v3: 1.28 TB/s per chip, 1,024 GB/s of it within an instance',
     nic_gbps: 'EFAv3 3.2 Tb/s per 16-chip trn2.48xlarge, 200 Gb/s per chip',
     usable_memory_frac: 'assumption: as vLLM on GPUs, 0.9',
-    efficiency: `assumption: H100's figures (${BLIS_MFU}; ${AIC}); no public Trainium calibration`,
+    efficiency: `assumption: decode_mfu and memory_bw as the H100's before its fit (${BLIS_MFU}; ${AIC}): batch-1 rows cannot separate them from the fixed costs`,
     ...OVERHEAD_SOURCES,
-    'overhead.allreduce_s': 'assumption: 10 µs across a 4×4 torus of 16 chips',
+    'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s': FIT_SOURCE('trn2'),
     power_w: 'assumption: 500 W per chip (not published)',
     price_per_hour_usd: 'assumption: $35/h per trn2.48xlarge (no public price in our sources), per chip',
   },
 };
 
-export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
+/** The catalog before the fit: peak figures, sources and the pre-fit assumptions. The
+ * calibration starts from it, so that a fit never depends on the previous one. */
+export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
   trn2,
   'trn2.48xlarge': {
     ...trn2,
@@ -131,7 +167,7 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     sources: {
       ...h100.sources,
       figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml; compute as H100',
-      'efficiency.prefill_mfu/decode_mfu': `assumption: H100's, ${BLIS_MFU}`,
+      'efficiency, overhead': `${FIT_SOURCE('hopper')}: the H100's, fitted over H100 and H200 rows together`,
       price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5e (8 × H200) US East (Ohio): $43.26/h = $5.408 per GPU-hour',
     },
   },
@@ -149,9 +185,9 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       figures: 'AWS Neuron SDK docs, trainium3.rst / trn3-arch; fp8 is MXFP8',
       scaleup_gbytes_per_s: 'NeuronLink-v4 ~2.0–2.56 TB/s per chip (sources disagree): the lower figure',
       nic_gbps: 'EFA 200 Gb/s per chip (UltraServer tables, derived)',
-      efficiency: `assumption: H100's figures (${BLIS_MFU}; ${AIC})`,
+      efficiency: `assumption: H100's figures before their fit (${BLIS_MFU}; ${AIC})`,
       ...OVERHEAD_SOURCES,
-      'overhead.allreduce_s': 'assumption: 10 µs',
+      'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s': `assumption: Trainium2's (same Neuron software stack; no Trainium3 measurements), ${FIT_SOURCE('trn2')}`,
       power_w: 'assumption: 700 W per chip (not published)',
       price_per_hour_usd: 'assumption: $3.00 per chip-hour (not published)',
     },
@@ -172,7 +208,8 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       bf16_tflops: 'assumption: the quoted 125 PF "peak AI" read as sparse/FP8; dense BF16 taken as half',
       nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE',
       usable_memory_frac: 'assumption: no runtime workspace carved out of SRAM',
-      'wafer.layer_s/hop_s': 'fitted to Cerebras single-user speeds: 70B at 2,100 tok/s on 4 wafers and 405B at 969 tok/s on 21 wafers (docs/physics.md derives them)',
+      'wafer.layer_s/layer_width_s': `${FIT_SOURCE('cs3')}: Cerebras' launch figures without speculative decoding (8B 1,800 tok/s on 1 wafer, 70B 450 on 4)`,
+      'wafer.hop_s': 'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch figures cannot separate it from the layer time',
       efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
       power_w: '~23 kW per system (second-hand)',
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
@@ -180,3 +217,13 @@ export const HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     },
   },
 };
+
+/** Which fitted family's constants an entry takes (trn3: Trainium2's, **assumption**). */
+export const FIT_FAMILY: Readonly<Record<string, keyof typeof FITTED.families>> = {
+  'h100-sxm': 'hopper', 'h200-sxm': 'hopper', trn2: 'trn2', 'trn2.48xlarge': 'trn2', trn3: 'trn2', cs3: 'cs3',
+};
+
+/** The catalog: the pre-fit entries with the last fit's constants (sim/physics/fitted.ts). */
+export const HARDWARE: Readonly<Record<string, HardwareSpec>> = Object.fromEntries(
+  Object.entries(PRE_FIT_HARDWARE).map(([id, spec]) => [id, FIT_FAMILY[id] ? withFitted(spec, fitted(FIT_FAMILY[id])) : spec]),
+);

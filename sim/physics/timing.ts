@@ -1,7 +1,8 @@
 // How long a batch takes. Pure functions of the deployment and the batch's shape; the
 // formulas and every constant are in docs/physics.md.
 import { type Deployment, draftDeployment } from './deployment.js';
-import { flopsPerToken, kvBytesPerToken, weightBytes } from './model.js';
+import type { HardwareSpec } from './hardware.js';
+import { flopsPerToken, kvBytesPerToken, type ModelArch, weightBytes } from './model.js';
 import { expectedTokensPerStep } from './speculative.js';
 
 /**
@@ -101,8 +102,29 @@ export function tensorParallelSeconds(d: Deployment, tokens: number): number {
   const hw = d.hardware;
   const bytes = tokens * d.model.hidden * 2; // BF16 activations
   const link_Bps = D <= hw.scaleup_domain ? hw.scaleup_gbytes_per_s * 1e9 : (hw.nic_gbps / 8) * 1e9;
-  const perAllReduce = hw.overhead.allreduce_s + ((2 * (D - 1)) / D) * (bytes / link_Bps);
+  // Ring all-reduce: 2·(D − 1) steps, each paying a step latency and moving 1/D of the
+  // buffer (docs/physics.md, All-reduce).
+  const perAllReduce = allReduceLatencySeconds(hw, D) + ((2 * (D - 1)) / D) * (bytes / link_Bps);
   return 2 * d.model.layers * perAllReduce;
+}
+
+/** Latency of one all-reduce over D devices, before any bytes move: fixed + ring steps. */
+export function allReduceLatencySeconds(hw: HardwareSpec, D: number): number {
+  return D <= 1 ? 0 : hw.overhead.allreduce_s + 2 * (D - 1) * (hw.overhead.allreduce_step_s ?? 0);
+}
+
+/** Fraction of peak memory bandwidth a pass of `tokens` tokens reaches (docs/physics.md). */
+export function memoryEfficiency(hw: HardwareSpec, tokens: number): number {
+  const half = hw.efficiency.memory_bw_half_tokens ?? 0;
+  return half > 0 ? (hw.efficiency.memory_bw * tokens) / (tokens + half) : hw.efficiency.memory_bw;
+}
+
+/** One layer's latency on a wafer pipeline: a fixed part plus a part proportional to
+ * the layer's FLOPs (∝ hidden² at the Llama shapes). */
+export function waferLayerSeconds(hw: HardwareSpec, model: ModelArch): number {
+  const wafer = hw.wafer;
+  if (!wafer) throw new Error(`hardware ${hw.id} has no wafer pipeline constants`);
+  return wafer.layer_s + (wafer.layer_width_s ?? 0) * (model.hidden / 8192) ** 2;
 }
 
 interface Pass {
@@ -127,7 +149,7 @@ const pairFlops = (d: Deployment) => 4 * d.model.layers * d.model.heads * d.mode
 function roofline(d: Deployment, fixedCosts: boolean): Pass {
   const { model, hardware: hw, devices } = d;
   const peakFlops = (d.precision.weights === 'fp8' ? hw.fp8_tflops : hw.bf16_tflops) * 1e12 * devices;
-  const bandwidth_Bps = hw.memory_tbps * 1e12 * devices * hw.efficiency.memory_bw;
+  const peakBandwidth_Bps = hw.memory_tbps * 1e12 * devices;
   const weights = weightBytes(model, d.precision);
   const kvB = kvBytesPerToken(model, d.precision);
   const dense = flopsPerToken(model);
@@ -139,12 +161,14 @@ function roofline(d: Deployment, fixedCosts: boolean): Pass {
     seconds(tokens, pairs, kvTokens, prefill) {
       const mfu = prefill ? hw.efficiency.prefill_mfu : hw.efficiency.decode_mfu;
       const compute = (dense * tokens + pair * pairs) / (peakFlops * mfu);
-      const memory = (weights + kvTokens * kvB) / bandwidth_Bps;
+      const memory = (weights + kvTokens * kvB) / (peakBandwidth_Bps * memoryEfficiency(hw, tokens));
       const fixed = prefill ? prefill_s : step_s;
       return Math.max(compute, memory) + tensorParallelSeconds(d, tokens) + layerOverhead + fixed;
     },
     stepLine(batch, q) {
       const compute = peakFlops * hw.efficiency.decode_mfu;
+      // The pass carries batch·q tokens whatever the context: the line stays linear in C.
+      const bandwidth_Bps = peakBandwidth_Bps * memoryEfficiency(hw, batch * q);
       return {
         a1: (weights + kvB * batch * (q - 1)) / bandwidth_Bps,
         b1: kvB / bandwidth_Bps,
@@ -165,9 +189,7 @@ function roofline(d: Deployment, fixedCosts: boolean): Pass {
  */
 function waferPipeline(d: Deployment, fixedCosts: boolean): Pass {
   const { model, hardware: hw, devices } = d;
-  const wafer = hw.wafer;
-  if (!wafer) throw new Error(`hardware ${hw.id} has no wafer pipeline constants`);
-  const pipeline_s = model.layers * wafer.layer_s + (devices - 1) * wafer.hop_s;
+  const pipeline_s = model.layers * waferLayerSeconds(hw, model) + (devices - 1) * hw.wafer!.hop_s;
   const peakFlops = (d.precision.weights === 'fp8' ? hw.fp8_tflops : hw.bf16_tflops) * 1e12 * devices;
   const dense = flopsPerToken(model);
   const pair = pairFlops(d);

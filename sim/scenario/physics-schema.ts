@@ -16,9 +16,11 @@ export const inlineModel = z.strictObject({
   tied_embeddings: flag().default(false),
 });
 
-const efficiency = z.strictObject({ prefill_mfu: fraction(), decode_mfu: fraction(), memory_bw: fraction() });
-const overhead = z.strictObject({ prefill_s: nonNegative(), step_s: nonNegative(), per_layer_s: nonNegative(), allreduce_s: nonNegative() });
-const wafer = z.strictObject({ layer_s: positive(), hop_s: nonNegative() });
+const efficiency = z.strictObject({ prefill_mfu: fraction(), decode_mfu: fraction(), memory_bw: fraction(), memory_bw_half_tokens: nonNegative().optional() });
+const overhead = z.strictObject({
+  prefill_s: nonNegative(), step_s: nonNegative(), per_layer_s: nonNegative(), allreduce_s: nonNegative(), allreduce_step_s: nonNegative().optional(),
+});
+const wafer = z.strictObject({ layer_s: positive(), hop_s: nonNegative(), layer_width_s: nonNegative().optional() });
 
 /** Every field a complete hardware entry has (catalog entries satisfy it too). */
 export const hardwareFields = z.strictObject({

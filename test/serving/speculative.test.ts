@@ -3,6 +3,7 @@
 // setting's input errors name their fields.
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
+import { HARDWARE } from '../../sim/physics/index.js';
 import { column, roundTrip } from '../helpers/queueing.js';
 import { problems } from '../helpers/problems.js';
 
@@ -39,14 +40,20 @@ function tpot(json: unknown): number {
 
 /**
  * By hand, from the trn2 spec (AWS Neuron docs) as the catalog states it: 16 chips of
- * 667 TF BF16 (× 0.3 in decode) and 2.9 TB/s (× 0.8); per pass 15 µs per layer and
- * two all-reduces per layer of 10 µs plus 2·15/16 of the activations (tokens × hidden
- * × 2 B) over 1,024 GB/s; 0.2 ms per step, paid once per step.
+ * 667 TF BF16 (× decode MFU) and 2.9 TB/s (× HBM efficiency); per pass a fixed time per
+ * layer and two ring all-reduces per layer over 16 chips (fixed latency + 2·15 step
+ * latencies + 2·15/16 of the activations, tokens × hidden × 2 B, over 1,024 GB/s); a
+ * fixed time per step, paid once per step. The efficiencies and fixed times are the
+ * catalog's (fitted by npm run calibrate; sim/physics/fitted.ts), read here.
  */
+const trn2 = HARDWARE['trn2.48xlarge']!;
+const { decode_mfu, memory_bw } = trn2.efficiency;
+const { per_layer_s, allreduce_s, step_s: trn2Step_s } = trn2.overhead;
+const ring_s = allreduce_s + 2 * 15 * (trn2.overhead.allreduce_step_s ?? 0);
 const trn2Pass = (m: { layers: number; hidden: number; params: number; matmul: number; kv_B: number; pairFlops: number }) =>
   (tokens: number, pairs: number, kv: number, step_s: number) =>
-    Math.max((2 * m.matmul * tokens + m.pairFlops * pairs) / (16 * 667e12 * 0.3), (2 * m.params + kv * m.kv_B) / (16 * 2.9e12 * 0.8)) +
-    m.layers * 15e-6 + 2 * m.layers * (10e-6 + ((2 * 15) / 16) * ((tokens * m.hidden * 2) / 1024e9)) + step_s;
+    Math.max((2 * m.matmul * tokens + m.pairFlops * pairs) / (16 * 667e12 * decode_mfu), (2 * m.params + kv * m.kv_B) / (16 * 2.9e12 * memory_bw)) +
+    m.layers * per_layer_s + 2 * m.layers * (ring_s + ((2 * 15) / 16) * ((tokens * m.hidden * 2) / 1024e9)) + step_s;
 // Llama 3.1 70B: 70,553,706,496 parameters, 128,256 × 8,192 of them the input embedding.
 const target = trn2Pass({
   layers: 80, hidden: 8192, params: 70_553_706_496, matmul: 70_553_706_496 - 128_256 * 8192, kv_B: 2 * 80 * 8 * 128 * 2, pairFlops: 4 * 80 * 64 * 128,
@@ -57,7 +64,7 @@ const draft = trn2Pass({ layers: 16, hidden: 2048, params: 1_235_814_400, matmul
 /** A lone request's speculative step at total context C (its context plus the new token). */
 function handStep(k: number, C: number): number {
   const q = k + 1;
-  let t = target(q, q * C + (k * q) / 2, C + k, 0.2e-3);
+  let t = target(q, q * C + (k * q) / 2, C + k, trn2Step_s);
   for (let j = 0; j < k; j++) t += draft(1, C + j, C + j, 0);
   return t;
 }
