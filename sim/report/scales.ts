@@ -60,15 +60,21 @@ export function logTicks(lo: number, hi: number): number[] {
       if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push(v);
     }
   }
-  // A narrow domain inside one decade can hold no 1-2-5 tick: its ends then.
-  if (ticks.length < 2) return [lo, hi].map((v) => Number(v.toPrecision(2)));
-  return ticks;
+  // A narrow domain inside one decade can hold fewer than two 1-2-5 ticks: none then
+  // (timeAxis draws such a domain on a linear scale).
+  return ticks.length < 2 ? [] : ticks;
 }
 
 /** Plot axis options for a latency axis in seconds: ms/s tick labels, per-decade ticks on a log scale. */
 export function timeAxis(values: readonly number[], log: boolean, label: string): Record<string, unknown> {
   const finite = values.filter((v) => Number.isFinite(v));
-  const ticks = log && finite.length > 0 ? logTicks(Math.min(...finite), Math.max(...finite)) : undefined;
+  const lo = finite.reduce((a, v) => Math.min(a, v), Infinity);
+  const hi = finite.reduce((a, v) => Math.max(a, v), -Infinity);
+  // A log axis over a narrow range (no two 1-2-5 ticks in it) reads better as linear,
+  // and d3's log tick format blanks labels like 9.8 ms that are not 1-2-5 multiples.
+  const logged = log ? logTicks(lo, hi) : [];
+  if (log && logged.length < 2) log = false;
+  const ticks = log ? logged : undefined;
   return {
     type: log ? 'log' : 'linear',
     label,

@@ -99,7 +99,7 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
     for (const c of layout.charts) {
       for (const axis of c.timeAxes as Array<'x' | 'y'>) {
         expect(c[axis].length, `${c.id} has ${axis} ticks`).toBeGreaterThanOrEqual(2);
-        for (const t of c[axis]) expect(t.text, `${c.id} ${axis} tick`).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+        for (const t of c[axis]) expect(t.text, `${c.id} ${axis} tick of ${JSON.stringify(c[axis].map((x) => x.text))}`).toMatch(/^\d+(\.\d+)? (ms|s)$/);
       }
       for (const axis of ['x', 'y'] as const) {
         const boxes = [...c[axis]].sort((a, b) => (axis === 'x' ? a.left - b.left : a.top - b.top));

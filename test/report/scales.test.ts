@@ -1,6 +1,6 @@
 // Tick labels and ticks for duration axes, colours per name, and coinciding series.
 import { describe, expect, it } from 'vitest';
-import { ColorMap, coincident, coincideNote, logTicks, PALETTE, seconds } from '../../sim/report/scales.js';
+import { ColorMap, coincident, coincideNote, logTicks, PALETTE, seconds, timeAxis } from '../../sim/report/scales.js';
 
 describe('duration ticks', () => {
   it('labels in ms below a second and in s from one, never with an SI prefix', () => {
@@ -16,8 +16,11 @@ describe('duration ticks', () => {
     expect(logTicks(0.3, 4)).toEqual([0.5, 1, 2]);
     expect(logTicks(0.0004, 2)).toEqual([0.001, 0.01, 0.1, 1]);
     expect(logTicks(1e-6, 1e4)).toEqual([1e-6, 1e-4, 0.01, 1, 100, 1e4]);
-    // Inside one decade with no 1-2-5 value: the ends.
-    expect(logTicks(0.31, 0.45)).toEqual([0.31, 0.45]);
+    // Inside one decade with fewer than two 1-2-5 values: none, and the axis is linear.
+    expect(logTicks(0.31, 0.45)).toEqual([]);
+    expect(logTicks(0.0098, 0.0112)).toEqual([]);
+    expect(timeAxis([0.0098, 0.0112], true, 'TPOT')).toMatchObject({ type: 'linear', ticks: 6 });
+    expect(timeAxis([0.0004, 2], true, 'TTFT')).toMatchObject({ type: 'log', ticks: [0.001, 0.01, 0.1, 1] });
   });
 });
 
