@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Interrupted } from '../../sim/cli/interrupt.js';
 import { runPlan } from '../../sim/studies/plan.js';
-import { baseScenario } from '../helpers/base-scenario.js';
+import { baseScenario, smallPlanBase } from '../helpers/base-scenario.js';
 
 const bin = join(import.meta.dirname, '../../bin/splitsim.js');
 
@@ -100,16 +100,7 @@ describe('interrupting studies', () => {
     // of having started to signal it by. The CLI's signal-to-abort path is the one
     // the runs above exercise.
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-int-plan-'));
-    writeFileSync(join(dir, 'base.json'), JSON.stringify({
-      name: 'plan-base', seed: 5, duration_s: 60, warmup_s: 10, model: 'llama-3.1-8b',
-      datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
-      workload: {
-        arrivals: { process: 'poisson', rate_per_s: 12 },
-        prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },
-        output_tokens: { dist: 'lognormal', median: 150, sigma: 0.6, max: 1000 },
-      },
-      slo: { ttft_s: 0.5, tpot_s: 0.012, quantile: 0.95 },
-    }));
+    writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
     writeFileSync(join(dir, 'plan.json'), JSON.stringify({ name: 'pl', base: 'base.json', mixed: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 8 } }));
     const controller = new AbortController();
     const reason = new Interrupted('SIGINT');

@@ -29,3 +29,18 @@ export function edited(edit: (s: Record<string, any>) => void): Record<string, a
   edit(s);
   return s;
 }
+
+/** The base scenario of the small capacity plans the tests run: Llama 3.1 8B on single
+ * H100s (the plan replaces the datacenter), 12 requests/s for 60 s, a tight SLO. */
+export function smallPlanBase(): Record<string, unknown> {
+  return {
+    name: 'plan-base', seed: 5, duration_s: 60, warmup_s: 10, model: 'llama-3.1-8b',
+    datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+    workload: {
+      arrivals: { process: 'poisson', rate_per_s: 12 },
+      prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },
+      output_tokens: { dist: 'lognormal', median: 150, sigma: 0.6, max: 1000 },
+    },
+    slo: { ttft_s: 0.5, tpot_s: 0.012, quantile: 0.95 },
+  };
+}

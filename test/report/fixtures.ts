@@ -9,6 +9,7 @@ import { summaryTable } from '../../sim/metrics/summary.js';
 import { runSweep } from '../../sim/studies/sweep-command.js';
 import { runPlan } from '../../sim/studies/plan.js';
 import { planTable } from '../../sim/cli/plan-output.js';
+import { smallPlanBase } from '../helpers/base-scenario.js';
 
 /** Llama 3.1 8B split across two racks with a network, one decode instance down for a while. */
 export function splitScenario(name: string, decoders: number, faults = false): Record<string, unknown> {
@@ -73,16 +74,7 @@ export async function sweepFolder(): Promise<string> {
 /** A small capacity plan (8B on single H100s) and its plan.arrow. */
 export async function planFolder(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-report-plan-'));
-  writeFileSync(join(dir, 'base.json'), JSON.stringify({
-    name: 'plan-base', seed: 5, duration_s: 60, warmup_s: 10, model: 'llama-3.1-8b',
-    datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
-    workload: {
-      arrivals: { process: 'poisson', rate_per_s: 12 },
-      prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },
-      output_tokens: { dist: 'lognormal', median: 150, sigma: 0.6, max: 1000 },
-    },
-    slo: { ttft_s: 0.5, tpot_s: 0.012, quantile: 0.95 },
-  }));
+  writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
   writeFileSync(join(dir, 'plan.json'), JSON.stringify({
     name: 'small-plan', base: 'base.json',
     split: {
