@@ -2,6 +2,7 @@ import type { Table } from 'apache-arrow';
 import type { RunTally } from './run-tally.js';
 import type { Summary } from './summary-type.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
+import { InvariantError } from '../engine/index.js';
 
 /** What the summary needs besides the request rows. */
 export interface SummaryContext {
@@ -105,7 +106,7 @@ const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 
 /** Summary rows (one per scenario or run) as an Arrow table with stable column types. */
 export function summaryTable(rows: readonly SummaryRow[]): Table {
   const first = rows[0];
-  if (!first) throw new Error('summaryTable needs at least one row');
+  if (!first) throw new InvariantError('summaryTable needs at least one row');
   const columns: Record<string, ReturnType<typeof float64Column>> = {};
   for (const key of Object.keys(first)) {
     const values = rows.map((r) => r[key] ?? null);

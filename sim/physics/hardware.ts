@@ -4,6 +4,7 @@
 // Units: TFLOPS dense, GB = 1e9 B, TB/s = 1e12 B/s, Gb/s = 1e9 bit/s.
 
 import { FITTED } from './fitted.js';
+import { InvariantError } from '../engine/index.js';
 
 export type PerformanceKind = 'roofline' | 'wafer-pipeline';
 
@@ -68,7 +69,7 @@ export function withFitted(spec: HardwareSpec, values: Readonly<Record<string, n
   for (const [path, v] of Object.entries(values)) {
     const [group, field] = path.split('.');
     const target = group === 'efficiency' ? efficiency : group === 'overhead' ? overhead : group === 'wafer' ? wafer : undefined;
-    if (!target || !field) throw new Error(`fitted constant ${path} does not apply to hardware ${spec.id}`);
+    if (!target || !field) throw new InvariantError(`fitted constant ${path} does not apply to hardware ${spec.id}`);
     target[field] = v;
   }
   return {

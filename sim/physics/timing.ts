@@ -4,6 +4,7 @@ import { type Deployment, draftDeployment } from './deployment.js';
 import type { HardwareSpec } from './hardware.js';
 import { flopsPerToken, kvBytesPerToken, type ModelArch, weightBytes } from './model.js';
 import { expectedTokensPerStep } from './speculative.js';
+import { InvariantError } from '../engine/index.js';
 
 /**
  * A decode step's time as a function of the batch's total context C, for a fixed
@@ -123,7 +124,7 @@ export function memoryEfficiency(hw: HardwareSpec, tokens: number): number {
  * the layer's FLOPs (∝ hidden² at the Llama shapes). */
 export function waferLayerSeconds(hw: HardwareSpec, model: ModelArch): number {
   const wafer = hw.wafer;
-  if (!wafer) throw new Error(`hardware ${hw.id} has no wafer pipeline constants`);
+  if (!wafer) throw new InvariantError(`hardware ${hw.id} has no wafer pipeline constants`);
   return wafer.layer_s + (wafer.layer_width_s ?? 0) * (model.hidden / 8192) ** 2;
 }
 

@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import * as aq from 'arquero';
+import { InvariantError } from '../engine/index.js';
 
 // The data behind each chart of a run, computed from its Arrow tables and nothing
 // else, so that a test can hold every chart against the tables (docs/report.md).
@@ -31,7 +32,7 @@ export function cdf(values: ArrayLike<number>, points = 400): CdfPoint[] {
 /** A float column as numbers (nulls as NaN). */
 export function numbers(t: Table, name: string): Float64Array {
   const col = t.getChild(name);
-  if (!col) throw new Error(`table has no column ${name}`);
+  if (!col) throw new InvariantError(`table has no column ${name}`);
   const out = new Float64Array(t.numRows);
   let i = 0;
   for (const v of col) out[i++] = v === null ? NaN : Number(v);
@@ -40,7 +41,7 @@ export function numbers(t: Table, name: string): Float64Array {
 
 function strings(t: Table, name: string): Array<string | null> {
   const col = t.getChild(name);
-  if (!col) throw new Error(`table has no column ${name}`);
+  if (!col) throw new InvariantError(`table has no column ${name}`);
   return Array.from(col as Iterable<string | null>);
 }
 

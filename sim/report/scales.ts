@@ -1,6 +1,7 @@
 // Colours, tick choices and tick labels shared by every chart of a report, so that a
 // scenario keeps its colour from chart to chart and a latency reads "850 µs"-free:
 // readers of latency expect milliseconds and seconds, not SI prefixes (`500µ`, `10m`).
+import { InvariantError } from '../engine/index.js';
 
 /**
  * Tableau 10 (Plot's and Tableau's default categorical scheme): ten colours chosen to
@@ -18,7 +19,7 @@ export class ColorMap {
 
   get(name: string): string {
     const c = this.map.get(name);
-    if (c === undefined) throw new Error(`no colour for ${name}: the map is built from the report's series`);
+    if (c === undefined) throw new InvariantError(`no colour for ${name}: the map is built from the report's series`);
     return c;
   }
 

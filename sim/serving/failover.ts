@@ -4,6 +4,7 @@ import type { PhaseServer } from './phase-server.js';
 import type { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
+import { InvariantError } from '../engine/index.js';
 
 /** What fails with an instance: its phase servers, or its colocated engine. */
 export interface FailureUnit {
@@ -84,7 +85,7 @@ export class Failover {
   setLinkDown(name: string, down: boolean): void {
     const link = this.topology?.byName.get(name);
     // resolve() checked the name against the same topology.
-    if (!link || !this.network) throw new Error(`no link named ${name}`);
+    if (!link || !this.network) throw new InvariantError(`no link named ${name}`);
     this.network.setDown(link, down);
   }
 

@@ -14,6 +14,7 @@ import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
 import { makeRouter, pathAware, type Router } from './routers.js';
 import { serviceTime } from './service-time.js';
+import { InvariantError } from '../engine/index.js';
 
 /**
  * A request's life through the datacenter: arrival → prefill pool → hand-off → decode
@@ -143,7 +144,7 @@ export class ServingSystem implements PhaseEvents {
     }
     const deployment = spec.deployment;
     // resolve() guarantees a deployment for every phase without a service time.
-    if (!deployment) throw new Error(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
+    if (!deployment) throw new InvariantError(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
     const timer = batchTimer(deployment);
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;

@@ -183,6 +183,6 @@ export async function executeRuns(
   }
   signal?.throwIfAborted();
   if (failure) throw failure;
-  if (results.size !== jobs.length) throw new Error(`sweep ended with ${results.size} of ${jobs.length} runs done`);
+  if (results.size !== jobs.length) throw new InvariantError(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;
 }

@@ -4,6 +4,7 @@ import { type ColumnKind, tableFromRows } from '../metrics/arrow.js';
 import type { SummaryRow } from '../metrics/summary.js';
 import { studentTQuantile } from './stats.js';
 import type { SweepPlan, SweepRun, SweepValue } from './sweep.js';
+import { InvariantError } from '../engine/index.js';
 
 /** What a summary needs of a sweep: its paths and their values (the grid's shape). */
 export type SweepShape = Pick<SweepPlan, 'paths' | 'values' | 'replications' | 'pointCount'>;
@@ -14,7 +15,7 @@ export type Row = Record<string, SweepValue | undefined>;
 export function runRows(runs: readonly SweepRun[], results: ReadonlyMap<string, SummaryRow>): Row[] {
   return runs.map((r) => {
     const summary = results.get(r.id);
-    if (!summary) throw new Error(`run ${r.id} has no result`);
+    if (!summary) throw new InvariantError(`run ${r.id} has no result`);
     return { row_kind: 'run', run: r.id, point: r.point, replication: r.replication, seed: r.seed, ...r.values, ...summary };
   });
 }

@@ -4,6 +4,7 @@ import { interArrival } from './arrivals.js';
 import { piecewise, sinusoid, thinnedArrivals } from './diurnal.js';
 import { lengthSampler } from './lengths.js';
 import { traceArrivals } from './trace.js';
+import { InvariantError } from '../engine/index.js';
 
 /** One request as the workload produces it. */
 export interface Arrival {
@@ -52,7 +53,7 @@ export function arrivalStream(workload: ScenarioFile['workload'], streams: Rando
   }
   if (a.process === 'closed') {
     // Its send times depend on when requests end: closedLoopFeed (closed-loop.ts) drives it.
-    throw new Error('a closed-loop workload has no arrival stream of its own');
+    throw new InvariantError('a closed-loop workload has no arrival stream of its own');
   }
   const prompt = lengthSampler(required(workload.prompt_tokens), streams.stream('lengths.prompt'), 'prompt');
   const output = lengthSampler(required(workload.output_tokens), streams.stream('lengths.output'), 'output');
@@ -76,6 +77,6 @@ export function arrivalStream(workload: ScenarioFile['workload'], streams: Rando
 
 function required<T>(d: T | undefined): T {
   // resolve() requires lengths for every synthetic process.
-  if (d === undefined) throw new Error('a synthetic workload without token lengths');
+  if (d === undefined) throw new InvariantError('a synthetic workload without token lengths');
   return d;
 }
