@@ -7,6 +7,7 @@ import { BF16, HARDWARE, kvCapacityTokens, MODELS } from '../../sim/physics/inde
 import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 import { problems } from '../helpers/problems.js';
+import { worstTimeDifference } from '../helpers/same-times.js';
 
 type Run = ReturnType<typeof runScenario>;
 type Policy = 'chunked' | 'prefill-first';
@@ -243,29 +244,7 @@ describe('fast-forward stays exact under the new admission', () => {
     const ff = runScenario(scenario({ ...b, stepping: 'fast-forward' }));
     if (memory_gb === 80) expect(mostRunning(exact)).toBe(b.maxBatch);
     else if (admission === 'evict') expect(preemptions(exact)).toBeGreaterThan(0);
-    const order = (t: Run['tables']['requests']) => {
-      const ids = column(t, 'request_id');
-      return ids.map((_, i) => i).sort((x, y) => (ids[x] as number) - (ids[y] as number));
-    };
-    const te = exact.tables.requests;
-    const tf = ff.tables.requests;
-    expect(tf.numRows).toBe(te.numRows);
-    const ie = order(te);
-    const iff = order(tf);
-    let worst = 0;
-    for (const name of TIMES) {
-      const ce = column(te, name);
-      const cf = column(tf, name);
-      ie.forEach((row, k) => {
-        const x = ce[row] as number;
-        const y = cf[iff[k] as number] as number;
-        if (Number.isNaN(x) || Number.isNaN(y)) {
-          expect(Number.isNaN(x)).toBe(Number.isNaN(y));
-          return;
-        }
-        worst = Math.max(worst, x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
-      });
-    }
+    const worst = worstTimeDifference(exact.tables.requests, ff.tables.requests, TIMES);
     expect(worst).toBeLessThan(1e-9);
     expect(preemptions(ff)).toBe(preemptions(exact));
     expect(ff.stats.events).toBeLessThan(exact.stats.events);

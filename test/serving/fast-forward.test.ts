@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { column } from '../helpers/queueing.js';
+import { worstTimeDifference } from '../helpers/same-times.js';
 
 /** Speculative decoding as the decode groups below may run it (docs/physics.md). */
 const SPECULATIVE = { draft_model: 'llama-3.2-1b', tokens: 4, acceptance: 0.7 };
@@ -51,30 +52,7 @@ const DURATIONS = ['transfer_queue_s', 'transfer_s', 'decode_queue_s', 'tpot_s']
 function compare(a: ReturnType<typeof runScenario>, b: ReturnType<typeof runScenario>) {
   const ra = a.tables.requests;
   const rb = b.tables.requests;
-  expect(rb.numRows).toBe(ra.numRows);
-  // Rows are in completion order, which can differ at exact ties: align by id.
-  const order = (t: typeof ra) => {
-    const ids = column(t, 'request_id');
-    return ids.map((_, i) => i).sort((x, y) => (ids[x] as number) - (ids[y] as number));
-  };
-  const ia = order(ra);
-  const ib = order(rb);
-  let worst = 0;
-  const e2e = column(ra, 'e2e_s');
-  for (const name of [...TIMESTAMPS, ...DURATIONS]) {
-    const ca = column(ra, name);
-    const cb = column(rb, name);
-    ia.forEach((row, k) => {
-      const x = ca[row] as number;
-      const y = cb[ib[k] as number] as number;
-      if (Number.isNaN(x) || Number.isNaN(y)) {
-        expect(Number.isNaN(x), `${name} null in one run only`).toBe(Number.isNaN(y));
-        return;
-      }
-      const scale = TIMESTAMPS.includes(name) ? Math.max(Math.abs(x), Math.abs(y)) : (e2e[row] as number);
-      worst = Math.max(worst, x === y ? 0 : Math.abs(x - y) / scale);
-    });
-  }
+  const worst = worstTimeDifference(ra, rb, TIMESTAMPS, DURATIONS);
   expect(worst).toBeLessThan(1e-9);
   expect(column(rb, 'preemptions').reduce((s, v) => s + v, 0)).toBe(column(ra, 'preemptions').reduce((s, v) => s + v, 0));
 }
