@@ -103,7 +103,7 @@ export async function runSweep(
   checkPoints(file, plan, new Set([0, ...pointsOf(runs)]));
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'sweep.json'), describePlan(plan, !o.shard));
-  const results = await executeRuns(runs, plan.baseScenario, join(dir, 'runs'), o.workers, o.onProgress, true, o.signal);
+  const results = await executeRuns(runs, plan.baseScenario, join(dir, 'runs'), o.workers, { onDone: o.onProgress, signal: o.signal });
   const rows = runRows(runs, results);
   if (o.shard) {
     writeTable(join(dir, 'shards', `shard-${o.shard.k}-of-${o.shard.n}.arrow`), withFingerprint(runsTable(plan, rows), plan.fingerprint));

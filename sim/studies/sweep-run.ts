@@ -106,16 +106,20 @@ export function errorOf(m: Extract<WorkerMessage, { error: string }>): Error {
  * Results do not depend on N: each run is a value of its scenario and seed. Returns
  * summary rows keyed by run id.
  */
+export interface ExecuteOptions {
+  onDone?: ((done: number, total: number) => void) | undefined;
+  /** False: only the N worker threads run (what the tests use to exercise them). */
+  thisThreadWorks?: boolean | undefined;
+  /** Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown. */
+  signal?: AbortSignal | undefined;
+}
+
 export async function executeRuns(
   runs: readonly SweepRun[],
   base: SweepBase,
   runsDir: string,
   workers: number,
-  onDone?: (done: number, total: number) => void,
-  /** False: only the N worker threads run (what the tests use to exercise them). */
-  thisThreadWorks = true,
-  /** Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown. */
-  signal?: AbortSignal,
+  { onDone, thisThreadWorks = true, signal }: ExecuteOptions = {},
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs

@@ -106,7 +106,7 @@ const file = join(process.cwd(), 'node_modules/splitsim/scenarios/queueing/mm4-t
 const json = { ...JSON.parse(readFileSync(file, 'utf8')), duration_s: 50, warmup_s: 5 };
 const base = { file, json, paths: [] };
 const runs = [1, 2].map((seed, index) => ({ id: 'r' + seed, index, point: 0, replication: index, seed, values: {} }));
-const done = await executeRuns(runs, base, mkdtempSync(join(tmpdir(), 'splitsim-pack-runs-')), 2, undefined, false);
+const done = await executeRuns(runs, base, mkdtempSync(join(tmpdir(), 'splitsim-pack-runs-')), 2, { thisThreadWorks: false });
 console.log(JSON.stringify([...done.keys()].sort()));
 `,
     );

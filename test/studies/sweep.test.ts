@@ -106,7 +106,7 @@ describe('running a sweep', () => {
     const runs = runsOf(plan);
     const heard: number[] = [];
     const here = await executeRuns(runs, plan.baseScenario, join(dir, 'here'), 1);
-    const threads = await executeRuns(runs, plan.baseScenario, join(dir, 'threads'), 2, (done) => heard.push(done), false);
+    const threads = await executeRuns(runs, plan.baseScenario, join(dir, 'threads'), 2, { onDone: (done) => heard.push(done), thisThreadWorks: false });
     expect(heard).toEqual([1, 2, 3, 4, 5, 6]);
     expect([...threads.keys()].sort()).toEqual(runs.map((r) => r.id).sort());
     for (const [id, row] of here) expect(threads.get(id)).toEqual(row);
@@ -120,13 +120,13 @@ describe('running a sweep', () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [4, -1, 6.4] } });
     const plan = loadSweep(join(dir, 'sweep.json'));
     const runs = runsOf(plan);
-    const failed = await executeRuns(runs, plan.baseScenario, join(dir, 'out'), workers, undefined, here).catch((e: unknown) => e);
+    const failed = await executeRuns(runs, plan.baseScenario, join(dir, 'out'), workers, { thisThreadWorks: here }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(InputError);
     expect((failed as InputError).problems).toEqual([
       { file: plan.base, path: 'workload.arrivals.rate_per_s', message: 'must be a positive number, got -1 (in run p001-r0)' },
     ]);
     // Named the same way whichever thread ran it.
-    const again = await executeRuns(runs, plan.baseScenario, join(dir, 'again'), 3 - workers, undefined, !here).catch((e: unknown) => e);
+    const again = await executeRuns(runs, plan.baseScenario, join(dir, 'again'), 3 - workers, { thisThreadWorks: !here }).catch((e: unknown) => e);
     expect((again as Error).message).toBe((failed as Error).message);
   });
 
