@@ -2,6 +2,7 @@ import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, InvariantError, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
+import { EventOrder } from './event-order.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
 import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';
@@ -262,7 +263,7 @@ export class ColocatedEngine {
     const ch = this.charging;
     const recomputeWork = recompute > 0 && ch ? ch.decode.model.prefill(recompute, recomputeSquares) : undefined;
     if (chunks.length > 0) {
-      this.iteration = this.calendar.schedule(dt, endIteration, this);
+      this.iteration = this.calendar.schedule(dt, endIteration, this, EventOrder.completion);
       if (ch) {
         const w = ch.prefill.model.pass(tokens, pairs, kv);
         const decodeFrac = batch / tokens;

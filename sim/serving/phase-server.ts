@@ -1,5 +1,6 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, type Timer, TimeWeighted } from '../engine/index.js';
+import { EventOrder } from './event-order.js';
 import type { Request } from './request.js';
 import type { WorkMeter } from '../metrics/work-meter.js';
 
@@ -244,7 +245,7 @@ export class QueueingServer extends PhaseServer {
     this.current = next;
     markStarted(next, this, now);
     this.changeInService(now, 1);
-    this.timer = this.calendar.schedule(this.drawService_s(), finishQueueing, this);
+    this.timer = this.calendar.schedule(this.drawService_s(), finishQueueing, this, EventOrder.completion);
   }
 
   protected evacuate(now: number): Request[] {

@@ -2,6 +2,7 @@ import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, removeItem, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
+import { EventOrder } from './event-order.js';
 import type { Request } from './request.js';
 import type { Charging } from './work-charge.js';
 
@@ -71,7 +72,7 @@ export class PrefillBatcher extends PhaseServer {
     this.changeInService(now, this.batch.length);
     this.instance.setKvUsed(now, this.holding + tokens);
     const dt = this.batchTimer.prefillSeconds(tokens, squares);
-    this.timer = this.calendar.schedule(dt, finishPrefill, this);
+    this.timer = this.calendar.schedule(dt, finishPrefill, this, EventOrder.completion);
     this.charging?.pass.begin(now, now + dt, this.charging.model.prefill(tokens, squares));
   }
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Instance } from '../../sim/datacenter/index.js';
 import { Calendar } from '../../sim/engine/index.js';
+import { EventOrder } from '../../sim/serving/event-order.js';
 import type { BatchTimer } from '../../sim/physics/index.js';
 import type { InstanceSpec } from '../../sim/scenario/resolved.js';
 import { DecodeBatcher, type DecodeStepping } from '../../sim/serving/decode-batcher.js';
@@ -40,7 +41,7 @@ function runUntil(t_s: number, promptB: number, stepping: DecodeStepping, output
         to.arrived(r);
         return null;
       }
-      const timer = calendar.schedule(1000, () => to.arrived(r), {});
+      const timer = calendar.schedule(1000, () => to.arrived(r), {}, EventOrder.completion);
       return { abort: () => timer.cancel() };
     },
     (r) => r.outputTokens - 1 - r.decodedTokens,
@@ -48,8 +49,8 @@ function runUntil(t_s: number, promptB: number, stepping: DecodeStepping, output
   );
   const a = new Request(0, 0, 50, outputA, false);
   const b = new Request(1, 2.5, promptB, 1000, false);
-  calendar.schedule(0, () => decoder.accept(a), {});
-  calendar.schedule(2.5, () => decoder.accept(b), {});
+  calendar.schedule(0, () => decoder.accept(a), {}, EventOrder.arrival);
+  calendar.schedule(2.5, () => decoder.accept(b), {}, EventOrder.arrival);
   calendar.run(t_s);
   return { preemptions: a.preemptions, events: calendar.eventsFired };
 }
