@@ -1,11 +1,14 @@
 import { tableToIPC } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { baseScenario, edited } from '../helpers/base-scenario.js';
 import { column, roundTrip } from '../helpers/queueing.js';
 
 const scenario = checkScenario(baseScenario(), 'base.json');
-const result = runScenario(scenario);
+let result: ReturnType<typeof runScenario>;
+beforeAll(() => {
+  result = runScenario(scenario);
+});
 const bytes = (r: typeof result) => Object.values(r.tables).map((t) => Buffer.from(tableToIPC(t, 'file')));
 
 describe('determinism', () => {
@@ -33,7 +36,10 @@ describe('determinism', () => {
 });
 
 describe('requests.arrow invariants', () => {
-  const t = result.tables.requests;
+  let t: typeof result.tables.requests;
+  beforeAll(() => {
+    t = result.tables.requests;
+  });
   it('has one row per generated request: requests = completed + rejected + unfinished', () => {
     const s = result.summary;
     expect(t.numRows).toBe(result.stats.generated);

@@ -1,6 +1,6 @@
 // Physics-mode serving under load: continuous batching, KV as a hard limit, and every
 // request accounted for.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { batchTimer, HARDWARE, kvCapacityTokens, MODELS, BF16, weightBytes } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
@@ -58,8 +58,12 @@ describe('continuous batching', () => {
 describe('KV memory is a hard limit', () => {
   // Sizing keeps ≥ 10% of usable memory for KV: about 13,600 tokens for 8B on one GPU.
   const s = scenario(14_000, 12, 6000);
-  const r = runScenario(s);
-  const req = r.tables.requests;
+  let r: ReturnType<typeof runScenario>;
+  let req: ReturnType<typeof runScenario>['tables']['requests'];
+  beforeAll(() => {
+    r = runScenario(s);
+    req = r.tables.requests;
+  });
 
   it('the scenario really has 14,000 tokens of KV per decode instance', () => {
     const inst = s.instances.find((i) => i.role === 'decode')!;

@@ -1,5 +1,5 @@
 // Colocated (mixed) instances on the performance model: prefill-first and chunked.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { BF16, batchTimer, HARDWARE, MODELS } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
@@ -68,8 +68,12 @@ describe('colocated under load', () => {
       prompt: { dist: 'lognormal', median: 2000, sigma: 0.7, max: 16000 },
       output: { dist: 'lognormal', median: 200, sigma: 0.7, max: 1500 },
     }));
-  const pf = load('prefill-first');
-  const ch = load('chunked');
+  let pf: ReturnType<typeof load>;
+  let ch: ReturnType<typeof load>;
+  beforeAll(() => {
+    pf = load('prefill-first');
+    ch = load('chunked');
+  });
 
   it('accounts for every request and keeps KV within capacity', () => {
     for (const r of [pf, ch]) {

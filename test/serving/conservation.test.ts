@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Table, tableFromArrays } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario, runScenarioToFolder } from '../../sim/index.js';
 import { expectConserved, expectRunConserved, workloadArrivals } from '../helpers/conservation.js';
 
@@ -40,8 +40,12 @@ function traced() {
 }
 
 describe('conservation helper', () => {
-  const s = traced();
-  const run = runScenario(s);
+  let s: ReturnType<typeof traced>;
+  let run: ReturnType<typeof runScenario>;
+  beforeAll(() => {
+    s = traced();
+    run = runScenario(s);
+  });
 
   it('counts a trace apart from the simulator: the rows inside the duration, time-scaled', () => {
     expect(workloadArrivals(s)).toEqual([0, 0.5, 1, 1.5, 2]);
