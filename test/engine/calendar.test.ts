@@ -54,7 +54,7 @@ describe('Calendar', () => {
     expect(state.n).toBe(10);
   });
 
-  it('fires simultaneous events by priority (lower first), then in the order they were scheduled', () => {
+  it('I10 simultaneous events: fired by priority (lower first), then in the order they were scheduled', () => {
     const cal = new Calendar();
     const seen: string[] = [];
     const log = (e: { tag: string }) => seen.push(`${e.tag}@${cal.now_s}`);
@@ -83,7 +83,7 @@ describe('Calendar', () => {
     expect(seen).toEqual(['arrival', 'zero-delay completion', 'waiting arrival', 'zero-delay arrival']);
   });
 
-  it('keeps the heap ordered by (time, priority, insertion) over many random events', () => {
+  it('I10 simultaneous events: the heap stays ordered by (time, priority, insertion) over many random events', () => {
     const cal = new Calendar();
     const fired: { t: number; p: number; k: number }[] = [];
     const log = (e: { t: number; p: number; k: number }) => fired.push(e);
@@ -104,7 +104,7 @@ describe('Calendar', () => {
     expect(() => cal.scheduleAt(1, () => {}, {}, Infinity)).toThrow(/priority/);
   });
 
-  it('refuses an event in the past or at a non-finite time, naming the delay', () => {
+  it('I10 time moves forward: refuses an event in the past or at a non-finite time, naming the delay', () => {
     const cal = new Calendar();
     expect(() => cal.schedule(-3, () => {}, {}, 0)).toThrow(InvariantError);
     expect(() => cal.schedule(-3, () => {}, {}, 0)).toThrow(/-3/);

@@ -70,14 +70,14 @@ describe('KV memory is a hard limit', () => {
     expect(kvCapacityTokens(inst.deployment!)).toBe(14_000);
   });
 
-  it('never holds more KV than capacity (kv_used_frac ≤ 1 in every window), and preempts instead', () => {
+  it('I3 KV ≤ capacity: kv_used_frac ≤ 1 in every window, and it preempts instead', () => {
     const nodes = r.tables.nodes;
     for (const f of column(nodes, 'kv_used_frac')) if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-12);
     const preemptions = column(req, 'preemptions').reduce((a, b) => a + b, 0);
     expect(preemptions).toBeGreaterThan(0);
   });
 
-  it('accounts for every request; preempted ones still complete', () => {
+  it('I1 conservation: every request accounted for; preempted ones still complete', () => {
     expectRunConserved(r);
     const status = req.getChild('status');
     const pre = column(req, 'preemptions');

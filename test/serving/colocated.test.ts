@@ -75,7 +75,7 @@ describe('colocated under load', () => {
     ch = load('chunked');
   });
 
-  it('accounts for every request and keeps KV within capacity', () => {
+  it('I1 I3: accounts for every request and keeps KV within capacity', () => {
     for (const r of [pf, ch]) {
       expectRunConserved(r);
       expect(r.summary.unfinished).toBe(0);

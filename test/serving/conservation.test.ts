@@ -51,7 +51,7 @@ describe('conservation helper', () => {
     expect(workloadArrivals(s)).toEqual([0, 0.5, 1, 1.5, 2]);
   });
 
-  it('holds on a run with all three outcomes, in memory and as written to requests.arrow', () => {
+  it('I1 conservation: holds on a run with all three outcomes, in memory and as written to requests.arrow', () => {
     const status = run.tables.requests.getChild('status');
     const seen = new Set(Array.from({ length: run.tables.requests.numRows }, (_, i) => status?.get(i)));
     expect([...seen].sort()).toEqual(['completed', 'rejected', 'unfinished']);
@@ -61,7 +61,7 @@ describe('conservation helper', () => {
     expectConserved({ requests: join(folder, 'requests.arrow'), summary: written.summary }, workloadArrivals(s));
   });
 
-  it('holds on a synthetic workload, against the arrivals drawn apart from the run', () => {
+  it('I1 conservation: holds on a synthetic workload, against the arrivals drawn apart from the run', () => {
     const poisson = checkScenario(
       {
         name: 'poisson',

@@ -139,7 +139,7 @@ describe('instance failures at known times', () => {
 
 // The rule for events at one instant (sim/serving/event-order.ts; docs/model.md).
 describe('simultaneous events: faults, then completions, then arrivals', () => {
-  it('a failure at the instant a decode ends displaces the request (the failure fires first)', () => {
+  it('I10 simultaneous events: a failure at the instant a decode ends displaces the request (the failure fires first)', () => {
     // Decode runs [2, 4); the decoder fails at exactly 4 and is back at 14: the request
     // prefills again [4, 5) and decodes [14, 16).
     const { get } = only(runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4, repair_s: 10 }] })));
@@ -152,7 +152,7 @@ describe('simultaneous events: faults, then completions, then arrivals', () => {
     expect(later.get('completion_s')).toBe(4);
   });
 
-  it('a repair at the instant a request arrives lets the router use the repaired instance (the repair fires first)', () => {
+  it('I10 simultaneous events: a repair at the instant a request arrives lets the router use the repaired instance (the repair fires first)', () => {
     // Two prefill instances taking 1.5 s; arrivals at 1 and 2. Request 0 takes pre-0
     // over [1, 2.5); pre-1 is down over [0.5, 2). Request 1 arrives at exactly 2, when
     // pre-1 is back: it starts there at once instead of waiting for pre-0.
@@ -282,7 +282,7 @@ describe('failures on the performance model', () => {
     ff = runScenario(split(args));
   });
 
-  it('displace requests, conserve them and keep every invariant', () => {
+  it('I1 I3 I8: displace requests, conserve them and keep KV and links within capacity', () => {
     const s = ff.summary;
     expect(s.instance_failures as number).toBeGreaterThan(10);
     expect(s.requests_retried as number).toBeGreaterThan(0);
@@ -301,7 +301,7 @@ describe('failures on the performance model', () => {
     for (const u of column(ff.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
   });
 
-  it('fast-forward gives the same requests as exact stepping under failures', () => {
+  it('I6 fast-forward = exact: the same requests as exact stepping under failures', () => {
     expectSameOutcomes(ff, runScenario(split({ ...args, stepping: 'exact' })));
   });
 });
@@ -330,7 +330,7 @@ describe('failures across serving modes', () => {
     }, 'colocated.json')],
   ];
   for (const [name, make] of cases) {
-    it(`${name}: conserved, retried, and fast-forward equals exact stepping`, () => {
+    it(`I1 I6 ${name}: conserved, retried, and fast-forward equals exact stepping`, () => {
       const ff = runScenario(make('fast-forward'));
       const exact = runScenario(make('exact'));
       const s = ff.summary;

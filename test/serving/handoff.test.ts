@@ -71,7 +71,7 @@ describe('KV hand-off over the network', () => {
     expect(received / expected).toBeCloseTo(1, 9);
   });
 
-  it('never runs a link above its capacity, and stamps hand-off times in order', () => {
+  it('I8 I2: never runs a link above its capacity, and stamps hand-off times in order', () => {
     for (const u of column(loaded.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
     const req = loaded.tables.requests;
     const cols = ['first_token_s', 'decode_start_s', 'completion_s'].map((c) => column(req, c));

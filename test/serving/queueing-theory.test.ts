@@ -88,12 +88,12 @@ describe("Little's law", () => {
     totalWait = waits.reduce((a, b) => a + b, 0);
   });
 
-  it('holds exactly on the sample path: ∫ queue length dt = Σ waits (the run drains empty)', () => {
+  it("I5 Little's law: holds exactly on the sample path, ∫ queue length dt = Σ waits (the run drains empty)", () => {
     expect(area).toBeCloseTo(totalWait, 6 - Math.ceil(Math.log10(totalWait)));
     expect(Math.abs(area - totalWait) / totalWait).toBeLessThan(1e-9);
   });
 
-  it('time-weighted queue length from nodes.arrow = λ × mean wait', () => {
+  it("I5 Little's law: time-weighted queue length from nodes.arrow = λ × mean wait", () => {
     const runEnd = Math.max(...end);
     const L = area / runEnd;
     const W = totalWait / waits.length;
