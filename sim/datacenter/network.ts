@@ -1,7 +1,7 @@
 import { type Calendar, invariant, InvariantError, removeItem, type Timer, TimeWeighted } from '../engine/index.js';
 import type { Windows } from './instance.js';
 // The serving layer's rule for simultaneous events (a constant table; no cycle at load).
-import { EventOrder } from '../serving/event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 
 /** A directed network link shared by the flows that cross it. */
 export class Link {

@@ -9,8 +9,8 @@ export interface Timer {
 /**
  * The event calendar: schedule, now, run until a horizon. Events fire in time order;
  * simultaneous events by their `priority` (a number, lower first), then in the order
- * they were scheduled. Which priority an event gets is its caller's rule (the serving
- * layer's is `sim/serving/event-order.ts`); the calendar only makes every run
+ * they were scheduled. Which priority an event gets is its caller's rule (the
+ * model's is `EventOrder` in event-order.ts); the calendar only makes every run
  * deterministic and the rule explicit.
  *
  * Events carry an object argument rather than a closure so that the hot path does not

@@ -2,7 +2,7 @@ import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, InvariantError, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
-import { EventOrder } from './event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
 import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';

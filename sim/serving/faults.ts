@@ -1,7 +1,7 @@
 import { randomExponential } from 'd3-random';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import type { ResolvedFaults } from '../scenario/resolved.js';
-import { EventOrder } from './event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { ServingSystem } from './pipeline.js';
 
 /**

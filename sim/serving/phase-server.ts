@@ -1,6 +1,6 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, type Timer, TimeWeighted } from '../engine/index.js';
-import { EventOrder } from './event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
 import type { WorkMeter } from '../metrics/work-meter.js';
 

@@ -2,7 +2,7 @@ import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, removeItem, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
-import { EventOrder } from './event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
 import type { Charging } from './work-charge.js';
 

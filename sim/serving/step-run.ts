@@ -1,7 +1,7 @@
 import type { Calendar, Timer } from '../engine/index.js';
 import { type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
 import type { Work } from '../physics/work.js';
-import { EventOrder } from './event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Charging } from './work-charge.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Calendar, RandomStreams } from '../engine/index.js';
 import { InvariantError } from '../engine/index.js';
 import { InputError } from '../scenario/problems.js';
 import type { ScenarioFile } from '../scenario/schema.js';
-import { EventOrder } from '../serving/event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import { serviceTime } from '../serving/service-time.js';
 import type { Feed, RequestSink } from './feed.js';
 import { lengthSampler } from './lengths.js';

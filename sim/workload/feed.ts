@@ -1,5 +1,5 @@
 import type { Calendar } from '../engine/index.js';
-import { EventOrder } from '../serving/event-order.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Arrival, ArrivalStream } from './stream.js';
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Link, Network } from '../../sim/datacenter/index.js';
 import { Flow, LinkList, maxMinRates } from '../../sim/datacenter/network.js';
 import { Calendar } from '../../sim/engine/index.js';
-import { EventOrder } from '../../sim/serving/event-order.js';
+import { EventOrder } from '../../sim/engine/event-order.js';
 
 const W = { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity };
 const MB = 1e6;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Instance } from '../../sim/datacenter/index.js';
 import { Calendar } from '../../sim/engine/index.js';
-import { EventOrder } from '../../sim/serving/event-order.js';
+import { EventOrder } from '../../sim/engine/event-order.js';
 import type { BatchTimer } from '../../sim/physics/index.js';
 import type { InstanceSpec } from '../../sim/scenario/resolved.js';
 import { DecodeBatcher, type DecodeStepping } from '../../sim/serving/decode-batcher.js';

@@ -1,5 +1,7 @@
 /**
- * The rule for events at the same instant (the calendar fires lower numbers first,
+ * The rule for events at the same instant. Generic discrete-event classes (as SimPy's
+ * URGENT and NORMAL), not LLM ones, so the workload, datacenter and serving layers all
+ * name their events from here (the calendar fires lower numbers first,
  * then in scheduling order). Reasons, and the sources (SimPy, BLIS), in docs/model.md
  * "Simultaneous events".
  *
