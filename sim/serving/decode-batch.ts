@@ -1,5 +1,6 @@
 import { contextTokens } from './phase-server.js';
 import type { Request } from './request.js';
+import { evict } from './request-life.js';
 
 /**
  * The KV ledger of a continuous batch, shared by decode batchers and colocated
@@ -51,8 +52,7 @@ export class DecodeBatch {
     const ctx = contextTokens(victim);
     this.kvUsed -= ctx;
     this.contextSum -= ctx;
-    victim.preemptions++;
-    victim.stage = 'decode-queue';
+    evict(victim);
     this.evicted.push(victim);
     return victim;
   }

@@ -6,6 +6,7 @@ import type { Charging } from './work-charge.js';
 import { DecodeBatch } from './decode-batch.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Abortable, Request } from './request.js';
+import { land, startTransfer } from './request-life.js';
 
 /**
  * Moves a request's KV to this decode instance, which hears `arrived` when it is there.
@@ -125,8 +126,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       // need an eviction: the run's last step needs the most KV, so if that still fits,
       // the run goes on (its end re-decides anyway).
       if (this.batch.kvUsed + this.reserved + this.run.batch * this.run.steps > cap) this.run.cut(now);
-      next.stage = 'handoff';
-      next.transferStart_s = now;
+      startTransfer(next, now);
       this.transferring.push(next);
       next.transfer = this.handOff(next, this);
     }
@@ -152,9 +152,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     const now = this.calendar.now_s;
     removeItem(this.transferring, r);
     r.transfer = null;
-    r.transferEnd_s = now;
-    r.decodeEnqueue_s = now;
-    r.stage = 'decode-queue';
+    land(r, now);
     const ctx = contextTokens(r);
     this.reserved -= ctx;
     this.batch.kvUsed += ctx;

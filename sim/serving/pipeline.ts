@@ -12,6 +12,7 @@ import { contextTokens, type Phase, type PhaseEvents, type PhaseServer, Queueing
 import { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
+import * as life from './request-life.js';
 import { makeRouter, pathAware, type Router } from './routers.js';
 import { serviceTime } from './service-time.js';
 import { InvariantError } from '../engine/index.js';
@@ -159,8 +160,7 @@ export class ServingSystem implements PhaseEvents {
   }
 
   arrive(request: Request): void {
-    request.prefillEnqueue_s = this.calendar.now_s;
-    request.stage = 'prefill-queue';
+    life.arrive(request, this.calendar.now_s);
     this.prefill.submit(request);
   }
 
@@ -170,16 +170,14 @@ export class ServingSystem implements PhaseEvents {
   }
 
   rejected(request: Request, reason: string): void {
-    request.status = 'rejected';
-    request.reason = reason;
+    life.reject(request, reason);
     this.onEnded(request);
   }
 
   /** End of prefill: the first token is out; hand the request to its decoder. */
   private prefilled(request: Request, server: PhaseServer): void {
     const now = this.calendar.now_s;
-    // A retried request's first token was streamed on its first attempt.
-    if (Number.isNaN(request.firstToken_s)) request.firstToken_s = now;
+    life.firstToken(request, now);
     if (isFinished(request)) {
       request.kvHolder?.release(request);
       this.decoded(request);
@@ -187,29 +185,23 @@ export class ServingSystem implements PhaseEvents {
     }
     const own = this.mixedDecode.get(server.instance);
     if (own) {
-      request.decodeEnqueue_s = now;
-      request.stage = 'decode-queue';
+      life.enterDecodeQueue(request, now);
       own.accept(request);
       return;
     }
-    request.transferEnqueue_s = now;
-    request.stage = 'handoff';
+    life.enterHandoff(request, now);
     if (!this.decodeReservesKv) {
       // Decode on service times holds no KV: the hand-off is instantaneous.
       request.kvHolder?.release(request);
-      request.transferStart_s = now;
-      request.transferEnd_s = now;
-      request.decodeEnqueue_s = now;
-      request.stage = 'decode-queue';
+      life.startTransfer(request, now);
+      life.land(request, now);
     }
     // Decode batchers reserve KV, start the transfer and stamp its times.
     this.decode.submit(request);
   }
 
   private decoded(request: Request): void {
-    request.completion_s = this.calendar.now_s;
-    request.stage = 'done';
-    request.status = 'completed';
+    life.complete(request, this.calendar.now_s);
     this.onEnded(request);
   }
 
