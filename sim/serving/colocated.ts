@@ -6,6 +6,7 @@ import { KvLedger } from './kv-ledger.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
 import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';
+import type { Work } from '../physics/work.js';
 import type { Request } from './request.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
@@ -214,14 +215,7 @@ export class ColocatedEngine {
   private iterate(): void {
     const now = this.calendar.now_s;
     const b = this.batch;
-    // Requests whose prefill ended join (their KV is resident and they hold a slot
-    // already: vLLM keeps them in `running`); then evicted ones come back while a slot
-    // and their KV are free.
-    while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
-    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
-    b.readmitWhileFits(this.o.maxBatch, this.prefilling.length + this.decode.local.length, this.joinNow);
-    const recompute = b.recomputeTokens;
-    const recomputeSquares = b.recomputeSquares;
+    this.admitDecoders(now);
     // Start prompts: prefill-first only when it will run a prefill pass.
     const chunks: Array<{ c: Chunking; tokens: number }> = [];
     let blocked = false;
@@ -241,44 +235,78 @@ export class ColocatedEngine {
       return;
     }
     if (!this.kv.fits(batch)) throw new InvariantError(`KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`);
+    this.busy = true;
+    this.current = { decode: batch > 0, chunks };
+    if (chunks.length > 0) this.startPass(now, batch, chunks);
+    else this.startDecodeRun(now, batch, blocked);
+  }
+
+  /**
+   * Requests whose prefill ended join (their KV is resident and they hold a slot
+   * already: vLLM keeps them in `running`); then evicted ones come back while a slot
+   * and their KV are free (the batch notes what they recompute).
+   */
+  private admitDecoders(now: number): void {
+    while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
+    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
+    this.batch.readmitWhileFits(this.o.maxBatch, this.prefilling.length + this.decode.local.length, this.joinNow);
+  }
+
+  /** Time to recompute the readmitted requests' KV (a prefill of their contexts). */
+  private recomputeSeconds(): number {
+    const b = this.batch;
+    return b.recomputeTokens > 0 ? this.timer.prefillSeconds(b.recomputeTokens, b.recomputeSquares) : 0;
+  }
+
+  /** Work of that recomputation, when metered (two numbers, not an object per iteration otherwise). */
+  private recomputeWork(): Work | undefined {
+    const b = this.batch;
+    return b.recomputeTokens > 0 ? this.charging?.decode.model.prefill(b.recomputeTokens, b.recomputeSquares) : undefined;
+  }
+
+  /**
+   * An iteration carrying prompt chunks: one pass over all its tokens (the decoding
+   * requests' one each and the chunks'), its work shared between the faces.
+   */
+  private startPass(now: number, batch: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
     let tokens = batch;
-    let pairs = batch > 0 ? b.contextSum + batch : 0;
+    let pairs = batch > 0 ? this.batch.contextSum + batch : 0;
     let kv = pairs;
     for (const { c, tokens: n } of chunks) {
       tokens += n;
       pairs += n * c.done + (n * n) / 2;
       kv += c.done + n;
     }
-    // A decode-only iteration is a decode step (it speculates, when the replica does);
-    // one carrying prompt chunks is one pass over all its tokens.
-    let dt = chunks.length > 0 ? this.timer.passSeconds(tokens, pairs, kv, true) : this.timer.decodeStepSeconds(batch, pairs);
-    const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;
-    dt += recompute_s;
-    this.busy = true;
-    this.current = { decode: batch > 0, chunks };
+    let dt = this.timer.passSeconds(tokens, pairs, kv, true);
+    dt += this.recomputeSeconds();
+    this.iteration = this.calendar.schedule(dt, endIteration, this);
     const ch = this.charging;
-    const recomputeWork = recompute > 0 && ch ? ch.decode.model.prefill(recompute, recomputeSquares) : undefined;
-    if (chunks.length > 0) {
-      this.iteration = this.calendar.schedule(dt, endIteration, this);
-      if (ch) {
-        const w = ch.prefill.model.pass(tokens, pairs, kv);
-        const decodeFrac = batch / tokens;
-        const r = recomputeWork ?? { flops: 0, bytes: 0 };
-        ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
-        ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
-      }
-      return;
-    }
-    // Decode only. With nothing waiting to start, nothing changes before the first
-    // request finishes or the KV fills: one event for the whole run (fast-forward). A
-    // waiting prompt that was refused (no slot, no KV, evicted requests first) stays
-    // refused until then too: slots free and evicted requests return only when a
-    // request finishes, and KV only fills. A new prompt, or a new head of a shared
-    // queue, cuts the run at the next boundary (kick, sharedWork).
+    if (!ch) return;
+    const w = ch.prefill.model.pass(tokens, pairs, kv);
+    const decodeFrac = batch / tokens;
+    const r = this.recomputeWork() ?? { flops: 0, bytes: 0 };
+    ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
+    ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
+  }
+
+  /**
+   * Decode only: a decode step (it speculates, when the replica does). With nothing
+   * waiting to start, nothing changes before the first request finishes or the KV
+   * fills: one event for the whole run (fast-forward). A waiting prompt that was
+   * refused (`blocked`: no slot, no KV, evicted requests first) stays refused until
+   * then too: slots free and evicted requests return only when a request finishes, and
+   * KV only fills. A new prompt, or a new head of a shared queue, cuts the run at the
+   * next boundary (kick, sharedWork).
+   */
+  private startDecodeRun(now: number, batch: number, blocked: boolean): void {
+    const b = this.batch;
+    const recompute_s = this.recomputeSeconds();
+    let dt = this.timer.decodeStepSeconds(batch, b.contextSum + batch);
+    dt += recompute_s;
     let steps = 1;
     const waiting = this.prefill.next() !== undefined && !blocked;
-    if (this.o.stepping === 'fast-forward' && recompute === 0 && !waiting) steps = b.fastForwardSteps(this.stepsLeft);
-    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt, recomputeWork);
+    if (this.o.stepping === 'fast-forward' && b.recomputeTokens === 0 && !waiting) steps = b.fastForwardSteps(this.stepsLeft);
+    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt, this.recomputeWork());
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
