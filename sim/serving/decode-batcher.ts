@@ -112,8 +112,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   private grantHandOffs(): void {
     const now = this.calendar.now_s;
     const cap = this.kv.capacity_tokens;
-    // Mid-run, the batch has grown by one token per request per step already taken.
-    const grown = this.run.active ? this.run.batch * this.run.doneBy(now) : 0;
+    const grown = this.grownInRun(now);
     this.granting = true;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       const ctx = contextTokens(next);
@@ -135,6 +134,14 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     }
     this.granting = false;
     this.kv.record(now, grown);
+  }
+
+  /**
+   * KV the running batch has appended by `now` in a fast-forwarded run, one token per
+   * request per step already taken: the ledger gets it when the run ends.
+   */
+  private grownInRun(now: number): number {
+    return this.run.active ? this.run.batch * this.run.doneBy(now) : 0;
   }
 
   /** A hand-off over the network delivered its request's KV here. */
@@ -238,8 +245,9 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     stopTransfer(r);
     this.kv.unreserve(contextTokens(r));
     this.addWork(-r.promptTokens);
-    this.run.cut(this.calendar.now_s);
-    this.kv.record(this.calendar.now_s);
+    const now = this.calendar.now_s;
+    this.run.cut(now);
+    this.kv.record(now, this.grownInRun(now));
     return true;
   }
 
