@@ -64,7 +64,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     windows: Windows,
     private readonly timer: BatchTimer,
     private readonly maxBatch: number,
-    readonly kvCapacityTokens: number,
+    kvCapacityTokens: number,
     private readonly handOff: HandOff,
     /** The simulator's oracle: decode steps until this request emits its EOS. */
     private readonly stepsLeft: (r: Request) => number,
