@@ -93,11 +93,11 @@ export class KvLedger {
   }
 
   private change(resident: number, reserved: number): void {
-    this.resident_tokens += resident;
-    this.reserved_tokens += reserved;
-    if (this.resident_tokens + this.reserved_tokens > this.capacity_tokens || this.resident_tokens < 0 || this.reserved_tokens < 0) {
+    const r = (this.resident_tokens += resident);
+    const q = (this.reserved_tokens += reserved);
+    if (r + q > this.capacity_tokens || r < 0 || q < 0) {
       throw new InvariantError(
-        `KV ledger of ${this.instance.name}: ${this.resident_tokens} resident + ${this.reserved_tokens} reserved tokens against a capacity of ${this.capacity_tokens}`,
+        `KV ledger of ${this.instance.name}: ${r} resident + ${q} reserved tokens against a capacity of ${this.capacity_tokens}`,
       );
     }
   }

@@ -51,7 +51,12 @@ export function makeRouter(name: Exclude<RouterName, 'pool-fcfs' | 'rack-aware'>
  * the request's prefill instance would get the largest share of the network to; with
  * no network (or for prefill) there is no path to prefer, and it is least-work.
  */
-export function poolRouter(phase: 'prefill' | 'decode', name: RouterName, source: Source, topology: Topology | null): Router | null {
+export function poolRouter(
+  phase: 'prefill' | 'decode',
+  name: RouterName,
+  source: Source,
+  topology: Topology | null,
+): Router | null {
   if (name === 'pool-fcfs') return null;
   if (name !== 'rack-aware') return makeRouter(name, source);
   if (phase === 'prefill' || !topology) return makeRouter('least-work', source);

@@ -9,7 +9,11 @@ import { KvLedger } from '../../sim/serving/kv-ledger.js';
 import { Request } from '../../sim/serving/request.js';
 import * as life from '../../sim/serving/request-life.js';
 
-const inst = new Instance({ index: 0, name: 'd0', rack: 'r' } as unknown as InstanceSpec, { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity }, 100);
+const inst = new Instance(
+  { index: 0, name: 'd0', rack: 'r' } as unknown as InstanceSpec,
+  { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity },
+  100,
+);
 
 /** A batch holding requests with these prompts (their KV on the ledger), decoding. */
 function batchOf(prompts: number[], outputs = prompts.map(() => 1000)): { b: DecodeBatch; kv: KvLedger; rs: Request[] } {

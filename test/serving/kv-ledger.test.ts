@@ -8,7 +8,11 @@ import type { InstanceSpec } from '../../sim/scenario/resolved.js';
 import { KvLedger } from '../../sim/serving/kv-ledger.js';
 
 function ledger(capacity: number): { kv: KvLedger; inst: Instance } {
-  const inst = new Instance({ index: 0, name: 'd0', rack: 'r' } as unknown as InstanceSpec, { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity }, capacity);
+  const inst = new Instance(
+    { index: 0, name: 'd0', rack: 'r' } as unknown as InstanceSpec,
+    { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity },
+    capacity,
+  );
   return { kv: new KvLedger(inst, capacity), inst };
 }
 
@@ -35,7 +39,9 @@ describe('KV ledger (invariant: KV ≤ capacity)', () => {
     const { kv } = ledger(100);
     kv.hold(90);
     expect(() => kv.reserve(11)).toThrow(InvariantError);
-    expect(() => ledger(100).kv.grow(101)).toThrow(/KV ledger of d0: 101 resident \+ 0 reserved tokens against a capacity of 100/);
+    expect(() => ledger(100).kv.grow(101)).toThrow(
+      /KV ledger of d0: 101 resident \+ 0 reserved tokens against a capacity of 100/,
+    );
   });
 
   it('releasing what was never held, or landing what was never reserved, throws', () => {
