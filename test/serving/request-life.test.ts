@@ -4,7 +4,9 @@
 // ("A request's life"), independently of LEGAL_FROM, and every (move, stage) pair is tried.
 import { describe, expect, it } from 'vitest';
 import { Instance } from '../../sim/datacenter/index.js';
-import { InvariantError } from '../../sim/engine/index.js';
+import { Calendar, InvariantError } from '../../sim/engine/index.js';
+import type { BatchTimer } from '../../sim/physics/index.js';
+import { DecodeBatcher } from '../../sim/serving/decode-batcher.js';
 import type { InstanceSpec } from '../../sim/scenario/resolved.js';
 import { Request, type Stage } from '../../sim/serving/request.js';
 import * as life from '../../sim/serving/request-life.js';
@@ -110,5 +112,25 @@ describe('request life (invariant: stage order)', () => {
     const r = at('handoff');
     life.unfinished(r, 100);
     expect([r.status, r.reason]).toEqual(['unfinished', 'handoff at the horizon (100 s)']);
+  });
+
+  it('a decode batcher handed a request that never went through prefill stops at the illegal move', () => {
+    const calendar = new Calendar();
+    const windows = { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity };
+    const timer: BatchTimer = {
+      passSeconds: () => 1,
+      prefillSeconds: () => 0,
+      decodeStepSeconds: () => 1,
+      stepLine: () => ({ a1: 1, b1: 0, a2: 0, b2: 0, extra: 0 }),
+    };
+    const events = { served() {}, rejected() {} };
+    const handOff = (r: Request, to: DecodeBatcher) => {
+      to.arrived(r);
+      return null;
+    };
+    const decoder = new DecodeBatcher(calendar, inst, events, windows, timer, 8, 100, handOff, () => 5);
+    const r = new Request(4, 0, 10, 5, false);
+    calendar.schedule(0, () => decoder.accept(r), {});
+    expect(() => calendar.run(10)).toThrow(/request 4: illegal move startTransfer from stage created to handoff/);
   });
 });
