@@ -13,7 +13,7 @@ import { WindowTables } from './metrics/window-tables.js';
 import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
-import { injectFaults, Request, ServingSystem } from './serving/index.js';
+import { injectFaults, Request, ServingSystem, unfinished } from './serving/index.js';
 import { arrivalStream, closedLoopFeed, type Feed, openLoopFeed, type RequestSink } from './workload/index.js';
 
 export interface Progress {
@@ -218,8 +218,7 @@ function* simulateWith(
   const end_s = Math.max(calendar.now_s, scenario.duration_s);
   calendar.advanceTo(end_s);
   for (const r of system.inFlight()) {
-    r.status = 'unfinished';
-    r.reason = `${r.stage} at the horizon (${scenario.horizon_s} s)`;
+    unfinished(r, scenario.horizon_s);
     log.add(r);
   }
   system.close(end_s);
