@@ -5,7 +5,8 @@ import { InvariantError } from '../engine/index.js';
 import type { SummaryRow } from '../metrics/summary.js';
 import { removeOwnStaging } from '../metrics/staging.js';
 import { runScenarioToFolderAsync } from '../run-to-folder.js';
-import { checkScenario, InputError, type Problem } from '../scenario/index.js';
+import { checkScenario } from '../scenario/index.js';
+import { fromThreadError, type ThreadError, toThreadError } from './thread-error.js';
 import { scenarioOf, type SweepBase, type SweepRun, type SweepValue } from './sweep.js';
 
 /**
@@ -53,15 +54,10 @@ export interface WorkerStart {
 }
 
 /**
- * What a worker thread says: a run's summary, or what stopped it. Errors cross the
- * thread boundary as data (an Error's class does not survive structured cloning): an
- * input error keeps its problems, each with its file and field, so the CLI still
- * exits 2 for bad input found inside a run, and an invariant error stays a bug (1).
+ * What a worker thread says: a run's summary, or what stopped it, its class kept
+ * (thread-error.ts): an input error found inside a run still exits 2, a bug still 1.
  */
-export type WorkerMessage =
-  | { id: string; summary: SummaryRow }
-  | { id: string; error: string; kind: 'input'; problems: Problem[] }
-  | { id: string; error: string; kind: 'invariant' | 'other' };
+export type WorkerMessage = { id: string; summary: SummaryRow } | { id: string; error: ThreadError };
 
 /**
  * The worker thread's module. Compiled (dist/), it is plain JavaScript beside this file.
@@ -85,16 +81,13 @@ export async function outcomeOf(job: RunJob, signal?: AbortSignal): Promise<Work
     return { id: job.id, summary: await executeRun(job, signal) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    if (err instanceof InputError) return { id: job.id, error: err.message, kind: 'input', problems: [...err.problems] };
-    return { id: job.id, error: (err as Error).message, kind: err instanceof InvariantError ? 'invariant' : 'other' };
+    return { id: job.id, error: toThreadError(err) };
   }
 }
 
 /** The error a failed run's message stands for, naming the run, as this thread would have thrown it. */
-export function errorOf(m: Extract<WorkerMessage, { error: string }>): Error {
-  if (m.kind === 'input') return new InputError('', m.problems.map((p) => ({ ...p, message: `${p.message} (in run ${m.id})` })));
-  if (m.kind === 'invariant') return new InvariantError(`run ${m.id}: ${m.error}`);
-  return new Error(`run ${m.id}: ${m.error}`);
+export function errorOf(m: Extract<WorkerMessage, { error: ThreadError }>): Error {
+  return fromThreadError(m.error, `run ${m.id}`);
 }
 
 /**
