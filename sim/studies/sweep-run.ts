@@ -90,6 +90,39 @@ export function errorOf(m: Extract<WorkerMessage, { error: ThreadError }>): Erro
   return fromThreadError(m.error, `run ${m.id}`);
 }
 
+/** The jobs of the runs, the longest (by expected requests) first, so that the last to finish are short. */
+function longestFirst(runs: readonly SweepRun[], base: SweepBase, runsDir: string): RunJob[] {
+  return runs
+    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
+    .sort((a, b) => b.cost - a.cost)
+    .map((j) => j.job);
+}
+
+/** This thread's share: claim and run jobs until none is left, saying each outcome as a thread would. */
+async function workHere(jobs: readonly RunJob[], claims: Int32Array, heard: (m: WorkerMessage) => void, threads: boolean, signal: AbortSignal | undefined): Promise<void> {
+  for (let job = claimJob(jobs, claims); job; job = claimJob(jobs, claims)) {
+    // As a thread would say it: a failure names its run, whichever thread ran it.
+    heard(await outcomeOf(job, signal));
+    // Let the threads' messages in (progress, failures) between this thread's runs.
+    if (threads) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Start `count` worker threads on the shared jobs, each reporting what it hears, its errors and its exit. */
+function startThreads(
+  count: number,
+  start: WorkerStart,
+  on: { heard: (m: WorkerMessage) => void; fail: (err: Error) => void; exited: (code: number) => void },
+): Worker[] {
+  return Array.from({ length: count }, () => {
+    const w = new Worker(workerModule, { workerData: start });
+    w.on('message', on.heard);
+    w.on('error', on.fail);
+    w.on('exit', on.exited);
+    return w;
+  });
+}
+
 /**
  * Run a sweep's runs on N workers: this thread and N − 1 worker threads, each claiming
  * the next run from a shared counter as soon as it is free, longest runs (by expected
@@ -115,32 +148,24 @@ export async function executeRuns(
   { onDone, thisThreadWorks = true, signal }: ExecuteOptions = {},
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
-  const jobs: RunJob[] = runs
-    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
-    .sort((a, b) => b.cost - a.cost)
-    .map((j) => j.job);
+  const jobs = longestFirst(runs, base, runsDir);
   const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   let failure: Error | undefined;
   let over = false;
   // The sweep ends when every result is in (threads still starting are terminated,
   // with nothing left to claim), at the first failure, or when no thread is left.
-  let end = () => {};
-  const ended = new Promise<void>((resolve) => {
-    end = resolve;
-  });
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => void (end = resolve));
   const fail = (err: Error) => {
     failure ??= err;
     Atomics.store(claims, STOP, 1);
     end();
   };
-  const record = (id: string, summary: SummaryRow) => {
-    results.set(id, summary);
+  const heard = (m: WorkerMessage) => {
+    if ('error' in m) return fail(errorOf(m));
+    results.set(m.id, m.summary);
     onDone?.(results.size, jobs.length);
     if (results.size === jobs.length) end();
-  };
-  const heard = (m: WorkerMessage) => {
-    if ('error' in m) fail(errorOf(m));
-    else record(m.id, m.summary);
   };
   const stop = () => fail(signal?.reason as Error);
   signal?.addEventListener('abort', stop);
@@ -149,26 +174,18 @@ export async function executeRuns(
     if (--running === 0) end();
   };
   const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
-  const pool: Worker[] = [];
-  for (let i = 0; i < threads; i++) {
-    const w = new Worker(workerModule, { workerData: { jobs, claims: claims.buffer } satisfies WorkerStart });
-    pool.push(w);
-    running++;
-    w.on('message', heard);
-    w.on('error', fail);
-    w.on('exit', (code) => {
-      // Exits after the end are ours (terminate).
+  running += threads;
+  const pool = startThreads(threads, { jobs, claims: claims.buffer as SharedArrayBuffer }, {
+    heard,
+    fail,
+    // Exits after the end are ours (terminate).
+    exited: (code) => {
       if (code !== 0 && !over) fail(new Error(`a sweep worker thread exited with code ${code}`));
       left();
-    });
-  }
+    },
+  });
   try {
-    for (let job = thisThreadWorks ? claimJob(jobs, claims) : undefined; job; job = claimJob(jobs, claims)) {
-      // As a thread would say it: a failure names its run, whichever thread ran it.
-      heard(await outcomeOf(job, signal));
-      // Let the threads' messages in (progress, failures) between this thread's runs.
-      if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (thisThreadWorks) await workHere(jobs, claims, heard, threads > 0, signal);
     left();
     await ended;
   } finally {
