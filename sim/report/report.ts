@@ -1,6 +1,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ms, num, pct } from '../metrics/readable.js';
+import type { SummaryMetric } from '../metrics/summary.js';
 import { uniqueTemp } from '../metrics/write.js';
 import { type Chart, ChartRenderer, HEAT_METRICS } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
@@ -55,7 +56,7 @@ function assemble(p: { title: string; lead: string; sections: Section[] }): Repo
 }
 
 // Headers wrap to fit the page's column: long single words carry soft hyphens (\u00ad).
-const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
+const SUMMARY_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => string]> = [
   ['requests', 're\u00adquests', (v) => num(v, 0)],
   ['completed', 'com\u00adpleted', (v) => num(v, 0)],
   ['rejected', 're\u00adjected', (v) => num(v, 0)],
@@ -78,7 +79,7 @@ const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> =
  * Headroom per pool: busy says a server had work, not how much of the machine the work
  * used; MFU and MBU say that (docs/metrics.md), and `overloaded` whether a queue grew.
  */
-const HEADROOM_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
+const HEADROOM_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => string]> = [
   ['overloaded', 'over\u00adloaded', (v) => (v === true ? 'yes' : v === false ? 'no' : '–')],
   ['prefill_util', 'prefill busy', pct],
   ['prefill_mfu', 'prefill MFU', pct],

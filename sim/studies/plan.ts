@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 import { runScenarioAsync } from '../run.js';
 import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
@@ -62,7 +62,7 @@ export interface Evaluation {
   stage: 'search' | 'verify' | 'goodput';
   rate_per_s: number;
   seed: number;
-  summary: SummaryRow;
+  summary: Summary;
   meets: boolean;
 }
 
@@ -138,7 +138,11 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   return result;
 }
 
-const cost = (e: Evaluation) => e.summary.cost_per_hour_usd as number;
+/**
+ * A design's hourly price as the search compares it. Null (hardware with no price)
+ * counts as 0, as it did when the comparison coerced it: such a design sorts as free.
+ */
+const cost = (e: Evaluation) => e.summary.cost_per_hour_usd ?? 0;
 
 /**
  * The runs of one plan and what they share: the rate every design is judged at, and a
@@ -497,7 +501,7 @@ export function p99VsSlo(e: Evaluation, slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): nu
 
 /** Searched designs not dominated in (cost, p99 vs SLO), cheapest first. */
 export function paretoFrontier(evals: readonly Evaluation[], slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): Evaluation[] {
-  const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: e.summary.cost_per_hour_usd as number, l: p99VsSlo(e, slo) }));
+  const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: cost(e), l: p99VsSlo(e, slo) }));
   return pts
     .filter((a) => !pts.some((b) => b !== a && b.c <= a.c && b.l <= a.l && (b.c < a.c || b.l < a.l)))
     .sort((a, b) => a.c - b.c)

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InvariantError } from '../engine/index.js';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 import { removeOwnStaging } from '../metrics/staging.js';
 import { runScenarioToFolderAsync } from '../run-to-folder.js';
 import { checkScenario } from '../scenario/index.js';
@@ -27,7 +27,7 @@ export interface RunJob {
  * Build, check, run and write one run of a sweep; its summary row. The run yields to the
  * event loop every few thousand events: on the main thread, that is when a signal can abort it.
  */
-export async function executeRun(job: RunJob, signal?: AbortSignal): Promise<SummaryRow> {
+export async function executeRun(job: RunJob, signal?: AbortSignal): Promise<Summary> {
   const scenario = checkScenario(scenarioOf(job.base, job.values), job.base.file);
   return (await runScenarioToFolderAsync(scenario, job.dir, { seed: job.seed, signal })).summary;
 }
@@ -57,7 +57,7 @@ export interface WorkerStart {
  * What a worker thread says: a run's summary, or what stopped it, its class kept
  * (thread-error.ts): an input error found inside a run still exits 2, a bug still 1.
  */
-export type WorkerMessage = { id: string; summary: SummaryRow } | { id: string; error: ThreadError };
+export type WorkerMessage = { id: string; summary: Summary } | { id: string; error: ThreadError };
 
 /**
  * The worker thread's module. Compiled (dist/), it is plain JavaScript beside this file.
@@ -146,8 +146,8 @@ export async function executeRuns(
   runsDir: string,
   workers: number,
   { onDone, thisThreadWorks = true, signal }: ExecuteOptions = {},
-): Promise<Map<string, SummaryRow>> {
-  const results = new Map<string, SummaryRow>();
+): Promise<Map<string, Summary>> {
+  const results = new Map<string, Summary>();
   const jobs = longestFirst(runs, base, runsDir);
   const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   let failure: Error | undefined;

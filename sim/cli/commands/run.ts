@@ -1,6 +1,7 @@
 // splitsim run FILE...: simulate scenarios, write their tables (and a batch's summary).
 import { join } from 'node:path';
-import { type SummaryRow, summaryTable } from '../../metrics/summary.js';
+import { summaryTable } from '../../metrics/summary.js';
+import type { Summary } from '../../metrics/summary-type.js';
 import { writeTable } from '../../metrics/write.js';
 import { describeTrend } from '../../metrics/overload.js';
 import { runScenarioToFolderAsync } from '../../run-to-folder.js';
@@ -25,7 +26,7 @@ export async function run(argv: string[], signal: AbortSignal): Promise<number> 
   const out = outDir('run', values.out as string | undefined);
   const quiet = values.quiet === true;
   const scenarios = loadAll('run', positionals);
-  const summaries: SummaryRow[] = [];
+  const summaries: Summary[] = [];
   for (const scenario of scenarios) {
     await checkpoint(signal);
     const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
@@ -37,7 +38,7 @@ export async function run(argv: string[], signal: AbortSignal): Promise<number> 
       bar?.done();
     }
     const { unfinished } = result.summary;
-    if (typeof unfinished === 'number' && unfinished > 0) {
+    if (unfinished > 0) {
       console.error(
         `${scenario.name}: ${unfinished} requests were still in flight at the horizon (${scenario.horizon_s} s): ` +
           'the datacenter is overloaded for this load, or drain_s is too short. See pools.arrow for the queues.',
