@@ -24,6 +24,8 @@ export function formatPlan(r: PlanResult, path: string): string {
     return lines.join('\n');
   }
   const s = rec.summary;
+  // A design without a price prints NaN (it used to throw); a run with no measured request
+  // attains 0% of the SLO, as it printed before the summary was typed.
   lines.push(`recommended: ${describeDesign(rec.design)} — $${(s.cost_per_hour_usd ?? NaN).toFixed(2)}/hour`);
   lines.push(`  at ${rec.rate_per_s} req/s: SLO attainment ${(100 * (s.slo_attainment ?? 0)).toFixed(2)}%, TTFT p99 ${ms(s.ttft_p99_s)}, TPOT p99 ${ms(s.tpot_p99_s)}`);
   for (const c of r.checks) {
