@@ -1,4 +1,5 @@
 import type { Table } from 'apache-arrow';
+import type { SummaryMetric } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-type.js';
 
 import { ms, num, pct } from '../metrics/readable.js';
@@ -66,7 +67,7 @@ export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 
   const all = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
   // A grid of thousands of points is read from summary.arrow, not from the screen.
   const rows = all.slice(0, limit);
-  const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
+  const ci = (r: Record<string, unknown>, m: SummaryMetric, f: (v: unknown) => string) =>
     typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
   const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO', '$/M good', 'overload'];
   // Past the cliff throughput still rises and cost per token still falls: say so.
