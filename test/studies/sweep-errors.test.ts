@@ -11,13 +11,13 @@ import { fromThreadError, toThreadError } from '../../sim/studies/thread-error.j
 
 const bin = join(import.meta.dirname, '../../bin/splitsim.js');
 
-/** Llama 3.1 8B on one H100, closed-loop users that never think. */
+/** Llama 3.1 8B on one H100, 16 closed-loop users that never think, for 3000 s. */
 function closedBase(medianPrompt: number) {
   return {
-    name: 'instant', seed: 1, duration_s: 60, warmup_s: 10, model: 'llama-3.1-8b',
+    name: 'instant', seed: 1, duration_s: 3000, warmup_s: 10, model: 'llama-3.1-8b',
     datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
     workload: {
-      arrivals: { process: 'closed', users: 2, think_s: { dist: 'constant', value_s: 0 } },
+      arrivals: { process: 'closed', users: 16, think_s: { dist: 'constant', value_s: 0 } },
       prompt_tokens: { dist: 'lognormal', median: medianPrompt, sigma: 0.01 },
       output_tokens: { dist: 'constant', value: 10 },
     },
@@ -45,7 +45,9 @@ describe('errors crossing a thread boundary', () => {
     // lognormal can draw is 1 token); at a median of 10^7 tokens every prompt is longer
     // than the H100's KV capacity, so each user's requests are rejected the instant they
     // are sent and the run stops with an input error on think_s. Point 0 (10^3 tokens)
-    // runs normally, so point 1 is usually claimed by the worker thread.
+    // runs normally on this thread for about a second, long enough for the worker thread
+    // to start and claim point 1 (seen by instrumenting the worker); whichever thread
+    // runs it, the status and message must be the same.
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-sweep-errors-'));
     writeFileSync(join(dir, 'base.json'), JSON.stringify(closedBase(1000)));
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'instant', base: 'base.json', vary: { 'workload.prompt_tokens.median': [1000, 1e7] } }));
