@@ -25,7 +25,7 @@ const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'case', 'do', 'else', 'in'
 /** Punctuation made of more than one character, longest first. */
 const MULTI = ['>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '&&=', '||=', '??=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<'];
 /** Words whose `( … ) {` is a statement's block, not a function body. */
-const STATEMENTS = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'await']);
+const STATEMENTS = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'await', 'async', 'return', 'typeof']);
 
 function isIdStart(c: string): boolean {
   return /[A-Za-z_$\u0080-\uffff]/.test(c);
@@ -63,6 +63,9 @@ export function tokenize(text: string): Token[] {
     if (!prev) return true;
     if (prev.kind === 'id') return REGEX_AFTER_WORD.has(prev.text);
     if (prev.kind === 'num' || prev.kind === 'str') return false;
+    // `x! / y`: a non-null assertion after a value, then a division.
+    const before = tokens[tokens.length - 2];
+    if (prev.text === '!' && before && (before.kind !== 'p' || before.text === ')' || before.text === ']')) return false;
     return prev.text !== ')' && prev.text !== ']' && prev.text !== '++' && prev.text !== '--';
   };
   while (i < text.length) {
@@ -182,7 +185,10 @@ function bodyAfterParams(tokens: readonly Token[], close: number, pairs: Map<num
       j = end;
       continue;
     }
-    if ([';', '=', '=>', ')', ']', '}'].includes(t.text)) return undefined;
+    // A function type in the annotation (`): () => number {`) goes on; an arrow's own
+    // `=> {` is the arrow rule's, and the end of a statement or list is no body.
+    if (t.text === '=>' && tokens[j + 1]?.text === '{') return undefined;
+    if ([';', '=', ')', ']', '}'].includes(t.text)) return undefined;
   }
   return undefined;
 }

@@ -19,6 +19,7 @@ describe('the long-function scanner (scripts/long-functions.ts)', () => {
       'method:44-48',
       '<arrow>:45-47',
       '<function>:49-51',
+      'factory:54-57',
     ]);
   });
 
