@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findFunctions } from '../../scripts/function-scanner.js';
+import { findFunctions, tokenize } from '../../scripts/function-scanner.js';
 import { longFunctions } from '../../scripts/long-functions.js';
 
 const fixture = readFileSync(new URL('../fixtures/long-functions/sample.ts.fixture', import.meta.url), 'utf8');
@@ -38,5 +38,22 @@ describe('the long-function scanner (scripts/long-functions.ts)', () => {
     writeFileSync(join(root, 'src/notes.md'), 'function notCode() {\n\n\n\n\n\n\n\n\n}\n');
     const long = longFunctions(root, 'src', 7).map((f) => `${f.file}:${f.start} ${f.name} ${f.lines}`);
     expect(long).toEqual(['src/deep/sample.ts:3 declared 8', 'src/deep/sample.ts:31 arrow 11']);
+  });
+
+  it('reads every .ts file of sim/, scripts/, test/ and bench/ with its brackets balanced (a misread string, template or regex would unbalance them)', () => {
+    const root = new URL('../..', import.meta.url).pathname;
+    const files = ['sim', 'scripts', 'test', 'bench'].flatMap((d) => (readdirSync(join(root, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(d, f)));
+    expect(files.length).toBeGreaterThan(100);
+    const unbalanced = files.filter((f) => {
+      const depth: Record<string, number> = { '(': 0, '[': 0, '{': 0 };
+      const opener: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+      for (const t of tokenize(readFileSync(join(root, f), 'utf8'))) {
+        if (t.kind !== 'p') continue;
+        if (t.text in depth) depth[t.text]!++;
+        else if (opener[t.text]) depth[opener[t.text]!]!--;
+      }
+      return Object.values(depth).some((v) => v !== 0);
+    });
+    expect(unbalanced).toEqual([]);
   });
 });
