@@ -175,7 +175,7 @@ export async function executeRuns(
   };
   const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
   running += threads;
-  const pool = startThreads(threads, { jobs, claims: claims.buffer as SharedArrayBuffer }, {
+  const pool = startThreads(threads, { jobs, claims: claims.buffer }, {
     heard,
     fail,
     // Exits after the end are ours (terminate).
