@@ -138,6 +138,6 @@ describe('nodes.arrow and pools.arrow', () => {
     const busy = column(p, 'busy_frac');
     const inside = busy.filter((_, i) => pool?.get(i) === 'prefill' && (start[i] as number) >= 20 && (start[i] as number) < 200);
     expect(inside).toHaveLength(18);
-    expect(inside.reduce((a, b) => a + b, 0) / inside.length).toBeCloseTo(result.summary.prefill_util as number, 12);
+    expect(inside.reduce((a, b) => a + b, 0) / inside.length).toBeCloseTo(result.summary.prefill_util!, 12);
   });
 });

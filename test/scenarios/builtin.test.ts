@@ -89,7 +89,7 @@ describe.each(files)('%s', (file) => {
   it("I5 Little's law: holds per pool on the sample path", () => {
     const r = result(file);
     const req = r.tables.requests;
-    if (column(req, 'preemptions').some((p) => p > 0) || (r.summary.unfinished as number) > 0) return;
+    if (column(req, 'preemptions').some((p) => p > 0) || r.summary.unfinished > 0) return;
     const pools = r.tables.pools;
     const area = { prefill: 0, decode: 0 } as Record<string, number>;
     const [start, end, q] = ['window_start_s', 'window_end_s', 'queue_len_mean'].map((c) => column(pools, c)) as number[][];
@@ -102,9 +102,9 @@ describe.each(files)('%s', (file) => {
 
 describe('the comparison the built-ins exist for', () => {
   it('are sized to a similar hourly cost (within 10% of the AWS split)', () => {
-    const aws = result('scenarios/aws-split-llama70b.json').summary.cost_per_hour_usd as number;
+    const aws = result('scenarios/aws-split-llama70b.json').summary.cost_per_hour_usd!;
     for (const name of BUILT_INS) {
-      const cost = result(`scenarios/${name}.json`).summary.cost_per_hour_usd as number;
+      const cost = result(`scenarios/${name}.json`).summary.cost_per_hour_usd!;
       expect(Math.abs(cost - aws) / aws, name).toBeLessThan(0.1);
     }
   });

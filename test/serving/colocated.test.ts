@@ -84,7 +84,7 @@ describe('colocated under load', () => {
   });
 
   it('chunked prefill protects decode: lower p99 TPOT than prefill-first (Sarathi-Serve)', () => {
-    expect(ch.summary.tpot_p99_s as number).toBeLessThan(pf.summary.tpot_p99_s as number);
+    expect(ch.summary.tpot_p99_s).toBeLessThan(pf.summary.tpot_p99_s!);
   });
 
   it('reports both phases in pools.arrow and a price', () => {

@@ -112,6 +112,6 @@ describe('conservation helper', () => {
 
   it('fails when the arrivals generated are more than the rows, or the summary miscounts', () => {
     expect(check(columns(), run.summary, 6)).toThrow();
-    expect(check(columns(), { ...run.summary, completed: (run.summary.completed as number) + 1, unfinished: (run.summary.unfinished as number) - 1 })).toThrow();
+    expect(check(columns(), { ...run.summary, completed: run.summary.completed + 1, unfinished: run.summary.unfinished - 1 })).toThrow();
   });
 });

@@ -102,7 +102,7 @@ describe('fast-forward with speculative decoding', () => {
     expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
     // The same load decodes faster than without speculation (k = 4, α = 0.7: E = 2.77).
     const plain = runScenario(scenario('fast-forward', { rate: 25 }));
-    expect(ff.summary.tpot_p50_s as number).toBeLessThan((plain.summary.tpot_p50_s as number) / 1.5);
+    expect(ff.summary.tpot_p50_s).toBeLessThan(plain.summary.tpot_p50_s! / 1.5);
   });
 
   it.each([

@@ -197,8 +197,8 @@ describe('random failures', () => {
       'availability.json',
     );
     const r = runScenario(s);
-    expect(Math.abs((r.summary.availability as number) - 0.8)).toBeLessThan(0.02);
-    expect(r.summary.instance_failures as number).toBeGreaterThan(2500);
+    expect(Math.abs(r.summary.availability! - 0.8)).toBeLessThan(0.02);
+    expect(r.summary.instance_failures).toBeGreaterThan(2500);
     expectRunConserved(r);
   });
 });

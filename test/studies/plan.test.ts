@@ -81,7 +81,7 @@ describe('splitsim plan', () => {
 
   it('is the cheapest among the designs it found meeting the SLO, and on the Pareto frontier', () => {
     const meeting = result.evaluations.filter((e) => e.stage === 'search' && e.meets);
-    for (const e of meeting) expect(e.summary.cost_per_hour_usd as number).toBeGreaterThanOrEqual(rec.summary.cost_per_hour_usd as number);
+    for (const e of meeting) expect(e.summary.cost_per_hour_usd).toBeGreaterThanOrEqual(rec.summary.cost_per_hour_usd!);
     expect(paretoFrontier(result.evaluations, result.slo)).toContain(rec);
   });
 
@@ -160,7 +160,7 @@ describe('splitsim plan', () => {
       expect(at(plain.design, RATE).slo_met).toBe(true);
       expect(at(plain.design, PLANNED).slo_met).toBe(false);
       expect(JSON.stringify(mrec.design)).not.toBe(JSON.stringify(plain.design));
-      expect(mrec.summary.cost_per_hour_usd as number).toBeGreaterThan(plain.summary.cost_per_hour_usd as number);
+      expect(mrec.summary.cost_per_hour_usd).toBeGreaterThan(plain.summary.cost_per_hour_usd!);
     });
 
     it('checks the recommendation on 3 fresh seeds at the margin, meeting on each', () => {
@@ -169,7 +169,7 @@ describe('splitsim plan', () => {
       expect(checked.every((c) => c.meets && c.seed !== mrec.seed && c.rate_per_s === PLANNED)).toBe(true);
       // A design set aside was cheaper and missed the SLO on one of its check seeds.
       for (const r of margin.rejected) {
-        expect(r.summary.cost_per_hour_usd as number).toBeLessThanOrEqual(mrec.summary.cost_per_hour_usd as number);
+        expect(r.summary.cost_per_hour_usd).toBeLessThanOrEqual(mrec.summary.cost_per_hour_usd!);
         expect(margin.checks.some((c) => JSON.stringify(c.design) === JSON.stringify(r.design) && !c.meets)).toBe(true);
       }
     });
