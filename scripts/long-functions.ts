@@ -13,14 +13,7 @@ export const LIMIT_LINES = 60;
  * Functions allowed over the limit, as `file:name`, each with why it stays whole.
  * An entry that no longer matches a long function is reported, so the list shrinks.
  */
-export const ALLOWED: Readonly<Record<string, string>> = {
-  // The serving core (sim/serving/) is being rebuilt under issue 19 (request life, KV
-  // ledger, one continuous-batching core), which replaces these step functions; they
-  // are left whole here rather than split twice. Remove each entry when that lands.
-  'sim/serving/colocated.ts:iterate': 'serving core being replaced by the shared batching core (issue 19)',
-  'sim/serving/decode-batcher.ts:step': 'serving core being replaced by the shared batching core (issue 19)',
-  'sim/serving/pipeline.ts:constructor': 'serving core being restructured (issue 19: the router factory beside the routers)',
-};
+export const ALLOWED: Readonly<Record<string, string>> = {};
 
 export interface LongFunction extends FunctionSpan {
   file: string;
