@@ -310,7 +310,10 @@ function drain(scenario: ResolvedScenario, calendar: Calendar, system: ServingSy
   return end_s;
 }
 
-/** Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time averages, and each pool's backlog trend. */
+/**
+ * Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time averages, and each pool's
+ * backlog trend.
+ */
 function summaryOf(
   scenario: ResolvedScenario,
   system: ServingSystem,
@@ -376,7 +379,10 @@ function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number)
   return new InputError(scenario.source, [
     {
       path: 'workload.arrivals',
-      message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
+      message:
+        `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may ` +
+        `hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or ` +
+        `add instances`,
     },
   ]);
 }

@@ -64,7 +64,8 @@ export function formatCatalog(precision: Precision, only?: string[]): string {
   for (const m of models) {
     out.push('');
     out.push(
-      `${m.id} on one replica of the fewest devices that fit (prefill of a 2,048-token prompt; decode of one user at 1,024 tokens of context)`,
+      `${m.id} on one replica of the fewest devices that fit (prefill of a 2,048-token prompt; decode of one user ` +
+        `at 1,024 tokens of context)`,
     );
     out.push(
       table(

@@ -13,7 +13,10 @@ export interface SummaryContext {
   /** Mean busy fraction of each phase's servers over [warmup_s, duration_s]; NaN if none. */
   prefillUtil: number;
   decodeUtil: number;
-  /** FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its servers; NaN in queueing mode. */
+  /**
+   * FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its servers; NaN in queueing
+   * mode.
+   */
   prefillMfu: number;
   prefillMbu: number;
   decodeMfu: number;

@@ -234,10 +234,10 @@ export class ChartRenderer {
     const queue = field === 'queue';
     const pools = [...new Set(data.map((d) => d.pool))];
     const styles = pools
-      .map(
-        (p) =>
-          `${p}: ${POOL_DASH[p] === 'none' || POOL_DASH[p] === undefined ? 'solid' : POOL_DASH[p] === '6,3' ? 'dashed' : 'dotted'}`,
-      )
+      .map((p) => {
+        const dash = POOL_DASH[p];
+        return `${p}: ${dash === 'none' || dash === undefined ? 'solid' : dash === '6,3' ? 'dashed' : 'dotted'}`;
+      })
       .join(', ');
     return {
       id,
@@ -245,7 +245,8 @@ export class ChartRenderer {
       mark: 'line',
       caption:
         (queue
-          ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.'
+          ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): ' +
+            'a pool that saturates shows a growing queue.'
           : 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).') +
         ` Colour: scenario; line: pool (${styles}).`,
       note: noteOf(
@@ -290,7 +291,9 @@ export class ChartRenderer {
       id,
       title: `Utilization per ${by}: ${scenario}`,
       mark: 'cell',
-      caption: `${metric.label[0]!.toUpperCase()}${metric.label.slice(1)} of each ${by} per window (nodes.arrow ${metric.column}${by === 'rack' ? ', averaged over the rack’s instances' : ''}).`,
+      caption:
+        `${metric.label[0]!.toUpperCase()}${metric.label.slice(1)} of each ${by} per window (nodes.arrow ` +
+        `${metric.column}${by === 'rack' ? ', averaged over the rack’s instances' : ''}).`,
       html: this.render({
         height: 60 + Math.min(900, 14 * rows.length),
         marginLeft: 150,
@@ -345,7 +348,9 @@ export class ChartRenderer {
       id,
       title: 'Where a request’s time goes',
       mark: 'bar',
-      caption: `Mean seconds per stage over measured completed requests (requests.arrow); the stages add up to the mean end-to-end latency.${note}`,
+      caption:
+        `Mean seconds per stage over measured completed requests (requests.arrow); the stages add up to ` +
+        `the mean end-to-end latency.${note}`,
       timeAxes: ['x'],
       html: this.render({
         height: 70 + 40 * new Set(rows.map((r) => r.scenario)).size,
@@ -381,12 +386,15 @@ export class ChartRenderer {
     const cliff =
       overloaded.length === 0
         ? ''
-        : ` Points marked “overloaded” (${overloaded.length}) had a pool whose queue grew over the measured period, or requests left unfinished: their means describe a backlog, not a steady state.`;
+        : ` Points marked “overloaded” (${overloaded.length}) had a pool whose queue grew over the measured ` +
+          `period, or requests left unfinished: their means describe a backlog, not a steady state.`;
     return {
       id,
       title: `${metric.label} against ${path}`,
       mark: 'dot',
-      caption: `Mean over replications per point (summary.arrow point rows), with the 95% confidence band (${metric.column}_ci95); one line per configuration of the other varied parameters.${cliff}`,
+      caption:
+        `Mean over replications per point (summary.arrow point rows), with the 95% confidence band ` +
+        `(${metric.column}_ci95); one line per configuration of the other varied parameters.${cliff}`,
       note: noteOf(
         coincident(
           seriesValues(
@@ -443,7 +451,13 @@ export class ChartRenderer {
       id,
       title: 'Cost against p99 latency: the Pareto frontier',
       mark: 'dot',
-      caption: `Every design the search evaluated (plan.arrow, stage "search"): hourly cost against its p99 latency relative to the SLO bound (the larger of TTFT p99 ÷ SLO TTFT and TPOT p99 ÷ SLO TPOT)${log ? ', log y axis' : ''}. Symbol: hardware family; the number by each point is its row in the design table below. The dashed line is p99 at the bound; a design meets the SLO when its quantile of requests (e.g. 95%) meets both bounds, so it may meet it with its p99 above the line. The line joins the Pareto frontier; the ringed point is the recommendation.`,
+      caption:
+        `Every design the search evaluated (plan.arrow, stage "search"): hourly cost against its p99 ` +
+        `latency relative to the SLO bound (the larger of TTFT p99 ÷ SLO TTFT and TPOT p99 ÷ SLO ` +
+        `TPOT)${log ? ', log y axis' : ''}. Symbol: hardware family; the number by each point is its row in the ` +
+        `design table below. The dashed line is p99 at the bound; a design meets the SLO when its quantile of ` +
+        `requests (e.g. 95%) meets both bounds, so it may meet it with its p99 above the line. The line joins the ` +
+        `Pareto frontier; the ringed point is the recommendation.`,
       html: this.render({
         height: 380,
         x: { label: 'cost ($/hour) →', grid: true },

@@ -110,7 +110,10 @@ function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefin
   return bounds.filter(Boolean).join(' and ');
 }
 
-/** A page of runs: summary, latency distributions, over time, utilization, links, time breakdown (in that order on the page). */
+/**
+ * A page of runs: summary, latency distributions, over time, utilization, links, time breakdown (in that order on the
+ * page).
+ */
 function runsReport(
   runs: RunFolder[],
   dir: string,
@@ -131,12 +134,15 @@ function runsReport(
   ];
   const left =
     older.length > 0
-      ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.`
+      ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ` +
+        `${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim ` +
+        `report --all\` draws them too.`
       : '';
   return {
     title: `splitsim report: ${names.join(', ')}`,
     lead: escapeHtml(
-      `Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`,
+      `Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in ` +
+        `docs/metrics.md.${left}`,
     ),
     sections,
   };
@@ -156,9 +162,13 @@ function summarySection(runs: readonly RunFolder[]): Section {
     .map((r) => {
       const i = r.info;
       const what = i
-        ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}`
+        ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} ` +
+          `s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}`
         : 'no run.json (written by an older splitsim)';
-      return `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`;
+      return (
+        `<li><b>${escapeHtml(r.name)}</b>: ` +
+        `${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`
+      );
     })
     .join('');
   return { id: 'summary', title: 'Summary', html: `<ul>${about}</ul>${table}`, charts: [] };
@@ -182,7 +192,8 @@ function latencySection(runs: readonly RunFolder[], charts: ChartRenderer, color
     idle.length === 0
       ? undefined
       : escapeHtml(
-          `No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`,
+          `No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ` +
+            `${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`,
         );
   return {
     id: 'latency',
@@ -259,7 +270,8 @@ function networkSection(runs: readonly RunFolder[], charts: ChartRenderer): Sect
     intro:
       without.length > 0
         ? escapeHtml(
-            `No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`,
+            `No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a ` +
+              `NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`,
           )
         : undefined,
     charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
@@ -278,7 +290,8 @@ function breakdownSection(runs: readonly RunFolder[], charts: ChartRenderer): Se
         'time-breakdown',
         breakdowns.flatMap((b) => b.stages.map((s) => ({ scenario: b.scenario, ...s }))),
         leftOut > 0
-          ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their last attempt).`
+          ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their ` +
+              `last attempt).`
           : '',
       ),
     ],
@@ -317,7 +330,9 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
     id: 'grid',
     title: 'The grid',
     intro: escapeHtml(
-      `${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over replications).`,
+      `${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses ` +
+        `seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over ` +
+        `replications).`,
     ),
     html: dataTable(
       [...sweep.paths, 'TTFT p99', 'TPOT p99', 'req/s', 'SLO attained', 'decode busy'],
@@ -375,7 +390,12 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
         title: 'Recommendation',
         intro: rec
           ? escapeHtml(
-              `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).${setAside.length > 0 ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.` : ''}`,
+              `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at ` +
+                `seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ` +
+                `${rec.p99.toFixed(2)}× the SLO bound).` +
+                (setAside.length > 0
+                  ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.`
+                  : ''),
             )
           : 'No design met the SLO on every check seed.',
         html:

@@ -103,7 +103,8 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): Problem[] {
         return [
           {
             path,
-            message: `must be ${kinds.map((k) => what[k as string] ?? String(k)).join(' or ')}, got ${showValue(input)}`,
+            message:
+              `must be ${kinds.map((k) => what[k as string] ?? String(k)).join(' or ')}, ` + `got ${showValue(input)}`,
           },
         ];
       }

@@ -31,7 +31,8 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
     if (index === undefined) {
       report(
         `faults.instances[${k}].instance`,
-        `no instance is named '${o.instance}'${didYouMean(o.instance, byName.keys())}; names are <rack>-<copy>/<role>-<k>, as in nodes.arrow`,
+        `no instance is named '${o.instance}'${didYouMean(o.instance, byName.keys())}; names are ` +
+          `<rack>-<copy>/<role>-<k>, as in nodes.arrow`,
       );
       return;
     }
@@ -70,7 +71,8 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       const hint = links.size === 0 ? '; no link has a stated capacity here' : didYouMean(o.link, links);
       report(
         path,
-        `no link is named '${o.link}'${hint}; names are as in links.arrow (spine, <rack>/uplink, <instance>/nic-tx, ...)`,
+        `no link is named '${o.link}'${hint}; names are as in links.arrow (spine, <rack>/uplink, ` +
+          `<instance>/nic-tx, ...)`,
       );
     } else {
       resolved.linkOutages.push({ link: o.link, at_s: o.at_s, repair_s: o.repair_s });

@@ -44,7 +44,8 @@ export const planSchema = z.strictObject({
     })
     .min(1, {
       error:
-        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than the base load)',
+        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than ' +
+        'the base load)',
     })
     .max(100, { error: 'must be at most 100 (a margin over the base rate; 100× is surely a typo)' })
     .default(1),
@@ -111,7 +112,8 @@ const norm = (c: z.output<typeof candidate>): Candidate => (typeof c === 'string
 export function describeDesign(d: Design): string {
   const dev = (c: Candidate) => (c.devices ? `×${c.devices}` : '');
   return d.kind === 'split'
-    ? `${d.prefillInstances} ${label(d.prefill)}${dev(d.prefill)} prefill + ${d.decodeInstances} ${label(d.decode)}${dev(d.decode)} decode`
+    ? `${d.prefillInstances} ${label(d.prefill)}${dev(d.prefill)} prefill + ${d.decodeInstances} ` +
+        `${label(d.decode)}${dev(d.decode)} decode`
     : `${d.instances} ${label(d.mixed)}${dev(d.mixed)} colocated`;
 }
 
@@ -156,7 +158,9 @@ export async function runPlan(
   const { recommended, seedRuns } = await verify(plan, runs, found.meeting, seeds, result);
   if (!recommended) {
     const set = result.rejected.map((e) => describeDesign(e.design)).join(', ');
-    result.why = `no design met the SLO at ${margin(plan.headroom, rate)} on every check seed (${seeds.join(', ')})${set ? `; set aside: ${set}` : ''}`;
+    result.why =
+      `no design met the SLO at ${margin(plan.headroom, rate)} on every check seed ` +
+      `(${seeds.join(', ')})${set ? `; set aside: ${set}` : ''}`;
     return result;
   }
   result.recommended = recommended;
@@ -260,7 +264,9 @@ async function search(plan: PlanFile, runs: PlanRuns): Promise<Found> {
   return found;
 }
 
-/** The fewest instances in 1…high (high meets) that meet, by bisection (latency taken to fall as instances are added). */
+/**
+ * The fewest instances in 1…high (high meets) that meet, by bisection (latency taken to fall as instances are added).
+ */
 async function fewestMeeting(high: number, meets: (n: number) => Promise<boolean>): Promise<number> {
   let lo = 1;
   let hi = high;
@@ -404,7 +410,8 @@ async function explain(
   for (const c of fewerRuns) {
     if (c.meets)
       reasons.push(
-        `${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`,
+        `${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short ` +
+          `(noise at the boundary)`,
       );
   }
   if (reasons.length > 0) result.why = reasons.join('; ');
@@ -475,7 +482,9 @@ export function loadPlan(file: string): LoadedPlan {
     throw new InputError(file, [
       {
         path: 'headroom',
-        message: `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1`,
+        message:
+          `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ` +
+          `${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1`,
       },
     ]);
   }

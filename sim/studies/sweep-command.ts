@@ -49,7 +49,8 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
     if (k === 0 && n >= 1)
       throw bad(
         '--shard',
-        `shards count from 1: did you mean 1/${n}? (the last is ${n}/${n}); must be ${usage}, got ${JSON.stringify(flag)}`,
+        `shards count from 1: did you mean 1/${n}? (the last is ${n}/${n}); must be ${usage}, got ` +
+          `${JSON.stringify(flag)}`,
       );
     if (!(n >= 1 && k >= 1 && k <= n && Number.isSafeInteger(n)))
       throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
@@ -74,7 +75,8 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
     if (index >= n)
       throw bad(
         name,
-        `is ${index}, but ${n} shards have indices 0 … ${n - 1} (shard ${index + 1} of ${n} does not exist): is SPLITSIM_SHARDS the array size?`,
+        `is ${index}, but ${n} shards have indices 0 … ${n - 1} (shard ${index + 1} of ${n} does not exist): is ` +
+          `SPLITSIM_SHARDS the array size?`,
       );
     return { k: index + 1, n };
   };
@@ -89,7 +91,8 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
     if (env.SLURM_ARRAY_TASK_MIN === undefined) {
       throw bad(
         'SLURM_ARRAY_TASK_MIN',
-        'is not set, though SLURM_ARRAY_TASK_ID is: Slurm sets both in every job-array task (sbatch --array); without the first index the shard cannot be placed',
+        'is not set, though SLURM_ARRAY_TASK_ID is: Slurm sets both in every job-array task (sbatch --array); ' +
+          'without the first index the shard cannot be placed',
       );
     }
     const id = integer('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID, 0);
@@ -100,7 +103,8 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
     if (offset < 0 || offset % step !== 0 || offset / step >= n) {
       throw bad(
         'SLURM_ARRAY_TASK_ID',
-        `${id} is not one of ${n} indices ${min}, ${min + step}, … ${min + (n - 1) * step} (from SLURM_ARRAY_TASK_MIN, _STEP and _COUNT): give the array as a range, --array=0-${n - 1}`,
+        `${id} is not one of ${n} indices ${min}, ${min + step}, … ${min + (n - 1) * step} (from ` +
+          `SLURM_ARRAY_TASK_MIN, _STEP and _COUNT): give the array as a range, --array=0-${n - 1}`,
       );
     }
     return { k: offset / step + 1, n };
@@ -227,7 +231,8 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
         file: path,
         path: '',
         message:
-          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again',
+          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this ' +
+          'shard again',
       });
       continue;
     }
@@ -243,7 +248,9 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
         message:
           fingerprint === undefined
             ? 'records no sweep fingerprint (written by an older splitsim?): run this shard again'
-            : `ran a different sweep (fingerprint ${fingerprint}) than ${descFile} describes (${desc.fingerprint}): shards of different sweep files were written under the name "${desc.name}"; run every shard from the same sweep file, or give each sweep its own --out`,
+            : `ran a different sweep (fingerprint ${fingerprint}) than ${descFile} describes ` +
+              `(${desc.fingerprint}): shards of different sweep files were written under the name "${desc.name}"; ` +
+              `run every shard from the same sweep file, or give each sweep its own --out`,
       });
       continue;
     }
@@ -265,7 +272,9 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
     throw new InputError(where, [
       {
         path: '',
-        message: `${missing.length} of ${ids.length} runs have no shard result yet (first: ${missing.slice(0, 5).join(', ')})`,
+        message:
+          `${missing.length} of ${ids.length} runs have no shard result yet (first: ` +
+          `${missing.slice(0, 5).join(', ')})`,
       },
     ]);
   }
@@ -291,7 +300,8 @@ function readDescription(file: string): SweepDescription & { points_count: numbe
     throw new InputError(file, [
       {
         path: '',
-        message: `is not valid JSON (truncated or corrupt: ${(err as Error).message}); run any shard again to rewrite it`,
+        message:
+          `is not valid JSON (truncated or corrupt: ${(err as Error).message}); ` + 'run any shard again to rewrite it',
       },
     ]);
   }
@@ -311,7 +321,8 @@ function readDescription(file: string): SweepDescription & { points_count: numbe
       {
         path: '',
         message:
-          'is not the sweep.json of this version of splitsim (no name, fingerprint, paths, values or replications): run any shard again to rewrite it',
+          'is not the sweep.json of this version of splitsim (no name, fingerprint, paths, values or ' +
+          'replications): run any shard again to rewrite it',
       },
     ]);
   let points = 1;

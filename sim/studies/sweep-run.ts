@@ -151,7 +151,9 @@ export interface ExecuteOptions {
   onDone?: ((done: number, total: number) => void) | undefined;
   /** False: only the N worker threads run (what the tests use to exercise them). */
   thisThreadWorks?: boolean | undefined;
-  /** Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown. */
+  /**
+   * Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown.
+   */
   signal?: AbortSignal | undefined;
 }
 

@@ -28,7 +28,9 @@ export type SweepValue = string | number | boolean | null;
 export const MAX_SWEEP_RUNS = 250_000;
 
 /** Why the bound is what it is, in the words of an error message. */
-const WHY_MAX = `the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs a sweep may hold (merging keeps every run's summary row, ~6 KB of memory each with the tables built from them)`;
+const WHY_MAX =
+  `the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs a sweep may hold (merging keeps every run's ` +
+  `summary row, ~6 KB of memory each with the tables built from them)`;
 
 /** One run of a sweep: a grid point, a replication and its seed (its scenario is built when it runs). */
 export interface SweepRun {
@@ -96,7 +98,9 @@ export function loadSweep(file: string): SweepPlan {
       if (bad)
         problems.push({
           path: `vary.${p}`,
-          message: `"${bad}" is not a field of a scenario (it names an object's prototype); refused so a sweep cannot write into it`,
+          message:
+            `"${bad}" is not a field of a scenario (it names an object's prototype); refused so a sweep ` +
+            `cannot write into it`,
         });
     }
   }
@@ -132,7 +136,10 @@ export function loadSweep(file: string): SweepPlan {
     throw new InputError(file, [
       {
         path: 'replications',
-        message: `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs would be more than ${WHY_MAX}`,
+        message:
+          `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ` +
+          `${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs ` +
+          `would be more than ${WHY_MAX}`,
       },
     ]);
   }
