@@ -17,7 +17,7 @@ import {
   utilizationCells,
 } from './run-data.js';
 import { ColorMap } from './scales.js';
-import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
+import { type PlanPoint, planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
 
 /** A built report: the page and the charts on it (ids, for tests and the CLI). */
 export interface Report {
@@ -366,9 +366,19 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
 
 function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: ChartRenderer) {
   const pts = planPoints(results.plan);
-  const rec = pts.find((p) => p.recommended);
-  const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
   const rows = results.plan.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+  return {
+    title: `splitsim plan report: ${results.name}`,
+    lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
+    sections: [recommendationSection(pts, rows, charts), designsSection(pts), frontierSection(pts, rows)],
+  };
+}
+
+type PlanRow = Record<string, unknown>;
+
+/** The recommendation, the designs its check seeds set aside, and every check run. */
+function recommendationSection(pts: PlanPoint[], rows: PlanRow[], charts: ChartRenderer): Section {
+  const rec = pts.find((p) => p.recommended);
   const checks = rows.filter((r) => r.stage !== 'search');
   const setAside = rec
     ? pts
@@ -382,75 +392,78 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
         .map((p) => p.design)
     : [];
   return {
-    title: `splitsim plan report: ${results.name}`,
-    lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
-    sections: [
-      {
-        id: 'recommendation',
-        title: 'Recommendation',
-        intro: rec
-          ? escapeHtml(
-              `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at ` +
-                `seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ` +
-                `${rec.p99.toFixed(2)}× the SLO bound).` +
-                (setAside.length > 0
-                  ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.`
-                  : ''),
-            )
-          : 'No design met the SLO on every check seed.',
-        html:
-          checks.length > 0
-            ? dataTable(
-                ['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'],
-                checks.map((c) => [
-                  String(c.stage),
-                  String(c.design),
-                  num(c.rate_per_s),
-                  num(c.seed, 0),
-                  c.meets_slo ? 'yes' : 'no',
-                  pct(c.slo_attainment),
-                ]),
-              )
-            : '',
-        charts: [charts.pareto('plan-pareto', pts)],
-      },
-      {
-        id: 'designs',
-        title: 'Designs searched',
-        intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
-        html: dataTable(
-          ['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'],
-          pts.map((p) => [
-            String(p.number),
-            `${p.design}${p.recommended ? ' (recommended)' : ''}`,
-            p.family,
-            p.cost.toFixed(2),
-            p.p99.toFixed(2),
-            p.meets ? 'yes' : 'no',
-            p.pareto ? 'yes' : '',
-          ]),
-        ),
-        charts: [],
-      },
-      {
-        id: 'frontier',
-        title: 'Pareto frontier',
-        html: dataTable(
-          ['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'],
-          frontier.map((p) => {
-            const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
-            return [
-              p.design,
-              p.cost.toFixed(2),
-              p.p99.toFixed(2),
-              ms(row.ttft_p99_s),
-              ms(row.tpot_p99_s),
-              p.meets ? 'yes' : 'no',
-            ];
-          }),
-        ),
-        charts: [],
-      },
-    ],
+    id: 'recommendation',
+    title: 'Recommendation',
+    intro: rec
+      ? escapeHtml(
+          `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at ` +
+            `seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ` +
+            `${rec.p99.toFixed(2)}× the SLO bound).` +
+            (setAside.length > 0
+              ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.`
+              : ''),
+        )
+      : 'No design met the SLO on every check seed.',
+    html:
+      checks.length > 0
+        ? dataTable(
+            ['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'],
+            checks.map((c) => [
+              String(c.stage),
+              String(c.design),
+              num(c.rate_per_s),
+              num(c.seed, 0),
+              c.meets_slo ? 'yes' : 'no',
+              pct(c.slo_attainment),
+            ]),
+          )
+        : '',
+    charts: [charts.pareto('plan-pareto', pts)],
+  };
+}
+
+/** The key to the numbers on the Pareto chart. */
+function designsSection(pts: PlanPoint[]): Section {
+  return {
+    id: 'designs',
+    title: 'Designs searched',
+    intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
+    html: dataTable(
+      ['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'],
+      pts.map((p) => [
+        String(p.number),
+        `${p.design}${p.recommended ? ' (recommended)' : ''}`,
+        p.family,
+        p.cost.toFixed(2),
+        p.p99.toFixed(2),
+        p.meets ? 'yes' : 'no',
+        p.pareto ? 'yes' : '',
+      ]),
+    ),
+    charts: [],
+  };
+}
+
+/** The frontier's designs, cheapest first, with their search run's latencies. */
+function frontierSection(pts: PlanPoint[], rows: PlanRow[]): Section {
+  const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
+  return {
+    id: 'frontier',
+    title: 'Pareto frontier',
+    html: dataTable(
+      ['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'],
+      frontier.map((p) => {
+        const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
+        return [
+          p.design,
+          p.cost.toFixed(2),
+          p.p99.toFixed(2),
+          ms(row.ttft_p99_s),
+          ms(row.tpot_p99_s),
+          p.meets ? 'yes' : 'no',
+        ];
+      }),
+    ),
+    charts: [],
   };
 }
