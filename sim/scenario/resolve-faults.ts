@@ -19,13 +19,18 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
     random: [],
   };
   if (!f) return resolved;
+  instanceOutages(f, instances, report, resolved);
+  rackOutages(f, instances, report, resolved);
+  linkOutages(file, instances, report, resolved);
+  randomFaults(f, instances, report, resolved);
+  return resolved;
+}
+
+type Faults = NonNullable<ScenarioFile['faults']>;
+
+/** Outages of single instances, by name. */
+function instanceOutages(f: Faults, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
   const byName = new Map(instances.map((i) => [i.name, i.index]));
-  const racks = new Map<string, number[]>();
-  for (const i of instances) {
-    const list = racks.get(i.rack) ?? [];
-    list.push(i.index);
-    racks.set(i.rack, list);
-  }
   f.instances.forEach((o, k) => {
     const index = byName.get(o.instance);
     if (index === undefined) {
@@ -43,6 +48,16 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       cause: `instance ${o.instance} failed`,
     });
   });
+}
+
+/** Outages of whole racks: every instance in the rack. */
+function rackOutages(f: Faults, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
+  const racks = new Map<string, number[]>();
+  for (const i of instances) {
+    const list = racks.get(i.rack) ?? [];
+    list.push(i.index);
+    racks.set(i.rack, list);
+  }
   f.racks.forEach((o, k) => {
     const members = racks.get(o.rack);
     if (!members) {
@@ -59,6 +74,11 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       cause: `rack ${o.rack} failed`,
     });
   });
+}
+
+/** Outages of links, by the names links.arrow uses; only when the hand-off crosses the network. */
+function linkOutages(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
+  const f = file.faults as Faults;
   const links = new Set(linkNames(instances, file.datacenter.network));
   f.links.forEach((o, k) => {
     const path = `faults.links[${k}].link`;
@@ -78,6 +98,10 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       resolved.linkOutages.push({ link: o.link, at_s: o.at_s, repair_s: o.repair_s });
     }
   });
+}
+
+/** Random failures of every instance matching a hardware and role. */
+function randomFaults(f: Faults, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
   f.random.forEach((r, k) => {
     const members = instances
       .filter(
@@ -95,5 +119,4 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
     }
     resolved.random.push({ instances: members, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s });
   });
-  return resolved;
 }

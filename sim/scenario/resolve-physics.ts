@@ -115,6 +115,9 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
   return spec;
 }
 
+/** Bytes as GB with one decimal, for messages. */
+const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+
 /**
  * The replica of a physics-driven node group: its devices given, or the fewest that
  * fit. With speculative decoding the draft's weights must fit beside the target's
@@ -129,7 +132,6 @@ export function resolveDeployment(
   report: Report,
   speculative?: Speculative,
 ): Deployment | undefined {
-  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const need = weightBytes(model, precision);
   const draft = speculative?.draft;
   const draftPath = `${path}.speculative.draft_model`;
@@ -164,9 +166,9 @@ export function resolveDeployment(
     const fewest = fewestDevices(model, hardware, precision);
     report(
       `${path}.devices`,
-      `${devices} × ${hardware.id} hold ${gb(usableBytes(hardware, devices))} usable; ${model.id} needs ` +
-        `${gb(need)} of weights ` +
-        `plus ${KV_RESERVE_FRAC * 100}% kept for KV cache${fewest ? ` (fewest that fit: ${fewest})` : ''}`,
+      `${devices} × ${hardware.id} hold ${gb(usableBytes(hardware, devices))} usable; ` +
+        `${model.id} needs ${gb(need)} of weights plus ${KV_RESERVE_FRAC * 100}% kept for KV cache` +
+        (fewest ? ` (fewest that fit: ${fewest})` : ''),
     );
     return undefined;
   }
