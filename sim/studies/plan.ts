@@ -488,8 +488,27 @@ export function loadPlan(file: string): LoadedPlan {
       },
     ]);
   }
+  const scenarioFor = designScenarios(plan, base);
+  const problems = candidateProblems(plan, (d) => {
+    try {
+      checkScenario(scenarioFor(d, NaN), basePath);
+      return [];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return err.problems;
+    }
+  });
+  if (problems.length > 0) throw new InputError(file, problems);
+  return { plan, basePath, base, scenario0, slo: scenario0.slo, scenarioFor };
+}
+
+/**
+ * The scenario of a design at an arrival rate (NaN: the base's): the base with its
+ * datacenter replaced by one rack per pool (one node group each), the base's network kept.
+ */
+function designScenarios(plan: PlanFile, base: Record<string, unknown>) {
   const network = (base.datacenter as { network?: unknown } | undefined)?.network;
-  const scenarioFor = (d: Design, rate: number) => {
+  return (d: Design, rate: number) => {
     const group = (c: Candidate, count: number, role: string) => ({
       hardware: c.hardware,
       ...(c.devices ? { devices: c.devices } : {}),
@@ -513,17 +532,6 @@ export function loadPlan(file: string): LoadedPlan {
     if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
     return s;
   };
-  const problems = candidateProblems(plan, (d) => {
-    try {
-      checkScenario(scenarioFor(d, NaN), basePath);
-      return [];
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      return err.problems;
-    }
-  });
-  if (problems.length > 0) throw new InputError(file, problems);
-  return { plan, basePath, base, scenario0, slo: scenario0.slo, scenarioFor };
 }
 
 /**
@@ -534,32 +542,11 @@ export function loadPlan(file: string): LoadedPlan {
  * `datacenter.racks` (the whole datacenter) to the instance counts of the design.
  */
 function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly Problem[]): Problem[] {
-  type Pool = { path: string; candidate: z.output<typeof candidate>; index: number; max: number };
   const located = new Map<string, Problem>();
-  const add = (p: Problem) => located.set(`${p.path}\u0000${p.message}`, p);
   const locate = (d: Design, pools: Pool[], label: string) => {
     for (const q of problemsOf(d)) {
-      const m = /^datacenter\.racks\[(\d+)\](.*)$/.exec(q.path);
-      const pool = m ? pools[Number(m[1])] : undefined;
-      const rest = m?.[2] ?? '';
-      if (pool && /^\.nodes\[0\]\.count$/.test(rest)) {
-        add({ path: `${pool.path}.max_instances`, message: `${q.message} (at ${pool.max} instances)` });
-      } else if (pool && rest.startsWith('.nodes[0]')) {
-        // A candidate written as a bare id stands for its hardware field.
-        const field = rest.slice('.nodes[0]'.length);
-        const where =
-          typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
-        add({ path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message });
-      } else if (pool && rest === '.uplink_gbps') {
-        add({ path: 'rack_uplink_gbps', message: q.message });
-      } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
-        add({
-          path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split',
-          message: `${q.message} (${label})`,
-        });
-      } else {
-        add({ path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` });
-      }
+      const p = locateProblem(q, pools, label);
+      located.set(`${p.path}\u0000${p.message}`, p);
     }
   };
   if (plan.split) {
@@ -597,6 +584,33 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
     });
   }
   return [...located.values()];
+}
+
+/** A pool of a design as the plan file gives it: its field, the candidate and its index, its max_instances. */
+type Pool = { path: string; candidate: z.output<typeof candidate>; index: number; max: number };
+
+/** One problem of a design's scenario moved to the plan file's field that caused it. */
+function locateProblem(q: Problem, pools: Pool[], label: string): Problem {
+  const m = /^datacenter\.racks\[(\d+)\](.*)$/.exec(q.path);
+  const pool = m ? pools[Number(m[1])] : undefined;
+  const rest = m?.[2] ?? '';
+  if (pool && /^\.nodes\[0\]\.count$/.test(rest)) {
+    return { path: `${pool.path}.max_instances`, message: `${q.message} (at ${pool.max} instances)` };
+  } else if (pool && rest.startsWith('.nodes[0]')) {
+    // A candidate written as a bare id stands for its hardware field.
+    const field = rest.slice('.nodes[0]'.length);
+    const where =
+      typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
+    return { path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message };
+  } else if (pool && rest === '.uplink_gbps') {
+    return { path: 'rack_uplink_gbps', message: q.message };
+  } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
+    return {
+      path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split',
+      message: `${q.message} (${label})`,
+    };
+  }
+  return { path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` };
 }
 
 /**
