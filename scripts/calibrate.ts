@@ -85,7 +85,7 @@ if (check) {
 } else {
   for (const [url, text] of outputs) writeFileSync(url, text);
   log(
-    `${rows.length} rows: wrote sim/physics/fitted.ts, docs/measurements-results.csv and the generated sections ` +
-      `of docs/validation.md`,
+    `${rows.length} rows: wrote sim/physics/fitted.ts, docs/measurements-results.csv and the generated ` +
+      `sections of docs/validation.md`,
   );
 }

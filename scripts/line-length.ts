@@ -1,7 +1,8 @@
 // npm run format:check runs this after prettier: lists file:line of every source line over
 // LIMIT_CHARS characters and exits 1 if there is any. Prettier keeps to the limit where it can,
 // but never breaks a string, a template literal or a comment; this catches those.
-// Why 120: prettier's printWidth (.prettierrc.json), the bound issue 19 set for the sources.
+// Why 120: prettier's printWidth (.prettierrc.json), the bound issue 19 set for the sources;
+// an assumption (a line read without scrolling beside a file tree), not a measured threshold.
 // One exception: a line whose only text past the limit is a URL (a cited source in a comment
 // cannot be wrapped without breaking the link).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -395,8 +395,8 @@ function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number)
       path: 'workload.arrivals',
       message:
         `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may ` +
-        `hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or ` +
-        `add instances`,
+        `hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate ` +
+        `(or burstiness), or add instances`,
     },
   ]);
 }

@@ -121,8 +121,8 @@ export function renderSection(results: readonly RowResult[]): string {
   out.push(
     `${simulated.length} rows simulated (${simulated.filter((r) => r.use === 'fit').length} marked \`fit\`, ` +
       `${simulated.filter((r) => r.use === 'validate').length} \`validate\`), ` +
-      `${results.length - simulated.length} excluded. Error = simulated / published − 1; |error| statistics over ` +
-      `the rows that ran.`,
+      `${results.length - simulated.length} excluded. Error = simulated / published − 1; |error| ` +
+      `statistics over the rows that ran.`,
     '',
   );
   out.push(

@@ -290,8 +290,8 @@ function breakdownSection(runs: readonly RunFolder[], charts: ChartRenderer): Se
         'time-breakdown',
         breakdowns.flatMap((b) => b.stages.map((s) => ({ scenario: b.scenario, ...s }))),
         leftOut > 0
-          ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their ` +
-              `last attempt).`
+          ? ` ${leftOut} requests displaced by failures are left out (their stage columns ` +
+              `describe only their last attempt).`
           : '',
       ),
     ],
@@ -331,8 +331,8 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
     title: 'The grid',
     intro: escapeHtml(
       `${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses ` +
-        `seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over ` +
-        `replications).`,
+        `seed base + r at every point (common random numbers). ± is the 95% confidence half-width ` +
+        `(Student t over replications).`,
     ),
     html: dataTable(
       [...sweep.paths, 'TTFT p99', 'TPOT p99', 'req/s', 'SLO attained', 'decode busy'],

@@ -55,8 +55,8 @@ export function checkPlanFile(file: string): string {
   const pools = [
     ...(plan.split
       ? [
-          `split: ${plan.split.prefill.candidates.length} prefill × ${plan.split.decode.candidates.length} decode ` +
-            `candidates`,
+          `split: ${plan.split.prefill.candidates.length} prefill × ${plan.split.decode.candidates.length} ` +
+            `decode candidates`,
         ]
       : []),
     ...(plan.mixed ? [`mixed: ${plan.mixed.candidates.length} candidates`] : []),

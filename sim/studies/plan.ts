@@ -44,8 +44,8 @@ export const planSchema = z.strictObject({
     })
     .min(1, {
       error:
-        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than ' +
-        'the base load)',
+        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would ' +
+        'plan for less than the base load)',
     })
     .max(100, { error: 'must be at most 100 (a margin over the base rate; 100× is surely a typo)' })
     .default(1),

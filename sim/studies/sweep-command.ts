@@ -269,8 +269,8 @@ function readShards(
         file: path,
         path: '',
         message:
-          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this ' +
-          'shard again',
+          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a ' +
+          'full disk?); run this shard again',
       });
       continue;
     }

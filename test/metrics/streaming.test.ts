@@ -20,8 +20,8 @@ describe('streamed requests.arrow', () => {
   });
 
   it(
-    'I1 conservation, streamed: is written in batches of BATCH_ROWS, conserves requests and equals the in-memory ' +
-      'table byte for byte',
+    'I1 conservation, streamed: is written in batches of BATCH_ROWS, conserves requests and equals ' +
+      'the in-memory table byte for byte',
     () => {
       const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
       const streamed = runScenarioToFolder(s, dir);

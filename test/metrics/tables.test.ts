@@ -24,8 +24,8 @@ describe('determinism', () => {
   });
 
   it(
-    'I11 common random numbers: changing the router does not reshuffle arrivals or lengths (common random ' +
-      'numbers)',
+    'I11 common random numbers: changing the router does not reshuffle arrivals or ' +
+      'lengths (common random numbers)',
     () => {
       const rr = runScenario(
         checkScenario(

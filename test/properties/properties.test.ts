@@ -135,8 +135,8 @@ const scenarioArb = fc
 
 describe('generated runs', () => {
   it(
-    'I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links within capacity (200 ' +
-      'scenarios)',
+    'I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links ' +
+      'within capacity (200 scenarios)',
     () => {
       let displaced = 0;
       fc.assert(

@@ -51,8 +51,8 @@ describe('the line reader on gzip files', () => {
   const lines = (path: string, chunk: number) => [...readLines(path, chunk)];
 
   it(
-    'gives the plain file’s lines for any text and chunk size; a damaged copy gives the same lines or a ' +
-      'TraceError',
+    'gives the plain file’s lines for any text and chunk size; a damaged copy gives ' +
+      'the same lines or a TraceError',
     () => {
       let n = 0;
       fc.assert(

@@ -70,8 +70,8 @@ describe.each(files)('%s', (file) => {
   });
 
   it(
-    'I7 windows: agree with themselves on busy time: pools.arrow per-server tallies = nodes.arrow instance ' +
-      'tallies',
+    'I7 windows: agree with themselves on busy time: pools.arrow per-server tallies ' +
+      '= nodes.arrow instance tallies',
     () => {
       // Two independent counters: each phase server's busy flag (pools.arrow, summary) and
       // each instance's in-service count (nodes.arrow). For a pool of single-phase

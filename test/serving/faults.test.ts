@@ -165,8 +165,8 @@ describe('instance failures at known times', () => {
 // The rule for events at one instant (sim/engine/event-order.ts; docs/model.md).
 describe('simultaneous events: faults, then completions, then arrivals', () => {
   it(
-    'I10 simultaneous events: a failure at the instant a decode ends displaces the request (the failure fires ' +
-      'first)',
+    'I10 simultaneous events: a failure at the instant a decode ends displaces the ' +
+      'request (the failure fires first)',
     () => {
       // Decode runs [2, 4); the decoder fails at exactly 4 and is back at 14: the request
       // prefills again [4, 5) and decodes [14, 16).

@@ -59,8 +59,8 @@ describe('the size of a sweep', () => {
   });
 
   it(
-    'a 400 × 400 grid in 100,000 shards: each shard builds only its own runs, and together they hold every run ' +
-      'once',
+    'a 400 × 400 grid in 100,000 shards: each shard builds only its own runs, and ' +
+      'together they hold every run once',
     () => {
       const plan = loadSweep(join(setup(grid400), 'sweep.json'));
       expect(plan.runCount).toBe(160_000);
@@ -199,8 +199,8 @@ describe('merge refuses what is not one sweep', () => {
     writeFileSync(shard, bytes.subarray(0, bytes.length >> 1));
     const err = inputError(() => mergeSweep(join(dir, 'out/g')));
     expect(err.message).toBe(
-      `${shard}: is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run ` +
-        `this shard again`,
+      `${shard}: is not a complete Arrow file (truncated or corrupt: an interrupted copy or a ` +
+        `full disk?); run this shard again`,
     );
   });
 });

@@ -50,8 +50,8 @@ describe('errors crossing a thread boundary', () => {
   });
 
   it(
-    'splitsim sweep --workers 2: a point whose scenario fails only as it runs exits 2, naming the file and the ' +
-      'field',
+    'splitsim sweep --workers 2: a point whose scenario fails only as it runs exits ' +
+      '2, naming the file and the field',
     () => {
       // Every point passes the checks made before running (the shortest prompt the
       // lognormal can draw is 1 token); at a median of 10^7 tokens every prompt is longer

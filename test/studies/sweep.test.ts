@@ -143,8 +143,8 @@ describe('running a sweep', () => {
     [1, true],
     [2, false],
   ])(
-    'a run with bad input stops the sweep with an input error naming file, field and run (%i workers, this thread ' +
-      'works: %s)',
+    'a run with bad input stops the sweep with an input error naming file, field and run (%i ' +
+      'workers, this thread works: %s)',
     async (workers, here) => {
       // Not checked before running (checkPoints is skipped): the error is found inside the run,
       // on a worker thread when `here` is false, and must still be an InputError (exit 2).
