@@ -325,8 +325,8 @@ function drain(scenario: ResolvedScenario, calendar: Calendar, system: ServingSy
 }
 
 /**
- * Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time averages, and each pool's
- * backlog trend.
+ * Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time
+ * averages, and each pool's backlog trend.
  */
 function summaryOf(
   scenario: ResolvedScenario,

@@ -14,8 +14,8 @@ export interface SummaryContext {
   prefillUtil: number;
   decodeUtil: number;
   /**
-   * FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its servers; NaN in queueing
-   * mode.
+   * FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its
+   * servers; NaN in queueing mode.
    */
   prefillMfu: number;
   prefillMbu: number;

@@ -111,8 +111,8 @@ function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefin
 }
 
 /**
- * A page of runs: summary, latency distributions, over time, utilization, links, time breakdown (in that order on the
- * page).
+ * A page of runs: summary, latency distributions, over time, utilization, links, time
+ * breakdown (in that order on the page).
  */
 function runsReport(
   runs: RunFolder[],

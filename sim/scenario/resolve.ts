@@ -115,8 +115,8 @@ function expandInstances(file: ScenarioFile, groups: ResolvedGroups): InstanceSp
 }
 
 /**
- * The roles the instances take must make a working datacenter: prefill somewhere, decode after a hand-off, one kind of
- * decoder.
+ * The roles the instances take must make a working datacenter: prefill somewhere, decode
+ * after a hand-off, one kind of decoder.
  */
 function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
   const has = (role: string) => instances.some((x) => x.role === role);
