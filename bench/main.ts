@@ -127,10 +127,12 @@ for (const file of [
   const hour = (2000 * 3600) / rps;
   console.log(`\n(b') datacenter-1024 (512 prefill + 512 decode, 64 racks) at 2,000 req/s, ${seconds} simulated s:`);
   console.log(
-    `    ${fmt(r.stats.generated)} requests, ${fmt(r.stats.events / r.stats.generated, 2)} events/request, ${fmt(wall, 2)} s wall, ${fmt(rps)} req/s, peak RSS ${fmt(rss)} MB`,
+    `    ${fmt(r.stats.generated)} requests, ${fmt(r.stats.events / r.stats.generated, 2)} events/request, ` +
+      `${fmt(wall, 2)} s wall, ${fmt(rps)} req/s, peak RSS ${fmt(rss)} MB`,
   );
   console.log(
-    `    one simulated hour (7.2 M requests) ${seconds >= 3600 ? 'took' : 'would take'} ~${fmt(hour)} s wall: ${hour <= 60 ? 'within' : `${fmt(hour / 60, 1)}× over`} the 60 s target`,
+    `    one simulated hour (7.2 M requests) ${seconds >= 3600 ? 'took' : 'would take'} ~${fmt(hour)} s wall: ` +
+      `${hour <= 60 ? 'within' : `${fmt(hour / 60, 1)}× over`} the 60 s target`,
   );
   if (seconds < 3600) console.log('    (peak RSS of the hour: run with BENCH_DC_SECONDS=3600)');
   rows.push({
@@ -212,29 +214,34 @@ console.log('\n(d) CLI start-up: `splitsim validate` of one scenario, a new proc
     .map((r) => r.events_per_request as number);
   const worstEvents = Math.max(...perRequest);
   console.log(
-    `  events per request ≤ 12: at most ${fmt(worstEvents, 2)} (${verdict(worstEvents <= 12, `${fmt(worstEvents / 12, 2)}× over`)})`,
+    `  events per request ≤ 12: at most ${fmt(worstEvents, 2)} ` +
+      `(${verdict(worstEvents <= 12, `${fmt(worstEvents / 12, 2)}× over`)})`,
   );
   const azure = row('azure-conv-aws-split');
   if (azure)
     console.log(
-      `  Azure conversation trace on the AWS split < 0.5 s: ${fmt(azure.wall_s, 3)} s (${verdict(azure.wall_s < 0.5, `${fmt(azure.wall_s / 0.5, 2)}× over`)})`,
+      `  Azure conversation trace on the AWS split < 0.5 s: ${fmt(azure.wall_s, 3)} s ` +
+        `(${verdict(azure.wall_s < 0.5, `${fmt(azure.wall_s / 0.5, 2)}× over`)})`,
     );
   const dc = row('datacenter-1024') as Measured;
   const hour = (2000 * 3600) / dc.requests_per_s;
   const measuredHour = dc.requests >= 7_000_000;
   console.log(
-    `  one hour of the 1,024-instance datacenter ≤ 60 s: ${fmt(hour)} s${measuredHour ? '' : ' (extrapolated)'} (${verdict(hour <= 60, `${fmt(hour / 60, 1)}× over`)})`,
+    `  one hour of the 1,024-instance datacenter ≤ 60 s: ${fmt(hour)} s${measuredHour ? '' : ' (extrapolated)'} ` +
+      `(${verdict(hour <= 60, `${fmt(hour / 60, 1)}× over`)})`,
   );
   if (measuredHour)
     console.log(
-      `  its peak RSS < 1.5 GB: ${fmt(dc.rss_mb)} MB (${verdict(dc.rss_mb < 1500, `${fmt(dc.rss_mb / 1500, 2)}× over`)})`,
+      `  its peak RSS < 1.5 GB: ${fmt(dc.rss_mb)} MB ` +
+        `(${verdict(dc.rss_mb < 1500, `${fmt(dc.rss_mb / 1500, 2)}× over`)})`,
     );
   else console.log('  its peak RSS < 1.5 GB: run with BENCH_DC_SECONDS=3600 to measure it');
   for (const r of [azure, dc]) {
     if (!r) continue;
     const pct = 100 * r.ratio_to_engine;
     console.log(
-      `  ${r.benchmark} at ≥ 15% of the engine's rate: ${fmt(pct, 1)}% (${verdict(pct >= 15, `${fmt(15 / pct, 1)}× short`)})`,
+      `  ${r.benchmark} at ≥ 15% of the engine's rate: ${fmt(pct, 1)}% ` +
+        `(${verdict(pct >= 15, `${fmt(15 / pct, 1)}× short`)})`,
     );
   }
 }

@@ -36,7 +36,8 @@ for (const family of FAMILIES) {
   fits.set(family.name, fit);
   catalog = withValues(catalog, family, fit.values);
   log(
-    `${family.name}: Σ log² ${fit.objectiveBefore.toFixed(4)} → ${fit.objectiveAfter.toFixed(4)} over ${fit.rows.length} rows, ${fit.evaluations} evaluations`,
+    `${family.name}: Σ log² ${fit.objectiveBefore.toFixed(4)} → ${fit.objectiveAfter.toFixed(4)} over ` +
+      `${fit.rows.length} rows, ${fit.evaluations} evaluations`,
   );
 }
 let record = fittedRecord(fits, sha256, new Date().toISOString().slice(0, 10));
@@ -60,7 +61,8 @@ for (const family of FAMILIES) {
     const held = own.filter((r) => r.sourceUrl === source && r.use !== 'excluded');
     for (const r of simulateRows(held, withValues(catalog, family, refit.values))) heldOut.set(r.id, r.error);
     log(
-      `${family.name} without ${source.replace(/^https:\/\/(github\.com\/)?/, '').slice(0, 60)}: ${held.length} rows held out`,
+      `${family.name} without ${source.replace(/^https:\/\/(github\.com\/)?/, '').slice(0, 60)}: ${held.length} ` +
+        `rows held out`,
     );
   }
 }
@@ -83,6 +85,7 @@ if (check) {
 } else {
   for (const [url, text] of outputs) writeFileSync(url, text);
   log(
-    `${rows.length} rows: wrote sim/physics/fitted.ts, docs/measurements-results.csv and the generated sections of docs/validation.md`,
+    `${rows.length} rows: wrote sim/physics/fitted.ts, docs/measurements-results.csv and the generated ` +
+      `sections of docs/validation.md`,
   );
 }

@@ -56,7 +56,8 @@ function main(): number {
     if (!keys.has(key)) console.log(`allow-list entry ${key} matches no long function: remove it`);
   if (failing > 0) {
     console.error(
-      `${failing} function${failing === 1 ? '' : 's'} in sim/ over ${LIMIT_LINES} lines: split into named steps, or allow in scripts/long-functions.ts with a reason`,
+      `${failing} function${failing === 1 ? '' : 's'} in sim/ over ${LIMIT_LINES} lines: split into named steps, ` +
+        `or allow in scripts/long-functions.ts with a reason`,
     );
     return 1;
   }

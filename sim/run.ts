@@ -181,29 +181,12 @@ function* simulateWith(
 ): Simulation {
   const started = performance.now();
   const seed = options.seed ?? scenario.seed;
-  const calendar = new Calendar();
-  const streams = new RandomStreams(seed);
   const windows: Windows = {
     window_s: scenario.metrics.window_s,
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog(
-    scenario.instances.map((i) => i.name),
-    scenario.slo,
-    sinks?.requests,
-    latencies,
-  );
-  // The workload hears every request's end (completion or rejection, after retries
-  // too): a closed loop sends a user's next request then. Bound before it exists.
-  let feed: Feed<Request> | undefined;
-  const system = new ServingSystem(calendar, streams, scenario, windows, (r) => {
-    log.add(r);
-    feed?.ended(r);
-  });
-  injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
-  const generator = { next: 0 };
-  feed = startArrivals(scenario, options, { calendar, streams, system, log, generator });
+  const { calendar, system, log, generator } = assemble(scenario, options, seed, windows, sinks, latencies);
 
   const { horizon_s, duration_s } = scenario;
   const progress = () =>
@@ -245,6 +228,37 @@ function* simulateWith(
       },
     },
   };
+}
+
+/** Before time starts: the calendar, the system and its request log, the faults and the arrivals scheduled. */
+function assemble(
+  scenario: ResolvedScenario,
+  options: RunOptions,
+  seed: number,
+  windows: Windows,
+  sinks: RunSinks | undefined,
+  latencies: BlockStore | undefined,
+): ArrivalTargets {
+  const calendar = new Calendar();
+  const streams = new RandomStreams(seed);
+  const log = new RequestLog(
+    scenario.instances.map((i) => i.name),
+    scenario.slo,
+    sinks?.requests,
+    latencies,
+  );
+  // The workload hears every request's end (completion or rejection, after retries
+  // too): a closed loop sends a user's next request then. Bound before it exists.
+  let feed: Feed<Request> | undefined;
+  const system = new ServingSystem(calendar, streams, scenario, windows, (r) => {
+    log.add(r);
+    feed?.ended(r);
+  });
+  injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
+  const generator = { next: 0 };
+  const targets = { calendar, streams, system, log, generator };
+  feed = startArrivals(scenario, options, targets);
+  return targets;
 }
 
 /** What the arrivals feed into: the system, and the log and counter that bound requests in flight. */
@@ -310,7 +324,10 @@ function drain(scenario: ResolvedScenario, calendar: Calendar, system: ServingSy
   return end_s;
 }
 
-/** Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time averages, and each pool's backlog trend. */
+/**
+ * Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time
+ * averages, and each pool's backlog trend.
+ */
 function summaryOf(
   scenario: ResolvedScenario,
   system: ServingSystem,
@@ -376,7 +393,10 @@ function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number)
   return new InputError(scenario.source, [
     {
       path: 'workload.arrivals',
-      message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
+      message:
+        `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may ` +
+        `hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate ` +
+        `(or burstiness), or add instances`,
     },
   ]);
 }

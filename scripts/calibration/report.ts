@@ -119,24 +119,33 @@ export function renderSection(results: readonly RowResult[]): string {
   ];
   const out: string[] = [START, ''];
   out.push(
-    `${simulated.length} rows simulated (${simulated.filter((r) => r.use === 'fit').length} marked \`fit\`, ${simulated.filter((r) => r.use === 'validate').length} \`validate\`), ${results.length - simulated.length} excluded. Error = simulated / published − 1; |error| statistics over the rows that ran.`,
+    `${simulated.length} rows simulated (${simulated.filter((r) => r.use === 'fit').length} marked \`fit\`, ` +
+      `${simulated.filter((r) => r.use === 'validate').length} \`validate\`), ` +
+      `${results.length - simulated.length} excluded. Error = simulated / published − 1; |error| ` +
+      `statistics over the rows that ran.`,
     '',
   );
   out.push(
-    'Held out = the row simulated on constants refitted without its source (leave-one-source-out); a `validate` row whose source gave no `fit` rows was never seen by the fit, so its held-out error is its error.',
+    'Held out = the row simulated on constants refitted without its source (leave-one-source-out); a `validate` ' +
+      'row whose source gave no `fit` rows was never seen by the fit, so its held-out error is its error.',
     '',
-    '| family | rows | median \\|error\\| | worst \\|error\\| | within 25% | median \\|error\\|, fit rows | median \\|error\\|, validate rows | median \\|error\\|, held out |',
+    '| family | rows | median \\|error\\| | worst \\|error\\| | within 25% | median \\|error\\|, fit rows | ' +
+      'median \\|error\\|, validate rows | median \\|error\\|, held out |',
     '|---|---|---|---|---|---|---|---|',
   );
   for (const f of families) {
     const s = familyStats(simulated.filter((r) => r.family === f));
     out.push(
-      `| ${f} | ${s.simulated}${s.simulated < s.rows ? ` of ${s.rows}` : ''} | ${abspct(s.median)} | ${s.worst ? `${abspct(s.worst.error)} (\`${s.worst.id}\`)` : 'n/a'} | ${s.within25} | ${abspct(s.fit)} | ${abspct(s.validate)} | ${abspct(s.heldOut)} |`,
+      `| ${f} | ${s.simulated}${s.simulated < s.rows ? ` of ${s.rows}` : ''} | ${abspct(s.median)} | ` +
+        `${s.worst ? `${abspct(s.worst.error)} (\`${s.worst.id}\`)` : 'n/a'} | ${s.within25} | ${abspct(s.fit)} | ` +
+        `${abspct(s.validate)} | ${abspct(s.heldOut)} |`,
     );
   }
   const all = familyStats(simulated);
   out.push(
-    `| all | ${all.simulated} | ${abspct(all.median)} | ${all.worst ? `${abspct(all.worst.error)} (\`${all.worst.id}\`)` : 'n/a'} | ${all.within25} | ${abspct(all.fit)} | ${abspct(all.validate)} | ${abspct(all.heldOut)} |`,
+    `| all | ${all.simulated} | ${abspct(all.median)} | ` +
+      `${all.worst ? `${abspct(all.worst.error)} (\`${all.worst.id}\`)` : 'n/a'} | ${all.within25} | ` +
+      `${abspct(all.fit)} | ${abspct(all.validate)} | ${abspct(all.heldOut)} |`,
     '',
   );
   for (const f of families) {
@@ -151,7 +160,8 @@ export function renderSection(results: readonly RowResult[]): string {
         .filter((x) => x !== '')
         .join('; ');
       out.push(
-        `| \`${r.id}\` | ${r.use} | ${r.metric} | ${shown(r.metric, r.published)} | ${shown(r.metric, r.simulated)} | ${pct(r.error)} | ${pct(r.heldOut ?? Number.NaN)} | ${how} |`,
+        `| \`${r.id}\` | ${r.use} | ${r.metric} | ${shown(r.metric, r.published)} | ` +
+          `${shown(r.metric, r.simulated)} | ${pct(r.error)} | ${pct(r.heldOut ?? Number.NaN)} | ${how} |`,
       );
     }
     out.push('');

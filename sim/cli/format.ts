@@ -23,29 +23,31 @@ export function formatSummary(
     `  queues p99  prefill ${ms(s.prefill_queue_p99_s)}   decode ${ms(s.decode_queue_p99_s)}`,
     // Busy (≥ 1 request in service) reads "saturated" for any continuous batcher that is
     // never empty; MFU, MBU, batch and KV say how much of the hardware that work uses.
-    `  ${'headroom'.padEnd(10)}${'busy'.padStart(6)} ${'MFU'.padStart(6)} ${'MBU'.padStart(6)} ${'batch'.padStart(6)} ${'KV'.padStart(6)}`,
+    `  ${'headroom'.padEnd(10)}${'busy'.padStart(6)} ${'MFU'.padStart(6)} ${'MBU'.padStart(6)} ` +
+      `${'batch'.padStart(6)} ${'KV'.padStart(6)}`,
     headroom('prefill', s, 'prefill'),
     headroom('decode', s, 'decode'),
   ];
   if (s.overloaded === true) {
     lines.push(
-      `  OVERLOADED  ${s.unfinished > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over the measured period (stderr says which)`,
+      `  OVERLOADED  ${s.unfinished > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over ` +
+        `the measured period (stderr says which)`,
     );
   }
   if (s.instance_failures > 0 || s.requests_affected > 0) {
     lines.push(
-      `  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures; ${s.requests_affected} requests affected, ${s.requests_retried} retried (${s.retries} retries)`,
+      `  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures; ` +
+        `${s.requests_affected} requests affected, ${s.requests_retried} retried (${s.retries} retries)`,
     );
   }
   if (s.slo_attainment !== null) {
     lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);
   }
   if (s.cost_per_hour_usd !== null) {
+    const goodput = s.cost_per_m_goodput_tokens_usd === null ? 'no' : `$${num(s.cost_per_m_goodput_tokens_usd, 3)}/M`;
     lines.push(
       `  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens` +
-        (s.slo_attainment !== null
-          ? `, ${s.cost_per_m_goodput_tokens_usd === null ? 'no' : `$${num(s.cost_per_m_goodput_tokens_usd, 3)}/M`} goodput tokens`
-          : ''),
+        (s.slo_attainment !== null ? `, ${goodput} goodput tokens` : ''),
     );
   }
   return lines.join('\n');
@@ -55,7 +57,8 @@ export function formatSummary(
 function headroom(label: string, s: Summary, phase: 'prefill' | 'decode'): string {
   const cell = (v: string, w: number) => v.padStart(w);
   return (
-    `  ${label.padEnd(10)}${cell(pct(s[`${phase}_util`]), 6)} ${cell(pct(s[`${phase}_mfu`]), 6)} ${cell(pct(s[`${phase}_mbu`]), 6)}` +
+    `  ${label.padEnd(10)}${cell(pct(s[`${phase}_util`]), 6)} ${cell(pct(s[`${phase}_mfu`]), 6)} ` +
+    `${cell(pct(s[`${phase}_mbu`]), 6)}` +
     ` ${cell(num(s[`${phase}_batch_mean`], 1), 6)} ${cell(pct(s[`${phase}_kv_used_frac`]), 6)}`
   );
 }
@@ -131,7 +134,8 @@ export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 
     all.length > rows.length ? [`… and ${all.length - rows.length} more points (every point: summary.arrow)`] : [];
   if (rows.some((r) => r.overloaded === true))
     more.push(
-      "! overloaded (in at least one replication): a pool's backlog grew over the measured period, or requests ended unfinished",
+      "! overloaded (in at least one replication): a pool's backlog grew over the measured period, or requests " +
+        'ended unfinished',
     );
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...more].join('\n');
 }

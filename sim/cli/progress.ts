@@ -48,7 +48,9 @@ export class ProgressBar {
     const width = 24;
     const filled = Math.round(frac * width);
     const eta = frac > 0 ? (elapsed / frac - elapsed) / 1000 : NaN;
-    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}`;
+    const line =
+      `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs ETA ` +
+      `${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 100) - 1)}\x1b[K`);
     this.drawn = true;
   }

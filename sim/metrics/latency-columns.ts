@@ -218,23 +218,28 @@ export class LatencyColumns {
 
   /** One pass over the blocks, moving every open search a step. */
   private narrow(open: Search[]): void {
-    type Step =
-      | { kind: 'gather'; s: Search; values: Float64Array; k: number }
-      | { kind: 'bounds'; s: Search; min: number; max: number }
-      | { kind: 'split'; s: Search; width: number; count: Float64Array; min: Float64Array; max: Float64Array };
-    const steps: Step[] = open.map((s) => {
-      if (s.count <= this.gatherLimit || (s.bucket < 0 && !(s.hi - s.lo < Infinity)))
-        return { kind: 'gather', s, values: new Float64Array(s.count), k: 0 };
-      if (s.bucket >= 0) return { kind: 'bounds', s, min: Infinity, max: -Infinity };
-      return {
-        kind: 'split',
-        s,
-        width: s.hi - s.lo,
-        count: new Float64Array(SPLITS),
-        min: new Float64Array(SPLITS).fill(Infinity),
-        max: new Float64Array(SPLITS).fill(-Infinity),
-      };
-    });
+    const steps = open.map((s) => this.nextStep(s));
+    this.scanBlocks(steps);
+    for (const step of steps) settleStep(step);
+  }
+
+  /** What a search does on the next pass: gather its candidates, find its bucket's bounds, or split its range. */
+  private nextStep(s: Search): Step {
+    if (s.count <= this.gatherLimit || (s.bucket < 0 && !(s.hi - s.lo < Infinity)))
+      return { kind: 'gather', s, values: new Float64Array(s.count), k: 0 };
+    if (s.bucket >= 0) return { kind: 'bounds', s, min: Infinity, max: -Infinity };
+    return {
+      kind: 'split',
+      s,
+      width: s.hi - s.lo,
+      count: new Float64Array(SPLITS),
+      min: new Float64Array(SPLITS).fill(Infinity),
+      max: new Float64Array(SPLITS).fill(-Infinity),
+    };
+  }
+
+  /** The pass itself: every stored value inside a search's bucket or range fed to its step. */
+  private scanBlocks(steps: readonly Step[]): void {
     const rows = this.blockRows;
     const last = this.appended - 1;
     const tail = this.rows;
@@ -259,30 +264,6 @@ export class LatencyColumns {
         }
       }
     });
-    for (const step of steps) {
-      const s = step.s;
-      const within = s.rank - s.below;
-      if (step.kind === 'gather') {
-        if (step.k !== s.count)
-          throw new InvariantError(`order statistic: found ${step.k} candidates, counted ${s.count}`);
-        selectRank(step.values, within, 0);
-        s.value = step.values[within] as number;
-      } else if (step.kind === 'bounds') {
-        s.bucket = -1;
-        s.lo = step.min;
-        s.hi = step.max;
-        if (s.lo === s.hi) s.value = s.lo;
-      } else {
-        let j = 0;
-        let below = 0;
-        while (below + (step.count[j] as number) <= within) below += step.count[j++] as number;
-        s.below += below;
-        s.count = step.count[j] as number;
-        s.lo = step.min[j] as number;
-        s.hi = step.max[j] as number;
-        if (s.lo === s.hi) s.value = s.lo;
-      }
-    }
   }
 
   /** Level-0 bucket of a non-NaN value; −0 goes with +0, which it equals. */
@@ -374,4 +355,35 @@ function type7(n: number, p: number, at: (rank: number) => number): number {
   const i0 = Math.floor(i);
   const v0 = at(i0);
   return v0 + (at(i0 + 1) - v0) * (i - i0);
+}
+
+/** One search's work on a pass over the blocks. */
+type Step =
+  | { kind: 'gather'; s: Search; values: Float64Array; k: number }
+  | { kind: 'bounds'; s: Search; min: number; max: number }
+  | { kind: 'split'; s: Search; width: number; count: Float64Array; min: Float64Array; max: Float64Array };
+
+/** After a pass: the search's value, or its narrower range (the split holding its rank). */
+function settleStep(step: Step): void {
+  const s = step.s;
+  const within = s.rank - s.below;
+  if (step.kind === 'gather') {
+    if (step.k !== s.count) throw new InvariantError(`order statistic: found ${step.k} candidates, counted ${s.count}`);
+    selectRank(step.values, within, 0);
+    s.value = step.values[within] as number;
+  } else if (step.kind === 'bounds') {
+    s.bucket = -1;
+    s.lo = step.min;
+    s.hi = step.max;
+    if (s.lo === s.hi) s.value = s.lo;
+  } else {
+    let j = 0;
+    let below = 0;
+    while (below + (step.count[j] as number) <= within) below += step.count[j++] as number;
+    s.below += below;
+    s.count = step.count[j] as number;
+    s.lo = step.min[j] as number;
+    s.hi = step.max[j] as number;
+    if (s.lo === s.hi) s.value = s.lo;
+  }
 }

@@ -108,8 +108,11 @@ export function olsSlope(xs: readonly number[], ys: readonly number[]): { slope:
 export function describeTrend(scenario: string, trend: BacklogTrend): string {
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
   return (
-    `${scenario}: overloaded: the ${trend.pool} pool's queue grew from ${f(trend.first)} to ${f(trend.last)} requests over the measured period ` +
-    `(fitted ${trend.slope_per_s.toPrecision(3)} requests/s, t = ${Number.isFinite(trend.t) ? trend.t.toFixed(1) : '∞'}; ` +
-    `${f(trend.growth)} added, more than the ${f(trend.threshold)} the run serves in ${TREND_SERVICE_S} s). See pools.arrow for the queues.`
+    `${scenario}: overloaded: the ${trend.pool} pool's queue grew from ${f(trend.first)} to ${f(trend.last)} ` +
+    `requests over the measured period ` +
+    `(fitted ${trend.slope_per_s.toPrecision(3)} requests/s, t = ` +
+    `${Number.isFinite(trend.t) ? trend.t.toFixed(1) : '∞'}; ` +
+    `${f(trend.growth)} added, more than the ${f(trend.threshold)} the run serves in ${TREND_SERVICE_S} s). See ` +
+    `pools.arrow for the queues.`
   );
 }

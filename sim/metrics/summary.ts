@@ -13,7 +13,10 @@ export interface SummaryContext {
   /** Mean busy fraction of each phase's servers over [warmup_s, duration_s]; NaN if none. */
   prefillUtil: number;
   decodeUtil: number;
-  /** FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its servers; NaN in queueing mode. */
+  /**
+   * FLOPs (bytes) the phase's passes did over [warmup_s, duration_s] ÷ (peak × span), all its
+   * servers; NaN in queueing mode.
+   */
   prefillMfu: number;
   prefillMbu: number;
   decodeMfu: number;
@@ -46,21 +49,7 @@ export interface SummaryContext {
  */
 export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
   const span_s = ctx.duration_s - ctx.warmup_s;
-  const q = tally.quantiles({
-    ttft_s: [0.5, 0.9, 0.99],
-    tpot_s: [0.5, 0.9, 0.99],
-    e2e_s: [0.5, 0.99],
-    prefill_queue_s: [0.99],
-    decode_queue_s: [0.99],
-  });
-  const [ttft50, ttft90, ttft99] = q.ttft_s;
-  const [tpot50, tpot90, tpot99] = q.tpot_s;
-  const [e2e50, e2e99] = q.e2e_s;
-  const [pq99] = q.prefill_queue_s;
-  const [dq99] = q.decode_queue_s;
   const attainment = ctx.slo && tally.measured > 0 ? tally.sloMet / tally.measured : NaN;
-  const tokensPerHour = (tally.outputTokens / span_s) * 3600;
-  const goodTokensPerHour = (tally.sloMetOutputTokens / span_s) * 3600;
   return {
     scenario: ctx.scenario,
     requests: tally.requests,
@@ -71,21 +60,7 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     measured_requests: tally.measured,
     throughput_rps: tally.measuredCompleted / span_s,
     output_tokens_per_s: tally.outputTokens / span_s,
-    ttft_p50_s: nz(ttft50),
-    ttft_p90_s: nz(ttft90),
-    ttft_p99_s: nz(ttft99),
-    tpot_p50_s: nz(tpot50),
-    tpot_p90_s: nz(tpot90),
-    tpot_p99_s: nz(tpot99),
-    e2e_p50_s: nz(e2e50),
-    e2e_p99_s: nz(e2e99),
-    prefill_queue_p99_s: nz(pq99),
-    decode_queue_p99_s: nz(dq99),
-    ttft_mean_s: nz(tally.mean('ttft_s')),
-    tpot_mean_s: nz(tally.mean('tpot_s')),
-    e2e_mean_s: nz(tally.mean('e2e_s')),
-    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')),
-    decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
+    ...latencyFields(tally),
     slo_attainment: nz(attainment),
     slo_met: ctx.slo && !Number.isNaN(attainment) ? attainment >= ctx.slo.quantile : null,
     goodput_rps: nz(ctx.slo ? tally.sloMet / span_s : NaN),
@@ -104,6 +79,48 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     requests_affected: tally.affected,
     requests_retried: tally.retried,
     retries: tally.retries,
+    ...costFields(tally, ctx, span_s),
+  };
+}
+
+/** The latency quantiles and means over the measured requests (null where none completed). */
+function latencyFields(tally: RunTally) {
+  const q = tally.quantiles({
+    ttft_s: [0.5, 0.9, 0.99],
+    tpot_s: [0.5, 0.9, 0.99],
+    e2e_s: [0.5, 0.99],
+    prefill_queue_s: [0.99],
+    decode_queue_s: [0.99],
+  });
+  const [ttft50, ttft90, ttft99] = q.ttft_s;
+  const [tpot50, tpot90, tpot99] = q.tpot_s;
+  const [e2e50, e2e99] = q.e2e_s;
+  const [pq99] = q.prefill_queue_s;
+  const [dq99] = q.decode_queue_s;
+  return {
+    ttft_p50_s: nz(ttft50),
+    ttft_p90_s: nz(ttft90),
+    ttft_p99_s: nz(ttft99),
+    tpot_p50_s: nz(tpot50),
+    tpot_p90_s: nz(tpot90),
+    tpot_p99_s: nz(tpot99),
+    e2e_p50_s: nz(e2e50),
+    e2e_p99_s: nz(e2e99),
+    prefill_queue_p99_s: nz(pq99),
+    decode_queue_p99_s: nz(dq99),
+    ttft_mean_s: nz(tally.mean('ttft_s')),
+    tpot_mean_s: nz(tally.mean('tpot_s')),
+    e2e_mean_s: nz(tally.mean('e2e_s')),
+    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')),
+    decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
+  };
+}
+
+/** The hourly cost and the cost per million output tokens, all and within the SLO. */
+function costFields(tally: RunTally, ctx: SummaryContext, span_s: number) {
+  const tokensPerHour = (tally.outputTokens / span_s) * 3600;
+  const goodTokensPerHour = (tally.sloMetOutputTokens / span_s) * 3600;
+  return {
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
     cost_per_m_goodput_tokens_usd: nz(

@@ -84,7 +84,8 @@ export function withFitted(spec: HardwareSpec, values: Readonly<Record<string, n
 /** The last fit's constants of a family (sim/physics/fitted.ts, written by npm run calibrate). */
 const fitted = (family: keyof typeof FITTED.families) => FITTED.families[family].values;
 const FIT_SOURCE = (family: keyof typeof FITTED.families) =>
-  `fitted by npm run calibrate to ${FITTED.families[family].rows.length} rows of docs/measurements.csv (sim/physics/fitted.ts has the rows and objective; docs/physics.md, Calibration)`;
+  `fitted by npm run calibrate to ${FITTED.families[family].rows.length} rows of docs/measurements.csv ` +
+  `(sim/physics/fitted.ts has the rows and objective; docs/physics.md, Calibration)`;
 
 const H100_SHEET = 'NVIDIA H100 SXM spec sheet, as encoded in ai-dynamo/aiconfigurator systems/h100_sxm.yaml';
 const AIC = 'AIConfigurator roofline correction: effective HBM bandwidth × 0.8';
@@ -123,7 +124,9 @@ const h100: HardwareSpec = {
     nic_gbps: 'ConnectX-7, 400 Gb/s per GPU',
     usable_memory_frac: "vLLM's default gpu_memory_utilization = 0.9",
     ...OVERHEAD_SOURCES,
-    'efficiency, overhead': `${FIT_SOURCE('hopper')}; shared with h200-sxm (same GH100 die and software); the pre-fit assumptions were ${BLIS_MFU} and ${AIC}`,
+    'efficiency, overhead':
+      `${FIT_SOURCE('hopper')}; shared with h200-sxm (same GH100 die and software); the ` +
+      `pre-fit assumptions were ${BLIS_MFU} and ${AIC}`,
     power_w: 'NVIDIA spec sheet: 700 W',
     price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
   },
@@ -150,7 +153,9 @@ const trn2: HardwareSpec = {
     scaleup_gbytes_per_s: 'NeuronLink-v3: 1.28 TB/s per chip, 1,024 GB/s of it within an instance',
     nic_gbps: 'EFAv3 3.2 Tb/s per 16-chip trn2.48xlarge, 200 Gb/s per chip',
     usable_memory_frac: 'assumption: as vLLM on GPUs, 0.9',
-    efficiency: `assumption: decode_mfu and memory_bw as the H100's before its fit (${BLIS_MFU}; ${AIC}): batch-1 rows cannot separate them from the fixed costs`,
+    efficiency:
+      `assumption: decode_mfu and memory_bw as the H100's before its fit (${BLIS_MFU}; ${AIC}): batch-1 ` +
+      `rows cannot separate them from the fixed costs`,
     ...OVERHEAD_SOURCES,
     'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s': FIT_SOURCE('trn2'),
     power_w: 'assumption: 500 W per chip (not published)',
@@ -208,7 +213,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       nic_gbps: 'EFA 200 Gb/s per chip (UltraServer tables, derived)',
       efficiency: `assumption: H100's figures before their fit (${BLIS_MFU}; ${AIC})`,
       ...OVERHEAD_SOURCES,
-      'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s': `assumption: Trainium2's (same Neuron software stack; no Trainium3 measurements), ${FIT_SOURCE('trn2')}`,
+      'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s':
+        `assumption: Trainium2's (same Neuron software stack; no Trainium3 measurements), ` + FIT_SOURCE('trn2'),
       power_w: 'assumption: 700 W per chip (not published)',
       price_per_hour_usd: 'assumption: $3.00 per chip-hour (not published)',
     },
@@ -235,9 +241,12 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       bf16_tflops: 'assumption: the quoted 125 PF "peak AI" read as sparse/FP8; dense BF16 taken as half',
       nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE',
       usable_memory_frac: 'assumption: no runtime workspace carved out of SRAM',
-      'wafer.layer_s/layer_width_s': `${FIT_SOURCE('cs3')}: Cerebras' launch figures without speculative decoding (8B 1,800 tok/s on 1 wafer, 70B 450 on 4)`,
+      'wafer.layer_s/layer_width_s':
+        `${FIT_SOURCE('cs3')}: Cerebras' launch figures without speculative decoding ` +
+        `(8B 1,800 tok/s on 1 wafer, 70B 450 on 4)`,
       'wafer.hop_s':
-        'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch figures cannot separate it from the layer time',
+        'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch ' +
+        'figures cannot separate it from the layer time',
       efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
       power_w: '~23 kW per system (second-hand)',
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',

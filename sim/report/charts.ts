@@ -162,15 +162,7 @@ export class ChartRenderer {
     rows: Array<LatencyWindow & { scenario: string }>,
     colors: ColorMap,
   ): Chart {
-    const data = rows
-      .filter((r) => r[metric] > 0)
-      .map((r) => ({
-        t: r.t,
-        v: r[metric],
-        scenario: r.scenario,
-        quantile: r.quantile,
-        series: `${r.scenario} ${r.quantile}`,
-      }));
+    const data = latencyPoints(rows, metric);
     const caption = `p50 and p99 ${what} of completed requests by arrival window (requests.arrow; warm-up included)`;
     if (data.length === 0)
       return this.empty(
@@ -234,10 +226,10 @@ export class ChartRenderer {
     const queue = field === 'queue';
     const pools = [...new Set(data.map((d) => d.pool))];
     const styles = pools
-      .map(
-        (p) =>
-          `${p}: ${POOL_DASH[p] === 'none' || POOL_DASH[p] === undefined ? 'solid' : POOL_DASH[p] === '6,3' ? 'dashed' : 'dotted'}`,
-      )
+      .map((p) => {
+        const dash = POOL_DASH[p];
+        return `${p}: ${dash === 'none' || dash === undefined ? 'solid' : dash === '6,3' ? 'dashed' : 'dotted'}`;
+      })
       .join(', ');
     return {
       id,
@@ -245,7 +237,8 @@ export class ChartRenderer {
       mark: 'line',
       caption:
         (queue
-          ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.'
+          ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): ' +
+            'a pool that saturates shows a growing queue.'
           : 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).') +
         ` Colour: scenario; line: pool (${styles}).`,
       note: noteOf(
@@ -290,7 +283,9 @@ export class ChartRenderer {
       id,
       title: `Utilization per ${by}: ${scenario}`,
       mark: 'cell',
-      caption: `${metric.label[0]!.toUpperCase()}${metric.label.slice(1)} of each ${by} per window (nodes.arrow ${metric.column}${by === 'rack' ? ', averaged over the rack’s instances' : ''}).`,
+      caption:
+        `${metric.label[0]!.toUpperCase()}${metric.label.slice(1)} of each ${by} per window (nodes.arrow ` +
+        `${metric.column}${by === 'rack' ? ', averaged over the rack’s instances' : ''}).`,
       html: this.render({
         height: 60 + Math.min(900, 14 * rows.length),
         marginLeft: 150,
@@ -345,7 +340,9 @@ export class ChartRenderer {
       id,
       title: 'Where a request’s time goes',
       mark: 'bar',
-      caption: `Mean seconds per stage over measured completed requests (requests.arrow); the stages add up to the mean end-to-end latency.${note}`,
+      caption:
+        `Mean seconds per stage over measured completed requests (requests.arrow); the stages add up to ` +
+        `the mean end-to-end latency.${note}`,
       timeAxes: ['x'],
       html: this.render({
         height: 70 + 40 * new Set(rows.map((r) => r.scenario)).size,
@@ -370,23 +367,16 @@ export class ChartRenderer {
     const data = points.map((p) => ({ ...p, y: p.y * scale, lo: p.lo * scale, hi: p.hi * scale }));
     const numeric = data.every((p) => typeof p.x === 'number');
     const xs = [...new Set(data.map((p) => p.x))];
-    const band = numeric
-      ? Plot.areaY(data, { x: 'x', y1: 'lo', y2: 'hi', fill: 'series', fillOpacity: 0.18 })
-      : Plot.ruleX(data, { x: 'x', y1: 'lo', y2: 'hi', stroke: 'series' });
     const time = metric.unit === 's';
     const label = `↑ ${metric.label}`;
     // Past the cliff throughput still rises and cost still falls while the backlog
     // grows: an overloaded point is marked so the line is not read as healthy.
     const overloaded = data.filter((p) => p.overloaded);
-    const cliff =
-      overloaded.length === 0
-        ? ''
-        : ` Points marked “overloaded” (${overloaded.length}) had a pool whose queue grew over the measured period, or requests left unfinished: their means describe a backlog, not a steady state.`;
     return {
       id,
       title: `${metric.label} against ${path}`,
       mark: 'dot',
-      caption: `Mean over replications per point (summary.arrow point rows), with the 95% confidence band (${metric.column}_ci95); one line per configuration of the other varied parameters.${cliff}`,
+      caption: sweepCaption(metric.column, overloaded.length),
       note: noteOf(
         coincident(
           seriesValues(
@@ -409,19 +399,7 @@ export class ChartRenderer {
           ? { ...timeAxis([...data.map((d) => d.lo), ...data.map((d) => d.hi)], false, label), ticks: 5 }
           : { label, grid: true },
         color: colors.scale(data.map((d) => d.series)),
-        marks: [
-          band,
-          ...(numeric ? [Plot.line(data, { x: 'x', y: 'y', stroke: 'series' })] : []),
-          Plot.dot(data, { x: 'x', y: 'y', stroke: 'series', fill: 'series' }),
-          Plot.text(overloaded, {
-            x: 'x',
-            y: 'y',
-            text: () => 'overloaded',
-            dy: -10,
-            fontSize: 10,
-            fill: 'currentColor',
-          }),
-        ],
+        marks: sweepMarks(data, numeric, overloaded),
       }),
     };
   }
@@ -443,7 +421,7 @@ export class ChartRenderer {
       id,
       title: 'Cost against p99 latency: the Pareto frontier',
       mark: 'dot',
-      caption: `Every design the search evaluated (plan.arrow, stage "search"): hourly cost against its p99 latency relative to the SLO bound (the larger of TTFT p99 ÷ SLO TTFT and TPOT p99 ÷ SLO TPOT)${log ? ', log y axis' : ''}. Symbol: hardware family; the number by each point is its row in the design table below. The dashed line is p99 at the bound; a design meets the SLO when its quantile of requests (e.g. 95%) meets both bounds, so it may meet it with its p99 above the line. The line joins the Pareto frontier; the ringed point is the recommendation.`,
+      caption: paretoCaption(log),
       html: this.render({
         height: 380,
         x: { label: 'cost ($/hour) →', grid: true },
@@ -462,28 +440,97 @@ export class ChartRenderer {
           Plot.line(frontier, { x: 'cost', y: 'p99', stroke: '#444' }),
           Plot.dot(data, { x: 'cost', y: 'p99', fill: 'outcome', symbol: 'family', r: 4 }),
           Plot.dot(chosen, { x: 'cost', y: 'p99', r: 10, stroke: '#c00', strokeWidth: 2 }),
-          Plot.text(data, {
-            x: 'cost',
-            y: 'p99',
-            text: (d: PlanPoint) => String(d.number),
-            dx: 6,
-            dy: -6,
-            textAnchor: 'start',
-            fontSize: 9,
-            fill: '#333',
-          }),
-          Plot.text(chosen, {
-            x: 'cost',
-            y: 'p99',
-            text: (d: PlanPoint) => `recommended: ${d.design}`,
-            dx: 14,
-            dy: 10,
-            textAnchor: 'start',
-            fill: '#c00',
-            fontWeight: 'bold',
-          }),
+          ...paretoLabels(data, chosen),
         ],
       }),
     };
   }
+}
+
+/** One point per window and quantile with a latency to draw (windows where nothing completed drop out). */
+function latencyPoints(rows: ReadonlyArray<LatencyWindow & { scenario: string }>, metric: 'ttft_s' | 'tpot_s') {
+  return rows
+    .filter((r) => r[metric] > 0)
+    .map((r) => ({
+      t: r.t,
+      v: r[metric],
+      scenario: r.scenario,
+      quantile: r.quantile,
+      series: `${r.scenario} ${r.quantile}`,
+    }));
+}
+
+type SweepDatum = SweepPoint & { y: number; lo: number; hi: number };
+
+/** What the sweep chart shows, and a warning when overloaded points are on it. */
+function sweepCaption(column: string, overloaded: number): string {
+  // Past the cliff throughput still rises and cost still falls while the backlog
+  // grows: an overloaded point is marked so the line is not read as healthy.
+  const cliff =
+    overloaded === 0
+      ? ''
+      : ` Points marked “overloaded” (${overloaded}) had a pool whose queue grew over the measured ` +
+        `period, or requests left unfinished: their means describe a backlog, not a steady state.`;
+  return (
+    `Mean over replications per point (summary.arrow point rows), with the 95% confidence band ` +
+    `(${column}_ci95); one line per configuration of the other varied parameters.${cliff}`
+  );
+}
+
+/** The confidence band (an area over numbers, a rule per category), the means, and the overloaded marks. */
+function sweepMarks(data: SweepDatum[], numeric: boolean, overloaded: SweepDatum[]) {
+  const band = numeric
+    ? Plot.areaY(data, { x: 'x', y1: 'lo', y2: 'hi', fill: 'series', fillOpacity: 0.18 })
+    : Plot.ruleX(data, { x: 'x', y1: 'lo', y2: 'hi', stroke: 'series' });
+  return [
+    band,
+    ...(numeric ? [Plot.line(data, { x: 'x', y: 'y', stroke: 'series' })] : []),
+    Plot.dot(data, { x: 'x', y: 'y', stroke: 'series', fill: 'series' }),
+    Plot.text(overloaded, {
+      x: 'x',
+      y: 'y',
+      text: () => 'overloaded',
+      dy: -10,
+      fontSize: 10,
+      fill: 'currentColor',
+    }),
+  ];
+}
+
+/** How to read the Pareto chart. */
+function paretoCaption(log: boolean): string {
+  return (
+    `Every design the search evaluated (plan.arrow, stage "search"): hourly cost against its p99 ` +
+    `latency relative to the SLO bound (the larger of TTFT p99 ÷ SLO TTFT and TPOT p99 ÷ SLO ` +
+    `TPOT)${log ? ', log y axis' : ''}. Symbol: hardware family; the number by each point is its row in the ` +
+    `design table below. The dashed line is p99 at the bound; a design meets the SLO when its quantile of ` +
+    `requests (e.g. 95%) meets both bounds, so it may meet it with its p99 above the line. The line joins the ` +
+    `Pareto frontier; the ringed point is the recommendation.`
+  );
+}
+
+/** Each design's row number beside its point, and the recommendation named. */
+function paretoLabels(data: PlanPoint[], chosen: PlanPoint[]) {
+  return [
+    Plot.text(data, {
+      x: 'cost',
+      y: 'p99',
+      text: (d: PlanPoint) => String(d.number),
+      dx: 6,
+      dy: -6,
+      textAnchor: 'start',
+      fontSize: 9,
+      fill: '#333',
+    }),
+    Plot.text(chosen, {
+      x: 'cost',
+      y: 'p99',
+      text: (d: PlanPoint) => `recommended: ${d.design}`,
+      dx: 14,
+      dy: 10,
+      textAnchor: 'start',
+      fill: '#c00',
+      fontWeight: 'bold',
+    }),
+  ];
 }

@@ -17,7 +17,7 @@ import {
   utilizationCells,
 } from './run-data.js';
 import { ColorMap } from './scales.js';
-import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
+import { type PlanPoint, planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
 
 /** A built report: the page and the charts on it (ids, for tests and the CLI). */
 export interface Report {
@@ -110,7 +110,10 @@ function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefin
   return bounds.filter(Boolean).join(' and ');
 }
 
-/** A page of runs: summary, latency distributions, over time, utilization, links, time breakdown (in that order on the page). */
+/**
+ * A page of runs: summary, latency distributions, over time, utilization, links, time
+ * breakdown (in that order on the page).
+ */
 function runsReport(
   runs: RunFolder[],
   dir: string,
@@ -131,12 +134,15 @@ function runsReport(
   ];
   const left =
     older.length > 0
-      ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.`
+      ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ` +
+        `${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim ` +
+        `report --all\` draws them too.`
       : '';
   return {
     title: `splitsim report: ${names.join(', ')}`,
     lead: escapeHtml(
-      `Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`,
+      `Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in ` +
+        `docs/metrics.md.${left}`,
     ),
     sections,
   };
@@ -156,9 +162,13 @@ function summarySection(runs: readonly RunFolder[]): Section {
     .map((r) => {
       const i = r.info;
       const what = i
-        ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}`
+        ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} ` +
+          `s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}`
         : 'no run.json (written by an older splitsim)';
-      return `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`;
+      return (
+        `<li><b>${escapeHtml(r.name)}</b>: ` +
+        `${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`
+      );
     })
     .join('');
   return { id: 'summary', title: 'Summary', html: `<ul>${about}</ul>${table}`, charts: [] };
@@ -182,7 +192,8 @@ function latencySection(runs: readonly RunFolder[], charts: ChartRenderer, color
     idle.length === 0
       ? undefined
       : escapeHtml(
-          `No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`,
+          `No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ` +
+            `${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`,
         );
   return {
     id: 'latency',
@@ -259,7 +270,8 @@ function networkSection(runs: readonly RunFolder[], charts: ChartRenderer): Sect
     intro:
       without.length > 0
         ? escapeHtml(
-            `No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`,
+            `No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a ` +
+              `NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`,
           )
         : undefined,
     charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
@@ -278,7 +290,8 @@ function breakdownSection(runs: readonly RunFolder[], charts: ChartRenderer): Se
         'time-breakdown',
         breakdowns.flatMap((b) => b.stages.map((s) => ({ scenario: b.scenario, ...s }))),
         leftOut > 0
-          ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their last attempt).`
+          ? ` ${leftOut} requests displaced by failures are left out (their stage columns ` +
+              `describe only their last attempt).`
           : '',
       ),
     ],
@@ -317,7 +330,9 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
     id: 'grid',
     title: 'The grid',
     intro: escapeHtml(
-      `${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over replications).`,
+      `${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses ` +
+        `seed base + r at every point (common random numbers). ± is the 95% confidence half-width ` +
+        `(Student t over replications).`,
     ),
     html: dataTable(
       [...sweep.paths, 'TTFT p99', 'TPOT p99', 'req/s', 'SLO attained', 'decode busy'],
@@ -351,9 +366,19 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
 
 function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: ChartRenderer) {
   const pts = planPoints(results.plan);
-  const rec = pts.find((p) => p.recommended);
-  const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
   const rows = results.plan.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+  return {
+    title: `splitsim plan report: ${results.name}`,
+    lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
+    sections: [recommendationSection(pts, rows, charts), designsSection(pts), frontierSection(pts, rows)],
+  };
+}
+
+type PlanRow = Record<string, unknown>;
+
+/** The recommendation, the designs its check seeds set aside, and every check run. */
+function recommendationSection(pts: PlanPoint[], rows: PlanRow[], charts: ChartRenderer): Section {
+  const rec = pts.find((p) => p.recommended);
   const checks = rows.filter((r) => r.stage !== 'search');
   const setAside = rec
     ? pts
@@ -367,70 +392,78 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
         .map((p) => p.design)
     : [];
   return {
-    title: `splitsim plan report: ${results.name}`,
-    lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
-    sections: [
-      {
-        id: 'recommendation',
-        title: 'Recommendation',
-        intro: rec
-          ? escapeHtml(
-              `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).${setAside.length > 0 ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.` : ''}`,
-            )
-          : 'No design met the SLO on every check seed.',
-        html:
-          checks.length > 0
-            ? dataTable(
-                ['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'],
-                checks.map((c) => [
-                  String(c.stage),
-                  String(c.design),
-                  num(c.rate_per_s),
-                  num(c.seed, 0),
-                  c.meets_slo ? 'yes' : 'no',
-                  pct(c.slo_attainment),
-                ]),
-              )
-            : '',
-        charts: [charts.pareto('plan-pareto', pts)],
-      },
-      {
-        id: 'designs',
-        title: 'Designs searched',
-        intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
-        html: dataTable(
-          ['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'],
-          pts.map((p) => [
-            String(p.number),
-            `${p.design}${p.recommended ? ' (recommended)' : ''}`,
-            p.family,
-            p.cost.toFixed(2),
-            p.p99.toFixed(2),
-            p.meets ? 'yes' : 'no',
-            p.pareto ? 'yes' : '',
-          ]),
-        ),
-        charts: [],
-      },
-      {
-        id: 'frontier',
-        title: 'Pareto frontier',
-        html: dataTable(
-          ['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'],
-          frontier.map((p) => {
-            const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
-            return [
-              p.design,
-              p.cost.toFixed(2),
-              p.p99.toFixed(2),
-              ms(row.ttft_p99_s),
-              ms(row.tpot_p99_s),
-              p.meets ? 'yes' : 'no',
-            ];
-          }),
-        ),
-        charts: [],
-      },
-    ],
+    id: 'recommendation',
+    title: 'Recommendation',
+    intro: rec
+      ? escapeHtml(
+          `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at ` +
+            `seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ` +
+            `${rec.p99.toFixed(2)}× the SLO bound).` +
+            (setAside.length > 0
+              ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.`
+              : ''),
+        )
+      : 'No design met the SLO on every check seed.',
+    html:
+      checks.length > 0
+        ? dataTable(
+            ['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'],
+            checks.map((c) => [
+              String(c.stage),
+              String(c.design),
+              num(c.rate_per_s),
+              num(c.seed, 0),
+              c.meets_slo ? 'yes' : 'no',
+              pct(c.slo_attainment),
+            ]),
+          )
+        : '',
+    charts: [charts.pareto('plan-pareto', pts)],
+  };
+}
+
+/** The key to the numbers on the Pareto chart. */
+function designsSection(pts: PlanPoint[]): Section {
+  return {
+    id: 'designs',
+    title: 'Designs searched',
+    intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
+    html: dataTable(
+      ['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'],
+      pts.map((p) => [
+        String(p.number),
+        `${p.design}${p.recommended ? ' (recommended)' : ''}`,
+        p.family,
+        p.cost.toFixed(2),
+        p.p99.toFixed(2),
+        p.meets ? 'yes' : 'no',
+        p.pareto ? 'yes' : '',
+      ]),
+    ),
+    charts: [],
+  };
+}
+
+/** The frontier's designs, cheapest first, with their search run's latencies. */
+function frontierSection(pts: PlanPoint[], rows: PlanRow[]): Section {
+  const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
+  return {
+    id: 'frontier',
+    title: 'Pareto frontier',
+    html: dataTable(
+      ['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'],
+      frontier.map((p) => {
+        const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
+        return [
+          p.design,
+          p.cost.toFixed(2),
+          p.p99.toFixed(2),
+          ms(row.ttft_p99_s),
+          ms(row.tpot_p99_s),
+          p.meets ? 'yes' : 'no',
+        ];
+      }),
+    ),
+    charts: [],
   };
 }

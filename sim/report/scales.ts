@@ -115,7 +115,10 @@ export function coincideNote(groups: readonly string[][]): string {
   return groups
     .map((g) => {
       const names = g.length === 2 ? `${g[0]} and ${g[1]}` : `${g.slice(0, -1).join(', ')} and ${g.at(-1)}`;
-      return `${names} coincide (identical values): ${g.length === 2 ? 'one line hides the other' : 'the lines hide each other'}.`;
+      return (
+        `${names} coincide (identical values): ` +
+        `${g.length === 2 ? 'one line hides the other' : 'the lines hide each other'}.`
+      );
     })
     .join(' ');
 }

@@ -35,7 +35,9 @@ export function closedLoopLimits(a: ClosedArrivals, duration_s: number, specs: r
     return [
       {
         path: 'workload.arrivals',
-        message: `could generate up to about ${expected.toExponential(2)} requests (${why}); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+        message:
+          `could generate up to about ${expected.toExponential(2)} requests (${why}); the limit is ` +
+          `${MAX_REQUESTS.toExponential(0)}`,
       },
     ];
   }
@@ -86,7 +88,10 @@ export function instantRejections(
   return [
     {
       path: 'workload.arrivals.think_s',
-      message: `is 0, and every prompt (at least ${shortest} tokens) is longer than any prefill instance's KV capacity (at most ${largest} tokens), so each request would be rejected the instant it is sent and sent again, with no time passing; shorten the prompts or give think_s a positive time`,
+      message:
+        `is 0, and every prompt (at least ${shortest} tokens) is longer than any prefill instance's KV ` +
+        `capacity (at most ${largest} tokens), so each request would be rejected the instant it is sent and sent ` +
+        `again, with no time passing; shorten the prompts or give think_s a positive time`,
     },
   ];
 }

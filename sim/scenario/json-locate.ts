@@ -9,7 +9,10 @@ export interface DuplicateKey {
 
 type Frame = { kind: 'object'; keys: Map<string, number>; key: string } | { kind: 'array'; index: number };
 
-/** What reading one value did: pushed a container whose first member comes next, completed a value, or found the text invalid. */
+/**
+ * What reading one value did: pushed a container whose first member comes next, completed a
+ * value, or found the text invalid.
+ */
 type Step = 'pushed' | 'done' | 'invalid';
 
 const fieldPath = (frames: readonly Frame[]) =>

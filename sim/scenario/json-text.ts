@@ -26,7 +26,9 @@ export function parseJsonText(text: string, source: string): unknown {
   }
   const problems: Problem[] = duplicateKeys(body).map((d) => ({
     path: d.path,
-    message: `given twice in one object (lines ${lineColumn(body, d.first).line} and ${lineColumn(body, d.again).line}); JSON keeps only the last, so remove one`,
+    message:
+      `given twice in one object (lines ${lineColumn(body, d.first).line} and ` +
+      `${lineColumn(body, d.again).line}); JSON keeps only the last, so remove one`,
   }));
   if (problems.length > 0) throw new InputError(source, problems);
   return json;
@@ -37,7 +39,10 @@ export function jsonErrorWhere(text: string): string {
   if (text.trim() === '') return 'the file is empty';
   const at = locateJsonError(text);
   const { line, column } = lineColumn(text, at);
-  return `line ${line}, column ${column}: ${at >= text.length ? 'unexpected end of file' : `unexpected ${showChar(text.codePointAt(at) as number)}`}`;
+  return (
+    `line ${line}, column ${column}: ` +
+    `${at >= text.length ? 'unexpected end of file' : `unexpected ${showChar(text.codePointAt(at) as number)}`}`
+  );
 }
 
 /** A character as a reader can see it: printable ASCII quoted, anything else by code point. */

@@ -92,7 +92,9 @@ export function checkLimits(
     const scale = (file.workload.arrivals as { time_scale?: number }).time_scale ?? 1;
     problems.push({
       path: scale === 1 ? 'workload.arrivals.path' : 'workload.arrivals.time_scale',
-      message: `puts the trace's last arrival at ${sci(duration_s)} s${scale === 1 ? '' : ` (time_scale ${scale})`}; the limit is ${sci(MAX_TIME_S)} s (2^53 µs)`,
+      message:
+        `puts the trace's last arrival at ${sci(duration_s)} ` +
+        `s${scale === 1 ? '' : ` (time_scale ${scale})`}; the limit is ${sci(MAX_TIME_S)} s (2^53 µs)`,
     });
     return problems;
   }
@@ -106,7 +108,9 @@ export function checkLimits(
     const worst = failures.reduce((a, f) => (f.expected > a.expected ? f : a));
     problems.push({
       path: `${worst.path}.mtbf_s`,
-      message: `${worst.instances} instances failing every ${worst.mtbf_s} + ${worst.mttr_s} s (mtbf_s + mttr_s) over ${horizon_s} s would fail about ${sci(totalFailures)} times in all; the limit is ${sci(MAX_FAILURES)}`,
+      message:
+        `${worst.instances} instances failing every ${worst.mtbf_s} + ${worst.mttr_s} s (mtbf_s + mttr_s) ` +
+        `over ${horizon_s} s would fail about ${sci(totalFailures)} times in all; the limit is ${sci(MAX_FAILURES)}`,
     });
   }
 
@@ -116,7 +120,9 @@ export function checkLimits(
   if (!(rows <= MAX_WINDOW_ROWS)) {
     problems.push({
       path: 'metrics.window_s',
-      message: `${file.metrics.window_s} s windows over ${horizon_s} s would write about ${rows.toExponential(2)} window rows; the limit is ${MAX_WINDOW_ROWS.toExponential(0)}: use wider windows`,
+      message:
+        `${file.metrics.window_s} s windows over ${horizon_s} s would write about ${rows.toExponential(2)} ` +
+        `window rows; the limit is ${MAX_WINDOW_ROWS.toExponential(0)}: use wider windows`,
     });
   }
   file.datacenter.racks.forEach((rack, r) =>
@@ -149,7 +155,9 @@ export function checkTimes(file: ScenarioFile): Problem[] {
           const limit = unit === 1 ? `${sci(MAX_TIME_S)} s` : `${sci(MAX_TIME_S / unit)} µs`;
           problems.push({
             path: here,
-            message: `must be at most ${limit} (2^53 µs, about 285 years: beyond it a time is no longer exact to the microsecond, and draws around it overflow), got ${v}`,
+            message:
+              `must be at most ${limit} (2^53 µs, about 285 years: beyond it a time is no longer exact to ` +
+              `the microsecond, and draws around it overflow), got ${v}`,
           });
         } else walk(v, here);
       }
@@ -175,7 +183,9 @@ function checkArrivals(
     if (!(expected <= MAX_REQUESTS)) {
       problems.push({
         path: 'workload.arrivals',
-        message: `would generate about ${sci(expected)} requests (peak rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+        message:
+          `would generate about ${sci(expected)} requests (peak rate × duration_s); the limit is ` +
+          `${MAX_REQUESTS.toExponential(0)}`,
       });
     }
     return problems;
@@ -185,7 +195,9 @@ function checkArrivals(
     if (!(expected <= MAX_REQUESTS)) {
       problems.push({
         path: 'workload.arrivals.rate_per_s',
-        message: `would generate about ${sci(expected)} requests (rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+        message:
+          `would generate about ${sci(expected)} requests (rate × duration_s); the limit is ` +
+          `${MAX_REQUESTS.toExponential(0)}`,
       });
     }
     return problems;
@@ -202,12 +214,16 @@ function checkArrivals(
     const path = steady * 2 > expected ? 'workload.arrivals.rate_per_s' : 'workload.arrivals.cv';
     problems.push({
       path,
-      message: `would generate about ${sci(expected)} requests over duration_s (a gamma process with cv ${a.cv} clusters its arrivals); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+      message:
+        `would generate about ${sci(expected)} requests over duration_s (a gamma process with cv ${a.cv} ` +
+        `clusters its arrivals); the limit is ${MAX_REQUESTS.toExponential(0)}`,
     });
   } else if (!(cluster <= MAX_IN_FLIGHT)) {
     problems.push({
       path: 'workload.arrivals.cv',
-      message: `a gamma process with cv ${a.cv} would deliver about ${sci(cluster)} requests within its first mean gap (1/rate_per_s), all held in memory at once; the limit is ${sci(MAX_IN_FLIGHT)} requests in flight`,
+      message:
+        `a gamma process with cv ${a.cv} would deliver about ${sci(cluster)} requests within its first ` +
+        `mean gap (1/rate_per_s), all held in memory at once; the limit is ${sci(MAX_IN_FLIGHT)} requests in flight`,
     });
   }
   return problems;
@@ -233,13 +249,17 @@ export function checkInstanceCount(racks: ScenarioFile['datacenter']['racks']): 
     ? [
         {
           path: `datacenter.racks[${worst.r}].nodes[${worst.g}].count`,
-          message: `${group.count} instances in this node group${rack.count > 1 ? ` (× ${rack.count} rack copies)` : ''} make ${total} in the datacenter; the limit is ${MAX_INSTANCES}`,
+          message:
+            `${group.count} instances in this node group${rack.count > 1 ? ` (× ${rack.count} rack copies)` : ''} ` +
+            `make ${total} in the datacenter; the limit is ${MAX_INSTANCES}`,
         },
       ]
     : [
         {
           path: `datacenter.racks[${worst.r}].count`,
-          message: `${rack.count} copies of this rack (${perCopy} instances each) make ${total} instances in the datacenter; the limit is ${MAX_INSTANCES}`,
+          message:
+            `${rack.count} copies of this rack (${perCopy} instances each) make ${total} instances in the ` +
+            `datacenter; the limit is ${MAX_INSTANCES}`,
         },
       ];
 }

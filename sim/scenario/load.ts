@@ -57,77 +57,76 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): Problem[] {
         { path, message: `must be one of ${allowed.map((v) => `"${v}"`).join(', ')}, got ${showValue(input)}${hint}` },
       ];
     }
-    case 'invalid_union': {
-      const { discriminator, options } = issue as unknown as { discriminator?: string; options?: unknown[] };
-      if (discriminator && options) {
-        const names = options.map(String);
-        const value =
-          input && typeof input === 'object' ? (input as Record<string, unknown>)[discriminator] : undefined;
-        const where = path.endsWith(discriminator) ? path : path ? `${path}.${discriminator}` : discriminator;
-        const hint = typeof value === 'string' ? didYouMean(value, names) : '';
-        const what =
-          value === undefined
-            ? 'is required'
-            : `must be one of ${names.map((n) => `"${n}"`).join(', ')}, got ${showValue(value)}${hint}`;
-        return [
-          {
-            path: where,
-            message: value === undefined ? `${what}: one of ${names.map((n) => `"${n}"`).join(', ')}` : what,
-          },
-        ];
-      }
-      // A name or an inline object (model, hardware): when the value has the type of
-      // exactly one option, that option's problems name the field ("model.layers"),
-      // rather than "Invalid input" at the union.
-      const errors = (issue as unknown as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
-      const typed = errors.filter((list) => !list.some((e) => e.code === 'invalid_type' && e.path.length === 0));
-      if (typed.length === 1) {
-        return (typed[0] as z.core.$ZodIssue[]).flatMap((e) =>
-          describeIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, root),
-        );
-      }
-      const kinds = errors
-        .map(
-          (list) =>
-            (list.find((e) => e.code === 'invalid_type' && e.path.length === 0) as { expected?: string } | undefined)
-              ?.expected,
-        )
-        .filter((k) => k !== undefined);
-      if (typed.length === 0 && kinds.length === errors.length && kinds.length > 0) {
-        const what = {
-          string: 'a name (string)',
-          object: 'an object',
-          number: 'a number',
-          array: 'an array',
-        } as Record<string, string>;
-        return [
-          {
-            path,
-            message: `must be ${kinds.map((k) => what[k as string] ?? String(k)).join(' or ')}, got ${showValue(input)}`,
-          },
-        ];
-      }
-      return [{ path, message: issue.message }];
-    }
+    case 'invalid_union':
+      return describeUnion(issue, path, input, root);
     case 'invalid_type':
-      if (!issue.message.startsWith('must') && !issue.message.startsWith('is required')) {
-        const what =
-          { array: 'an array', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' }[
-            issue.expected as string
-          ] ?? issue.expected;
-        return [{ path, message: input === undefined ? 'is required' : `must be ${what}, got ${showValue(input)}` }];
-      }
-      return [
-        {
-          path,
-          message: issue.message.startsWith('must') ? `${issue.message}, got ${showValue(input)}` : issue.message,
-        },
-      ];
+      return [{ path, message: typeMessage(issue, input) }];
     default: {
       const message = issue.message.startsWith('must') ? `${issue.message}, got ${showValue(input)}` : issue.message;
       return [{ path, message }];
     }
   }
+}
+
+/** A union's issue: the tag of a discriminated union, or what a name-or-object field must be. */
+function describeUnion(issue: z.core.$ZodIssue, path: string, input: unknown, root: unknown): Problem[] {
+  const { discriminator, options } = issue as unknown as { discriminator?: string; options?: unknown[] };
+  if (discriminator && options) return [describeTag(path, input, discriminator, options.map(String))];
+  // A name or an inline object (model, hardware): when the value has the type of
+  // exactly one option, that option's problems name the field ("model.layers"),
+  // rather than "Invalid input" at the union.
+  const errors = (issue as unknown as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+  const typed = errors.filter((list) => !list.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+  if (typed.length === 1) {
+    return (typed[0] as z.core.$ZodIssue[]).flatMap((e) =>
+      describeIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, root),
+    );
+  }
+  const kinds = errors
+    .map(
+      (list) =>
+        (list.find((e) => e.code === 'invalid_type' && e.path.length === 0) as { expected?: string } | undefined)
+          ?.expected,
+    )
+    .filter((k) => k !== undefined);
+  if (typed.length === 0 && kinds.length === errors.length && kinds.length > 0) {
+    const what = {
+      string: 'a name (string)',
+      object: 'an object',
+      number: 'a number',
+      array: 'an array',
+    } as Record<string, string>;
+    const expected = kinds.map((k) => what[k as string] ?? String(k)).join(' or ');
+    return [{ path, message: `must be ${expected}, got ${showValue(input)}` }];
+  }
+  return [{ path, message: issue.message }];
+}
+
+/** A discriminated union's tag that is missing or not one of `names`, with the closest name. */
+function describeTag(path: string, input: unknown, discriminator: string, names: string[]): Problem {
+  const value = input && typeof input === 'object' ? (input as Record<string, unknown>)[discriminator] : undefined;
+  const where = path.endsWith(discriminator) ? path : path ? `${path}.${discriminator}` : discriminator;
+  const hint = typeof value === 'string' ? didYouMean(value, names) : '';
+  const what =
+    value === undefined
+      ? 'is required'
+      : `must be one of ${names.map((n) => `"${n}"`).join(', ')}, got ${showValue(value)}${hint}`;
+  return {
+    path: where,
+    message: value === undefined ? `${what}: one of ${names.map((n) => `"${n}"`).join(', ')}` : what,
+  };
+}
+
+/** A value of the wrong type: what the field must be, in words, and what it got. */
+function typeMessage(issue: z.core.$ZodIssue & { code: 'invalid_type' }, input: unknown): string {
+  if (!issue.message.startsWith('must') && !issue.message.startsWith('is required')) {
+    const what =
+      { array: 'an array', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' }[
+        issue.expected as string
+      ] ?? issue.expected;
+    return input === undefined ? 'is required' : `must be ${what}, got ${showValue(input)}`;
+  }
+  return issue.message.startsWith('must') ? `${issue.message}, got ${showValue(input)}` : issue.message;
 }
 
 /**

@@ -48,7 +48,8 @@ export function checkDeploymentTimes(
     if (!(seconds <= MAX_TIME_S)) {
       report(
         `${path}.hardware`,
-        `${what} on ${d.devices} × ${d.hardware.id} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} s (2^53 µs): check its rates (TFLOP/s, TB/s, GB/s, efficiencies) and overheads`,
+        `${what} on ${d.devices} × ${d.hardware.id} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} ` +
+          `s (2^53 µs): check its rates (TFLOP/s, TB/s, GB/s, efficiencies) and overheads`,
       );
       return;
     }
@@ -72,7 +73,9 @@ export function checkLinkTimes(file: ScenarioFile, instances: readonly InstanceS
     if (!(seconds <= MAX_TIME_S)) {
       report(
         path,
-        `moving one ${Math.max(1, bound)}-token prompt's KV (${fmt(bytes)} bytes) at ${gbps} Gb/s${path.endsWith('.hardware') ? ' (nic_gbps × devices)' : ''} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} s (2^53 µs)`,
+        `moving one ${Math.max(1, bound)}-token prompt's KV (${fmt(bytes)} bytes) at ${gbps} ` +
+          `Gb/s${path.endsWith('.hardware') ? ' (nic_gbps × devices)' : ''} would take ${fmt(seconds)} s; the ` +
+          `limit is ${fmt(MAX_TIME_S)} s (2^53 µs)`,
       );
     }
   };

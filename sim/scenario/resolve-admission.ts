@@ -22,7 +22,8 @@ export function checkAdmission(file: ScenarioFile, instances: readonly InstanceS
   if (decoder) {
     report(
       'scheduling.admission',
-      `"reserve" applies to mixed (colocated) instances only; ${decoder.groupPath} is a decode instance on the performance model, which admits hand-offs without reserving for the output (use "evict")`,
+      `"reserve" applies to mixed (colocated) instances only; ${decoder.groupPath} is a decode instance on the ` +
+        `performance model, which admits hand-offs without reserving for the output (use "evict")`,
     );
   } else if (!instances.some((x) => x.role === 'mixed' && x.deployment)) {
     report(

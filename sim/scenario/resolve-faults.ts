@@ -19,19 +19,25 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
     random: [],
   };
   if (!f) return resolved;
+  instanceOutages(f, instances, report, resolved);
+  rackOutages(f, instances, report, resolved);
+  linkOutages(file, instances, report, resolved);
+  randomFaults(f, instances, report, resolved);
+  return resolved;
+}
+
+type Faults = NonNullable<ScenarioFile['faults']>;
+
+/** Outages of single instances, by name. */
+function instanceOutages(f: Faults, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
   const byName = new Map(instances.map((i) => [i.name, i.index]));
-  const racks = new Map<string, number[]>();
-  for (const i of instances) {
-    const list = racks.get(i.rack) ?? [];
-    list.push(i.index);
-    racks.set(i.rack, list);
-  }
   f.instances.forEach((o, k) => {
     const index = byName.get(o.instance);
     if (index === undefined) {
       report(
         `faults.instances[${k}].instance`,
-        `no instance is named '${o.instance}'${didYouMean(o.instance, byName.keys())}; names are <rack>-<copy>/<role>-<k>, as in nodes.arrow`,
+        `no instance is named '${o.instance}'${didYouMean(o.instance, byName.keys())}; names are ` +
+          `<rack>-<copy>/<role>-<k>, as in nodes.arrow`,
       );
       return;
     }
@@ -42,6 +48,16 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       cause: `instance ${o.instance} failed`,
     });
   });
+}
+
+/** Outages of whole racks: every instance in the rack. */
+function rackOutages(f: Faults, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
+  const racks = new Map<string, number[]>();
+  for (const i of instances) {
+    const list = racks.get(i.rack) ?? [];
+    list.push(i.index);
+    racks.set(i.rack, list);
+  }
   f.racks.forEach((o, k) => {
     const members = racks.get(o.rack);
     if (!members) {
@@ -58,6 +74,11 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       cause: `rack ${o.rack} failed`,
     });
   });
+}
+
+/** Outages of links, by the names links.arrow uses; only when the hand-off crosses the network. */
+function linkOutages(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
+  const f = file.faults as Faults;
   const links = new Set(linkNames(instances, file.datacenter.network));
   f.links.forEach((o, k) => {
     const path = `faults.links[${k}].link`;
@@ -70,12 +91,17 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
       const hint = links.size === 0 ? '; no link has a stated capacity here' : didYouMean(o.link, links);
       report(
         path,
-        `no link is named '${o.link}'${hint}; names are as in links.arrow (spine, <rack>/uplink, <instance>/nic-tx, ...)`,
+        `no link is named '${o.link}'${hint}; names are as in links.arrow (spine, <rack>/uplink, ` +
+          `<instance>/nic-tx, ...)`,
       );
     } else {
       resolved.linkOutages.push({ link: o.link, at_s: o.at_s, repair_s: o.repair_s });
     }
   });
+}
+
+/** Random failures of every instance matching a hardware and role. */
+function randomFaults(f: Faults, instances: readonly InstanceSpec[], report: Report, resolved: ResolvedFaults) {
   f.random.forEach((r, k) => {
     const members = instances
       .filter(
@@ -93,5 +119,4 @@ export function resolveFaults(file: ScenarioFile, instances: readonly InstanceSp
     }
     resolved.random.push({ instances: members, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s });
   });
-  return resolved;
 }

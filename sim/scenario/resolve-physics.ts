@@ -47,14 +47,16 @@ function checkInlineModel(model: InlineModel, report: Report): boolean {
   if (model.kv_heads > model.heads) {
     report(
       'model.kv_heads',
-      `must be at most heads (${model.heads}): each key/value head serves one or more query heads, got ${model.kv_heads}`,
+      `must be at most heads (${model.heads}): each key/value head serves one or more query heads, got ` +
+        `${model.kv_heads}`,
     );
     return false;
   }
   if (model.heads % model.kv_heads !== 0) {
     report(
       'model.kv_heads',
-      `must divide heads (${model.heads}) so that each key/value head serves the same number of query heads (grouped-query attention), got ${model.kv_heads}`,
+      `must divide heads (${model.heads}) so that each key/value head serves the same number of query heads ` +
+        `(grouped-query attention), got ${model.kv_heads}`,
     );
     return false;
   }
@@ -68,7 +70,8 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
     if (!found)
       report(
         path,
-        `unknown hardware '${hw}'${didYouMean(hw, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`,
+        `unknown hardware '${hw}'${didYouMean(hw, Object.keys(HARDWARE))}; catalog: ` +
+          `${Object.keys(HARDWARE).join(', ')}`,
       );
     return found;
   }
@@ -79,7 +82,8 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
     if (!found) {
       report(
         `${path}.base`,
-        `unknown hardware '${base}'${didYouMean(base, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`,
+        `unknown hardware '${base}'${didYouMean(base, Object.keys(HARDWARE))}; catalog: ` +
+          `${Object.keys(HARDWARE).join(', ')}`,
       );
       return undefined;
     }
@@ -111,6 +115,9 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
   return spec;
 }
 
+/** Bytes as GB with one decimal, for messages. */
+const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+
 /**
  * The replica of a physics-driven node group: its devices given, or the fewest that
  * fit. With speculative decoding the draft's weights must fit beside the target's
@@ -125,7 +132,6 @@ export function resolveDeployment(
   report: Report,
   speculative?: Speculative,
 ): Deployment | undefined {
-  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const need = weightBytes(model, precision);
   const draft = speculative?.draft;
   const draftPath = `${path}.speculative.draft_model`;
@@ -160,8 +166,9 @@ export function resolveDeployment(
     const fewest = fewestDevices(model, hardware, precision);
     report(
       `${path}.devices`,
-      `${devices} × ${hardware.id} hold ${gb(usableBytes(hardware, devices))} usable; ${model.id} needs ${gb(need)} of weights ` +
-        `plus ${KV_RESERVE_FRAC * 100}% kept for KV cache${fewest ? ` (fewest that fit: ${fewest})` : ''}`,
+      `${devices} × ${hardware.id} hold ${gb(usableBytes(hardware, devices))} usable; ` +
+        `${model.id} needs ${gb(need)} of weights plus ${KV_RESERVE_FRAC * 100}% kept for KV cache` +
+        (fewest ? ` (fewest that fit: ${fewest})` : ''),
     );
     return undefined;
   }
@@ -169,7 +176,8 @@ export function resolveDeployment(
     const fewest = fewestDevices(model, hardware, precision, draft);
     report(
       draftPath,
-      `${draftMessage(draft, `on ${devices} × ${hardware.id} (${gb(usableBytes(hardware, devices))} usable)`)}${fewest ? `; fewest devices that hold both: ${fewest}` : ''}`,
+      draftMessage(draft, `on ${devices} × ${hardware.id} (${gb(usableBytes(hardware, devices))} usable)`) +
+        (fewest ? `; fewest devices that hold both: ${fewest}` : ''),
     );
     return undefined;
   }

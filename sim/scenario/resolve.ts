@@ -114,7 +114,10 @@ function expandInstances(file: ScenarioFile, groups: ResolvedGroups): InstanceSp
   return instances;
 }
 
-/** The roles the instances take must make a working datacenter: prefill somewhere, decode after a hand-off, one kind of decoder. */
+/**
+ * The roles the instances take must make a working datacenter: prefill somewhere, decode
+ * after a hand-off, one kind of decoder.
+ */
 function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
   const has = (role: string) => instances.some((x) => x.role === role);
   if (!has('prefill') && !has('mixed')) {
@@ -126,7 +129,8 @@ function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], repo
     const odd = decoders.find((x) => !x.deployment) as InstanceSpec;
     report(
       `${odd.groupPath}.service`,
-      'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV on physics decoders only)',
+      'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV ' +
+        'on physics decoders only)',
     );
   }
   if (
@@ -137,7 +141,8 @@ function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], repo
   ) {
     report(
       'datacenter.network.kv_transfer',
-      'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have no KV); set "off" for queueing-mode studies',
+      'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have ' +
+        'no KV); set "off" for queueing-mode studies',
     );
   }
   if (has('prefill') && !has('decode')) {
@@ -201,7 +206,8 @@ function resolveGroup(
   if (group.hardware === undefined) {
     report(
       `${path}.hardware`,
-      `is required: the ${physical.join(' and ')} phase has no service time, so it runs on the performance model of its hardware`,
+      `is required: the ${physical.join(' and ')} phase has no service time, so it runs on the performance model ` +
+        `of its hardware`,
     );
     return { hardware: label };
   }
@@ -246,7 +252,8 @@ function resolveSpeculative(
     // The target verifies the draft's tokens: both must speak the same vocabulary.
     report(
       `${at}.draft_model`,
-      `${draft.id} has a vocabulary of ${draft.vocab} tokens; the target ${target.id} has ${target.vocab}: a draft must share the target's vocabulary`,
+      `${draft.id} has a vocabulary of ${draft.vocab} tokens; the target ${target.id} has ${target.vocab}: a ` +
+        `draft must share the target's vocabulary`,
     );
     return null;
   }

@@ -227,7 +227,8 @@ export class ColocatedEngine {
     if (decoding && !b.stepFits()) {
       if (this.o.admission.mode === 'reserve')
         throw new InvariantError(
-          `eviction on ${this.instance.name} under reserve admission: ${this.kv.used} + ${b.size} > ${this.kv.capacity_tokens} tokens`,
+          `eviction on ${this.instance.name} under reserve admission: ${this.kv.used} + ${b.size} > ` +
+            `${this.kv.capacity_tokens} tokens`,
         );
       this.decode.count(now, -b.evictUntilStepFits());
     }
@@ -363,7 +364,8 @@ export class ColocatedEngine {
         this.prefill.drop(
           r,
           promise > cap
-            ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the instance's KV capacity (${cap} tokens)`
+            ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the ` +
+                `instance's KV capacity (${cap} tokens)`
             : `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`,
         );
         continue;

@@ -97,7 +97,8 @@ export class KvLedger {
     const q = (this.reserved_tokens += reserved);
     if (r + q > this.capacity_tokens || r < 0 || q < 0) {
       throw new InvariantError(
-        `KV ledger of ${this.instance.name}: ${r} resident + ${q} reserved tokens against a capacity of ${this.capacity_tokens}`,
+        `KV ledger of ${this.instance.name}: ${r} resident + ${q} reserved tokens against a capacity of ` +
+          `${this.capacity_tokens}`,
       );
     }
   }

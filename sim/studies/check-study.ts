@@ -43,7 +43,10 @@ export function checkSweepFile(file: string): string {
     points.length === plan.pointCount
       ? 'every point checked'
       : `${points.length.toLocaleString('en-US')} of its points checked, every value of each path among them`;
-  return `sweep ${plan.name}, ${plan.pointCount.toLocaleString('en-US')} points × ${plan.replications} replications = ${plan.runCount.toLocaleString('en-US')} runs; ${checked}`;
+  return (
+    `sweep ${plan.name}, ${plan.pointCount.toLocaleString('en-US')} points × ${plan.replications} ` +
+    `replications = ${plan.runCount.toLocaleString('en-US')} runs; ${checked}`
+  );
 }
 
 /** Check a plan file as `plan` would before its search; what was checked. */
@@ -52,7 +55,8 @@ export function checkPlanFile(file: string): string {
   const pools = [
     ...(plan.split
       ? [
-          `split: ${plan.split.prefill.candidates.length} prefill × ${plan.split.decode.candidates.length} decode candidates`,
+          `split: ${plan.split.prefill.candidates.length} prefill × ${plan.split.decode.candidates.length} ` +
+            `decode candidates`,
         ]
       : []),
     ...(plan.mixed ? [`mixed: ${plan.mixed.candidates.length} candidates`] : []),

@@ -44,7 +44,8 @@ export const planSchema = z.strictObject({
     })
     .min(1, {
       error:
-        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than the base load)',
+        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would ' +
+        'plan for less than the base load)',
     })
     .max(100, { error: 'must be at most 100 (a margin over the base rate; 100× is surely a typo)' })
     .default(1),
@@ -111,7 +112,8 @@ const norm = (c: z.output<typeof candidate>): Candidate => (typeof c === 'string
 export function describeDesign(d: Design): string {
   const dev = (c: Candidate) => (c.devices ? `×${c.devices}` : '');
   return d.kind === 'split'
-    ? `${d.prefillInstances} ${label(d.prefill)}${dev(d.prefill)} prefill + ${d.decodeInstances} ${label(d.decode)}${dev(d.decode)} decode`
+    ? `${d.prefillInstances} ${label(d.prefill)}${dev(d.prefill)} prefill + ${d.decodeInstances} ` +
+        `${label(d.decode)}${dev(d.decode)} decode`
     : `${d.instances} ${label(d.mixed)}${dev(d.mixed)} colocated`;
 }
 
@@ -156,7 +158,9 @@ export async function runPlan(
   const { recommended, seedRuns } = await verify(plan, runs, found.meeting, seeds, result);
   if (!recommended) {
     const set = result.rejected.map((e) => describeDesign(e.design)).join(', ');
-    result.why = `no design met the SLO at ${margin(plan.headroom, rate)} on every check seed (${seeds.join(', ')})${set ? `; set aside: ${set}` : ''}`;
+    result.why =
+      `no design met the SLO at ${margin(plan.headroom, rate)} on every check seed ` +
+      `(${seeds.join(', ')})${set ? `; set aside: ${set}` : ''}`;
     return result;
   }
   result.recommended = recommended;
@@ -260,7 +264,9 @@ async function search(plan: PlanFile, runs: PlanRuns): Promise<Found> {
   return found;
 }
 
-/** The fewest instances in 1…high (high meets) that meet, by bisection (latency taken to fall as instances are added). */
+/**
+ * The fewest instances in 1…high (high meets) that meet, by bisection (latency taken to fall as instances are added).
+ */
 async function fewestMeeting(high: number, meets: (n: number) => Promise<boolean>): Promise<number> {
   let lo = 1;
   let hi = high;
@@ -404,7 +410,8 @@ async function explain(
   for (const c of fewerRuns) {
     if (c.meets)
       reasons.push(
-        `${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`,
+        `${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short ` +
+          `(noise at the boundary)`,
       );
   }
   if (reasons.length > 0) result.why = reasons.join('; ');
@@ -475,12 +482,33 @@ export function loadPlan(file: string): LoadedPlan {
     throw new InputError(file, [
       {
         path: 'headroom',
-        message: `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1`,
+        message:
+          `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ` +
+          `${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1`,
       },
     ]);
   }
+  const scenarioFor = designScenarios(plan, base);
+  const problems = candidateProblems(plan, (d) => {
+    try {
+      checkScenario(scenarioFor(d, NaN), basePath);
+      return [];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return err.problems;
+    }
+  });
+  if (problems.length > 0) throw new InputError(file, problems);
+  return { plan, basePath, base, scenario0, slo: scenario0.slo, scenarioFor };
+}
+
+/**
+ * The scenario of a design at an arrival rate (NaN: the base's): the base with its
+ * datacenter replaced by one rack per pool (one node group each), the base's network kept.
+ */
+function designScenarios(plan: PlanFile, base: Record<string, unknown>) {
   const network = (base.datacenter as { network?: unknown } | undefined)?.network;
-  const scenarioFor = (d: Design, rate: number) => {
+  return (d: Design, rate: number) => {
     const group = (c: Candidate, count: number, role: string) => ({
       hardware: c.hardware,
       ...(c.devices ? { devices: c.devices } : {}),
@@ -504,17 +532,6 @@ export function loadPlan(file: string): LoadedPlan {
     if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
     return s;
   };
-  const problems = candidateProblems(plan, (d) => {
-    try {
-      checkScenario(scenarioFor(d, NaN), basePath);
-      return [];
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      return err.problems;
-    }
-  });
-  if (problems.length > 0) throw new InputError(file, problems);
-  return { plan, basePath, base, scenario0, slo: scenario0.slo, scenarioFor };
 }
 
 /**
@@ -525,32 +542,11 @@ export function loadPlan(file: string): LoadedPlan {
  * `datacenter.racks` (the whole datacenter) to the instance counts of the design.
  */
 function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly Problem[]): Problem[] {
-  type Pool = { path: string; candidate: z.output<typeof candidate>; index: number; max: number };
   const located = new Map<string, Problem>();
-  const add = (p: Problem) => located.set(`${p.path}\u0000${p.message}`, p);
   const locate = (d: Design, pools: Pool[], label: string) => {
     for (const q of problemsOf(d)) {
-      const m = /^datacenter\.racks\[(\d+)\](.*)$/.exec(q.path);
-      const pool = m ? pools[Number(m[1])] : undefined;
-      const rest = m?.[2] ?? '';
-      if (pool && /^\.nodes\[0\]\.count$/.test(rest)) {
-        add({ path: `${pool.path}.max_instances`, message: `${q.message} (at ${pool.max} instances)` });
-      } else if (pool && rest.startsWith('.nodes[0]')) {
-        // A candidate written as a bare id stands for its hardware field.
-        const field = rest.slice('.nodes[0]'.length);
-        const where =
-          typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
-        add({ path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message });
-      } else if (pool && rest === '.uplink_gbps') {
-        add({ path: 'rack_uplink_gbps', message: q.message });
-      } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
-        add({
-          path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split',
-          message: `${q.message} (${label})`,
-        });
-      } else {
-        add({ path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` });
-      }
+      const p = locateProblem(q, pools, label);
+      located.set(`${p.path}\u0000${p.message}`, p);
     }
   };
   if (plan.split) {
@@ -588,6 +584,33 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
     });
   }
   return [...located.values()];
+}
+
+/** A pool of a design as the plan file gives it: its field, the candidate and its index, its max_instances. */
+type Pool = { path: string; candidate: z.output<typeof candidate>; index: number; max: number };
+
+/** One problem of a design's scenario moved to the plan file's field that caused it. */
+function locateProblem(q: Problem, pools: Pool[], label: string): Problem {
+  const m = /^datacenter\.racks\[(\d+)\](.*)$/.exec(q.path);
+  const pool = m ? pools[Number(m[1])] : undefined;
+  const rest = m?.[2] ?? '';
+  if (pool && /^\.nodes\[0\]\.count$/.test(rest)) {
+    return { path: `${pool.path}.max_instances`, message: `${q.message} (at ${pool.max} instances)` };
+  } else if (pool && rest.startsWith('.nodes[0]')) {
+    // A candidate written as a bare id stands for its hardware field.
+    const field = rest.slice('.nodes[0]'.length);
+    const where =
+      typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
+    return { path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message };
+  } else if (pool && rest === '.uplink_gbps') {
+    return { path: 'rack_uplink_gbps', message: q.message };
+  } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
+    return {
+      path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split',
+      message: `${q.message} (${label})`,
+    };
+  }
+  return { path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` };
 }
 
 /**

@@ -40,71 +40,11 @@ const usage = 'K/N with 1 ≤ K ≤ N (shards count from 1, as vitest, jest and 
  *   An index list that is not an arithmetic range (`--array=1,2,9`) is refused too.
  */
 export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): Shard | undefined {
-  const bad = (path: string, message: string) => new InputError('splitsim sweep', [{ path, message }]);
-  if (flag !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(flag);
-    if (!m) throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
-    const k = Number(m[1]);
-    const n = Number(m[2]);
-    if (k === 0 && n >= 1)
-      throw bad(
-        '--shard',
-        `shards count from 1: did you mean 1/${n}? (the last is ${n}/${n}); must be ${usage}, got ${JSON.stringify(flag)}`,
-      );
-    if (!(n >= 1 && k >= 1 && k <= n && Number.isSafeInteger(n)))
-      throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
-    return { k, n };
-  }
-  const integer = (name: string, value: string | undefined, min: number): number => {
-    const x = Number(value);
-    if (value === undefined || !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(x) || x < min) {
-      throw bad(
-        name,
-        `must be an integer ≥ ${min}, got ${value === undefined ? 'nothing (it is not set)' : JSON.stringify(value)}`,
-      );
-    }
-    return x;
-  };
-  const count = (name: string, value: string | undefined): number => {
-    if (value === undefined) throw bad(name, 'needs a shard count: set SPLITSIM_SHARDS to the number of array tasks');
-    return integer(name, value, 1);
-  };
-  const zeroBased = (name: string, value: string, n: number): Shard => {
-    const index = integer(name, value, 0);
-    if (index >= n)
-      throw bad(
-        name,
-        `is ${index}, but ${n} shards have indices 0 … ${n - 1} (shard ${index + 1} of ${n} does not exist): is SPLITSIM_SHARDS the array size?`,
-      );
-    return { k: index + 1, n };
-  };
+  if (flag !== undefined) return shardOfFlag(flag);
   if (env.JOB_COMPLETION_INDEX !== undefined) {
     return zeroBased('JOB_COMPLETION_INDEX', env.JOB_COMPLETION_INDEX, count('SPLITSIM_SHARDS', env.SPLITSIM_SHARDS));
   }
-  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-    const n = count(
-      env.SLURM_ARRAY_TASK_COUNT !== undefined ? 'SLURM_ARRAY_TASK_COUNT' : 'SPLITSIM_SHARDS',
-      env.SLURM_ARRAY_TASK_COUNT ?? env.SPLITSIM_SHARDS,
-    );
-    if (env.SLURM_ARRAY_TASK_MIN === undefined) {
-      throw bad(
-        'SLURM_ARRAY_TASK_MIN',
-        'is not set, though SLURM_ARRAY_TASK_ID is: Slurm sets both in every job-array task (sbatch --array); without the first index the shard cannot be placed',
-      );
-    }
-    const id = integer('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID, 0);
-    const min = integer('SLURM_ARRAY_TASK_MIN', env.SLURM_ARRAY_TASK_MIN, 0);
-    const step =
-      env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : integer('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP, 1);
-    const offset = id - min;
-    if (offset < 0 || offset % step !== 0 || offset / step >= n) {
-      throw bad(
-        'SLURM_ARRAY_TASK_ID',
-        `${id} is not one of ${n} indices ${min}, ${min + step}, … ${min + (n - 1) * step} (from SLURM_ARRAY_TASK_MIN, _STEP and _COUNT): give the array as a range, --array=0-${n - 1}`,
-      );
-    }
-    return { k: offset / step + 1, n };
-  }
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) return slurmShard(env, env.SLURM_ARRAY_TASK_ID);
   if (env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined) {
     return zeroBased(
       'AWS_BATCH_JOB_ARRAY_INDEX',
@@ -113,6 +53,83 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
     );
   }
   return undefined;
+}
+
+const bad = (path: string, message: string) => new InputError('splitsim sweep', [{ path, message }]);
+
+/** `--shard K/N`. */
+function shardOfFlag(flag: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(flag);
+  if (!m) throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (k === 0 && n >= 1)
+    throw bad(
+      '--shard',
+      `shards count from 1: did you mean 1/${n}? (the last is ${n}/${n}); must be ${usage}, ` +
+        `got ${JSON.stringify(flag)}`,
+    );
+  if (!(n >= 1 && k >= 1 && k <= n && Number.isSafeInteger(n)))
+    throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
+  return { k, n };
+}
+
+/** An environment variable holding an integer ≥ `min`. */
+function integer(name: string, value: string | undefined, min: number): number {
+  const x = Number(value);
+  if (value === undefined || !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(x) || x < min) {
+    throw bad(
+      name,
+      `must be an integer ≥ ${min}, got ${value === undefined ? 'nothing (it is not set)' : JSON.stringify(value)}`,
+    );
+  }
+  return x;
+}
+
+/** The number of shards, which the scheduler's index alone does not give. */
+function count(name: string, value: string | undefined): number {
+  if (value === undefined) throw bad(name, 'needs a shard count: set SPLITSIM_SHARDS to the number of array tasks');
+  return integer(name, value, 1);
+}
+
+/** An index counting from 0 (Kubernetes, AWS Batch) as shard index + 1 of `n`. */
+function zeroBased(name: string, value: string, n: number): Shard {
+  const index = integer(name, value, 0);
+  if (index >= n)
+    throw bad(
+      name,
+      `is ${index}, but ${n} shards have indices 0 … ${n - 1} (shard ${index + 1} of ${n} does not exist): ` +
+        `is SPLITSIM_SHARDS the array size?`,
+    );
+  return { k: index + 1, n };
+}
+
+/** A Slurm job-array task: its place in the arithmetic range MIN, MIN + STEP, … of COUNT indices. */
+function slurmShard(env: NodeJS.ProcessEnv, taskId: string): Shard {
+  const n = count(
+    env.SLURM_ARRAY_TASK_COUNT !== undefined ? 'SLURM_ARRAY_TASK_COUNT' : 'SPLITSIM_SHARDS',
+    env.SLURM_ARRAY_TASK_COUNT ?? env.SPLITSIM_SHARDS,
+  );
+  if (env.SLURM_ARRAY_TASK_MIN === undefined) {
+    throw bad(
+      'SLURM_ARRAY_TASK_MIN',
+      'is not set, though SLURM_ARRAY_TASK_ID is: Slurm sets both in every job-array task (sbatch --array); ' +
+        'without the first index the shard cannot be placed',
+    );
+  }
+  const id = integer('SLURM_ARRAY_TASK_ID', taskId, 0);
+  const min = integer('SLURM_ARRAY_TASK_MIN', env.SLURM_ARRAY_TASK_MIN, 0);
+  const step =
+    env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : integer('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP, 1);
+  const offset = id - min;
+  if (offset < 0 || offset % step !== 0 || offset / step >= n) {
+    throw bad(
+      'SLURM_ARRAY_TASK_ID',
+      `${id} is not one of ${n} indices ${min}, ${min + step}, … ${min + (n - 1) * step} (from ` +
+        `SLURM_ARRAY_TASK_MIN, _STEP and _COUNT): give the array as a range, --array=0-${n - 1}`,
+    );
+  }
+  return { k: offset / step + 1, n };
 }
 
 export interface SweepOutcome {
@@ -214,10 +231,35 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
         .sort()
     : [];
   if (files.length === 0) throw new InputError(where, [{ path: '', message: 'no shards/*.arrow to merge' }]);
+  const tables = readShards(
+    files.map((f) => join(shardDir, f)),
+    desc,
+    descFile,
+    where,
+  );
+  const rows = rowsInRunOrder(tables, desc, where);
+  const shape: SweepShape & { name: string; base: string; fingerprint: string } = {
+    ...desc,
+    pointCount: desc.points_count,
+  };
+  const points = allPoints(shape);
+  const summary = sweepSummaryTable(shape, rows, points);
+  writeTable(join(dir, 'summary.arrow'), summary);
+  // Now that the sweep is whole, sweep.json lists its points (what a report reads).
+  writeJsonAtomic(descFile, describePlan(shape, true));
+  return { plan: shape, summary };
+}
+
+/** Every shard's table, each checked to be whole and from this sweep (its fingerprint); all problems at once. */
+function readShards(
+  paths: readonly string[],
+  desc: SweepDescription,
+  descFile: string,
+  where: string,
+): Array<[string, Table]> {
   const problems: Problem[] = [];
   const tables: Array<[string, Table]> = [];
-  for (const f of files) {
-    const path = join(shardDir, f);
+  for (const path of paths) {
     let table: Table;
     try {
       table = tableFromIPC(readFileSync(path));
@@ -227,7 +269,8 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
         file: path,
         path: '',
         message:
-          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again',
+          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a ' +
+          'full disk?); run this shard again',
       });
       continue;
     }
@@ -243,13 +286,24 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
         message:
           fingerprint === undefined
             ? 'records no sweep fingerprint (written by an older splitsim?): run this shard again'
-            : `ran a different sweep (fingerprint ${fingerprint}) than ${descFile} describes (${desc.fingerprint}): shards of different sweep files were written under the name "${desc.name}"; run every shard from the same sweep file, or give each sweep its own --out`,
+            : `ran a different sweep (fingerprint ${fingerprint}) than ${descFile} describes ` +
+              `(${desc.fingerprint}): shards of different sweep files were written under the name "${desc.name}"; ` +
+              `run every shard from the same sweep file, or give each sweep its own --out`,
       });
       continue;
     }
     tables.push([path, table]);
   }
   if (problems.length > 0) throw new InputError(where, problems);
+  return tables;
+}
+
+/** The rows of every run, in run order (point, then replication); an input error if any run has none yet. */
+function rowsInRunOrder(
+  tables: ReadonlyArray<[string, Table]>,
+  desc: SweepDescription & { points_count: number },
+  where: string,
+): Row[] {
   const byRun = new Map<string, Row>();
   for (const [, t] of tables) {
     for (const r of t.toArray()) {
@@ -265,21 +319,13 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
     throw new InputError(where, [
       {
         path: '',
-        message: `${missing.length} of ${ids.length} runs have no shard result yet (first: ${missing.slice(0, 5).join(', ')})`,
+        message:
+          `${missing.length} of ${ids.length} runs have no shard result yet (first: ` +
+          `${missing.slice(0, 5).join(', ')})`,
       },
     ]);
   }
-  const rows = ids.map((id) => byRun.get(id) as Row);
-  const shape: SweepShape & { name: string; base: string; fingerprint: string } = {
-    ...desc,
-    pointCount: desc.points_count,
-  };
-  const points = allPoints(shape);
-  const summary = sweepSummaryTable(shape, rows, points);
-  writeTable(join(dir, 'summary.arrow'), summary);
-  // Now that the sweep is whole, sweep.json lists its points (what a report reads).
-  writeJsonAtomic(descFile, describePlan(shape, true));
-  return { plan: shape, summary };
+  return ids.map((id) => byRun.get(id) as Row);
 }
 
 /** sweep.json, checked: a truncated or foreign file is an input error naming it. */
@@ -291,7 +337,8 @@ function readDescription(file: string): SweepDescription & { points_count: numbe
     throw new InputError(file, [
       {
         path: '',
-        message: `is not valid JSON (truncated or corrupt: ${(err as Error).message}); run any shard again to rewrite it`,
+        message:
+          `is not valid JSON (truncated or corrupt: ${(err as Error).message}); ` + 'run any shard again to rewrite it',
       },
     ]);
   }
@@ -311,7 +358,8 @@ function readDescription(file: string): SweepDescription & { points_count: numbe
       {
         path: '',
         message:
-          'is not the sweep.json of this version of splitsim (no name, fingerprint, paths, values or replications): run any shard again to rewrite it',
+          'is not the sweep.json of this version of splitsim (no name, fingerprint, paths, values or ' +
+          'replications): run any shard again to rewrite it',
       },
     ]);
   let points = 1;

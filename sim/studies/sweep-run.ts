@@ -151,7 +151,9 @@ export interface ExecuteOptions {
   onDone?: ((done: number, total: number) => void) | undefined;
   /** False: only the N worker threads run (what the tests use to exercise them). */
   thisThreadWorks?: boolean | undefined;
-  /** Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown. */
+  /**
+   * Aborting it stops the sweep: worker threads are terminated, unfinished runs' staging removed, the reason thrown.
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -165,17 +167,9 @@ export async function executeRuns(
   const results = new Map<string, Summary>();
   const jobs = longestFirst(runs, base, runsDir);
   const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-  let failure: Error | undefined;
   let over = false;
-  // The sweep ends when every result is in (threads still starting are terminated,
-  // with nothing left to claim), at the first failure, or when no thread is left.
-  let end: () => void = () => {};
-  const ended = new Promise<void>((resolve) => void (end = resolve));
-  const fail = (err: Error) => {
-    failure ??= err;
-    Atomics.store(claims, STOP, 1);
-    end();
-  };
+  const outcome = sweepEnd(claims);
+  const { end, fail } = outcome;
   const heard = (m: WorkerMessage) => {
     if ('error' in m) return fail(errorOf(m));
     results.set(m.id, m.summary);
@@ -188,9 +182,7 @@ export async function executeRuns(
   const left = () => {
     if (--running === 0) end();
   };
-  const threads = thisThreadWorks
-    ? Math.max(0, Math.min(workers, jobs.length) - 1)
-    : Math.max(1, Math.min(workers, jobs.length));
+  const threads = threadCount(workers, jobs.length, thisThreadWorks);
   running += threads;
   const pool = startThreads(
     threads,
@@ -208,7 +200,7 @@ export async function executeRuns(
   try {
     if (thisThreadWorks) await workHere(jobs, claims, heard, threads > 0, signal);
     left();
-    await ended;
+    await outcome.ended;
   } finally {
     signal?.removeEventListener('abort', stop);
     over = true;
@@ -217,8 +209,34 @@ export async function executeRuns(
     if (pool.length > 0) removeOwnStaging(runsDir);
   }
   signal?.throwIfAborted();
-  if (failure) throw failure;
+  if (outcome.failure) throw outcome.failure;
   if (results.size !== jobs.length)
     throw new InvariantError(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;
+}
+
+/**
+ * How the sweep ends: when every result is in (threads still starting are terminated,
+ * with nothing left to claim), at the first failure (kept, and every thread told to stop
+ * claiming), or when no thread is left.
+ */
+function sweepEnd(claims: Int32Array) {
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => void (end = resolve));
+  const outcome = {
+    failure: undefined as Error | undefined,
+    ended,
+    end: () => end(),
+    fail: (err: Error) => {
+      outcome.failure ??= err;
+      Atomics.store(claims, STOP, 1);
+      end();
+    },
+  };
+  return outcome;
+}
+
+/** Worker threads to start: up to one per run, one fewer when this thread works too (at least one when not). */
+function threadCount(workers: number, runs: number, thisThreadWorks: boolean): number {
+  return thisThreadWorks ? Math.max(0, Math.min(workers, runs) - 1) : Math.max(1, Math.min(workers, runs));
 }

@@ -28,7 +28,9 @@ export type SweepValue = string | number | boolean | null;
 export const MAX_SWEEP_RUNS = 250_000;
 
 /** Why the bound is what it is, in the words of an error message. */
-const WHY_MAX = `the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs a sweep may hold (merging keeps every run's summary row, ~6 KB of memory each with the tables built from them)`;
+const WHY_MAX =
+  `the ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs a sweep may hold (merging keeps every run's ` +
+  `summary row, ~6 KB of memory each with the tables built from them)`;
 
 /** One run of a sweep: a grid point, a replication and its seed (its scenario is built when it runs). */
 export interface SweepRun {
@@ -87,20 +89,7 @@ export interface Shard {
  */
 export function loadSweep(file: string): SweepPlan {
   const raw = readJsonFile(file, 'sweep');
-  const problems: Problem[] = [];
-  const rawVary = isRecord(raw) ? raw.vary : undefined;
-  // Checked on the raw JSON: a schema's record drops a "__proto__" key silently.
-  if (isRecord(rawVary)) {
-    for (const p of Object.keys(rawVary)) {
-      const bad = reservedSegment(p);
-      if (bad)
-        problems.push({
-          path: `vary.${p}`,
-          message: `"${bad}" is not a field of a scenario (it names an object's prototype); refused so a sweep cannot write into it`,
-        });
-    }
-  }
-  if (problems.length > 0) throw new InputError(file, problems);
+  refuseReservedPaths(raw, file);
   const sweep = parseStudy(raw, file, sweepSchema);
   const base = basePathOf(file, sweep.base);
   const baseJson = readJsonFile(base, 'base scenario', file);
@@ -108,34 +97,8 @@ export function loadSweep(file: string): SweepPlan {
     throw new InputError(file, [{ path: 'base', message: `${sweep.base} is not a scenario (a JSON object)` }]);
   const paths = Object.keys(sweep.vary);
   const values = paths.map((p) => sweep.vary[p] as unknown[]);
-  paths.forEach((p, k) => {
-    if (!parseFieldPath(p))
-      problems.push({ path: `vary.${p}`, message: 'is not a field path (like datacenter.racks[1].count)' });
-    (values[k] as unknown[]).forEach((v, i) => {
-      if (v !== null && typeof v === 'object')
-        problems.push({ path: `vary.${p}[${i}]`, message: 'must be a number, string, boolean or null' });
-    });
-  });
-  if (problems.length > 0) throw new InputError(file, problems);
-
-  // The size first, as a product that stops growing at the bound: no grid is built to count it.
-  let pointCount = 1;
-  for (const v of values) pointCount = Math.min(pointCount * v.length, MAX_SWEEP_RUNS + 1);
-  const runCount = pointCount * sweep.replications;
-  if (pointCount > MAX_SWEEP_RUNS) {
-    const sizes = values.map((v) => v.length.toLocaleString('en-US')).join(' × ');
-    throw new InputError(file, [
-      { path: 'vary', message: `a grid of ${sizes} points is more than ${WHY_MAX}; split it into several sweeps` },
-    ]);
-  }
-  if (runCount > MAX_SWEEP_RUNS) {
-    throw new InputError(file, [
-      {
-        path: 'replications',
-        message: `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs would be more than ${WHY_MAX}`,
-      },
-    ]);
-  }
+  checkVary(paths, values, file);
+  const { pointCount, runCount } = gridSize(values, sweep.replications, file);
   const plan: SweepPlan = {
     name: sweep.name,
     base,
@@ -156,6 +119,70 @@ export function loadSweep(file: string): SweepPlan {
       at0.problems.map((message, i) => ({ path: `vary.${at0.paths[i]}`, message })),
     );
   return plan;
+}
+
+/** A vary path through "__proto__" and the like, refused before the schema (whose record would drop it). */
+function refuseReservedPaths(raw: unknown, file: string): void {
+  const problems: Problem[] = [];
+  const rawVary = isRecord(raw) ? raw.vary : undefined;
+  // Checked on the raw JSON: a schema's record drops a "__proto__" key silently.
+  if (isRecord(rawVary)) {
+    for (const p of Object.keys(rawVary)) {
+      const bad = reservedSegment(p);
+      if (bad)
+        problems.push({
+          path: `vary.${p}`,
+          message:
+            `"${bad}" is not a field of a scenario (it names an object's prototype); refused so a sweep ` +
+            `cannot write into it`,
+        });
+    }
+  }
+  if (problems.length > 0) throw new InputError(file, problems);
+}
+
+/** Every vary key a field path, every value a scalar. */
+function checkVary(paths: readonly string[], values: readonly unknown[][], file: string): void {
+  const problems: Problem[] = [];
+  paths.forEach((p, k) => {
+    if (!parseFieldPath(p))
+      problems.push({ path: `vary.${p}`, message: 'is not a field path (like datacenter.racks[1].count)' });
+    (values[k] as unknown[]).forEach((v, i) => {
+      if (v !== null && typeof v === 'object')
+        problems.push({ path: `vary.${p}[${i}]`, message: 'must be a number, string, boolean or null' });
+    });
+  });
+  if (problems.length > 0) throw new InputError(file, problems);
+}
+
+/** Points and runs of the grid, refused over MAX_SWEEP_RUNS. */
+function gridSize(
+  values: readonly unknown[][],
+  replications: number,
+  file: string,
+): { pointCount: number; runCount: number } {
+  // The size first, as a product that stops growing at the bound: no grid is built to count it.
+  let pointCount = 1;
+  for (const v of values) pointCount = Math.min(pointCount * v.length, MAX_SWEEP_RUNS + 1);
+  const runCount = pointCount * replications;
+  if (pointCount > MAX_SWEEP_RUNS) {
+    const sizes = values.map((v) => v.length.toLocaleString('en-US')).join(' × ');
+    throw new InputError(file, [
+      { path: 'vary', message: `a grid of ${sizes} points is more than ${WHY_MAX}; split it into several sweeps` },
+    ]);
+  }
+  if (runCount > MAX_SWEEP_RUNS) {
+    throw new InputError(file, [
+      {
+        path: 'replications',
+        message:
+          `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ` +
+          `${replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs ` +
+          `would be more than ${WHY_MAX}`,
+      },
+    ]);
+  }
+  return { pointCount, runCount };
 }
 
 /**

@@ -86,7 +86,11 @@ export function closedLoopFeed<R extends object>(
           throw new InputError(source, [
             {
               path: 'workload.arrivals.think_s',
-              message: `user ${u.index}'s last ${MAX_INSTANT_RESENDS} requests all ended at the instant they were sent (t = ${u.sent_s} s), rejected at once, and it thinks for no time, so simulated time cannot advance; give think_s a positive time, or fix what rejects them (a prompt longer than any instance's KV capacity is rejected at once)`,
+              message:
+                `user ${u.index}'s last ${MAX_INSTANT_RESENDS} requests all ended at the instant they were ` +
+                `sent (t = ${u.sent_s} s), rejected at once, and it thinks for no time, so simulated time cannot ` +
+                `advance; give think_s a positive time, or fix what rejects them (a prompt longer than any ` +
+                `instance's KV capacity is rejected at once)`,
             },
           ]);
         }

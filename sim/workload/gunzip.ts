@@ -53,6 +53,7 @@ function failure(inflate: Inflate, compressed_bytes: number): GzipError {
   }
   const what = inflate.err === Z_DATA_ERROR ? 'is corrupt' : 'cannot be decompressed';
   return new GzipError(
-    `the gzip data ${what} (zlib: ${inflate.msg || `status ${inflate.err}`}) within its first ${compressed_bytes.toLocaleString('en-US')} bytes`,
+    `the gzip data ${what} (zlib: ${inflate.msg || `status ${inflate.err}`}) within its first ` +
+      `${compressed_bytes.toLocaleString('en-US')} bytes`,
   );
 }

@@ -33,7 +33,8 @@ export function* readLines(
     if (text.length > maxLineChars) {
       throw new TraceError(
         lineNo + 1,
-        `is longer than ${maxLineChars.toLocaleString('en-US')} characters, which no trace row is (not a trace, or not this format?); it starts ${quote(text.slice(0, 60))}…`,
+        `is longer than ${maxLineChars.toLocaleString('en-US')} characters, which no trace row is (not a trace, ` +
+          `or not this format?); it starts ${quote(text.slice(0, 60))}…`,
       );
     }
   };

@@ -54,26 +54,29 @@ describe('splitsim help', () => {
     for (const argv of [[], ['--help'], ['-h']]) expect((await cli(argv)).stdout).toBe(r.stdout);
   });
 
-  it('every listed command: `CMD --help` and `help CMD` exit 0 with its usage and every option it accepts', async () => {
-    const commands = await listedCommands();
-    expect(commands.length).toBeGreaterThan(0);
-    for (const cmd of commands) {
-      specs.delete(cmd);
-      const direct = await cli([cmd, '--help']);
-      const viaHelp = await cli(['help', cmd]);
-      expect(direct.status, `${cmd} --help`).toBe(0);
-      expect(viaHelp.status, `help ${cmd}`).toBe(0);
-      expect(direct.stderr).toBe('');
-      expect(direct.stdout.startsWith(`Usage: splitsim ${cmd}`), `${cmd} --help:\n${direct.stdout}`).toBe(true);
-      expect(viaHelp.stdout).toBe(direct.stdout);
-      // `help` has no parser of its own; every other command parsed its options.
-      const options = specs.get(cmd) ?? {};
-      if (cmd !== 'help') expect(specs.has(cmd), `${cmd} parsed its options`).toBe(true);
-      for (const name of Object.keys(options)) {
-        expect(direct.stdout, `${cmd} --help mentions --${name}`).toMatch(new RegExp(`--${name}\\b`));
+  it(
+    'every listed command: ' + '`CMD --help` and `help CMD` exit 0 with its usage and every option it accepts',
+    async () => {
+      const commands = await listedCommands();
+      expect(commands.length).toBeGreaterThan(0);
+      for (const cmd of commands) {
+        specs.delete(cmd);
+        const direct = await cli([cmd, '--help']);
+        const viaHelp = await cli(['help', cmd]);
+        expect(direct.status, `${cmd} --help`).toBe(0);
+        expect(viaHelp.status, `help ${cmd}`).toBe(0);
+        expect(direct.stderr).toBe('');
+        expect(direct.stdout.startsWith(`Usage: splitsim ${cmd}`), `${cmd} --help:\n${direct.stdout}`).toBe(true);
+        expect(viaHelp.stdout).toBe(direct.stdout);
+        // `help` has no parser of its own; every other command parsed its options.
+        const options = specs.get(cmd) ?? {};
+        if (cmd !== 'help') expect(specs.has(cmd), `${cmd} parsed its options`).toBe(true);
+        for (const name of Object.keys(options)) {
+          expect(direct.stdout, `${cmd} --help mentions --${name}`).toMatch(new RegExp(`--${name}\\b`));
+        }
       }
-    }
-  });
+    },
+  );
 
   it('reads the options from the parser: run takes --out, --seed, --report and --quiet', async () => {
     // Guards the recording itself: were it empty, the loop above could not fail.

@@ -118,35 +118,38 @@ describe('interrupting studies', () => {
     expect(existsSync(join(dir, 'out/sw/summary.arrow'))).toBe(false);
   });
 
-  it('an abort during a plan stops its search at once and is thrown (the CLI maps it to 128 + the signal)', async () => {
-    // In-process: a plan prints nothing until it ends, so a spawned one gives no sign
-    // of having started to signal it by. The CLI's signal-to-abort path is the one
-    // the runs above exercise.
-    const dir = mkdtempSync(join(tmpdir(), 'splitsim-int-plan-'));
-    writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
-    writeFileSync(
-      join(dir, 'plan.json'),
-      JSON.stringify({
-        name: 'pl',
-        base: 'base.json',
-        mixed: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 8 },
-      }),
-    );
-    const controller = new AbortController();
-    const reason = new Interrupted('SIGINT');
-    let evaluated = 0;
-    const plan = runPlan(
-      join(dir, 'plan.json'),
-      () => {
-        evaluated++;
-        // Abort from a timer, as a signal handler would: outside the run, while it yields.
-        setImmediate(() => controller.abort(reason));
-      },
-      controller.signal,
-    );
-    await expect(plan).rejects.toBe(reason);
-    // The search evaluates 4 designs (bisection over 8) before verifying: it stopped within the second.
-    expect(evaluated).toBe(1);
-    expect(reason.status).toBe(130);
-  });
+  it(
+    'an abort during a plan stops its search at once and is thrown ' + '(the CLI maps it to 128 + the signal)',
+    async () => {
+      // In-process: a plan prints nothing until it ends, so a spawned one gives no sign
+      // of having started to signal it by. The CLI's signal-to-abort path is the one
+      // the runs above exercise.
+      const dir = mkdtempSync(join(tmpdir(), 'splitsim-int-plan-'));
+      writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
+      writeFileSync(
+        join(dir, 'plan.json'),
+        JSON.stringify({
+          name: 'pl',
+          base: 'base.json',
+          mixed: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 8 },
+        }),
+      );
+      const controller = new AbortController();
+      const reason = new Interrupted('SIGINT');
+      let evaluated = 0;
+      const plan = runPlan(
+        join(dir, 'plan.json'),
+        () => {
+          evaluated++;
+          // Abort from a timer, as a signal handler would: outside the run, while it yields.
+          setImmediate(() => controller.abort(reason));
+        },
+        controller.signal,
+      );
+      await expect(plan).rejects.toBe(reason);
+      // The search evaluates 4 designs (bisection over 8) before verifying: it stopped within the second.
+      expect(evaluated).toBe(1);
+      expect(reason.status).toBe(130);
+    },
+  );
 });

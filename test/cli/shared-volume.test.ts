@@ -21,20 +21,23 @@ function splitsim(args: string[], cwd: string): Promise<{ code: number | null; s
 }
 
 describe('staging on a shared volume', () => {
-  it('a run leaves another host’s live staging folder alone (its pid, not visible here, is not ours to judge)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'splitsim-shared-'));
-    writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...baseScenario(), duration_s: 50 }));
-    const other = hostTag() === 'deadbeef' ? 'feedface' : 'deadbeef';
-    // Pid 2^22 + 1 is above Linux's pid_max: certainly no process here.
-    const foreign = `.base.partial-${other}-4194305-0a0b0c0d`;
-    mkdirSync(join(dir, 'out', foreign), { recursive: true });
-    writeFileSync(join(dir, 'out', foreign, 'requests.arrow'), 'being written elsewhere');
-    const r = await splitsim(['run', 'base.json', '--out', 'out', '--quiet'], dir);
-    expect(r).toEqual({ code: 0, stderr: '' });
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual([foreign, 'base'].sort());
-    expect(readFileSync(join(dir, 'out', foreign, 'requests.arrow'), 'utf8')).toBe('being written elsewhere');
-    expect(readdirSync(join(dir, 'out/base')).sort()).toEqual(TABLES);
-  });
+  it(
+    'a run leaves another host’s live staging folder alone ' + '(its pid, not visible here, is not ours to judge)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'splitsim-shared-'));
+      writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...baseScenario(), duration_s: 50 }));
+      const other = hostTag() === 'deadbeef' ? 'feedface' : 'deadbeef';
+      // Pid 2^22 + 1 is above Linux's pid_max: certainly no process here.
+      const foreign = `.base.partial-${other}-4194305-0a0b0c0d`;
+      mkdirSync(join(dir, 'out', foreign), { recursive: true });
+      writeFileSync(join(dir, 'out', foreign, 'requests.arrow'), 'being written elsewhere');
+      const r = await splitsim(['run', 'base.json', '--out', 'out', '--quiet'], dir);
+      expect(r).toEqual({ code: 0, stderr: '' });
+      expect(readdirSync(join(dir, 'out')).sort()).toEqual([foreign, 'base'].sort());
+      expect(readFileSync(join(dir, 'out', foreign, 'requests.arrow'), 'utf8')).toBe('being written elsewhere');
+      expect(readdirSync(join(dir, 'out/base')).sort()).toEqual(TABLES);
+    },
+  );
 
   it('two runs of one scenario at once both finish; one complete result stands, no staging is left', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-shared-'));

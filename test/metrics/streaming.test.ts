@@ -19,19 +19,23 @@ describe('streamed requests.arrow', () => {
     duration_s: 400,
   });
 
-  it('I1 conservation, streamed: is written in batches of BATCH_ROWS, conserves requests and equals the in-memory table byte for byte', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
-    const streamed = runScenarioToFolder(s, dir);
-    const memory = runScenario(s);
-    const file = readFileSync(join(dir, 'requests.arrow'));
-    const back = tableFromIPC(file);
-    expect(back.numRows).toBe(streamed.stats.generated);
-    expectConserved({ requests: back, summary: streamed.summary }, workloadArrivals(s));
-    expect(back.numRows).toBeGreaterThan(BATCH_ROWS);
-    expect(back.batches.length).toBe(Math.ceil(back.numRows / BATCH_ROWS));
-    expect(Buffer.from(tableToIPC(memory.tables.requests, 'file')).equals(file)).toBe(true);
-    expect(streamed.summary).toEqual(memory.summary);
-  });
+  it(
+    'I1 conservation, streamed: is written in batches of BATCH_ROWS, conserves requests and equals ' +
+      'the in-memory table byte for byte',
+    () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
+      const streamed = runScenarioToFolder(s, dir);
+      const memory = runScenario(s);
+      const file = readFileSync(join(dir, 'requests.arrow'));
+      const back = tableFromIPC(file);
+      expect(back.numRows).toBe(streamed.stats.generated);
+      expectConserved({ requests: back, summary: streamed.summary }, workloadArrivals(s));
+      expect(back.numRows).toBeGreaterThan(BATCH_ROWS);
+      expect(back.batches.length).toBe(Math.ceil(back.numRows / BATCH_ROWS));
+      expect(Buffer.from(tableToIPC(memory.tables.requests, 'file')).equals(file)).toBe(true);
+      expect(streamed.summary).toEqual(memory.summary);
+    },
+  );
 
   it('keeps the summary latencies in a scratch file, exact, and leaves it out of the result', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');

@@ -34,7 +34,8 @@ describe('summary.arrow columns', () => {
   });
 
   it('refuses a misspelt metric name at compile time', () => {
-    // @ts-expect-error 'ttft_p99' is not a summary metric (ttft_p99_s is): the type-check fails without this line's directive.
+    // 'ttft_p99' is not a summary metric (ttft_p99_s is): the type-check fails without the directive below.
+    // @ts-expect-error
     const misspelt: SummaryMetric = 'ttft_p99';
     const right: SummaryMetric = 'ttft_p99_s';
     expect(right in SUMMARY_COLUMNS && !(misspelt in SUMMARY_COLUMNS)).toBe(true);

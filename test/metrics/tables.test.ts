@@ -23,25 +23,29 @@ describe('determinism', () => {
     expect(bytes(other)[0]?.equals(bytes(result)[0] as Buffer)).toBe(false);
   });
 
-  it('I11 common random numbers: changing the router does not reshuffle arrivals or lengths (common random numbers)', () => {
-    const rr = runScenario(
-      checkScenario(
-        edited((s) => (s.scheduling.router = 'round-robin')),
-        'rr.json',
-      ),
-    );
-    const byId = (t: typeof result.tables.requests, name: string) => {
-      const ids = column(t, 'request_id');
-      const v = column(t, name);
-      return ids
-        .map((id, i) => [id, v[i]] as const)
-        .sort((a, b) => a[0] - b[0])
-        .map((x) => x[1]);
-    };
-    for (const name of ['arrival_s', 'prompt_tokens', 'output_tokens']) {
-      expect(byId(rr.tables.requests, name)).toEqual(byId(result.tables.requests, name));
-    }
-  });
+  it(
+    'I11 common random numbers: changing the router does not reshuffle arrivals or ' +
+      'lengths (common random numbers)',
+    () => {
+      const rr = runScenario(
+        checkScenario(
+          edited((s) => (s.scheduling.router = 'round-robin')),
+          'rr.json',
+        ),
+      );
+      const byId = (t: typeof result.tables.requests, name: string) => {
+        const ids = column(t, 'request_id');
+        const v = column(t, name);
+        return ids
+          .map((id, i) => [id, v[i]] as const)
+          .sort((a, b) => a[0] - b[0])
+          .map((x) => x[1]);
+      };
+      for (const name of ['arrival_s', 'prompt_tokens', 'output_tokens']) {
+        expect(byId(rr.tables.requests, name)).toEqual(byId(result.tables.requests, name));
+      }
+    },
+  );
 });
 
 describe('requests.arrow invariants', () => {
@@ -55,16 +59,19 @@ describe('requests.arrow invariants', () => {
     expect(t.numRows).toBe(result.stats.generated);
   });
 
-  it('I2 stage order: each request’s timestamps arrival ≤ prefill start ≤ first token ≤ decode start ≤ completion', () => {
-    const cols = ['arrival_s', 'prefill_start_s', 'first_token_s', 'decode_start_s', 'completion_s'].map((c) =>
-      column(t, c),
-    );
-    for (let i = 0; i < t.numRows; i++) {
-      for (let k = 1; k < cols.length; k++) {
-        expect((cols[k] as number[])[i]).toBeGreaterThanOrEqual((cols[k - 1] as number[])[i] as number);
+  it(
+    'I2 stage order: each request’s timestamps ' + 'arrival ≤ prefill start ≤ first token ≤ decode start ≤ completion',
+    () => {
+      const cols = ['arrival_s', 'prefill_start_s', 'first_token_s', 'decode_start_s', 'completion_s'].map((c) =>
+        column(t, c),
+      );
+      for (let i = 0; i < t.numRows; i++) {
+        for (let k = 1; k < cols.length; k++) {
+          expect((cols[k] as number[])[i]).toBeGreaterThanOrEqual((cols[k - 1] as number[])[i] as number);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('derives TTFT, TPOT and end-to-end from the timestamps (docs/metrics.md)', () => {
     const [arr, ft, done, out, ttft, tpot, e2e] = [

@@ -66,7 +66,8 @@ describe('the packed package', () => {
       `import { checkScenario, InputError, loadScenario, runScenario } from 'splitsim';
 const { summary } = runScenario(loadScenario('node_modules/splitsim/scenarios/queueing/mm4-tandem.json'), { seed: 3 });
 let paths;
-try { checkScenario({ name: 'x', duration_s: -1 }, 'inline'); } catch (e) { if (e instanceof InputError) paths = e.problems.map((p) => p.path); }
+try { checkScenario({ name: 'x', duration_s: -1 }, 'inline'); } catch (e) { if (e instanceof InputError) paths = ` +
+        `e.problems.map((p) => p.path); }
 console.log(JSON.stringify({ ...summary, paths }));
 `,
     );
@@ -93,8 +94,11 @@ console.log(JSON.stringify({ ...summary, paths }));
 const input: ScenarioInput = {
   name: 'tiny',
   duration_s: 10,
-  datacenter: { racks: [{ name: 'r', nodes: [{ count: 1, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.1 } } }, { count: 1, role: 'decode', service: { decode: { dist: 'exponential', mean_s: 0.1 } } }] }] },
-  workload: { arrivals: { process: 'poisson', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 10 }, output_tokens: { dist: 'constant', value: 10 } },
+  datacenter: { racks: [{ name: 'r', nodes: [{ count: 1, role: 'prefill', service: { prefill: { dist: ` +
+        `'exponential', mean_s: 0.1 } } }, { count: 1, role: 'decode', service: { decode: { dist: 'exponential', ` +
+        `mean_s: 0.1 } } }] }] },
+  workload: { arrivals: { process: 'poisson', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 10 }, ` +
+        `output_tokens: { dist: 'constant', value: 10 } },
 };
 const summary: Summary = runScenario(checkScenario(input)).summary;
 const p99: number | null = summary.ttft_p99_s;
@@ -104,7 +108,8 @@ export { p99 };
     // The same consumer with a misspelt distribution must fail: the check has teeth.
     writeFileSync(
       join(app, 'bad.ts'),
-      `import type { ScenarioInput } from 'splitsim';\nexport const d: ScenarioInput['workload']['prompt_tokens'] = { dist: 'fixed', value: 10 };\n`,
+      `import type { ScenarioInput } from 'splitsim';\nexport const d: ScenarioInput['workload']['prompt_tokens'] ` +
+        `= { dist: 'fixed', value: 10 };\n`,
     );
     const tsconfig = (file: string) => ({
       compilerOptions: {
@@ -146,7 +151,8 @@ const file = join(process.cwd(), 'node_modules/splitsim/scenarios/queueing/mm4-t
 const json = { ...JSON.parse(readFileSync(file, 'utf8')), duration_s: 50, warmup_s: 5 };
 const base = { file, json, paths: [] };
 const runs = [1, 2].map((seed, index) => ({ id: 'r' + seed, index, point: 0, replication: index, seed, values: {} }));
-const done = await executeRuns(runs, base, mkdtempSync(join(tmpdir(), 'splitsim-pack-runs-')), 2, { thisThreadWorks: false });
+const done = await executeRuns(runs, base, mkdtempSync(join(tmpdir(), 'splitsim-pack-runs-')), 2, { ` +
+        `thisThreadWorks: false });
 console.log(JSON.stringify([...done.keys()].sort()));
 `,
     );

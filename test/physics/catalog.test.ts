@@ -43,9 +43,13 @@ describe('model catalog', () => {
     );
   });
 
-  it('hand-off size: an 8k-token 70B prompt carries 2.68 GB of KV (Llama 3.1 70B config: 80 layers × 8 KV heads × 128 × 2 × 2 bytes)', () => {
-    expect(kvHandoffBytes(m('llama-3.1-70b'), BF16, 8192) / 1e9).toBeCloseTo(2.68, 2);
-  });
+  it(
+    'hand-off size: an 8k-token 70B prompt carries 2.68 GB of KV (Llama 3.1 70B config: 80 layers × ' +
+      '8 KV heads × 128 × 2 × 2 bytes)',
+    () => {
+      expect(kvHandoffBytes(m('llama-3.1-70b'), BF16, 8192) / 1e9).toBeCloseTo(2.68, 2);
+    },
+  );
 });
 
 describe('sizing', () => {

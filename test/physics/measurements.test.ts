@@ -31,17 +31,23 @@ describe('docs/measurements.csv', () => {
     }
   });
 
-  it("every row's published figure is printed in the section of docs/measurements-sources.md with its address, and its value is that figure in SI units", () => {
-    const sections = readFileSync(docs('measurements-sources.md'), 'utf8').split(/\n(?=## Source: )/);
-    const scale: Record<string, number> = { ms: 1e-3, s: 1, 'tokens/s': 1, 'tokens/s/GPU': 1 };
-    for (const r of rows) {
-      const section = sections.find((s) => s.split('\n').some((line) => line === `Address: ${r.sourceUrl}`));
-      expect(section, `${r.id}: no section with Address: ${r.sourceUrl}`).toBeDefined();
-      expect(section!.includes(r.raw.published), `${r.id}: '${r.raw.published}' not in its source section`).toBe(true);
-      expect(scale[r.raw.unit], `${r.id}: unit ${r.raw.unit}`).toBeDefined();
-      expect(r.value, r.id).toBeCloseTo(Number(r.raw.published.replace(/,/g, '')) * scale[r.raw.unit]!, 9);
-    }
-  });
+  it(
+    "every row's published figure is printed in the section of docs/measurements-sources.md with its address, " +
+      'and its value is that figure in SI units',
+    () => {
+      const sections = readFileSync(docs('measurements-sources.md'), 'utf8').split(/\n(?=## Source: )/);
+      const scale: Record<string, number> = { ms: 1e-3, s: 1, 'tokens/s': 1, 'tokens/s/GPU': 1 };
+      for (const r of rows) {
+        const section = sections.find((s) => s.split('\n').some((line) => line === `Address: ${r.sourceUrl}`));
+        expect(section, `${r.id}: no section with Address: ${r.sourceUrl}`).toBeDefined();
+        expect(section!.includes(r.raw.published), `${r.id}: '${r.raw.published}' not in its source section`).toBe(
+          true,
+        );
+        expect(scale[r.raw.unit], `${r.id}: unit ${r.raw.unit}`).toBeDefined();
+        expect(r.value, r.id).toBeCloseTo(Number(r.raw.published.replace(/,/g, '')) * scale[r.raw.unit]!, 9);
+      }
+    },
+  );
 
   it('cites no local paths (a clone has none of them)', () => {
     for (const name of ['measurements.csv', 'measurements-sources.md', 'measurements.md', 'measurements-results.csv']) {

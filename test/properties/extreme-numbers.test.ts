@@ -8,7 +8,9 @@ import { baseScenario } from '../helpers/base-scenario.js';
 
 const EXTREMES = [0, Number.MIN_VALUE, 1e-300, 1e-9, 1e300, Number.MAX_VALUE, 2 ** 53 + 2];
 
-/** Queueing mode with gamma arrivals and failures; the performance model over a network; diurnal points and sinusoid. */
+/**
+ * Queueing mode with gamma arrivals and failures; the performance model over a network; diurnal points and sinusoid.
+ */
 function bases(): Array<Record<string, any>> {
   const q = baseScenario();
   q.duration_s = 20;

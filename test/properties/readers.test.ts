@@ -50,41 +50,45 @@ describe('the line reader on gzip files', () => {
     .map((parts) => parts.join(''));
   const lines = (path: string, chunk: number) => [...readLines(path, chunk)];
 
-  it('gives the plain file’s lines for any text and chunk size; a damaged copy gives the same lines or a TraceError', () => {
-    let n = 0;
-    fc.assert(
-      fc.property(
-        text,
-        fc.integer({ min: 1, max: 64 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 255 }),
-        (t, chunk, at, mask) => {
-          const plain = join(dir, `p${n}.txt`);
-          const gz = join(dir, `p${n++}.txt.gz`);
-          writeFileSync(plain, t);
-          const zipped = gzipSync(t);
-          writeFileSync(gz, zipped);
-          const truth = lines(plain, 64);
-          expect(lines(gz, chunk)).toEqual(truth);
-
-          const damaged = Buffer.from(zipped);
-          // Past the magic bytes: a file without them is read as text (tested elsewhere).
-          const k = 2 + (at % (damaged.length - 2));
-          damaged[k] = damaged[k]! ^ mask;
-          writeFileSync(gz, damaged);
-          try {
-            // Header bytes outside the CRC (MTIME, XFL, OS) may change without harm.
+  it(
+    'gives the plain file’s lines for any text and chunk size; a damaged copy gives ' +
+      'the same lines or a TraceError',
+    () => {
+      let n = 0;
+      fc.assert(
+        fc.property(
+          text,
+          fc.integer({ min: 1, max: 64 }),
+          fc.nat(),
+          fc.integer({ min: 1, max: 255 }),
+          (t, chunk, at, mask) => {
+            const plain = join(dir, `p${n}.txt`);
+            const gz = join(dir, `p${n++}.txt.gz`);
+            writeFileSync(plain, t);
+            const zipped = gzipSync(t);
+            writeFileSync(gz, zipped);
+            const truth = lines(plain, 64);
             expect(lines(gz, chunk)).toEqual(truth);
-          } catch (err) {
-            if (!(err instanceof TraceError)) throw err;
-          }
-          writeFileSync(gz, zipped.subarray(0, at % zipped.length));
-          expect(() => lines(gz, chunk)).toThrow(TraceError);
-        },
-      ),
-      { numRuns: 300, seed: 7 },
-    );
-  });
+
+            const damaged = Buffer.from(zipped);
+            // Past the magic bytes: a file without them is read as text (tested elsewhere).
+            const k = 2 + (at % (damaged.length - 2));
+            damaged[k] = damaged[k]! ^ mask;
+            writeFileSync(gz, damaged);
+            try {
+              // Header bytes outside the CRC (MTIME, XFL, OS) may change without harm.
+              expect(lines(gz, chunk)).toEqual(truth);
+            } catch (err) {
+              if (!(err instanceof TraceError)) throw err;
+            }
+            writeFileSync(gz, zipped.subarray(0, at % zipped.length));
+            expect(() => lines(gz, chunk)).toThrow(TraceError);
+          },
+        ),
+        { numRuns: 300, seed: 7 },
+      );
+    },
+  );
 });
 
 describe('the JSON error locator', () => {

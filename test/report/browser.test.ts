@@ -12,7 +12,8 @@ const CHROMIUM = process.env.SPLITSIM_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) {
   console.warn(
-    `report browser test skipped: no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run does, or set SPLITSIM_CHROMIUM)`,
+    `report browser test skipped: no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run ` +
+      `does, or set SPLITSIM_CHROMIUM)`,
   );
 }
 const shots = join(import.meta.dirname, '../../results/test-report');

@@ -92,7 +92,10 @@ describe('consequences of extreme numbers', () => {
       'failures every nanosecond',
       (s) => (s.faults = { random: [{ role: 'decode', mtbf_s: 1e-9, mttr_s: 1e-9 }] }),
       'faults.random[0].mtbf_s',
-      /3 instances failing every 1e-9 \+ 1e-9 s .* over 400 s would fail about 6\.00e\+11 times in all; the limit is 1\.00e\+7/,
+      new RegExp(
+        /3 instances failing every 1e-9 \+ 1e-9 s .* over 400 s would fail about 6\.00e\+11 times in all; /.source +
+          /the limit is 1\.00e\+7/.source,
+      ),
     ],
     [
       'inline hardware of 1e-300 TFLOP/s',

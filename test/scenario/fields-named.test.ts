@@ -11,13 +11,15 @@ const hostile = join(import.meta.dirname, '../fixtures/hostile');
 describe('the field that is wrong', () => {
   it('an absurd node group count is reported at that group, with the total', () => {
     expect(problems(edited((s) => (s.datacenter.racks[1].nodes[0].count = 1_000_000_000)))).toEqual([
-      'datacenter.racks[1].nodes[0].count: 1000000000 instances in this node group make 1000000004 in the datacenter; the limit is 100000',
+      'datacenter.racks[1].nodes[0].count: 1000000000 instances in this node group make 1000000004 in the ' +
+        'datacenter; the limit is 100000',
     ]);
   });
 
   it('a rack copied too often is reported at the rack count', () => {
     expect(problems(edited((s) => (s.datacenter.racks[0].count = 60_000)))).toEqual([
-      'datacenter.racks[0].count: 60000 copies of this rack (2 instances each) make 120003 instances in the datacenter; the limit is 100000',
+      'datacenter.racks[0].count: 60000 copies of this rack (2 instances each) make 120003 instances in the ' +
+        'datacenter; the limit is 100000',
     ]);
     // Of rack copies × group count, the larger factor is named.
     expect(problems(edited((s) => (s.datacenter.racks[0].nodes[0].count = 60_000)))[0]).toMatch(
@@ -73,7 +75,8 @@ describe('the field that is wrong', () => {
 
     it('refuses key/value heads that do not divide the query heads', () => {
       expect(problems(withModel({ kv_heads: 12 }))).toEqual([
-        'model.kv_heads: must divide heads (32) so that each key/value head serves the same number of query heads (grouped-query attention), got 12',
+        'model.kv_heads: must divide heads (32) so that each key/value head serves the same number of query heads ' +
+          '(grouped-query attention), got 12',
       ]);
     });
 

@@ -37,7 +37,8 @@ describe('JSON text', () => {
     const found = messages(() => parseScenario(dup, 'f.json'));
     const line = (needle: string) => dup.slice(0, dup.indexOf(needle)).split('\n').length;
     expect(found).toEqual([
-      `duration_s: given twice in one object (lines ${line('"duration_s": 30,')} and ${line('"duration_s": 3000000')}); JSON keeps only the last, so remove one`,
+      `duration_s: given twice in one object (lines ${line('"duration_s": 30,')} and ` +
+        `${line('"duration_s": 3000000')}); JSON keeps only the last, so remove one`,
     ]);
   });
 

@@ -69,35 +69,39 @@ describe.each(files)('%s', (file) => {
     }
   });
 
-  it('I7 windows: agree with themselves on busy time: pools.arrow per-server tallies = nodes.arrow instance tallies', () => {
-    // Two independent counters: each phase server's busy flag (pools.arrow, summary) and
-    // each instance's in-service count (nodes.arrow). For a pool of single-phase
-    // instances, window by window, they must agree.
-    const r = result(file);
-    const roles = new Set(r.scenario.instances.map((i) => i.role));
-    for (const [pool, role] of [
-      ['prefill', 'prefill'],
-      ['decode', 'decode'],
-    ] as const) {
-      if (!roles.has(role) || roles.has('mixed')) continue;
-      const nodes = r.tables.nodes;
-      const perWindow = new Map<number, number[]>();
-      const [ns, nb] = ['window_start_s', 'busy_frac'].map((c) => column(nodes, c)) as number[][];
-      for (let i = 0; i < nodes.numRows; i++) {
-        if (nodes.getChild('role')?.get(i) !== role) continue;
-        const list = perWindow.get(ns![i]!) ?? [];
-        list.push(nb![i]!);
-        perWindow.set(ns![i]!, list);
+  it(
+    'I7 windows: agree with themselves on busy time: pools.arrow per-server tallies ' +
+      '= nodes.arrow instance tallies',
+    () => {
+      // Two independent counters: each phase server's busy flag (pools.arrow, summary) and
+      // each instance's in-service count (nodes.arrow). For a pool of single-phase
+      // instances, window by window, they must agree.
+      const r = result(file);
+      const roles = new Set(r.scenario.instances.map((i) => i.role));
+      for (const [pool, role] of [
+        ['prefill', 'prefill'],
+        ['decode', 'decode'],
+      ] as const) {
+        if (!roles.has(role) || roles.has('mixed')) continue;
+        const nodes = r.tables.nodes;
+        const perWindow = new Map<number, number[]>();
+        const [ns, nb] = ['window_start_s', 'busy_frac'].map((c) => column(nodes, c)) as number[][];
+        for (let i = 0; i < nodes.numRows; i++) {
+          if (nodes.getChild('role')?.get(i) !== role) continue;
+          const list = perWindow.get(ns![i]!) ?? [];
+          list.push(nb![i]!);
+          perWindow.set(ns![i]!, list);
+        }
+        const pools = r.tables.pools;
+        const [ps, pb] = ['window_start_s', 'busy_frac'].map((c) => column(pools, c)) as number[][];
+        for (let i = 0; i < pools.numRows; i++) {
+          if (pools.getChild('pool')?.get(i) !== pool) continue;
+          const list = perWindow.get(ps![i]!) as number[];
+          expect(pb![i]!, `${pool} window ${ps![i]}`).toBeCloseTo(list.reduce((a, b) => a + b, 0) / list.length, 9);
+        }
       }
-      const pools = r.tables.pools;
-      const [ps, pb] = ['window_start_s', 'busy_frac'].map((c) => column(pools, c)) as number[][];
-      for (let i = 0; i < pools.numRows; i++) {
-        if (pools.getChild('pool')?.get(i) !== pool) continue;
-        const list = perWindow.get(ps![i]!) as number[];
-        expect(pb![i]!, `${pool} window ${ps![i]}`).toBeCloseTo(list.reduce((a, b) => a + b, 0) / list.length, 9);
-      }
-    }
-  });
+    },
+  );
 
   it("I5 Little's law: holds per pool on the sample path", () => {
     const r = result(file);

@@ -81,13 +81,17 @@ function compare(a: ReturnType<typeof runScenario>, b: ReturnType<typeof runScen
 }
 
 describe('fast-forward decode', () => {
-  it('I6 fast-forward = exact: the same per-request times as exact stepping on a loaded scenario, with fewer events', () => {
-    const exact = runScenario(scenario('exact'));
-    const ff = runScenario(scenario('fast-forward'));
-    expect(exact.summary.completed).toBe(exact.summary.requests);
-    compare(exact, ff);
-    expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
-  });
+  it(
+    'I6 fast-forward = exact: the same per-request times as exact stepping on a ' +
+      'loaded scenario, with fewer events',
+    () => {
+      const exact = runScenario(scenario('exact'));
+      const ff = runScenario(scenario('fast-forward'));
+      expect(exact.summary.completed).toBe(exact.summary.requests);
+      compare(exact, ff);
+      expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
+    },
+  );
 
   it('I6 fast-forward = exact: agrees under KV pressure, with preemptions', () => {
     const exact = runScenario(scenario('exact', { kvTight: true, rate: 12 }));
@@ -141,7 +145,8 @@ describe('fast-forward with speculative decoding', () => {
     { rate: 14, uplink_gbps: 400 },
     { rate: 8, uplink_gbps: 10 },
   ])(
-    'I6 fast-forward = exact: speculative, agrees under KV pressure, with preemptions (rate $rate, uplinks $uplink_gbps Gb/s)',
+    'I6 fast-forward = exact: speculative, agrees under KV pressure, with preemptions (rate $rate, ' +
+      'uplinks $uplink_gbps Gb/s)',
     ({ rate, uplink_gbps }) => {
       const o = { speculative: true, kvTight: true, rate, uplink_gbps };
       const exact = runScenario(scenario('exact', o));

@@ -164,57 +164,68 @@ describe('instance failures at known times', () => {
 
 // The rule for events at one instant (sim/engine/event-order.ts; docs/model.md).
 describe('simultaneous events: faults, then completions, then arrivals', () => {
-  it('I10 simultaneous events: a failure at the instant a decode ends displaces the request (the failure fires first)', () => {
-    // Decode runs [2, 4); the decoder fails at exactly 4 and is back at 14: the request
-    // prefills again [4, 5) and decodes [14, 16).
-    const { get } = only(runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4, repair_s: 10 }] })));
-    expect(get('retries')).toBe(1);
-    expect(get('decode_start_s')).toBe(14);
-    expect(get('completion_s')).toBe(16);
-    // One ulp later the decode has ended: the failure finds nothing to displace.
-    const later = only(
-      runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4 + 2 ** -50, repair_s: 10 }] })),
-    );
-    expect(later.get('retries')).toBe(0);
-    expect(later.get('completion_s')).toBe(4);
-  });
+  it(
+    'I10 simultaneous events: a failure at the instant a decode ends displaces the ' +
+      'request (the failure fires first)',
+    () => {
+      // Decode runs [2, 4); the decoder fails at exactly 4 and is back at 14: the request
+      // prefills again [4, 5) and decodes [14, 16).
+      const { get } = only(runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4, repair_s: 10 }] })));
+      expect(get('retries')).toBe(1);
+      expect(get('decode_start_s')).toBe(14);
+      expect(get('completion_s')).toBe(16);
+      // One ulp later the decode has ended: the failure finds nothing to displace.
+      const later = only(
+        runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4 + 2 ** -50, repair_s: 10 }] })),
+      );
+      expect(later.get('retries')).toBe(0);
+      expect(later.get('completion_s')).toBe(4);
+    },
+  );
 
-  it('I10 simultaneous events: a repair at the instant a request arrives lets the router use the repaired instance (the repair fires first)', () => {
-    // Two prefill instances taking 1.5 s; arrivals at 1 and 2. Request 0 takes pre-0
-    // over [1, 2.5); pre-1 is down over [0.5, 2). Request 1 arrives at exactly 2, when
-    // pre-1 is back: it starts there at once instead of waiting for pre-0.
-    const r = runScenario(
-      checkScenario(
-        {
-          name: 'repair-at-arrival',
-          duration_s: 2.5,
-          drain_s: 100,
-          datacenter: {
-            racks: [
-              {
-                name: 'pre',
-                nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1.5 } } }],
-              },
-              { name: 'dec', nodes: [{ role: 'decode', service: { decode: { dist: 'deterministic', value_s: 2 } } }] },
-            ],
-            network: { kv_transfer: 'off' },
+  it(
+    'I10 simultaneous events: a repair at the instant a request arrives lets the router use the repaired ' +
+      'instance (the repair fires first)',
+    () => {
+      // Two prefill instances taking 1.5 s; arrivals at 1 and 2. Request 0 takes pre-0
+      // over [1, 2.5); pre-1 is down over [0.5, 2). Request 1 arrives at exactly 2, when
+      // pre-1 is back: it starts there at once instead of waiting for pre-0.
+      const r = runScenario(
+        checkScenario(
+          {
+            name: 'repair-at-arrival',
+            duration_s: 2.5,
+            drain_s: 100,
+            datacenter: {
+              racks: [
+                {
+                  name: 'pre',
+                  nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1.5 } } }],
+                },
+                {
+                  name: 'dec',
+                  nodes: [{ role: 'decode', service: { decode: { dist: 'deterministic', value_s: 2 } } }],
+                },
+              ],
+              network: { kv_transfer: 'off' },
+            },
+            workload: {
+              arrivals: { process: 'deterministic', rate_per_s: 1 },
+              prompt_tokens: { dist: 'constant', value: 100 },
+              output_tokens: { dist: 'constant', value: 10 },
+            },
+            scheduling: { router: 'jsq' },
+            faults: { instances: [{ instance: 'pre-0/prefill-1', at_s: 0.5, repair_s: 1.5 }] },
           },
-          workload: {
-            arrivals: { process: 'deterministic', rate_per_s: 1 },
-            prompt_tokens: { dist: 'constant', value: 100 },
-            output_tokens: { dist: 'constant', value: 10 },
-          },
-          scheduling: { router: 'jsq' },
-          faults: { instances: [{ instance: 'pre-0/prefill-1', at_s: 0.5, repair_s: 1.5 }] },
-        },
-        'faults.json',
-      ),
-    );
-    const t = roundTrip(r.tables.requests);
-    expect(t.numRows).toBe(2);
-    expect(column(t, 'prefill_start_s')).toEqual([1, 2]);
-    expect(t.getChild('prefill_node')?.get(1)).toBe('pre-0/prefill-1');
-  });
+          'faults.json',
+        ),
+      );
+      const t = roundTrip(r.tables.requests);
+      expect(t.numRows).toBe(2);
+      expect(column(t, 'prefill_start_s')).toEqual([1, 2]);
+      expect(t.getChild('prefill_node')?.get(1)).toBe('pre-0/prefill-1');
+    },
+  );
 });
 
 describe('random failures', () => {

@@ -187,7 +187,10 @@ describe('speculative settings that are wrong', () => {
     (s.datacenter.racks[0]!.nodes[1] as Record<string, unknown>).devices = 16;
     const found = problems(s);
     expect(found.join('\n')).toMatch(
-      /datacenter\.racks\[0\]\.nodes\[1\]\.speculative\.draft_model: llama-3\.1-405b .* does not fit beside llama-3\.1-405b .* on 16 × trn2\.48xlarge.*fewest devices that hold both: 32/,
+      new RegExp(
+        /datacenter\.racks\[0\]\.nodes\[1\]\.speculative\.draft_model: llama-3\.1-405b .* /.source +
+          /does not fit beside llama-3\.1-405b .* on 16 × trn2\.48xlarge.*fewest devices that hold both: 32/.source,
+      ),
     );
   });
 

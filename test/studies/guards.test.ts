@@ -58,20 +58,24 @@ describe('the size of a sweep', () => {
     expect(inputError(() => loadSweep(join(over, 'sweep.json'))).problems[0]?.path).toBe('replications');
   });
 
-  it('a 400 × 400 grid in 100,000 shards: each shard builds only its own runs, and together they hold every run once', () => {
-    const plan = loadSweep(join(setup(grid400), 'sweep.json'));
-    expect(plan.runCount).toBe(160_000);
-    expect(runsOf(plan, { k: 1, n: 100_000 }).map((r) => r.index)).toEqual([0, 100_000]);
-    expect(runsOf(plan, { k: 100_000, n: 100_000 }).map((r) => r.index)).toEqual([99_999]);
-    // Every run in exactly one of 7 shards.
-    const seen = new Uint8Array(plan.runCount);
-    for (let k = 1; k <= 7; k++)
-      for (const r of runsOf(plan, { k, n: 7 })) seen[r.index] = (seen[r.index] as number) + 1;
-    expect(seen.every((c) => c === 1)).toBe(true);
-    // A run's point values are those of the point-major enumeration (first path slowest).
-    expect(pointValues(plan, 401)).toEqual({ 'workload.arrivals.rate_per_s': 0.02, seed: 2 });
-    expect(allPoints(plan)[159_999]).toEqual({ 'workload.arrivals.rate_per_s': 4, seed: 400 });
-  });
+  it(
+    'a 400 × 400 grid in 100,000 shards: each shard builds only its own runs, and ' +
+      'together they hold every run once',
+    () => {
+      const plan = loadSweep(join(setup(grid400), 'sweep.json'));
+      expect(plan.runCount).toBe(160_000);
+      expect(runsOf(plan, { k: 1, n: 100_000 }).map((r) => r.index)).toEqual([0, 100_000]);
+      expect(runsOf(plan, { k: 100_000, n: 100_000 }).map((r) => r.index)).toEqual([99_999]);
+      // Every run in exactly one of 7 shards.
+      const seen = new Uint8Array(plan.runCount);
+      for (let k = 1; k <= 7; k++)
+        for (const r of runsOf(plan, { k, n: 7 })) seen[r.index] = (seen[r.index] as number) + 1;
+      expect(seen.every((c) => c === 1)).toBe(true);
+      // A run's point values are those of the point-major enumeration (first path slowest).
+      expect(pointValues(plan, 401)).toEqual({ 'workload.arrivals.rate_per_s': 0.02, seed: 2 });
+      expect(allPoints(plan)[159_999]).toEqual({ 'workload.arrivals.rate_per_s': 4, seed: 400 });
+    },
+  );
 
   it('a shard of the 400 × 400 grid runs from the command line and writes only its runs', async () => {
     const dir = setup(grid400);
@@ -195,7 +199,8 @@ describe('merge refuses what is not one sweep', () => {
     writeFileSync(shard, bytes.subarray(0, bytes.length >> 1));
     const err = inputError(() => mergeSweep(join(dir, 'out/g')));
     expect(err.message).toBe(
-      `${shard}: is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again`,
+      `${shard}: is not a complete Arrow file (truncated or corrupt: an interrupted copy or a ` +
+        `full disk?); run this shard again`,
     );
   });
 });

@@ -49,30 +49,37 @@ describe('errors crossing a thread boundary', () => {
     expect(other.message).toBe('run p000-r0: too deep');
   });
 
-  it('splitsim sweep --workers 2: a point whose scenario fails only as it runs exits 2, naming the file and the field', () => {
-    // Every point passes the checks made before running (the shortest prompt the
-    // lognormal can draw is 1 token); at a median of 10^7 tokens every prompt is longer
-    // than the H100's KV capacity, so each user's requests are rejected the instant they
-    // are sent and the run stops with an input error on think_s. Point 0 (10^3 tokens)
-    // runs normally on this thread for about a second, long enough for the worker thread
-    // to start and claim point 1 (seen by instrumenting the worker); whichever thread
-    // runs it, the status and message must be the same.
-    const dir = mkdtempSync(join(tmpdir(), 'splitsim-sweep-errors-'));
-    writeFileSync(join(dir, 'base.json'), JSON.stringify(closedBase(1000)));
-    writeFileSync(
-      join(dir, 'sweep.json'),
-      JSON.stringify({ name: 'instant', base: 'base.json', vary: { 'workload.prompt_tokens.median': [1000, 1e7] } }),
-    );
-    const r = spawnSync(process.execPath, [bin, 'sweep', 'sweep.json', '--workers', '2', '--out', 'out', '--quiet'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, SPLITSIM_DEBUG: '' },
-    });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(
-      /base\.json: workload\.arrivals\.think_s: user \d+'s last 1000 requests all ended at the instant they were sent.*\(in run p001-r0\)/,
-    );
-    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
-    expect(r.stdout).toBe('');
-  });
+  it(
+    'splitsim sweep --workers 2: a point whose scenario fails only as it runs exits ' +
+      '2, naming the file and the field',
+    () => {
+      // Every point passes the checks made before running (the shortest prompt the
+      // lognormal can draw is 1 token); at a median of 10^7 tokens every prompt is longer
+      // than the H100's KV capacity, so each user's requests are rejected the instant they
+      // are sent and the run stops with an input error on think_s. Point 0 (10^3 tokens)
+      // runs normally on this thread for about a second, long enough for the worker thread
+      // to start and claim point 1 (seen by instrumenting the worker); whichever thread
+      // runs it, the status and message must be the same.
+      const dir = mkdtempSync(join(tmpdir(), 'splitsim-sweep-errors-'));
+      writeFileSync(join(dir, 'base.json'), JSON.stringify(closedBase(1000)));
+      writeFileSync(
+        join(dir, 'sweep.json'),
+        JSON.stringify({ name: 'instant', base: 'base.json', vary: { 'workload.prompt_tokens.median': [1000, 1e7] } }),
+      );
+      const r = spawnSync(process.execPath, [bin, 'sweep', 'sweep.json', '--workers', '2', '--out', 'out', '--quiet'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, SPLITSIM_DEBUG: '' },
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          /base\.json: workload\.arrivals\.think_s: user \d+'s last 1000 requests all ended at the instant /.source +
+            /they were sent.*\(in run p001-r0\)/.source,
+        ),
+      );
+      expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+      expect(r.stdout).toBe('');
+    },
+  );
 });

@@ -67,7 +67,10 @@ describe('sweep expansion', () => {
     [{ 'datacenter..racks': [1] }, /is not a field path/],
     [
       { 'workload.arrivals.rate_per_s': [-1] },
-      /workload\.arrivals\.rate_per_s: must be a positive number, got -1 \(at point 0: workload\.arrivals\.rate_per_s=-1\)/,
+      new RegExp(
+        /workload\.arrivals\.rate_per_s: must be a positive number, got -1 /.source +
+          /\(at point 0: workload\.arrivals\.rate_per_s=-1\)/.source,
+      ),
     ],
     [{ 'workload.arrivals.rate_per_s': [] }, /must list at least one value/],
   ])('a bad vary %j is an input error naming the path', (vary, message) => {
@@ -140,7 +143,8 @@ describe('running a sweep', () => {
     [1, true],
     [2, false],
   ])(
-    'a run with bad input stops the sweep with an input error naming file, field and run (%i workers, this thread works: %s)',
+    'a run with bad input stops the sweep with an input error naming file, field and run (%i ' +
+      'workers, this thread works: %s)',
     async (workers, here) => {
       // Not checked before running (checkPoints is skipped): the error is found inside the run,
       // on a worker thread when `here` is false, and must still be an InputError (exit 2).

@@ -243,7 +243,9 @@ describe('think time: the finite-source queue M/M/1//N (machine repairman)', () 
     ['lognormal think (cv 2), same mean', { dist: 'lognormal', mean_s: Z, cv: 2 }],
   ])('%s: throughput and mean response match, and N = X (R + Z)', (_, think) => {
     const { X, R } = run(think);
-    const msg = `X ${X.mean.toFixed(4)} ± ${X.halfWidth.toFixed(4)} vs ${theory.X.toFixed(4)}; R ${R.mean.toFixed(4)} ± ${R.halfWidth.toFixed(4)} vs ${theory.R.toFixed(4)}`;
+    const msg =
+      `X ${X.mean.toFixed(4)} ± ${X.halfWidth.toFixed(4)} vs ${theory.X.toFixed(4)}; R ` +
+      `${R.mean.toFixed(4)} ± ${R.halfWidth.toFixed(4)} vs ${theory.R.toFixed(4)}`;
     // The 99% intervals cover theory, and are narrow enough that a 5% error in either
     // rate would be caught (X moves by > 3%, R by > 8% for ±5% in S).
     expect(X.halfWidth, msg).toBeLessThan(0.015 * theory.X);

@@ -24,7 +24,9 @@ export function catalog(argv: string[]): number {
       throw new InputError('splitsim catalog', [
         {
           path: '--model',
-          message: `unknown model '${id}'${didYouMean(id, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`,
+          message:
+            `unknown model '${id}'${didYouMean(id, Object.keys(MODELS))}; catalog: ` +
+            `${Object.keys(MODELS).join(', ')}`,
         },
       ]);
     }

@@ -31,7 +31,8 @@ export async function plan(argv: string[], signal: AbortSignal): Promise<number>
         n++;
         if (tty)
           process.stderr.write(
-            `\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`,
+            `\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} ` +
+              `the SLO)\x1b[K`,
           );
       },
       signal,

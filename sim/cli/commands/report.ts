@@ -28,8 +28,14 @@ export async function reportCommand(argv: string[]): Promise<number> {
   // Say what was drawn: a folder of runs holds older scenarios beside the latest batch.
   if (results.kind === 'runs') {
     const older = results.older ?? [];
+    const leftOut =
+      older.length > 0
+        ? ` (the latest runs: the batch of ${join(dir, 'summary.arrow')}, or those written after it; ` +
+          `left out ${older.length} older: ${older.join(', ')}; --all draws them too)`
+        : '';
     console.log(
-      `drew ${results.runs.length} scenario${results.runs.length === 1 ? '' : 's'}: ${results.runs.map((r) => r.name).join(', ')}${older.length > 0 ? ` (the latest runs: the batch of ${join(dir, 'summary.arrow')}, or those written after it; left out ${older.length} older: ${older.join(', ')}; --all draws them too)` : ''}`,
+      `drew ${results.runs.length} scenario${results.runs.length === 1 ? '' : 's'}: ` +
+        `${results.runs.map((r) => r.name).join(', ')}${leftOut}`,
     );
   }
   console.log(`report: ${await writeReportOf(results, dir, heat ? { heat } : {})}`);

@@ -29,39 +29,7 @@ export async function run(argv: string[], signal: AbortSignal): Promise<number> 
   const summaries: Summary[] = [];
   for (const scenario of scenarios) {
     await checkpoint(signal);
-    const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
-    const dir = join(out, scenario.name);
-    let result;
-    try {
-      result = await runScenarioToFolderAsync(scenario, dir, {
-        seed,
-        signal,
-        onProgress: bar ? (p) => bar.update(p) : undefined,
-      });
-    } finally {
-      bar?.done();
-    }
-    const { unfinished } = result.summary;
-    if (unfinished > 0) {
-      console.error(
-        `${scenario.name}: ${unfinished} requests were still in flight at the horizon (${scenario.horizon_s} s): ` +
-          'the datacenter is overloaded for this load, or drain_s is too short. See pools.arrow for the queues.',
-      );
-    }
-    // A backlog that drains within drain_s ends nothing unfinished: say so all the same.
-    for (const trend of result.overload) if (trend.growing) console.error(describeTrend(scenario.name, trend));
-    summaries.push(result.summary);
-    if (!quiet) {
-      console.log(
-        formatSummary(result.summary, {
-          seed: result.seed,
-          out: dir,
-          wall_s: result.stats.wall_s,
-          events: result.stats.events,
-        }),
-      );
-      console.log('');
-    }
+    summaries.push(await runOne(scenario, join(out, scenario.name), { seed, signal, quiet }));
   }
   await checkpoint(signal);
   if (summaries.length > 1) {
@@ -76,4 +44,53 @@ export async function run(argv: string[], signal: AbortSignal): Promise<number> 
     announce(await writeReportOf(readRuns(reportDir, dirs), reportDir), quiet);
   }
   return 0;
+}
+
+type Scenario = ReturnType<typeof loadAll>[number];
+type RunResult = Awaited<ReturnType<typeof runScenarioToFolderAsync>>;
+
+/** One scenario into its folder behind a progress bar: warns of any backlog, prints the summary unless quiet. */
+async function runOne(
+  scenario: Scenario,
+  dir: string,
+  options: { seed: number | undefined; signal: AbortSignal; quiet: boolean },
+): Promise<Summary> {
+  const { seed, signal, quiet } = options;
+  const bar = ProgressBar.enabled(quiet) ? new ProgressBar(scenario.name) : null;
+  let result;
+  try {
+    result = await runScenarioToFolderAsync(scenario, dir, {
+      seed,
+      signal,
+      onProgress: bar ? (p) => bar.update(p) : undefined,
+    });
+  } finally {
+    bar?.done();
+  }
+  warnOfBacklog(scenario, result);
+  if (!quiet) {
+    console.log(
+      formatSummary(result.summary, {
+        seed: result.seed,
+        out: dir,
+        wall_s: result.stats.wall_s,
+        events: result.stats.events,
+      }),
+    );
+    console.log('');
+  }
+  return result.summary;
+}
+
+/** Requests left in flight at the horizon, and each pool whose queue grew over the measured period. */
+function warnOfBacklog(scenario: Scenario, result: RunResult): void {
+  const { unfinished } = result.summary;
+  if (unfinished > 0) {
+    console.error(
+      `${scenario.name}: ${unfinished} requests were still in flight at the horizon (${scenario.horizon_s} s): ` +
+        'the datacenter is overloaded for this load, or drain_s is too short. See pools.arrow for the queues.',
+    );
+  }
+  // A backlog that drains within drain_s ends nothing unfinished: say so all the same.
+  for (const trend of result.overload) if (trend.growing) console.error(describeTrend(scenario.name, trend));
 }
