@@ -12,3 +12,4 @@ export {
   batchTimer, stepsSeconds, stepsWithin, tensorParallelSeconds, type BatchTimer, type DraftLine, type StepLine,
 } from './timing.js';
 export { expectedTokensPerStep, MAX_SPECULATIVE_TOKENS, type Speculative } from './speculative.js';
+export { addPrefill, prefillSums, usableCachedTokens, type PrefillSums } from './prefix.js';
