@@ -14,7 +14,7 @@ import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { injectFaults, Request, ServingSystem } from './serving/index.js';
-import { arrivalStream, closedLoopFeed, type Feed, openLoopFeed, type RequestSink } from './workload/index.js';
+import { arrivalStream, closedLoopFeed, type Feed, openLoopFeed, type RequestSink, sessionsFeed } from './workload/index.js';
 
 export interface Progress {
   now_s: number;
@@ -196,7 +196,9 @@ function* simulateWith(
   };
   feed = scenario.workload.arrivals.process === 'closed'
     ? closedLoopFeed(scenario.workload, streams, calendar, scenario.duration_s, scenario.source, sink)
-    : openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
+    : scenario.workload.sessions
+      ? sessionsFeed(scenario.workload, streams, calendar, scenario.duration_s, sink)
+      : openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
 
   const progress = () =>
     options.onProgress?.({

@@ -62,6 +62,28 @@ export const thinkDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('lognormal'), mean_s: positive(), cv: positive() }),
 ]);
 
+/** A count drawn per item (turns per session): the token distributions' shapes, without `empirical`. */
+export const countDistribution = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
+  z.strictObject({ dist: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
+  z.strictObject({ dist: z.literal('lognormal'), median: positive(), sigma: positive(), min: positiveInt().optional(), max: positiveInt().optional() }),
+  z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
+]);
+
+/**
+ * Multi-turn sessions (sim/workload/sessions.ts): each arrival of the open-loop
+ * process starts a session of `turns` requests; turn n's prompt is turn n−1's prompt,
+ * its reply and `user_tokens` new tokens, sent `think_s` after the reply completes. An
+ * optional system prompt, one of `variants` drawn once each, starts every session.
+ */
+export const sessions = z.strictObject({
+  turns: countDistribution,
+  think_s: thinkDistribution,
+  user_tokens: tokenDistribution,
+  output_tokens: tokenDistribution,
+  system_prompt: z.strictObject({ variants: positiveInt(), tokens: tokenDistribution }).optional(),
+});
+
 export const nodeGroup = z.strictObject({
   hardware: z.union([text(), inlineHardware]).optional(),
   devices: positiveInt().optional(),
@@ -158,6 +180,8 @@ export const scenarioSchema = z.strictObject({
      * stop at it (vLLM's FINISHED_LENGTH_CAPPED). Reserve admission sizes its KV by it.
      */
     max_tokens: positiveInt().optional(),
+    /** Multi-turn sessions started by the arrivals (docs/scenarios.md, Sessions). */
+    sessions: sessions.optional(),
   }),
   scheduling: z
     .strictObject({
@@ -187,6 +211,7 @@ export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type TokenDistribution = z.output<typeof tokenDistribution>;
 export type ServiceDistribution = z.output<typeof serviceDistribution>;
 export type ThinkDistribution = z.output<typeof thinkDistribution>;
+export type SessionsFile = z.output<typeof sessions>;
 export type Arrivals = z.output<typeof arrivals>;
 export type SpeculativeFile = z.output<typeof speculative>;
 export type FaultsFile = z.output<typeof faults>;

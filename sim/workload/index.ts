@@ -4,6 +4,7 @@ export { piecewise, sinusoid, thinnedArrivals, type RateProfile } from './diurna
 export { readLines } from './line-reader.js';
 export { scanTrace, traceArrivals, traceLengths, type TraceArrival, type TraceWindow, type TraceSummary } from './trace.js';
 export { TraceError, TRACE_FORMATS, type TraceFormat, parseAzureRow, parseMooncakeRow } from './trace-formats.js';
-export { arrivalStream, type Arrival, type ArrivalStream } from './stream.js';
+export { arrivalStream, syntheticTimes, type Arrival, type ArrivalStream, type SyntheticArrivals } from './stream.js';
 export { openLoopFeed, type Feed, type RequestSink } from './feed.js';
 export { closedLoopFeed, MAX_INSTANT_RESENDS } from './closed-loop.js';
+export { sessionsFeed, Conversation, SESSION_BLOCK_TOKENS, type BlockIdSource, type SessionTurn } from './sessions.js';
