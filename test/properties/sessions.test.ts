@@ -1,0 +1,112 @@
+// Property-based runs with multi-turn sessions (fast-check): generated datacenters
+// (queueing or physics, split or colocated, any load router, with or without failures)
+// fed by generated sessions. Every request the sessions make ends in one state, KV
+// never exceeds capacity, and fast-forward decode gives every request the times exact
+// stepping does (later turns' arrivals included: they follow completions).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkScenario, runScenario } from '../../sim/index.js';
+import { expectRunConserved } from '../helpers/conservation.js';
+import { column } from '../helpers/queueing.js';
+
+const sessionsArb = fc.record({
+  turns: fc.integer({ min: 1, max: 8 }),
+  think: fc.double({ min: 0, max: 5, noNaN: true }),
+  user: fc.integer({ min: 1, max: 3000 }),
+  output: fc.integer({ min: 1, max: 400 }),
+  system: fc.option(fc.record({ variants: fc.integer({ min: 1, max: 4 }), tokens: fc.integer({ min: 1, max: 4000 }) }), { nil: undefined }),
+});
+
+const runArb = fc.record({
+  physics: fc.boolean(),
+  colocated: fc.boolean(),
+  network: fc.boolean(),
+  router: fc.constantFrom('pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'),
+  prefill: fc.integer({ min: 1, max: 3 }),
+  decode: fc.integer({ min: 1, max: 3 }),
+  rate: fc.double({ min: 0.1, max: 3, noNaN: true }),
+  duration: fc.double({ min: 3, max: 25, noNaN: true }),
+  // 8B needs about 19.9 GB; small memories make long conversations overflow KV.
+  memory: fc.double({ min: 20, max: 40, noNaN: true }),
+  maxBatch: fc.integer({ min: 1, max: 48 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+  failures: fc.boolean(),
+  sessions: sessionsArb,
+});
+
+type Generated = typeof runArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(g: Generated, stepping: string, physics = g.physics) {
+  const hardware = { id: 'gen', base: 'h100-sxm', memory_gb: g.memory };
+  const service = (phase: string) => ({ [phase]: { dist: 'exponential', mean_s: 0.2 } });
+  const group = (role: string, count: number) =>
+    physics
+      ? { hardware, devices: 1, count, role }
+      : { count, role, service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role) };
+  const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
+  const s = g.sessions;
+  return checkScenario({
+    name: 'gen-sessions', seed: g.seed, duration_s: g.duration, drain_s: 3000, model: 'llama-3.1-8b',
+    datacenter: {
+      racks: [{ name: 'r', uplink_gbps: 200, nodes }],
+      network: { kv_transfer: g.network && physics ? 'network' : 'off', spine_gbps: 400, latency_us: 5 },
+    },
+    workload: {
+      arrivals: { process: 'poisson', rate_per_s: g.rate },
+      sessions: {
+        turns: { dist: 'uniform', min: 1, max: s.turns },
+        think_s: { dist: 'constant', value_s: s.think },
+        user_tokens: { dist: 'uniform', min: 1, max: s.user },
+        output_tokens: { dist: 'uniform', min: 1, max: s.output },
+        ...(s.system ? { system_prompt: { variants: s.system.variants, tokens: { dist: 'constant', value: s.system.tokens } } } : {}),
+      },
+    },
+    scheduling: { router: g.router, decode_stepping: stepping, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
+    ...(g.failures ? { faults: { max_retries: 1, random: [{ mtbf_s: 8, mttr_s: 1 }] } } : {}),
+  }, 'gen-sessions.json');
+}
+
+describe('generated runs with sessions', () => {
+  it('conserve requests and keep KV within capacity (60 scenarios)', () => {
+    let rejected = 0;
+    let multiTurn = 0;
+    fc.assert(
+      fc.property(runArb, (g) => {
+        const r = runScenario(build(g, 'fast-forward'));
+        expectRunConserved(r);
+        for (const f of column(r.tables.nodes, 'kv_used_frac')) if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
+        if ((r.summary.rejected as number) > 0) rejected++;
+        // A prompt longer than any first turn's is a later turn's.
+        if (column(r.tables.requests, 'prompt_tokens').some((p) => p > g.sessions.user + (g.sessions.system?.tokens ?? 0))) multiTurn++;
+      }),
+      { numRuns: 60, seed: 20 },
+    );
+    // The generator reaches both long conversations and rejections.
+    expect(multiTurn).toBeGreaterThan(20);
+    expect(rejected).toBeGreaterThan(0);
+  });
+
+  it('fast-forward decode gives every request the times of exact stepping (30 physics scenarios)', () => {
+    fc.assert(
+      fc.property(runArb, (g) => {
+        const a = runScenario(build(g, 'exact', true)).tables.requests;
+        const b = runScenario(build(g, 'fast-forward', true)).tables.requests;
+        expect(b.numRows).toBe(a.numRows);
+        const at = (t: typeof a) => new Map(column(t, 'request_id').map((id, i) => [id, i]));
+        const ia = at(a);
+        const ib = at(b);
+        for (const c of ['arrival_s', 'first_token_s', 'completion_s']) {
+          const ca = column(a, c);
+          const cb = column(b, c);
+          for (const [id, i] of ia) {
+            const x = ca[i] as number;
+            const y = cb[ib.get(id) as number] as number;
+            if (Number.isNaN(x) && Number.isNaN(y)) continue;
+            expect(Math.abs(x - y) / Math.max(Math.abs(x), 1e-9), `${c} of request ${id}`).toBeLessThan(1e-9);
+          }
+        }
+      }),
+      { numRuns: 30, seed: 21 },
+    );
+  });
+});
