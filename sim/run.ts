@@ -197,7 +197,7 @@ function* simulateWith(
   feed = scenario.workload.arrivals.process === 'closed'
     ? closedLoopFeed(scenario.workload, streams, calendar, scenario.duration_s, scenario.source, sink)
     : scenario.workload.sessions
-      ? sessionsFeed(scenario.workload, streams, calendar, scenario.duration_s, sink)
+      ? sessionsFeed(scenario.workload, streams, calendar, scenario.duration_s, sink, scenario.scheduling.prefix_cache?.block_tokens)
       : openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
 
   const progress = () =>

@@ -7,6 +7,7 @@ import { closedLoopLimits, instantRejections } from './closed-loop-limits.js';
 import { checkInstanceCount, checkLimits, checkTimes } from './limits.js';
 import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physics-limits.js';
 import { checkAdmission } from './resolve-admission.js';
+import { checkPrefixCache, resolveRouters } from './resolve-prefix-cache.js';
 import { resolveFaults } from './resolve-faults.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
@@ -86,6 +87,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
     }
     checkAdmission(file, instances, report);
+    checkPrefixCache(file, instances, report);
     if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 
@@ -100,7 +102,6 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   }
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
-  const router = file.scheduling.router;
   return {
     problems,
     scenario: {
@@ -112,10 +113,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       horizon_s: duration_s + drain_s,
       modelArch: model,
       instances,
-      routers: {
-        prefill: file.scheduling.prefill_router ?? router,
-        decode: file.scheduling.decode_router ?? router,
-      },
+      routers: resolveRouters(file.scheduling),
       faults,
     },
   };

@@ -12,6 +12,9 @@ export const ROLES = ['prefill', 'decode', 'mixed'] as const;
 export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;
 export const ADMISSIONS = ['evict', 'reserve'] as const;
 export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
+/** Routers that read the instances' prefix caches (they need `scheduling.prefix_cache`). */
+export const CACHE_ROUTERS = ['prefix-aware'] as const;
+const routerField = () => oneOf([...ROUTERS, ...CACHE_ROUTERS]);
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
@@ -136,6 +139,29 @@ export const arrivals = z.discriminatedUnion('process', [
   }),
 ]);
 
+/**
+ * Prefix caching (issue 20). `block_tokens`: the Mooncake traces' block size by
+ * default. A host tier per instance (`host_gb`, loaded at `host_gbytes_per_s` per
+ * device over PCIe) and a datacenter store (`store_gb`, fetched over the network;
+ * `store_gbps` its attachment to the spine, absent = unconstrained). Sources and
+ * assumptions: docs/model.md, Prefix caching.
+ */
+export const prefixCache = z.strictObject({
+  block_tokens: positiveInt().default(512),
+  host_gb: nonNegative().default(0),
+  host_gbytes_per_s: positive().default(50),
+  store_gb: nonNegative().default(0),
+  store_gbps: positive().optional(),
+});
+
+/**
+ * The `prefix-aware` router's cost per instance, Dynamo's KV router's: `overlap_weight`
+ * × blocks the prompt would prefill there + blocks of KV active there; the lowest cost
+ * wins (docs.nvidia.com/dynamo/latest/components/router/README.html,
+ * `--kv-overlap-score-weight`, default 1.0).
+ */
+export const prefixAware = z.strictObject({ overlap_weight: nonNegative().default(1) });
+
 /** A planned outage: down at `at_s`, back `repair_s` later. */
 const outage = { at_s: nonNegative(), repair_s: positive() };
 
@@ -185,9 +211,9 @@ export const scenarioSchema = z.strictObject({
   }),
   scheduling: z
     .strictObject({
-      router: oneOf(ROUTERS).default('least-work'),
-      prefill_router: oneOf(ROUTERS).optional(),
-      decode_router: oneOf(ROUTERS).optional(),
+      router: routerField().default('least-work'),
+      prefill_router: routerField().optional(),
+      decode_router: routerField().optional(),
       prefill_max_batch_tokens: positiveInt().default(8192),
       decode_max_batch: positiveInt().default(256),
       decode_stepping: oneOf(['fast-forward', 'exact']).default('fast-forward'),
@@ -195,6 +221,10 @@ export const scenarioSchema = z.strictObject({
       chunk_tokens: positiveInt().default(2048),
       /** How a colocated instance admits prompts: evict (vLLM) or reserve (TensorRT-LLM's GUARANTEED_NO_EVICT). */
       admission: oneOf(ADMISSIONS).default('evict'),
+      /** Prefix caching per instance (absent: off); docs/scenarios.md, Prefix cache. */
+      prefix_cache: prefixCache.optional(),
+      /** The `prefix-aware` router's setting. */
+      prefix_aware: prefixAware.optional(),
     })
     .default({
       router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
@@ -219,4 +249,6 @@ export type FaultsFile = z.output<typeof faults>;
 export type Slo = NonNullable<ScenarioFile['slo']>;
 export type Role = (typeof ROLES)[number];
 export type RouterName = (typeof ROUTERS)[number];
+export type CacheRouterName = (typeof CACHE_ROUTERS)[number];
+export type PrefixCacheFile = z.output<typeof prefixCache>;
 export type Admission = (typeof ADMISSIONS)[number];
