@@ -191,15 +191,24 @@ Without COMMAND, the list of commands; with one, that command's usage and option
         // A misspelt topic is a mistake to point out (exit 2), not a request for the overview.
         if (!text) {
           const commands = [...Object.keys(HELP), 'help'];
-          throw new InputError('splitsim help', [{ path: '', message: `unknown command '${topic}'${didYouMean(topic, commands)}; commands: ${commands.join(', ')}` }]);
+          throw new InputError('splitsim help', [
+            {
+              path: '',
+              message: `unknown command '${topic}'${didYouMean(topic, commands)}; commands: ${commands.join(', ')}`,
+            },
+          ]);
         }
         console.log(text);
         return 0;
       }
-      default:
-      {
+      default: {
         const commands = [...Object.keys(HELP), 'help'];
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'${didYouMean(command, commands)}; commands: ${commands.join(', ')}` }]);
+        throw new InputError('splitsim', [
+          {
+            path: '',
+            message: `unknown command '${command}'${didYouMean(command, commands)}; commands: ${commands.join(', ')}`,
+          },
+        ]);
       }
     }
   } catch (err) {
@@ -230,7 +239,8 @@ function report(err: unknown): number {
 
 /** Load every file, collecting all input errors before anything runs. */
 function loadAll(command: string, files: string[]): ResolvedScenario[] {
-  if (files.length === 0) throw new InputError(`splitsim ${command}`, [{ path: '', message: 'needs at least one scenario FILE' }]);
+  if (files.length === 0)
+    throw new InputError(`splitsim ${command}`, [{ path: '', message: 'needs at least one scenario FILE' }]);
   const scenarios: ResolvedScenario[] = [];
   const errors: InputError[] = [];
   for (const file of files) {
@@ -245,7 +255,10 @@ function loadAll(command: string, files: string[]): ResolvedScenario[] {
   const names = new Map<string, string>();
   for (const s of scenarios) {
     const other = names.get(s.name);
-    if (other) throw new InputError(s.source, [{ path: 'name', message: `"${s.name}" is also the name of ${other}; results would overwrite each other` }]);
+    if (other)
+      throw new InputError(s.source, [
+        { path: 'name', message: `"${s.name}" is also the name of ${other}; results would overwrite each other` },
+      ]);
     names.set(s.name, s.source);
   }
   return scenarios;
@@ -254,7 +267,10 @@ function loadAll(command: string, files: string[]): ResolvedScenario[] {
 async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('validate', argv, {});
   if (values.help) return help('validate');
-  if (positionals.length === 0) throw new InputError('splitsim validate', [{ path: '', message: 'needs at least one FILE (scenario, sweep or plan)' }]);
+  if (positionals.length === 0)
+    throw new InputError('splitsim validate', [
+      { path: '', message: 'needs at least one FILE (scenario, sweep or plan)' },
+    ]);
   // Sweeps and plans are told apart by their shape (docs/studies.md); every file is
   // checked and every problem reported before anything is printed as ok.
   const { checkPlanFile, checkSweepFile, fileKind } = await import('../studies/check-study.js');
@@ -276,7 +292,8 @@ async function validate(argv: string[]): Promise<number> {
   }
   if (scenarioFiles.length > 0) {
     try {
-      for (const s of loadAll('validate', scenarioFiles)) ok.push(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
+      for (const s of loadAll('validate', scenarioFiles))
+        ok.push(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       errors.push(err);
@@ -306,7 +323,11 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     const dir = join(out, scenario.name);
     let result;
     try {
-      result = await runScenarioToFolderAsync(scenario, dir, { seed, signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+      result = await runScenarioToFolderAsync(scenario, dir, {
+        seed,
+        signal,
+        onProgress: bar ? (p) => bar.update(p) : undefined,
+      });
     } finally {
       bar?.done();
     }
@@ -321,7 +342,14 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     for (const trend of result.overload) if (trend.growing) console.error(describeTrend(scenario.name, trend));
     summaries.push(result.summary);
     if (!quiet) {
-      console.log(formatSummary(result.summary, { seed: result.seed, out: dir, wall_s: result.stats.wall_s, events: result.stats.events }));
+      console.log(
+        formatSummary(result.summary, {
+          seed: result.seed,
+          out: dir,
+          wall_s: result.stats.wall_s,
+          events: result.stats.events,
+        }),
+      );
       console.log('');
     }
   }
@@ -351,23 +379,31 @@ function announce(path: string, quiet: boolean): void {
 }
 
 async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('report', argv, { all: { type: 'boolean' }, heat: { type: 'string', multiple: true } });
+  const { values, positionals } = parseCommand('report', argv, {
+    all: { type: 'boolean' },
+    heat: { type: 'string', multiple: true },
+  });
   if (values.help) return help('report');
-  if (positionals.length !== 1) throw new InputError('splitsim report', [{ path: '', message: 'needs exactly one results DIR' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim report', [{ path: '', message: 'needs exactly one results DIR' }]);
   const dir = positionals[0] as string;
   const { readResults, HEAT_METRICS } = await reports();
   const heat = values.heat as unknown as string[] | undefined;
   for (const h of heat ?? []) {
     if (!HEAT_METRICS[h]) {
       const names = Object.keys(HEAT_METRICS);
-      throw new InputError('splitsim report', [{ path: '--heat', message: `unknown metric '${h}'${didYouMean(h, names)}; one of ${names.join(', ')}` }]);
+      throw new InputError('splitsim report', [
+        { path: '--heat', message: `unknown metric '${h}'${didYouMean(h, names)}; one of ${names.join(', ')}` },
+      ]);
     }
   }
   const results = readResults(dir, { all: values.all === true });
   // Say what was drawn: a folder of runs holds older scenarios beside the latest batch.
   if (results.kind === 'runs') {
     const older = results.older ?? [];
-    console.log(`drew ${results.runs.length} scenario${results.runs.length === 1 ? '' : 's'}: ${results.runs.map((r) => r.name).join(', ')}${older.length > 0 ? ` (the latest runs: the batch of ${join(dir, 'summary.arrow')}, or those written after it; left out ${older.length} older: ${older.join(', ')}; --all draws them too)` : ''}`);
+    console.log(
+      `drew ${results.runs.length} scenario${results.runs.length === 1 ? '' : 's'}: ${results.runs.map((r) => r.name).join(', ')}${older.length > 0 ? ` (the latest runs: the batch of ${join(dir, 'summary.arrow')}, or those written after it; left out ${older.length} older: ${older.join(', ')}; --all draws them too)` : ''}`,
+    );
   }
   console.log(`report: ${await writeReportOf(results, dir, heat ? { heat } : {})}`);
   return 0;
@@ -382,12 +418,19 @@ function catalog(argv: string[]): number {
   if (values.help) return help('catalog');
   const format = (name: string, v: unknown): 'bf16' | 'fp8' => {
     if (v === undefined || v === 'bf16' || v === 'fp8') return (v ?? 'bf16') as 'bf16' | 'fp8';
-    throw new InputError('splitsim catalog', [{ path: `--${name}`, message: `must be one of "bf16", "fp8", got ${JSON.stringify(v)}` }]);
+    throw new InputError('splitsim catalog', [
+      { path: `--${name}`, message: `must be one of "bf16", "fp8", got ${JSON.stringify(v)}` },
+    ]);
   };
   const models = values.model as unknown as string[] | undefined;
   for (const id of models ?? []) {
     if (!MODELS[id]) {
-      throw new InputError('splitsim catalog', [{ path: '--model', message: `unknown model '${id}'${didYouMean(id, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}` }]);
+      throw new InputError('splitsim catalog', [
+        {
+          path: '--model',
+          message: `unknown model '${id}'${didYouMean(id, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`,
+        },
+      ]);
     }
   }
   console.log(formatCatalog({ weights: format('weights', values.weights), kv: format('kv', values.kv) }, models));
@@ -403,11 +446,13 @@ async function sweep(argv: string[], signal: AbortSignal): Promise<number> {
     quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) return help('sweep');
-  if (positionals.length !== 1) throw new InputError('splitsim sweep', [{ path: '', message: 'needs exactly one sweep FILE' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim sweep', [{ path: '', message: 'needs exactly one sweep FILE' }]);
   const { resolveShard, runSweep } = await studies();
   const { defaultWorkers } = await import('../studies/sweep-run.js');
   const workers = integerOption('sweep', 'workers', values.workers as string | undefined) ?? defaultWorkers();
-  if (workers < 1) throw new InputError('splitsim sweep', [{ path: '--workers', message: `must be at least 1, got ${workers}` }]);
+  if (workers < 1)
+    throw new InputError('splitsim sweep', [{ path: '--workers', message: `must be at least 1, got ${workers}` }]);
   const shard = resolveShard(values.shard as string | undefined, process.env);
   const quiet = values.quiet === true;
   const bar = ProgressBar.enabled(quiet) ? new ProgressBar('sweep') : null;
@@ -425,7 +470,9 @@ async function sweep(argv: string[], signal: AbortSignal): Promise<number> {
     bar?.done();
   }
   if (!quiet) {
-    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs` : `${outcome.runs} runs`;
+    const what = shard
+      ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs`
+      : `${outcome.runs} runs`;
     console.log(`${outcome.plan.name}: ${what} → ${outcome.dir}`);
     if (outcome.summary) console.log(formatPoints(outcome.plan, outcome.summary));
     else console.log(`merge the shards with: splitsim merge ${outcome.dir}`);
@@ -441,7 +488,8 @@ async function sweep(argv: string[], signal: AbortSignal): Promise<number> {
 async function merge(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('merge', argv, {});
   if (values.help) return help('merge');
-  if (positionals.length !== 1) throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
   const { mergeSweep } = await studies();
   const { plan, summary } = mergeSweep(positionals[0] as string);
   console.log(formatPoints(plan, summary));
@@ -449,9 +497,14 @@ async function merge(argv: string[]): Promise<number> {
 }
 
 async function plan(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, report: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values, positionals } = parseCommand('plan', argv, {
+    out: { type: 'string' },
+    report: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
   if (values.help) return help('plan');
-  if (positionals.length !== 1) throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
   const { describeDesign, runPlan } = await import('../studies/plan.js');
   const { formatPlan, planTable } = await import('./plan-output.js');
   const out = outDir('plan', values.out as string | undefined);
@@ -460,10 +513,17 @@ async function plan(argv: string[], signal: AbortSignal): Promise<number> {
   let n = 0;
   let result;
   try {
-    result = await runPlan(positionals[0] as string, (e) => {
-      n++;
-      if (tty) process.stderr.write(`\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`);
-    }, signal);
+    result = await runPlan(
+      positionals[0] as string,
+      (e) => {
+        n++;
+        if (tty)
+          process.stderr.write(
+            `\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`,
+          );
+      },
+      signal,
+    );
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
   }

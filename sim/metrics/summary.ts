@@ -48,7 +48,13 @@ export type SummaryRow = Record<string, number | string | boolean | null>;
  */
 export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
   const span_s = ctx.duration_s - ctx.warmup_s;
-  const q = tally.quantiles({ ttft_s: [0.5, 0.9, 0.99], tpot_s: [0.5, 0.9, 0.99], e2e_s: [0.5, 0.99], prefill_queue_s: [0.99], decode_queue_s: [0.99] });
+  const q = tally.quantiles({
+    ttft_s: [0.5, 0.9, 0.99],
+    tpot_s: [0.5, 0.9, 0.99],
+    e2e_s: [0.5, 0.99],
+    prefill_queue_s: [0.99],
+    decode_queue_s: [0.99],
+  });
   const [ttft50, ttft90, ttft99] = q.ttft_s;
   const [tpot50, tpot90, tpot99] = q.tpot_s;
   const [e2e50, e2e99] = q.e2e_s;
@@ -67,12 +73,21 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     measured_requests: tally.measured,
     throughput_rps: tally.measuredCompleted / span_s,
     output_tokens_per_s: tally.outputTokens / span_s,
-    ttft_p50_s: nz(ttft50), ttft_p90_s: nz(ttft90), ttft_p99_s: nz(ttft99),
-    tpot_p50_s: nz(tpot50), tpot_p90_s: nz(tpot90), tpot_p99_s: nz(tpot99),
-    e2e_p50_s: nz(e2e50), e2e_p99_s: nz(e2e99),
-    prefill_queue_p99_s: nz(pq99), decode_queue_p99_s: nz(dq99),
-    ttft_mean_s: nz(tally.mean('ttft_s')), tpot_mean_s: nz(tally.mean('tpot_s')), e2e_mean_s: nz(tally.mean('e2e_s')),
-    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')), decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
+    ttft_p50_s: nz(ttft50),
+    ttft_p90_s: nz(ttft90),
+    ttft_p99_s: nz(ttft99),
+    tpot_p50_s: nz(tpot50),
+    tpot_p90_s: nz(tpot90),
+    tpot_p99_s: nz(tpot99),
+    e2e_p50_s: nz(e2e50),
+    e2e_p99_s: nz(e2e99),
+    prefill_queue_p99_s: nz(pq99),
+    decode_queue_p99_s: nz(dq99),
+    ttft_mean_s: nz(tally.mean('ttft_s')),
+    tpot_mean_s: nz(tally.mean('tpot_s')),
+    e2e_mean_s: nz(tally.mean('e2e_s')),
+    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')),
+    decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
     slo_attainment: nz(attainment),
     slo_met: ctx.slo && !Number.isNaN(attainment) ? attainment >= ctx.slo.quantile : null,
     goodput_rps: nz(ctx.slo ? tally.sloMet / span_s : NaN),
@@ -93,7 +108,9 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     retries: tally.retries,
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
-    cost_per_m_goodput_tokens_usd: nz(ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN),
+    cost_per_m_goodput_tokens_usd: nz(
+      ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN,
+    ),
   };
 }
 
@@ -101,7 +118,17 @@ function nz(v: number | undefined | null): number | null {
   return v === undefined || v === null || Number.isNaN(v) ? null : v;
 }
 
-const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 'measured_requests', 'instance_failures', 'requests_affected', 'requests_retried', 'retries']);
+const INT_COLUMNS = new Set([
+  'requests',
+  'completed',
+  'rejected',
+  'unfinished',
+  'measured_requests',
+  'instance_failures',
+  'requests_affected',
+  'requests_retried',
+  'retries',
+]);
 
 /** Summary rows (one per scenario or run) as an Arrow table with stable column types. */
 export function summaryTable(rows: readonly SummaryRow[]): Table {

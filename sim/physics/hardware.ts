@@ -68,7 +68,8 @@ export function withFitted(spec: HardwareSpec, values: Readonly<Record<string, n
   const wafer: Record<string, number | undefined> | undefined = spec.wafer ? { ...spec.wafer } : undefined;
   for (const [path, v] of Object.entries(values)) {
     const [group, field] = path.split('.');
-    const target = group === 'efficiency' ? efficiency : group === 'overhead' ? overhead : group === 'wafer' ? wafer : undefined;
+    const target =
+      group === 'efficiency' ? efficiency : group === 'overhead' ? overhead : group === 'wafer' ? wafer : undefined;
     if (!target || !field) throw new InvariantError(`fitted constant ${path} does not apply to hardware ${spec.id}`);
     target[field] = v;
   }
@@ -105,8 +106,14 @@ const h100: HardwareSpec = {
   id: 'h100-sxm',
   description: 'NVIDIA H100 SXM 80 GB (GPU); HGX: 8 on NVLink',
   model: 'roofline',
-  bf16_tflops: 989, fp8_tflops: 1979, memory_gb: 80, memory_tbps: 3.35,
-  usable_memory_frac: 0.9, scaleup_gbytes_per_s: 450, scaleup_domain: 8, nic_gbps: 400,
+  bf16_tflops: 989,
+  fp8_tflops: 1979,
+  memory_gb: 80,
+  memory_tbps: 3.35,
+  usable_memory_frac: 0.9,
+  scaleup_gbytes_per_s: 450,
+  scaleup_domain: 8,
+  nic_gbps: 400,
   efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
   overhead: OVERHEADS,
   power_w: 700,
@@ -119,15 +126,21 @@ const h100: HardwareSpec = {
     'efficiency, overhead': `${FIT_SOURCE('hopper')}; shared with h200-sxm (same GH100 die and software); the pre-fit assumptions were ${BLIS_MFU} and ${AIC}`,
     power_w: 'NVIDIA spec sheet: 700 W',
     price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
-},
+  },
 };
 
 const trn2: HardwareSpec = {
   id: 'trn2',
   description: 'AWS Trainium2 chip (96 GiB HBM); 16 per trn2.48xlarge on NeuronLink-v3',
   model: 'roofline',
-  bf16_tflops: 667, fp8_tflops: 1299, memory_gb: 96 * 1.073741824, memory_tbps: 2.9,
-  usable_memory_frac: 0.9, scaleup_gbytes_per_s: 1024, scaleup_domain: 16, nic_gbps: 3200 / 16,
+  bf16_tflops: 667,
+  fp8_tflops: 1299,
+  memory_gb: 96 * 1.073741824,
+  memory_tbps: 2.9,
+  usable_memory_frac: 0.9,
+  scaleup_gbytes_per_s: 1024,
+  scaleup_domain: 16,
+  nic_gbps: 3200 / 16,
   efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
   overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
   power_w: 500,
@@ -152,7 +165,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
   'trn2.48xlarge': {
     ...trn2,
     id: 'trn2.48xlarge',
-    description: 'AWS trn2.48xlarge: 16 Trainium2 in a 4×4 torus, 1,536 GiB, 46.4 TB/s, EFAv3 3.2 Tb/s (figures per chip)',
+    description:
+      'AWS trn2.48xlarge: 16 Trainium2 in a 4×4 torus, 1,536 GiB, 46.4 TB/s, EFAv3 3.2 Tb/s (figures per chip)',
     // An instance shape: devices count chips, in multiples of 16.
     shape_devices: 16,
     sources: { ...trn2.sources, shape: 'AWS Neuron SDK trn2-arch: 16 chips, 1,536 GiB, 46.4 TB/s, 10.7 PF BF16' },
@@ -176,8 +190,14 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     id: 'trn3',
     description: 'AWS Trainium3 chip (144 GiB HBM); UltraServer gen 2 scale-up of 144 chips',
     model: 'roofline',
-    bf16_tflops: 671, fp8_tflops: 2517, memory_gb: 144 * 1.073741824, memory_tbps: 4.9,
-    usable_memory_frac: 0.9, scaleup_gbytes_per_s: 2000, scaleup_domain: 144, nic_gbps: 200,
+    bf16_tflops: 671,
+    fp8_tflops: 2517,
+    memory_gb: 144 * 1.073741824,
+    memory_tbps: 4.9,
+    usable_memory_frac: 0.9,
+    scaleup_gbytes_per_s: 2000,
+    scaleup_domain: 144,
+    nic_gbps: 200,
     efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
     overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
     power_w: 700,
@@ -197,11 +217,17 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     id: 'cs3',
     description: 'Cerebras CS-3 system (WSE-3, 44 GB on-wafer SRAM); wafers pipelined layer by layer',
     model: 'wafer-pipeline',
-    bf16_tflops: 62_500, fp8_tflops: 125_000, memory_gb: 44, memory_tbps: 21_000,
-    usable_memory_frac: 1.0, scaleup_gbytes_per_s: 150, scaleup_domain: 1, nic_gbps: 1200,
+    bf16_tflops: 62_500,
+    fp8_tflops: 125_000,
+    memory_gb: 44,
+    memory_tbps: 21_000,
+    usable_memory_frac: 1.0,
+    scaleup_gbytes_per_s: 150,
+    scaleup_domain: 1,
+    nic_gbps: 1200,
     efficiency: { prefill_mfu: 0.3, decode_mfu: 0.3, memory_bw: 1.0 },
     overhead: { prefill_s: 0.002, step_s: 0, per_layer_s: 0, allreduce_s: 0 },
-    wafer: { layer_s: 5.260e-6, hop_s: 18.46e-6 },
+    wafer: { layer_s: 5.26e-6, hop_s: 18.46e-6 },
     power_w: 23_000,
     price_per_hour_usd: 75,
     sources: {
@@ -210,7 +236,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE',
       usable_memory_frac: 'assumption: no runtime workspace carved out of SRAM',
       'wafer.layer_s/layer_width_s': `${FIT_SOURCE('cs3')}: Cerebras' launch figures without speculative decoding (8B 1,800 tok/s on 1 wafer, 70B 450 on 4)`,
-      'wafer.hop_s': 'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch figures cannot separate it from the layer time',
+      'wafer.hop_s':
+        'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch figures cannot separate it from the layer time',
       efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
       power_w: '~23 kW per system (second-hand)',
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
@@ -221,10 +248,18 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
 
 /** Which fitted family's constants an entry takes (trn3: Trainium2's, **assumption**). */
 export const FIT_FAMILY: Readonly<Record<string, keyof typeof FITTED.families>> = {
-  'h100-sxm': 'hopper', 'h200-sxm': 'hopper', trn2: 'trn2', 'trn2.48xlarge': 'trn2', trn3: 'trn2', cs3: 'cs3',
+  'h100-sxm': 'hopper',
+  'h200-sxm': 'hopper',
+  trn2: 'trn2',
+  'trn2.48xlarge': 'trn2',
+  trn3: 'trn2',
+  cs3: 'cs3',
 };
 
 /** The catalog: the pre-fit entries with the last fit's constants (sim/physics/fitted.ts). */
 export const HARDWARE: Readonly<Record<string, HardwareSpec>> = Object.fromEntries(
-  Object.entries(PRE_FIT_HARDWARE).map(([id, spec]) => [id, FIT_FAMILY[id] ? withFitted(spec, fitted(FIT_FAMILY[id])) : spec]),
+  Object.entries(PRE_FIT_HARDWARE).map(([id, spec]) => [
+    id,
+    FIT_FAMILY[id] ? withFitted(spec, fitted(FIT_FAMILY[id])) : spec,
+  ]),
 );

@@ -83,7 +83,8 @@ export function workModel(d: Deployment): WorkModel {
   const spec = d.speculative;
   return {
     pass,
-    prefill: (tokens, sumSquared, prefixPairs = 0, prefixTokens = 0) => pass(tokens, sumSquared / 2 + prefixPairs, tokens + prefixTokens),
+    prefill: (tokens, sumSquared, prefixPairs = 0, prefixTokens = 0) =>
+      pass(tokens, sumSquared / 2 + prefixPairs, tokens + prefixTokens),
     decodeSteps(batch, context0, steps) {
       if (steps <= 0 || batch <= 0) return { flops: 0, bytes: 0 };
       // Σ_{i<n} C_i with C_i = C0 + i·B: the context every step reads, in closed form.
@@ -99,11 +100,13 @@ export function workModel(d: Deployment): WorkModel {
       const k = spec.tokens;
       const q = k + 1;
       let flops = flopsPerToken(d.model) * batch * q * steps + pairFlops(d) * (q * sumC + (steps * batch * k * q) / 2);
-      let bytes = weightBytes(d.model, d.precision) * steps + kvBytesPerToken(d.model, d.precision) * (sumC + steps * batch * k);
+      let bytes =
+        weightBytes(d.model, d.precision) * steps + kvBytesPerToken(d.model, d.precision) * (sumC + steps * batch * k);
       for (let j = 0; j < k; j++) {
         const sumCj = sumC + steps * j * batch;
         flops += flopsPerToken(draft.model) * batch * steps + pairFlops(draft) * sumCj;
-        bytes += weightBytes(draft.model, draft.precision) * steps + kvBytesPerToken(draft.model, draft.precision) * sumCj;
+        bytes +=
+          weightBytes(draft.model, draft.precision) * steps + kvBytesPerToken(draft.model, draft.precision) * sumCj;
       }
       const perStep = expectedTokensPerStep(k, spec.acceptance);
       return { flops: flops / perStep, bytes: bytes / perStep };

@@ -19,7 +19,10 @@ const isCacheRouter = (name: string | undefined): name is CacheRouterName =>
 export function resolveRouters(s: ScenarioFile['scheduling']): { prefill: RouterName; decode: RouterName } {
   const prefill = s.prefill_router ?? s.router;
   const decode = s.decode_router ?? (isCacheRouter(s.router) ? 'least-work' : s.router);
-  return { prefill: isCacheRouter(prefill) ? 'least-work' : prefill, decode: isCacheRouter(decode) ? 'least-work' : decode };
+  return {
+    prefill: isCacheRouter(prefill) ? 'least-work' : prefill,
+    decode: isCacheRouter(decode) ? 'least-work' : decode,
+  };
 }
 
 /**
@@ -31,30 +34,53 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
   const s = file.scheduling;
   const cache = s.prefix_cache;
   const a = file.workload.arrivals;
-  const routerFields = [['router', s.router], ['prefill_router', s.prefill_router], ['decode_router', s.decode_router]] as const;
+  const routerFields = [
+    ['router', s.router],
+    ['prefill_router', s.prefill_router],
+    ['decode_router', s.decode_router],
+  ] as const;
   for (const [field, name] of routerFields) {
     if (!isCacheRouter(name)) continue;
     if (field === 'decode_router') {
-      report('scheduling.decode_router', `"${name}" routes prompts to where their prefix is cached (prefill and mixed instances); a decode instance receives the prompt's KV with the hand-off: choose a load-based router`);
+      report(
+        'scheduling.decode_router',
+        `"${name}" routes prompts to where their prefix is cached (prefill and mixed instances); a decode instance receives the prompt's KV with the hand-off: choose a load-based router`,
+      );
     } else if (!cache) {
-      report(`scheduling.${field}`, `"${name}" routes by the prefix blocks each instance's cache holds: it needs scheduling.prefix_cache`);
+      report(
+        `scheduling.${field}`,
+        `"${name}" routes by the prefix blocks each instance's cache holds: it needs scheduling.prefix_cache`,
+      );
     } else {
-      report(`scheduling.${field}`, `"${name}" is not run by this build yet (the serving core does not use the prefix cache until issue 20's phase 2)`);
+      report(
+        `scheduling.${field}`,
+        `"${name}" is not run by this build yet (the serving core does not use the prefix cache until issue 20's phase 2)`,
+      );
     }
   }
   const usesCacheRouter = routerFields.some(([, name]) => isCacheRouter(name));
-  if (s.prefix_aware && !usesCacheRouter) report('scheduling.prefix_aware', 'sets the "prefix-aware" router, which no router field names');
+  if (s.prefix_aware && !usesCacheRouter)
+    report('scheduling.prefix_aware', 'sets the "prefix-aware" router, which no router field names');
   if (!cache) return;
   if (a.process === 'trace' && a.format === 'mooncake-jsonl' && cache.block_tokens !== MOONCAKE_BLOCK_TOKENS) {
-    report('scheduling.prefix_cache.block_tokens', `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`);
+    report(
+      'scheduling.prefix_cache.block_tokens',
+      `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`,
+    );
   }
   if (!instances.some((x) => x.deployment && x.role !== 'decode')) {
-    report('scheduling.prefix_cache', 'caches KV on prefill and mixed instances on the performance model, and this datacenter has none (service-time instances hold no KV)');
+    report(
+      'scheduling.prefix_cache',
+      'caches KV on prefill and mixed instances on the performance model, and this datacenter has none (service-time instances hold no KV)',
+    );
   }
   if (cache.store_gbps !== undefined && cache.store_gb === 0) {
     report('scheduling.prefix_cache.store_gbps', 'applies to the datacenter store, which store_gb (0) leaves out');
   }
   if (cache.store_gb > 0 && file.datacenter.network.kv_transfer === 'off') {
-    report('scheduling.prefix_cache.store_gb', 'a datacenter store is fetched over the network, and datacenter.network.kv_transfer is "off"');
+    report(
+      'scheduling.prefix_cache.store_gb',
+      'a datacenter store is fetched over the network, and datacenter.network.kv_transfer is "off"',
+    );
   }
 }

@@ -1,6 +1,19 @@
 import * as z from 'zod';
 import { MAX_SPECULATIVE_TOKENS } from '../physics/index.js';
-import { belowOne, fraction, identifier, intBetween, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
+import {
+  belowOne,
+  fraction,
+  identifier,
+  intBetween,
+  unitInterval,
+  integer,
+  nonNegative,
+  nonNegativeInt,
+  oneOf,
+  positive,
+  positiveInt,
+  text,
+} from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format: one zod schema that gives the parser, the TypeScript
@@ -11,7 +24,15 @@ import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
 export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;
 export const ADMISSIONS = ['evict', 'reserve'] as const;
-export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
+export const ROUTERS = [
+  'pool-fcfs',
+  'round-robin',
+  'random',
+  'jsq',
+  'least-work',
+  'power-of-two',
+  'rack-aware',
+] as const;
 /** Routers that read the instances' prefix caches (they need `scheduling.prefix_cache`). */
 export const CACHE_ROUTERS = ['prefix-aware'] as const;
 const routerField = () => oneOf([...ROUTERS, ...CACHE_ROUTERS]);
@@ -69,7 +90,13 @@ export const thinkDistribution = z.discriminatedUnion('dist', [
 export const countDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
   z.strictObject({ dist: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
-  z.strictObject({ dist: z.literal('lognormal'), median: positive(), sigma: positive(), min: positiveInt().optional(), max: positiveInt().optional() }),
+  z.strictObject({
+    dist: z.literal('lognormal'),
+    median: positive(),
+    sigma: positive(),
+    min: positiveInt().optional(),
+    max: positiveInt().optional(),
+  }),
   z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
 ]);
 
@@ -118,9 +145,17 @@ export const arrivals = z.discriminatedUnion('process', [
   z.strictObject({
     process: z.literal('diurnal'),
     sinusoid: z
-      .strictObject({ mean_rate_per_s: positive(), amplitude: unitInterval(), period_s: positive(), phase_s: nonNegative().default(0) })
+      .strictObject({
+        mean_rate_per_s: positive(),
+        amplitude: unitInterval(),
+        period_s: positive(),
+        phase_s: nonNegative().default(0),
+      })
       .optional(),
-    points: z.array(z.strictObject({ t_s: nonNegative(), rate_per_s: nonNegative() })).min(1, { error: 'must list at least one point' }).optional(),
+    points: z
+      .array(z.strictObject({ t_s: nonNegative(), rate_per_s: nonNegative() }))
+      .min(1, { error: 'must list at least one point' })
+      .optional(),
     period_s: positive().optional(),
   }),
   z.strictObject({
@@ -170,12 +205,14 @@ export const faults = z.strictObject({
   max_retries: nonNegativeInt().default(3),
   /** Random failures: every matching instance fails after exponential up-times. */
   random: z
-    .array(z.strictObject({
-      hardware: text().optional(),
-      role: oneOf(ROLES).optional(),
-      mtbf_s: positive(),
-      mttr_s: positive(),
-    }))
+    .array(
+      z.strictObject({
+        hardware: text().optional(),
+        role: oneOf(ROLES).optional(),
+        mtbf_s: positive(),
+        mttr_s: positive(),
+      }),
+    )
     .default([]),
   instances: z.array(z.strictObject({ instance: text(), ...outage })).default([]),
   racks: z.array(z.strictObject({ rack: text(), ...outage })).default([]),
@@ -227,12 +264,19 @@ export const scenarioSchema = z.strictObject({
       prefix_aware: prefixAware.optional(),
     })
     .default({
-      router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
-      mixed_policy: 'chunked', chunk_tokens: 2048, admission: 'evict',
+      router: 'least-work',
+      prefill_max_batch_tokens: 8192,
+      decode_max_batch: 256,
+      decode_stepping: 'fast-forward',
+      mixed_policy: 'chunked',
+      chunk_tokens: 2048,
+      admission: 'evict',
     }),
   // Either bound alone is an SLO (attainment then counts that bound only); resolve()
   // requires at least one.
-  slo: z.strictObject({ ttft_s: positive().optional(), tpot_s: positive().optional(), quantile: fraction().default(0.99) }).optional(),
+  slo: z
+    .strictObject({ ttft_s: positive().optional(), tpot_s: positive().optional(), quantile: fraction().default(0.99) })
+    .optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
   faults: faults.optional(),
 });

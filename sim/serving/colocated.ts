@@ -216,7 +216,10 @@ export class ColocatedEngine {
     // already: vLLM keeps them in `running`); then evicted ones come back while a slot
     // and their KV are free.
     while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
-    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
+    if (this.running > this.o.maxBatch)
+      throw new InvariantError(
+        `${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`,
+      );
     for (let r = b.nextEvicted(); r && this.running < this.o.maxBatch; r = b.nextEvicted()) {
       const ctx = contextTokens(r);
       if (b.kvUsed + ctx + b.size + 1 > cap) break;
@@ -232,7 +235,10 @@ export class ColocatedEngine {
     const decoding = chunks.length === 0 || this.o.policy === 'chunked';
     // Growth: each decoding request appends a token; evict the newest until it fits.
     while (decoding && b.size > 0 && b.kvUsed + b.size > cap) {
-      if (this.o.admission.mode === 'reserve') throw new InvariantError(`eviction on ${this.instance.name} under reserve admission: ${b.kvUsed} + ${b.size} > ${cap} tokens`);
+      if (this.o.admission.mode === 'reserve')
+        throw new InvariantError(
+          `eviction on ${this.instance.name} under reserve admission: ${b.kvUsed} + ${b.size} > ${cap} tokens`,
+        );
       b.evictNewest();
       this.decode.count(now, -1);
     }
@@ -243,7 +249,8 @@ export class ColocatedEngine {
       if (b.evicted.length === 0 && b.size === 0) this.prefill.idle();
       return;
     }
-    if (b.kvUsed + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${batch} > ${cap} tokens`);
+    if (b.kvUsed + batch > cap)
+      throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${batch} > ${cap} tokens`);
     let tokens = batch;
     let pairs = batch > 0 ? b.contextSum + batch : 0;
     let kv = pairs;
@@ -254,7 +261,8 @@ export class ColocatedEngine {
     }
     // A decode-only iteration is a decode step (it speculates, when the replica does);
     // one carrying prompt chunks is one pass over all its tokens.
-    let dt = chunks.length > 0 ? this.timer.passSeconds(tokens, pairs, kv, true) : this.timer.decodeStepSeconds(batch, pairs);
+    let dt =
+      chunks.length > 0 ? this.timer.passSeconds(tokens, pairs, kv, true) : this.timer.decodeStepSeconds(batch, pairs);
     const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;
     dt += recompute_s;
     this.busy = true;
@@ -268,7 +276,10 @@ export class ColocatedEngine {
         const decodeFrac = batch / tokens;
         const r = recomputeWork ?? { flops: 0, bytes: 0 };
         ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
-        ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
+        ch.decode.pass.begin(now, now + dt, {
+          flops: w.flops * decodeFrac + r.flops,
+          bytes: w.bytes * decodeFrac + r.bytes,
+        });
       }
       return;
     }
@@ -314,9 +325,12 @@ export class ColocatedEngine {
       const promise = this.promise(r);
       if (p + 1 > cap || promise > cap) {
         this.prefill.take(now);
-        this.prefill.drop(r, promise > cap
-          ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the instance's KV capacity (${cap} tokens)`
-          : `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
+        this.prefill.drop(
+          r,
+          promise > cap
+            ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the instance's KV capacity (${cap} tokens)`
+            : `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`,
+        );
         continue;
       }
       const b = this.batch;

@@ -16,7 +16,6 @@ export type HandOff = (request: Request, to: DecodeBatcher) => Abortable | null;
 /** How decode steps become events: one event per step, or one per run of steps. */
 export type DecodeStepping = 'fast-forward' | 'exact';
 
-
 /**
  * Decode on the performance model, with continuous batching: requests join and leave
  * at step boundaries; each step emits one token per request and takes
@@ -80,7 +79,6 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     this.run.charging = charging;
   }
 
-
   protected *held(): Iterable<Request> {
     yield* this.batch.running;
     yield* this.landed;
@@ -118,7 +116,8 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
         this.reject(next, `context of ${ctx} tokens cannot fit the decode instance's KV capacity (${cap} tokens)`);
         continue;
       }
-      if (this.batch.evicted.length > 0 || this.batch.kvUsed + grown + this.reserved + ctx + this.batch.size + 1 > cap) break;
+      if (this.batch.evicted.length > 0 || this.batch.kvUsed + grown + this.reserved + ctx + this.batch.size + 1 > cap)
+        break;
       this.takeWaiting(now);
       this.reserved += ctx;
       // Exact stepping acts on a reservation at a boundary only where a step would then
@@ -204,7 +203,10 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       if (b.evicted.length === 0) this.goIdle();
       return;
     }
-    if (b.kvUsed + this.reserved + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
+    if (b.kvUsed + this.reserved + batch > cap)
+      throw new InvariantError(
+        `KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`,
+      );
     this.stepping = true;
     // A running batcher takes shared work at its next boundary, not when woken.
     this.unpark();
@@ -224,7 +226,16 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       steps = Math.max(1, Math.min(first, room));
     }
     const recomputeWork = recompute > 0 ? this.run.charging?.model.prefill(recompute, recomputeSquares) : undefined;
-    this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0), recomputeWork);
+    this.run.start(
+      now,
+      this.timer.stepLine(batch),
+      batch,
+      context0,
+      recompute_s,
+      steps,
+      recompute_s + this.timer.decodeStepSeconds(batch, context0),
+      recomputeWork,
+    );
   }
 
   protected evacuate(now: number): Request[] {

@@ -60,18 +60,32 @@ export class ServingSystem implements PhaseEvents {
         // Both phases share one replica: one engine, seen by each pool as a server.
         const d = inst.spec.deployment;
         const s = scenario.scheduling;
-        const engine = new ColocatedEngine(calendar, inst, this, windows, batchTimer(d), {
-          policy: s.mixed_policy,
-          maxPrefillTokens: s.prefill_max_batch_tokens,
-          chunkTokens: s.chunk_tokens,
-          maxBatch: s.decode_max_batch,
-          kvCapacityTokens: kvCapacityTokens(d),
-          stepping: s.decode_stepping,
-          // resolve() requires workload.max_tokens with reserve admission.
-          admission: s.admission === 'reserve' ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number } : { mode: 'evict' },
-        }, stepsLeft);
+        const engine = new ColocatedEngine(
+          calendar,
+          inst,
+          this,
+          windows,
+          batchTimer(d),
+          {
+            policy: s.mixed_policy,
+            maxPrefillTokens: s.prefill_max_batch_tokens,
+            chunkTokens: s.chunk_tokens,
+            maxBatch: s.decode_max_batch,
+            kvCapacityTokens: kvCapacityTokens(d),
+            stepping: s.decode_stepping,
+            // resolve() requires workload.max_tokens with reserve admission.
+            admission:
+              s.admission === 'reserve'
+                ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number }
+                : { mode: 'evict' },
+          },
+          stepsLeft,
+        );
         const work = workModel(d);
-        engine.measure(chargingFor(engine.prefill, inst, d, work, windows), chargingFor(engine.decode, inst, d, work, windows));
+        engine.measure(
+          chargingFor(engine.prefill, inst, d, work, windows),
+          chargingFor(engine.decode, inst, d, work, windows),
+        );
         servers.prefill.push(engine.prefill);
         routable.prefill.push(engine.prefill);
         servers.decode.push(engine.decode);
@@ -110,8 +124,22 @@ export class ServingSystem implements PhaseEvents {
         return share;
       }, source);
     };
-    this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
-    this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
+    this.prefill = new Pool(
+      'prefill',
+      calendar,
+      servers.prefill,
+      routable.prefill,
+      router('prefill', scenario.routers.prefill),
+      windows,
+    );
+    this.decode = new Pool(
+      'decode',
+      calendar,
+      servers.decode,
+      routable.decode,
+      router('decode', scenario.routers.decode),
+      windows,
+    );
     this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);
     this.failover = new Failover(calendar, this, this.units, scenario.faults.maxRetries, this.network, this.topology);
   }
@@ -135,16 +163,31 @@ export class ServingSystem implements PhaseEvents {
   }
 
   /** A phase server: service times in queueing mode, else the instance's performance model. */
-  private server(inst: Instance, phase: Phase, scenario: ResolvedScenario, streams: RandomStreams, windows: Windows, handOff: HandOff): PhaseServer {
+  private server(
+    inst: Instance,
+    phase: Phase,
+    scenario: ResolvedScenario,
+    streams: RandomStreams,
+    windows: Windows,
+    handOff: HandOff,
+  ): PhaseServer {
     const spec: InstanceSpec = inst.spec;
     const service = spec.service[phase];
     if (service) {
       // One stream per phase, shared by its servers in the order services start.
-      return new QueueingServer(this.calendar, inst, phase, this, windows, serviceTime(service, streams.stream(`service.${phase}`)));
+      return new QueueingServer(
+        this.calendar,
+        inst,
+        phase,
+        this,
+        windows,
+        serviceTime(service, streams.stream(`service.${phase}`)),
+      );
     }
     const deployment = spec.deployment;
     // resolve() guarantees a deployment for every phase without a service time.
-    if (!deployment) throw new InvariantError(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
+    if (!deployment)
+      throw new InvariantError(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
     const timer = batchTimer(deployment);
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
@@ -153,7 +196,18 @@ export class ServingSystem implements PhaseEvents {
       p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
       return p;
     }
-    const dec = new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, stepsLeft, s.decode_stepping);
+    const dec = new DecodeBatcher(
+      this.calendar,
+      inst,
+      this,
+      windows,
+      timer,
+      s.decode_max_batch,
+      capacity,
+      handOff,
+      stepsLeft,
+      s.decode_stepping,
+    );
     dec.measure(chargingFor(dec, inst, deployment, workModel(deployment), windows));
     return dec;
   }

@@ -53,7 +53,10 @@ export class PrefillBatcher extends PhaseServer {
       const p = contextTokens(next);
       if (p > this.kvCapacityTokens) {
         this.takeWaiting(now);
-        this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kvCapacityTokens} tokens)`);
+        this.reject(
+          next,
+          `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kvCapacityTokens} tokens)`,
+        );
         continue;
       }
       const room = this.kvCapacityTokens - this.holding;

@@ -40,7 +40,8 @@ export class PrefixCache {
     readonly capacityBlocks: number = Infinity,
     private readonly onEvict?: (blockId: number) => void,
   ) {
-    if (!(blockTokens >= 1) || !Number.isInteger(blockTokens)) throw new InvariantError(`prefix cache block_tokens ${blockTokens}`);
+    if (!(blockTokens >= 1) || !Number.isInteger(blockTokens))
+      throw new InvariantError(`prefix cache block_tokens ${blockTokens}`);
     if (!(capacityBlocks >= 0)) throw new InvariantError(`prefix cache capacity ${capacityBlocks} blocks`);
   }
 
@@ -109,7 +110,8 @@ export class PrefixCache {
       const r = this.refs.get(id);
       let left: number;
       if (i < acquired) {
-        if (r === undefined || r === 0) throw new InvariantError(`prefix cache: release of block ${id}, which was not acquired`);
+        if (r === undefined || r === 0)
+          throw new InvariantError(`prefix cache: release of block ${id}, which was not acquired`);
         left = r - 1;
       } else {
         left = r ?? 0;
@@ -157,7 +159,12 @@ export class PrefixCache {
  * i. Returns the length of the leading run found in some tier; a block in no tier ends
  * it. Allocates nothing (the caller owns `out`).
  */
-export function tieredMatch(tiers: readonly PrefixCache[], blockIds: ArrayLike<number>, out: Uint8Array, limit: number = blockIds.length): number {
+export function tieredMatch(
+  tiers: readonly PrefixCache[],
+  blockIds: ArrayLike<number>,
+  out: Uint8Array,
+  limit: number = blockIds.length,
+): number {
   const n = Math.min(limit, blockIds.length, out.length);
   let i = 0;
   outer: for (; i < n; i++) {

@@ -32,7 +32,16 @@ export class StepRun<T extends object> {
   }
 
   /** Start `steps` steps now; `oneStep_s` is the exact time of a one-step run. */
-  start(now: number, line: StepLine, batch: number, context0: number, recompute_s: number, steps: number, oneStep_s: number, recomputeWork?: Work): void {
+  start(
+    now: number,
+    line: StepLine,
+    batch: number,
+    context0: number,
+    recompute_s: number,
+    steps: number,
+    oneStep_s: number,
+    recomputeWork?: Work,
+  ): void {
     this.start_s = now;
     this.line = line;
     this.batch = batch;

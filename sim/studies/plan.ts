@@ -8,7 +8,10 @@ import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
 
 const candidate = z.union([
   z.string(),
-  z.strictObject({ hardware: z.union([z.string(), z.record(z.string(), z.unknown())]), devices: positiveInt().optional() }),
+  z.strictObject({
+    hardware: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    devices: positiveInt().optional(),
+  }),
 ]);
 const pool = z.strictObject({
   candidates: z.array(candidate).min(1, { error: 'must list at least one candidate' }),
@@ -33,8 +36,16 @@ export const planSchema = z.strictObject({
    * hundredfold margin, and the search would size a datacenter for that load).
    */
   headroom: z
-    .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be a number ≥ 1 (a load margin: 1.2 plans for 1.2× the base rate)') })
-    .min(1, { error: 'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than the base load)' })
+    .number({
+      error: (i) =>
+        i.input === undefined
+          ? 'is required'
+          : 'must be a number ≥ 1 (a load margin: 1.2 plans for 1.2× the base rate)',
+    })
+    .min(1, {
+      error:
+        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than the base load)',
+    })
     .max(100, { error: 'must be at most 100 (a margin over the base rate; 100× is surely a typo)' })
     .default(1),
   /**
@@ -43,7 +54,12 @@ export const planSchema = z.strictObject({
    * by default. At most 20 (each is a full run).
    */
   check_seeds: z
-    .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)') })
+    .number({
+      error: (i) =>
+        i.input === undefined
+          ? 'is required'
+          : 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)',
+    })
     .int({ error: 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)' })
     .min(1, { error: 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)' })
     .max(20, { error: 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)' })
@@ -88,7 +104,8 @@ export interface PlanResult {
   why?: string | undefined;
 }
 
-const label = (c: Candidate) => (typeof c.hardware === 'string' ? c.hardware : String((c.hardware as { id?: unknown }).id ?? 'inline'));
+const label = (c: Candidate) =>
+  typeof c.hardware === 'string' ? c.hardware : String((c.hardware as { id?: unknown }).id ?? 'inline');
 const norm = (c: z.output<typeof candidate>): Candidate => (typeof c === 'string' ? { hardware: c } : c);
 
 export function describeDesign(d: Design): string {
@@ -107,7 +124,11 @@ export function describeDesign(d: Design): string {
  * bisect one count. Simulation noise can bend monotonicity near the boundary: the
  * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
  */
-export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => void, signal?: AbortSignal): Promise<PlanResult> {
+export async function runPlan(
+  file: string,
+  onEvaluation?: (e: Evaluation) => void,
+  signal?: AbortSignal,
+): Promise<PlanResult> {
   const { plan, basePath, base, scenario0, slo, scenarioFor } = loadPlan(file);
   const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;
   const baseRate = arrivals?.rate_per_s ?? NaN;
@@ -118,12 +139,24 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   const cache = new Map<string, Evaluation>();
   // Each run gives the event loop a turn every few thousand events, so that aborting
   // `signal` (Ctrl-C in the CLI) stops a plan within one of them.
-  const evaluate = async (d: Design, stage: Evaluation['stage'], at = rate, seed = scenario0.seed): Promise<Evaluation> => {
+  const evaluate = async (
+    d: Design,
+    stage: Evaluation['stage'],
+    at = rate,
+    seed = scenario0.seed,
+  ): Promise<Evaluation> => {
     const key = JSON.stringify([d, at, seed]);
     const hit = cache.get(key);
     if (hit) return hit;
     const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal })).summary;
-    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true };
+    const e: Evaluation = {
+      design: d,
+      stage,
+      rate_per_s: at,
+      seed,
+      summary,
+      meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true,
+    };
     cache.set(key, e);
     evaluations.push(e);
     onEvaluation?.(e);
@@ -131,7 +164,8 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   };
   const cost = (e: Evaluation) => e.summary.cost_per_hour_usd as number;
   /** Hourly price of a design, from the catalog, without running it. */
-  const price = (d: Design) => checkScenario(scenarioFor(d, baseRate), basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
+  const price = (d: Design) =>
+    checkScenario(scenarioFor(d, baseRate), basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
 
   let best: Evaluation | undefined;
   const meeting: Evaluation[] = [];
@@ -144,7 +178,13 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
     const { prefill, decode } = plan.split;
     for (const pc of prefill.candidates.map(norm)) {
       for (const dc of decode.candidates.map(norm)) {
-        const split = (np: number, nd: number): Design => ({ kind: 'split', prefill: pc, decode: dc, prefillInstances: np, decodeInstances: nd });
+        const split = (np: number, nd: number): Design => ({
+          kind: 'split',
+          prefill: pc,
+          decode: dc,
+          prefillInstances: np,
+          decodeInstances: nd,
+        });
         // Cost is linear in the counts: a decode count whose cost with a single prefill
         // instance already exceeds the best design ends the walk.
         const oneAndOne = price(split(1, 1));
@@ -184,8 +224,14 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   }
 
   const result: PlanResult = {
-    name: plan.name, slo, evaluations, checks: [], rejected: [],
-    base_rate_per_s: baseRate, headroom: plan.headroom, planned_rate_per_s: rate,
+    name: plan.name,
+    slo,
+    evaluations,
+    checks: [],
+    rejected: [],
+    base_rate_per_s: baseRate,
+    headroom: plan.headroom,
+    planned_rate_per_s: rate,
   };
   if (!best) {
     result.why = `no candidate design within max_instances meets the SLO at ${margin(plan.headroom, rate)}`;
@@ -199,12 +245,15 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   const seeds = Array.from({ length: plan.check_seeds }, (_, k) => scenario0.seed + 1000 + k);
   const maxOf = (d: Design, pool: 'prefill' | 'decode' | 'mixed') =>
     pool === 'mixed' ? (plan.mixed?.max_instances ?? 0) : (plan.split?.[pool].max_instances ?? 0);
-  const bigger = (d: Design): Design[] => d.kind === 'split'
-    ? [
-        ...(d.prefillInstances < maxOf(d, 'prefill') ? [{ ...d, prefillInstances: d.prefillInstances + 1 }] : []),
-        ...(d.decodeInstances < maxOf(d, 'decode') ? [{ ...d, decodeInstances: d.decodeInstances + 1 }] : []),
-      ]
-    : d.instances < maxOf(d, 'mixed') ? [{ ...d, instances: d.instances + 1 }] : [];
+  const bigger = (d: Design): Design[] =>
+    d.kind === 'split'
+      ? [
+          ...(d.prefillInstances < maxOf(d, 'prefill') ? [{ ...d, prefillInstances: d.prefillInstances + 1 }] : []),
+          ...(d.decodeInstances < maxOf(d, 'decode') ? [{ ...d, decodeInstances: d.decodeInstances + 1 }] : []),
+        ]
+      : d.instances < maxOf(d, 'mixed')
+        ? [{ ...d, instances: d.instances + 1 }]
+        : [];
   const queue = new Map<string, { d: Design; price: number }>();
   const tried = new Set<string>();
   const enqueue = (d: Design) => {
@@ -250,21 +299,29 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   // in each pool on the first (those should miss: otherwise the search overshot).
   const d = best.design;
   result.checks = [...seedRuns, ...result.checks.filter((c) => c.design !== d)];
-  const fewer: Design[] = d.kind === 'split'
-    ? [
-        ...(d.prefillInstances > 1 ? [{ ...d, prefillInstances: d.prefillInstances - 1 }] : []),
-        ...(d.decodeInstances > 1 ? [{ ...d, decodeInstances: d.decodeInstances - 1 }] : []),
-      ]
-    : d.instances > 1 ? [{ ...d, instances: d.instances - 1 }] : [];
+  const fewer: Design[] =
+    d.kind === 'split'
+      ? [
+          ...(d.prefillInstances > 1 ? [{ ...d, prefillInstances: d.prefillInstances - 1 }] : []),
+          ...(d.decodeInstances > 1 ? [{ ...d, decodeInstances: d.decodeInstances - 1 }] : []),
+        ]
+      : d.instances > 1
+        ? [{ ...d, instances: d.instances - 1 }]
+        : [];
   const fewerRuns: Evaluation[] = [];
   for (const f of fewer) fewerRuns.push(await evaluate(f, 'verify', rate, seeds[0]));
   result.checks.splice(seedRuns.length, 0, ...fewerRuns);
   const reasons: string[] = [];
-  for (const r of result.rejected) reasons.push(`${describeDesign(r.design)} met the SLO in the search but missed it on a check seed: set aside`);
-  if (d.kind === 'split' && d.prefillInstances === 1) reasons.push('the prefill pool is at its minimum of one instance');
+  for (const r of result.rejected)
+    reasons.push(`${describeDesign(r.design)} met the SLO in the search but missed it on a check seed: set aside`);
+  if (d.kind === 'split' && d.prefillInstances === 1)
+    reasons.push('the prefill pool is at its minimum of one instance');
   if (d.kind === 'split' && d.decodeInstances === 1) reasons.push('the decode pool is at its minimum of one instance');
   for (const c of fewerRuns) {
-    if (c.meets) reasons.push(`${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`);
+    if (c.meets)
+      reasons.push(
+        `${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`,
+      );
   }
   if (reasons.length > 0) result.why = reasons.join('; ');
 
@@ -315,24 +372,47 @@ export interface LoadedPlan {
  */
 export function loadPlan(file: string): LoadedPlan {
   const plan = readStudyFile(file, planSchema, 'plan');
-  if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
+  if (!plan.split && !plan.mixed)
+    throw new InputError(file, [
+      { path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' },
+    ]);
   const basePath = basePathOf(file, plan.base);
   const baseJson = readJsonFile(basePath, 'base scenario', file);
-  if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson)) throw new InputError(file, [{ path: 'base', message: `${plan.base} is not a scenario (a JSON object)` }]);
+  if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson))
+    throw new InputError(file, [{ path: 'base', message: `${plan.base} is not a scenario (a JSON object)` }]);
   const base = baseJson as Record<string, unknown>;
   const scenario0 = checkScenario(base, basePath);
-  if (!scenario0.slo) throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
+  if (!scenario0.slo)
+    throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
   const rate = (base.workload as { arrivals?: { rate_per_s?: unknown } } | undefined)?.arrivals?.rate_per_s;
   if (plan.headroom !== 1 && typeof rate !== 'number') {
-    throw new InputError(file, [{ path: 'headroom', message: `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1` }]);
+    throw new InputError(file, [
+      {
+        path: 'headroom',
+        message: `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1`,
+      },
+    ]);
   }
   const network = (base.datacenter as { network?: unknown } | undefined)?.network;
   const scenarioFor = (d: Design, rate: number) => {
-    const group = (c: Candidate, count: number, role: string) => ({ hardware: c.hardware, ...(c.devices ? { devices: c.devices } : {}), count, role });
-    const rack = (name: string, nodes: object[]) => ({ name, ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}), nodes });
-    const racks = d.kind === 'split'
-      ? [rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]), rack('decode', [group(d.decode, d.decodeInstances, 'decode')])]
-      : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
+    const group = (c: Candidate, count: number, role: string) => ({
+      hardware: c.hardware,
+      ...(c.devices ? { devices: c.devices } : {}),
+      count,
+      role,
+    });
+    const rack = (name: string, nodes: object[]) => ({
+      name,
+      ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}),
+      nodes,
+    });
+    const racks =
+      d.kind === 'split'
+        ? [
+            rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]),
+            rack('decode', [group(d.decode, d.decodeInstances, 'decode')]),
+          ]
+        : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
     const s = structuredClone(base) as Record<string, any>;
     s.datacenter = { racks, ...(network ? { network } : {}) };
     if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
@@ -372,12 +452,16 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
       } else if (pool && rest.startsWith('.nodes[0]')) {
         // A candidate written as a bare id stands for its hardware field.
         const field = rest.slice('.nodes[0]'.length);
-        const where = typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
+        const where =
+          typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
         add({ path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message });
       } else if (pool && rest === '.uplink_gbps') {
         add({ path: 'rack_uplink_gbps', message: q.message });
       } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
-        add({ path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split', message: `${q.message} (${label})` });
+        add({
+          path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split',
+          message: `${q.message} (${label})`,
+        });
       } else {
         add({ path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` });
       }
@@ -391,8 +475,17 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
           { path: 'split.prefill', candidate: pc, index: i, max: prefill.max_instances },
           { path: 'split.decode', candidate: dc, index: j, max: decode.max_instances },
         ];
-        for (const [np, nd] of [[1, 1], [prefill.max_instances, decode.max_instances]] as const) {
-          const d: Design = { kind: 'split', prefill: norm(pc), decode: norm(dc), prefillInstances: np, decodeInstances: nd };
+        for (const [np, nd] of [
+          [1, 1],
+          [prefill.max_instances, decode.max_instances],
+        ] as const) {
+          const d: Design = {
+            kind: 'split',
+            prefill: norm(pc),
+            decode: norm(dc),
+            prefillInstances: np,
+            decodeInstances: nd,
+          };
           locate(d, pools, `with ${describeDesign(d)}`);
         }
       });
@@ -419,12 +512,17 @@ export function p99VsSlo(e: Evaluation, slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): nu
   const t = e.summary.ttft_p99_s;
   const p = e.summary.tpot_p99_s;
   if (typeof t !== 'number') return Infinity;
-  return Math.max(slo.ttft_s === undefined ? 0 : t / slo.ttft_s, typeof p === 'number' && slo.tpot_s !== undefined ? p / slo.tpot_s : 0);
+  return Math.max(
+    slo.ttft_s === undefined ? 0 : t / slo.ttft_s,
+    typeof p === 'number' && slo.tpot_s !== undefined ? p / slo.tpot_s : 0,
+  );
 }
 
 /** Searched designs not dominated in (cost, p99 vs SLO), cheapest first. */
 export function paretoFrontier(evals: readonly Evaluation[], slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): Evaluation[] {
-  const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: e.summary.cost_per_hour_usd as number, l: p99VsSlo(e, slo) }));
+  const pts = evals
+    .filter((e) => e.stage === 'search')
+    .map((e) => ({ e, c: e.summary.cost_per_hour_usd as number, l: p99VsSlo(e, slo) }));
   return pts
     .filter((a) => !pts.some((b) => b !== a && b.c <= a.c && b.l <= a.l && (b.c < a.c || b.l < a.l)))
     .sort((a, b) => a.c - b.c)

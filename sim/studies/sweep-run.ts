@@ -40,7 +40,10 @@ export const defaultWorkers = (): number => availableParallelism();
  */
 export function expectedRequests(base: SweepBase, values: Record<string, SweepValue>): number {
   const s = base.json as { duration_s?: unknown; workload?: { arrivals?: { rate_per_s?: unknown } } };
-  const rate = 'workload.arrivals.rate_per_s' in values ? values['workload.arrivals.rate_per_s'] : s.workload?.arrivals?.rate_per_s;
+  const rate =
+    'workload.arrivals.rate_per_s' in values
+      ? values['workload.arrivals.rate_per_s']
+      : s.workload?.arrivals?.rate_per_s;
   const duration = 'duration_s' in values ? values.duration_s : s.duration_s;
   return typeof rate === 'number' && typeof duration === 'number' ? rate * duration : 0;
 }
@@ -68,7 +71,10 @@ export type WorkerMessage =
  * Run from the TypeScript sources (vitest, tsx), a thread starts without the parent's
  * loader, so worker-entry.js registers tsx before loading sweep-worker.ts.
  */
-const workerModule = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './sweep-worker.js', import.meta.url);
+const workerModule = new URL(
+  import.meta.url.endsWith('.ts') ? './worker-entry.js' : './sweep-worker.js',
+  import.meta.url,
+);
 
 /** Positions in the shared counter. */
 const NEXT = 0;
@@ -85,14 +91,19 @@ export async function outcomeOf(job: RunJob, signal?: AbortSignal): Promise<Work
     return { id: job.id, summary: await executeRun(job, signal) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    if (err instanceof InputError) return { id: job.id, error: err.message, kind: 'input', problems: [...err.problems] };
+    if (err instanceof InputError)
+      return { id: job.id, error: err.message, kind: 'input', problems: [...err.problems] };
     return { id: job.id, error: (err as Error).message, kind: err instanceof InvariantError ? 'invariant' : 'other' };
   }
 }
 
 /** The error a failed run's message stands for, naming the run, as this thread would have thrown it. */
 export function errorOf(m: Extract<WorkerMessage, { error: string }>): Error {
-  if (m.kind === 'input') return new InputError('', m.problems.map((p) => ({ ...p, message: `${p.message} (in run ${m.id})` })));
+  if (m.kind === 'input')
+    return new InputError(
+      '',
+      m.problems.map((p) => ({ ...p, message: `${p.message} (in run ${m.id})` })),
+    );
   if (m.kind === 'invariant') return new InvariantError(`run ${m.id}: ${m.error}`);
   return new Error(`run ${m.id}: ${m.error}`);
 }
@@ -123,7 +134,10 @@ export async function executeRuns(
 ): Promise<Map<string, SummaryRow>> {
   const results = new Map<string, SummaryRow>();
   const jobs: RunJob[] = runs
-    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
+    .map((r) => ({
+      job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) },
+      cost: expectedRequests(base, r.values),
+    }))
     .sort((a, b) => b.cost - a.cost)
     .map((j) => j.job);
   const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
@@ -155,7 +169,9 @@ export async function executeRuns(
   const left = () => {
     if (--running === 0) end();
   };
-  const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
+  const threads = thisThreadWorks
+    ? Math.max(0, Math.min(workers, jobs.length) - 1)
+    : Math.max(1, Math.min(workers, jobs.length));
   const pool: Worker[] = [];
   for (let i = 0; i < threads; i++) {
     const w = new Worker(workerModule, { workerData: { jobs, claims: claims.buffer } satisfies WorkerStart });
@@ -187,6 +203,7 @@ export async function executeRuns(
   }
   signal?.throwIfAborted();
   if (failure) throw failure;
-  if (results.size !== jobs.length) throw new InvariantError(`sweep ended with ${results.size} of ${jobs.length} runs done`);
+  if (results.size !== jobs.length)
+    throw new InvariantError(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;
 }

@@ -87,7 +87,12 @@ interface Session {
 }
 
 /** The system prompts' variants: each one's length and full-block ids, drawn at start. */
-function systemVariants(s: SessionsFile, streams: RandomStreams, ids: BlockIdSource, blockTokens: number): Array<{ tokens: number; ids: number[] }> {
+function systemVariants(
+  s: SessionsFile,
+  streams: RandomStreams,
+  ids: BlockIdSource,
+  blockTokens: number,
+): Array<{ tokens: number; ids: number[] }> {
   if (!s.system_prompt) return [];
   const length = lengthSampler(s.system_prompt.tokens, streams.stream('sessions.system'), 'prompt');
   const out: Array<{ tokens: number; ids: number[] }> = [];
@@ -129,7 +134,8 @@ export function sessionsFeed<R extends { readonly status?: string | undefined }>
   const s = workload.sessions;
   const a = workload.arrivals;
   if (!s) throw new InvariantError('sessionsFeed given a workload without sessions');
-  if (a.process === 'trace' || a.process === 'closed') throw new InvariantError(`sessions started by a ${a.process} process`);
+  if (a.process === 'trace' || a.process === 'closed')
+    throw new InvariantError(`sessions started by a ${a.process} process`);
   const ids: BlockIdSource = { next: 0 };
   const variants = systemVariants(s, streams, ids, blockTokens);
   const pickVariant = streams.stream('sessions.variant');

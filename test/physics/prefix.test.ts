@@ -2,7 +2,16 @@
 // queries still attend the cached context. Checked against a hand computation from the
 // spec sheet, and against the uncached prefill as it was defined before (cached = 0).
 import { describe, expect, it } from 'vitest';
-import { batchTimer, type Deployment, HARDWARE, MODELS, matmulParameters, parameterCount, prefillSums, usableCachedTokens } from '../../sim/physics/index.js';
+import {
+  batchTimer,
+  type Deployment,
+  HARDWARE,
+  MODELS,
+  matmulParameters,
+  parameterCount,
+  prefillSums,
+  usableCachedTokens,
+} from '../../sim/physics/index.js';
 import { workModel } from '../../sim/physics/work.js';
 
 const BF16 = { weights: 'bf16', kv: 'bf16' } as const;
@@ -45,16 +54,27 @@ describe('prefill with a cached prefix', () => {
     expect(prefillSums(3000, 3000)).toEqual({ tokens: 1, sumSquaredTokens: 1, prefixPairs: 2999, prefixTokens: 2999 });
   });
 
-  it('cached = 0 gives exactly the uncached pass on every catalog hardware (today\'s numbers)', () => {
+  it("cached = 0 gives exactly the uncached pass on every catalog hardware (today's numbers)", () => {
     for (const hw of Object.values(HARDWARE)) {
-      const d: Deployment = { model: MODELS['llama-3.1-70b']!, hardware: hw, devices: hw.model === 'wafer-pipeline' ? 4 : 8, precision: BF16 };
+      const d: Deployment = {
+        model: MODELS['llama-3.1-70b']!,
+        hardware: hw,
+        devices: hw.model === 'wafer-pipeline' ? 4 : 8,
+        precision: BF16,
+      };
       const timer = batchTimer(d);
       const work = workModel(d);
-      for (const [tokens, squares] of [[1, 1], [2048, 2048 ** 2], [8192, 3 * 2048 ** 2 + 2048 ** 2]] as const) {
+      for (const [tokens, squares] of [
+        [1, 1],
+        [2048, 2048 ** 2],
+        [8192, 3 * 2048 ** 2 + 2048 ** 2],
+      ] as const) {
         // The pre-cache definition: L²/2 pairs, the prompt's own tokens of KV.
         expect(timer.prefillSeconds(tokens, squares), hw.id).toBe(timer.passSeconds(tokens, squares / 2, tokens, true));
         const s = prefillSums(tokens, 0);
-        expect(timer.prefillSeconds(s.tokens, s.sumSquaredTokens, s.prefixPairs, s.prefixTokens), hw.id).toBe(timer.prefillSeconds(tokens, tokens * tokens));
+        expect(timer.prefillSeconds(s.tokens, s.sumSquaredTokens, s.prefixPairs, s.prefixTokens), hw.id).toBe(
+          timer.prefillSeconds(tokens, tokens * tokens),
+        );
         expect(work.prefill(tokens, squares), hw.id).toEqual(work.pass(tokens, squares / 2, tokens));
       }
     }

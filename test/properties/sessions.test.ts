@@ -14,7 +14,10 @@ const sessionsArb = fc.record({
   think: fc.double({ min: 0, max: 5, noNaN: true }),
   user: fc.integer({ min: 1, max: 3000 }),
   output: fc.integer({ min: 1, max: 400 }),
-  system: fc.option(fc.record({ variants: fc.integer({ min: 1, max: 4 }), tokens: fc.integer({ min: 1, max: 4000 }) }), { nil: undefined }),
+  system: fc.option(
+    fc.record({ variants: fc.integer({ min: 1, max: 4 }), tokens: fc.integer({ min: 1, max: 4000 }) }),
+    { nil: undefined },
+  ),
 });
 
 const runArb = fc.record({
@@ -45,25 +48,34 @@ function build(g: Generated, stepping: string, physics = g.physics) {
       : { count, role, service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role) };
   const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
   const s = g.sessions;
-  return checkScenario({
-    name: 'gen-sessions', seed: g.seed, duration_s: g.duration, drain_s: 3000, model: 'llama-3.1-8b',
-    datacenter: {
-      racks: [{ name: 'r', uplink_gbps: 200, nodes }],
-      network: { kv_transfer: g.network && physics ? 'network' : 'off', spine_gbps: 400, latency_us: 5 },
-    },
-    workload: {
-      arrivals: { process: 'poisson', rate_per_s: g.rate },
-      sessions: {
-        turns: { dist: 'uniform', min: 1, max: s.turns },
-        think_s: { dist: 'constant', value_s: s.think },
-        user_tokens: { dist: 'uniform', min: 1, max: s.user },
-        output_tokens: { dist: 'uniform', min: 1, max: s.output },
-        ...(s.system ? { system_prompt: { variants: s.system.variants, tokens: { dist: 'constant', value: s.system.tokens } } } : {}),
+  return checkScenario(
+    {
+      name: 'gen-sessions',
+      seed: g.seed,
+      duration_s: g.duration,
+      drain_s: 3000,
+      model: 'llama-3.1-8b',
+      datacenter: {
+        racks: [{ name: 'r', uplink_gbps: 200, nodes }],
+        network: { kv_transfer: g.network && physics ? 'network' : 'off', spine_gbps: 400, latency_us: 5 },
       },
+      workload: {
+        arrivals: { process: 'poisson', rate_per_s: g.rate },
+        sessions: {
+          turns: { dist: 'uniform', min: 1, max: s.turns },
+          think_s: { dist: 'constant', value_s: s.think },
+          user_tokens: { dist: 'uniform', min: 1, max: s.user },
+          output_tokens: { dist: 'uniform', min: 1, max: s.output },
+          ...(s.system
+            ? { system_prompt: { variants: s.system.variants, tokens: { dist: 'constant', value: s.system.tokens } } }
+            : {}),
+        },
+      },
+      scheduling: { router: g.router, decode_stepping: stepping, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
+      ...(g.failures ? { faults: { max_retries: 1, random: [{ mtbf_s: 8, mttr_s: 1 }] } } : {}),
     },
-    scheduling: { router: g.router, decode_stepping: stepping, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
-    ...(g.failures ? { faults: { max_retries: 1, random: [{ mtbf_s: 8, mttr_s: 1 }] } } : {}),
-  }, 'gen-sessions.json');
+    'gen-sessions.json',
+  );
 }
 
 describe('generated runs with sessions', () => {
@@ -74,10 +86,14 @@ describe('generated runs with sessions', () => {
       fc.property(runArb, (g) => {
         const r = runScenario(build(g, 'fast-forward'));
         expectRunConserved(r);
-        for (const f of column(r.tables.nodes, 'kv_used_frac')) if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
+        for (const f of column(r.tables.nodes, 'kv_used_frac'))
+          if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
         if ((r.summary.rejected as number) > 0) rejected++;
         // A prompt longer than any first turn's is a later turn's.
-        if (column(r.tables.requests, 'prompt_tokens').some((p) => p > g.sessions.user + (g.sessions.system?.tokens ?? 0))) multiTurn++;
+        if (
+          column(r.tables.requests, 'prompt_tokens').some((p) => p > g.sessions.user + (g.sessions.system?.tokens ?? 0))
+        )
+          multiTurn++;
       }),
       { numRuns: 60, seed: 20 },
     );

@@ -7,14 +7,20 @@ import { problems } from '../helpers/problems.js';
 
 function split(scheduling: object): Record<string, unknown> {
   return {
-    name: 'cache', duration_s: 60, model: 'llama-3.1-8b',
+    name: 'cache',
+    duration_s: 60,
+    model: 'llama-3.1-8b',
     datacenter: {
       racks: [
         { name: 'p', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 4, role: 'prefill' }] },
         { name: 'd', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'decode' }] },
       ],
     },
-    workload: { arrivals: { process: 'poisson', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 1000 }, output_tokens: { dist: 'constant', value: 100 } },
+    workload: {
+      arrivals: { process: 'poisson', rate_per_s: 1 },
+      prompt_tokens: { dist: 'constant', value: 1000 },
+      output_tokens: { dist: 'constant', value: 100 },
+    },
     scheduling,
   };
 }
@@ -29,9 +35,15 @@ describe('scheduling.prefix_cache', () => {
   it('router "prefix-aware" routes prefill; the decode phase falls back to least-work unless decode_router says', () => {
     const base = checkScenario(split({})).scheduling;
     const sched = (o: object) => ({ ...base, ...o }) as never;
-    expect(resolveRouters(sched({ router: 'prefix-aware', decode_router: 'jsq' }))).toEqual({ prefill: 'least-work', decode: 'jsq' });
+    expect(resolveRouters(sched({ router: 'prefix-aware', decode_router: 'jsq' }))).toEqual({
+      prefill: 'least-work',
+      decode: 'jsq',
+    });
     expect(resolveRouters(sched({ router: 'prefix-aware' })).decode).toBe('least-work');
-    expect(resolveRouters(sched({ router: 'jsq', prefill_router: 'random' }))).toEqual({ prefill: 'random', decode: 'jsq' });
+    expect(resolveRouters(sched({ router: 'jsq', prefill_router: 'random' }))).toEqual({
+      prefill: 'random',
+      decode: 'jsq',
+    });
   });
 
   it('a cache router is refused until the serving core runs it, naming the field', () => {

@@ -12,7 +12,10 @@ const tracePath = new URL('../../traces/mooncake_conversation_trace.jsonl.gz', i
 /** Each request's hash_ids, in trace order, parsed here (not with the project's reader). */
 function traceBlocks(): number[][] {
   const text = gunzipSync(readFileSync(tracePath)).toString('utf8');
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => (JSON.parse(l) as { hash_ids: number[] }).hash_ids);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { hash_ids: number[] }).hash_ids);
 }
 
 /** A hit: the leading run of `ids` present in `has`. */
@@ -66,24 +69,27 @@ describe('prefix cache', () => {
     expect(ideal / total).toBeGreaterThan(0.2);
   });
 
-  it.each([16, 200, 3000])('with room for %i blocks, one request at a time, equals a plain LRU request by request', (capacity) => {
-    const cache = new PrefixCache(512, capacity);
-    const lru = new ArrayLru(capacity);
-    let hits = 0;
-    // The first 1,500 requests: the array LRU is O(n) a block.
-    for (const ids of requests.slice(0, 1500)) {
-      const want = lru.hit(ids);
-      expect(cache.match(ids)).toBe(want);
-      hits += want;
-      lru.use(ids);
-      cache.insert(ids);
-      expect(cache.blocks).toBe(lru.order.length);
-    }
-    expect(hits).toBeGreaterThan(0);
-    for (const id of lru.order) expect(cache.has(id)).toBe(true);
-  });
+  it.each([16, 200, 3000])(
+    'with room for %i blocks, one request at a time, equals a plain LRU request by request',
+    (capacity) => {
+      const cache = new PrefixCache(512, capacity);
+      const lru = new ArrayLru(capacity);
+      let hits = 0;
+      // The first 1,500 requests: the array LRU is O(n) a block.
+      for (const ids of requests.slice(0, 1500)) {
+        const want = lru.hit(ids);
+        expect(cache.match(ids)).toBe(want);
+        hits += want;
+        lru.use(ids);
+        cache.insert(ids);
+        expect(cache.blocks).toBe(lru.order.length);
+      }
+      expect(hits).toBeGreaterThan(0);
+      for (const id of lru.order) expect(cache.has(id)).toBe(true);
+    },
+  );
 
-  it('evicts a request\'s later blocks before its earlier ones, and older requests before newer', () => {
+  it("evicts a request's later blocks before its earlier ones, and older requests before newer", () => {
     const evicted: number[] = [];
     const cache = new PrefixCache(4, Infinity, (id) => evicted.push(id));
     cache.insert([1, 2, 3]);

@@ -11,7 +11,7 @@ import { Conversation, sessionsFeed } from '../../sim/workload/index.js';
 import { expectConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 
-describe('a conversation\'s block ids', () => {
+describe("a conversation's block ids", () => {
   it('by hand, 4-token blocks after a 10-token system prompt with ids 0 and 1', () => {
     const ids = { next: 100 };
     const c = new Conversation(4, ids, 10, [0, 1]);
@@ -22,10 +22,20 @@ describe('a conversation\'s block ids', () => {
     // 15 + 7 = 22 tokens of history, 5 full blocks: 0, 1, 100 (full in the prompt),
     // 102 (block 3, partial in the prompt as 101, now full), 103. Prompt 22 + 2 = 24.
     const t2 = c.turn(2, 1);
-    expect(t2).toEqual({ promptTokens: 24, outputTokens: 1, prefixBlocks: [0, 1, 100, 102, 103, 104], outputBlocks: [] });
+    expect(t2).toEqual({
+      promptTokens: 24,
+      outputTokens: 1,
+      prefixBlocks: [0, 1, 100, 102, 103, 104],
+      outputBlocks: [],
+    });
     // 25 tokens of history: the 6 full blocks kept, the 25th token's block fresh.
     const t3 = c.turn(3, 4);
-    expect(t3).toEqual({ promptTokens: 28, outputTokens: 4, prefixBlocks: [0, 1, 100, 102, 103, 104, 105], outputBlocks: [106] });
+    expect(t3).toEqual({
+      promptTokens: 28,
+      outputTokens: 4,
+      prefixBlocks: [0, 1, 100, 102, 103, 104, 105],
+      outputBlocks: [106],
+    });
   });
 
   it('over random conversations: lengths add up, history blocks keep their ids, every other id is new', () => {
@@ -94,27 +104,38 @@ interface Sent {
 function drive(w: never, duration_s: number, rejectAbove = Infinity, blockTokens = 1): Sent[] {
   const calendar = new Calendar();
   const sent: Sent[] = [];
-  const feed = sessionsFeed<Sent['request']>(w, new RandomStreams(4), calendar, duration_s, {
-    make: (a) => {
-      const request = { status: undefined as string | undefined, id: sent.length };
-      sent.push({ request, arrival: a, end_s: NaN });
-      return request;
+  const feed = sessionsFeed<Sent['request']>(
+    w,
+    new RandomStreams(4),
+    calendar,
+    duration_s,
+    {
+      make: (a) => {
+        const request = { status: undefined as string | undefined, id: sent.length };
+        sent.push({ request, arrival: a, end_s: NaN });
+        return request;
+      },
+      submit: (r, a) => {
+        const row = sent[r.id] as Sent;
+        if (a.promptTokens > rejectAbove) {
+          r.status = 'rejected';
+          row.end_s = calendar.now_s;
+          feed.ended(r);
+          return;
+        }
+        calendar.scheduleAt(
+          calendar.now_s + 0.5 + 0.001 * a.promptTokens,
+          (x: Sent) => {
+            x.request.status = 'completed';
+            x.end_s = calendar.now_s;
+            feed.ended(x.request);
+          },
+          row,
+        );
+      },
     },
-    submit: (r, a) => {
-      const row = sent[r.id] as Sent;
-      if (a.promptTokens > rejectAbove) {
-        r.status = 'rejected';
-        row.end_s = calendar.now_s;
-        feed.ended(r);
-        return;
-      }
-      calendar.scheduleAt(calendar.now_s + 0.5 + 0.001 * a.promptTokens, (x: Sent) => {
-        x.request.status = 'completed';
-        x.end_s = calendar.now_s;
-        feed.ended(x.request);
-      }, row);
-    },
-  }, blockTokens);
+    blockTokens,
+  );
   calendar.run(Infinity, Infinity);
   return sent;
 }
@@ -179,8 +200,16 @@ describe('the sessions feed', () => {
     }
   });
 
-  it('shares the system prompt\'s full blocks between sessions of one variant, and nothing else', () => {
-    const sent = drive(workload({ turns: { dist: 'uniform', min: 1, max: 3 }, system: { variants: 3, tokens: { dist: 'uniform', min: 1100, max: 3000 } } }), 60, Infinity, 512);
+  it("shares the system prompt's full blocks between sessions of one variant, and nothing else", () => {
+    const sent = drive(
+      workload({
+        turns: { dist: 'uniform', min: 1, max: 3 },
+        system: { variants: 3, tokens: { dist: 'uniform', min: 1100, max: 3000 } },
+      }),
+      60,
+      Infinity,
+      512,
+    );
     // First turns: the requests not sent 2 s after another ended (Poisson session
     // starts meet such an instant with probability 0).
     const followUp = new Set(sent.map((s) => s.end_s + 2));
@@ -202,7 +231,8 @@ describe('the sessions feed', () => {
       const k = common(g[0] as number[], g[1] as number[]);
       expect(k).toBeGreaterThanOrEqual(2);
       expect(k).toBeLessThanOrEqual(5);
-      for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) expect(common(g[i] as number[], g[j] as number[])).toBe(k);
+      for (let i = 0; i < g.length; i++)
+        for (let j = i + 1; j < g.length; j++) expect(common(g[i] as number[], g[j] as number[])).toBe(k);
       return k;
     });
     expect(shared.length).toBe(groups.size);
@@ -221,24 +251,33 @@ describe('the sessions feed', () => {
 describe('sessions in a run', () => {
   /** One split pool of H100s serving Llama 3.1 8B, sessions one at a time or overlapping. */
   function scenario(o: { rate: number; turns: object; duration_s: number; system?: object }) {
-    return checkScenario({
-      name: 'sessions', seed: 2, duration_s: o.duration_s, drain_s: 300, model: 'llama-3.1-8b',
-      datacenter: {
-        racks: [
-          { name: 'p', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' }] },
-          { name: 'd', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'decode' }] },
-        ],
-        network: { kv_transfer: 'network', spine_gbps: 800 },
-      },
-      workload: {
-        arrivals: { process: 'deterministic', rate_per_s: o.rate },
-        sessions: {
-          turns: o.turns, think_s: { dist: 'constant', value_s: 3 },
-          user_tokens: { dist: 'constant', value: 700 }, output_tokens: { dist: 'uniform', min: 10, max: 300 },
-          ...(o.system ? { system_prompt: o.system } : {}),
+    return checkScenario(
+      {
+        name: 'sessions',
+        seed: 2,
+        duration_s: o.duration_s,
+        drain_s: 300,
+        model: 'llama-3.1-8b',
+        datacenter: {
+          racks: [
+            { name: 'p', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' }] },
+            { name: 'd', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'decode' }] },
+          ],
+          network: { kv_transfer: 'network', spine_gbps: 800 },
+        },
+        workload: {
+          arrivals: { process: 'deterministic', rate_per_s: o.rate },
+          sessions: {
+            turns: o.turns,
+            think_s: { dist: 'constant', value_s: 3 },
+            user_tokens: { dist: 'constant', value: 700 },
+            output_tokens: { dist: 'uniform', min: 10, max: 300 },
+            ...(o.system ? { system_prompt: o.system } : {}),
+          },
         },
       },
-    }, 'sessions.json');
+      'sessions.json',
+    );
   }
 
   it('one session at a time: each request arrives 3 s after the previous completes, prompt = previous + reply + 700', () => {
@@ -266,7 +305,12 @@ describe('sessions in a run', () => {
   });
 
   it('overlapping sessions with a system prompt: every request ends completed, rejected or unfinished', () => {
-    const s = scenario({ rate: 2, turns: { dist: 'uniform', min: 1, max: 6 }, duration_s: 30, system: { variants: 4, tokens: { dist: 'constant', value: 2000 } } });
+    const s = scenario({
+      rate: 2,
+      turns: { dist: 'uniform', min: 1, max: 6 },
+      duration_s: 30,
+      system: { variants: 4, tokens: { dist: 'constant', value: 2000 } },
+    });
     const r = runScenario({ ...s, drain_s: 0.5, horizon_s: 30.5 });
     expectConserved({ requests: r.tables.requests, summary: r.summary }, r.stats.generated);
     expect(r.stats.generated).toBeGreaterThan(60);
