@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { SummaryMetric } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 
 import { ms, num, pct } from '../metrics/readable.js';
 
@@ -7,7 +8,7 @@ export { ms };
 
 /** The one-screen summary printed after each scenario. */
 export function formatSummary(
-  s: SummaryRow,
+  s: Summary,
   extra: { seed: number; out: string; wall_s: number; events: number },
 ): string {
   const lines = [
@@ -28,10 +29,10 @@ export function formatSummary(
   ];
   if (s.overloaded === true) {
     lines.push(
-      `  OVERLOADED  ${(s.unfinished as number) > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over the measured period (stderr says which)`,
+      `  OVERLOADED  ${s.unfinished > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over the measured period (stderr says which)`,
     );
   }
-  if ((s.instance_failures as number) > 0 || (s.requests_affected as number) > 0) {
+  if (s.instance_failures > 0 || s.requests_affected > 0) {
     lines.push(
       `  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures; ${s.requests_affected} requests affected, ${s.requests_retried} retried (${s.retries} retries)`,
     );
@@ -51,7 +52,7 @@ export function formatSummary(
 }
 
 /** One pool's headroom line: busy fraction, MFU, MBU, mean batch per server, KV use. */
-function headroom(label: string, s: SummaryRow, phase: 'prefill' | 'decode'): string {
+function headroom(label: string, s: Summary, phase: 'prefill' | 'decode'): string {
   const cell = (v: string, w: number) => v.padStart(w);
   return (
     `  ${label.padEnd(10)}${cell(pct(s[`${phase}_util`]), 6)} ${cell(pct(s[`${phase}_mfu`]), 6)} ${cell(pct(s[`${phase}_mbu`]), 6)}` +
@@ -60,7 +61,7 @@ function headroom(label: string, s: SummaryRow, phase: 'prefill' | 'decode'): st
 }
 
 /** One row per scenario, side by side (printed after a batch of runs). */
-export function formatComparison(rows: readonly SummaryRow[]): string {
+export function formatComparison(rows: readonly Summary[]): string {
   const header = [
     'scenario',
     '$/hour',
@@ -78,7 +79,7 @@ export function formatComparison(rows: readonly SummaryRow[]): string {
   ];
   // An overloaded run's throughput and cost are not sustainable: marked with a "!".
   const body = rows.map((s) => [
-    `${s.overloaded === true ? '! ' : ''}${String(s.scenario)}`,
+    `${s.overloaded === true ? '! ' : ''}${s.scenario}`,
     num(s.cost_per_hour_usd, 0),
     ms(s.ttft_p50_s),
     ms(s.ttft_p99_s),
@@ -109,7 +110,7 @@ export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 
     .filter((r) => r.row_kind === 'point');
   // A grid of thousands of points is read from summary.arrow, not from the screen.
   const rows = all.slice(0, limit);
-  const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
+  const ci = (r: Record<string, unknown>, m: SummaryMetric, f: (v: unknown) => string) =>
     typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
   const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO', '$/M good', 'overload'];
   // Past the cliff throughput still rises and cost per token still falls: say so.

@@ -1,5 +1,6 @@
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import { InvariantError } from '../engine/index.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { ScenarioFile, SessionsFile } from '../scenario/schema.js';
 import { serviceTime } from '../serving/service-time.js';
 import type { Feed, RequestSink } from './feed.js';
@@ -160,11 +161,11 @@ export function sessionsFeed<R extends { readonly status?: string | undefined }>
     const conversation = new Conversation(blockTokens, ids, variant?.tokens ?? 0, variant?.ids ?? []);
     const session: Session = { conversation, turnsLeft: turns() - 1 };
     state.at_s = nextStart();
-    if (state.at_s < duration_s) calendar.scheduleAt(state.at_s, start, state);
+    if (state.at_s < duration_s) calendar.scheduleAt(state.at_s, start, state, EventOrder.arrival);
     send(session);
   };
   const first = { at_s: nextStart() };
-  if (first.at_s < duration_s) calendar.scheduleAt(first.at_s, start, first);
+  if (first.at_s < duration_s) calendar.scheduleAt(first.at_s, start, first, EventOrder.arrival);
 
   return {
     ended(r) {
@@ -175,7 +176,7 @@ export function sessionsFeed<R extends { readonly status?: string | undefined }>
       const next_s = calendar.now_s + think();
       if (!(next_s < duration_s)) return;
       session.turnsLeft--;
-      calendar.scheduleAt(next_s, send, session);
+      calendar.scheduleAt(next_s, send, session, EventOrder.arrival);
     },
   };
 }

@@ -218,7 +218,7 @@ describe('reserve admission (TensorRT-LLM GUARANTEED_NO_EVICT)', () => {
   ];
 
   it.each(bursts)(
-    '$policy, decode_max_batch $maxBatch, $memory_gb GB, max_tokens $max_tokens: nothing preempted, KV and the cap never exceeded',
+    'I1 I3 I9 reserve admission: $policy, decode_max_batch $maxBatch, $memory_gb GB, max_tokens $max_tokens, nothing preempted, KV and the cap never exceeded',
     (b) => {
       const r = runScenario(scenario({ ...b, admission: 'reserve' }));
       expectRunConserved(r);

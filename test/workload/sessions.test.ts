@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { Calendar, RandomStreams } from '../../sim/engine/index.js';
+import { EventOrder } from '../../sim/engine/event-order.js';
 import type { Arrival } from '../../sim/workload/index.js';
 import { Conversation, sessionsFeed } from '../../sim/workload/index.js';
 import { expectConserved } from '../helpers/conservation.js';
@@ -131,6 +132,7 @@ function drive(w: never, duration_s: number, rejectAbove = Infinity, blockTokens
             feed.ended(x.request);
           },
           row,
+          EventOrder.completion,
         );
       },
     },
