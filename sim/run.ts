@@ -200,6 +200,7 @@ function* simulateWith(
     scenario.slo,
     sinks?.requests,
     latencies,
+    scenario.scheduling.prefix_cache !== undefined,
   );
   // The workload hears every request's end (completion or rejection, after retries
   // too): a closed loop sends a user's next request then. Bound before it exists.
@@ -374,6 +375,7 @@ function summaryOf(
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
     // NaN (null in the table) when any instance has no price (queueing mode).
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
+    prefixCache: scenario.scheduling.prefix_cache !== undefined,
   });
   return { summary, overload };
 }

@@ -32,6 +32,8 @@ export interface SummaryContext {
   availability: number;
   /** Times any instance went down during the run. */
   instanceFailures: number;
+  /** The scenario has a prefix cache (its columns are written). */
+  prefixCache?: boolean | undefined;
 }
 
 /**
@@ -99,6 +101,10 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     decode_batch_mean: nz(ctx.decodeBatch),
     prefill_kv_used_frac: nz(ctx.prefillKv),
     decode_kv_used_frac: nz(ctx.decodeKv),
+    prefix_cache_hit_rate: nz(
+      ctx.prefixCache && tally.measuredPromptTokens > 0 ? tally.measuredCachedTokens / tally.measuredPromptTokens : NaN,
+    ),
+    prefill_tokens_saved_per_s: nz(ctx.prefixCache ? tally.measuredCachedTokens / span_s : NaN),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
     requests_affected: tally.affected,
@@ -178,6 +184,8 @@ export const SUMMARY_COLUMNS = {
   decode_batch_mean: 'f64',
   prefill_kv_used_frac: 'f64',
   decode_kv_used_frac: 'f64',
+  prefix_cache_hit_rate: 'f64',
+  prefill_tokens_saved_per_s: 'f64',
   availability: 'f64',
   instance_failures: 'i32',
   requests_affected: 'i32',
@@ -193,12 +201,20 @@ export type SummaryMetric = keyof Summary;
 
 const columnNames = Object.keys(SUMMARY_COLUMNS) as SummaryMetric[];
 
+/**
+ * Columns written only when some row has a value: the prefix cache's. A scenario
+ * without a cache writes summary.arrow exactly as before the cache existed
+ * (docs/metrics.md); a sweep mixing both writes them, null where off.
+ */
+const OPTIONAL_COLUMNS: ReadonlySet<SummaryMetric> = new Set(['prefix_cache_hit_rate', 'prefill_tokens_saved_per_s']);
+
 /** Summary rows (one per scenario or run) as an Arrow table, its column types from {@link SUMMARY_COLUMNS}. */
 export function summaryTable(rows: readonly Summary[]): Table {
   if (rows.length === 0) throw new InvariantError('summaryTable needs at least one row');
   const columns: Record<string, ReturnType<typeof float64Column>> = {};
   for (const key of columnNames) {
     const values = rows.map((r) => r[key]);
+    if (OPTIONAL_COLUMNS.has(key) && values.every((v) => v === null || v === undefined)) continue;
     const type: SummaryColumnType = SUMMARY_COLUMNS[key];
     if (type === 'utf8') columns[key] = stringColumn(values as string[]);
     else if (type === 'bool') columns[key] = boolColumn(values.map((v) => v === true));

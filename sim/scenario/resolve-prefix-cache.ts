@@ -1,4 +1,10 @@
-import { CACHE_ROUTERS, type CacheRouterName, type RouterName, type ScenarioFile } from './schema.js';
+import {
+  CACHE_ROUTERS,
+  type CacheRouterName,
+  type PrefixCacheFile,
+  type RouterName,
+  type ScenarioFile,
+} from './schema.js';
 import type { InstanceSpec } from './resolved.js';
 
 type Report = (path: string, message: string) => void;
@@ -13,22 +19,23 @@ const isCacheRouter = (name: string | undefined): name is CacheRouterName =>
  * The routers per phase. `router: "prefix-aware"` routes prefill (prefill and mixed
  * instances, where prompts are computed and caches live); a split decode instance
  * receives the prompt's KV with the hand-off, so its phase falls back to
- * `least-work` (**choice**; `decode_router` sets it). A cache router still left here
+ * `least-work` (**choice**; `decode_router` sets it). A cache router named for decode
  * has been reported (checkPrefixCache): `least-work` stands in so the types close.
  */
-export function resolveRouters(s: ScenarioFile['scheduling']): { prefill: RouterName; decode: RouterName } {
+export function resolveRouters(s: ScenarioFile['scheduling']): {
+  prefill: RouterName | CacheRouterName;
+  decode: RouterName;
+} {
   const prefill = s.prefill_router ?? s.router;
   const decode = s.decode_router ?? (isCacheRouter(s.router) ? 'least-work' : s.router);
-  return {
-    prefill: isCacheRouter(prefill) ? 'least-work' : prefill,
-    decode: isCacheRouter(decode) ? 'least-work' : decode,
-  };
+  return { prefill, decode: isCacheRouter(decode) ? 'least-work' : decode };
 }
 
 /**
- * `scheduling.prefix_cache` and the `prefix-aware` router: what a schema cannot say.
- * The serving core does not run them yet (issue 20, phase 2): the cache is parsed and
- * checked, a cache router is refused with a message saying so.
+ * `scheduling.prefix_cache` and the `prefix-aware` router: what a schema cannot say,
+ * and the parts this build does not run yet (a device cache on split prefill
+ * instances runs; mixed instances' caches and the host and store tiers are refused
+ * with a message saying so, rather than silently ignored).
  */
 export function checkPrefixCache(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
   const s = file.scheduling;
@@ -51,11 +58,6 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
         `scheduling.${field}`,
         `"${name}" routes by the prefix blocks each instance's cache holds: it needs scheduling.prefix_cache`,
       );
-    } else {
-      report(
-        `scheduling.${field}`,
-        `"${name}" is not run by this build yet (the serving core does not use the prefix cache until issue 20's phase 2)`,
-      );
     }
   }
   const usesCacheRouter = routerFields.some(([, name]) => isCacheRouter(name));
@@ -68,6 +70,7 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
       `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`,
     );
   }
+  checkNotRunYet(cache, instances, report);
   if (!instances.some((x) => x.deployment && x.role !== 'decode')) {
     report(
       'scheduling.prefix_cache',
@@ -83,4 +86,18 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
       'a datacenter store is fetched over the network, and datacenter.network.kv_transfer is "off"',
     );
   }
+}
+
+/**
+ * What the serving core does not run yet (issue 20): a cache on mixed instances (the
+ * colocated engine computes prompts and decodes on one KV ledger; caching there needs
+ * its admission to reuse blocks), host memory and the datacenter store. Refused, not
+ * ignored: a user who asks for them would otherwise read results without them.
+ */
+function checkNotRunYet(cache: PrefixCacheFile, instances: readonly InstanceSpec[], report: Report): void {
+  const later = 'is not run by this build yet (issue 20: only the device cache of split prefill instances runs)';
+  if (instances.some((x) => x.deployment && x.role === 'mixed'))
+    report('scheduling.prefix_cache', `on mixed (colocated) instances ${later}`);
+  if (cache.host_gb > 0) report('scheduling.prefix_cache.host_gb', `the host-memory tier ${later}`);
+  if (cache.store_gb > 0) report('scheduling.prefix_cache.store_gb', `the datacenter store ${later}`);
 }

@@ -4,7 +4,8 @@ import { chargingFor } from './work-charge.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import { batchTimer, type Deployment, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
-import type { RouterName } from '../scenario/schema.js';
+import type { CacheRouterName, RouterName } from '../scenario/schema.js';
+import { PrefixCache } from './prefix-cache.js';
 import { ColocatedEngine } from './colocated.js';
 import { Failover, type FailureUnit } from './failover.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
@@ -58,8 +59,13 @@ export class ServingSystem implements PhaseEvents {
     this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
     this.network = this.topology ? new Network(calendar) : null;
     const { servers, routable } = this.buildServers(scenario, streams, windows);
-    const router = (phase: Phase, name: RouterName) =>
-      poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology);
+    const cache = scenario.scheduling.prefix_cache;
+    const prefix = cache && {
+      blockTokens: cache.block_tokens,
+      overlapWeight: scenario.scheduling.prefix_aware?.overlap_weight ?? 1,
+    };
+    const router = (phase: Phase, name: RouterName | CacheRouterName) =>
+      poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology, prefix);
     this.prefill = new Pool(
       'prefill',
       calendar,
@@ -202,7 +208,10 @@ export class ServingSystem implements PhaseEvents {
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
     if (phase === 'prefill') {
-      const p = new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity);
+      // One device prefix cache per prefill instance, in the KV memory its prompts leave free.
+      const cache = s.prefix_cache ? new PrefixCache(s.prefix_cache.block_tokens) : null;
+      const maxTokens = s.prefill_max_batch_tokens;
+      const p = new PrefillBatcher(this.calendar, inst, this, windows, timer, maxTokens, capacity, cache);
       p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
       return p;
     }

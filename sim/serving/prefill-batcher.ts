@@ -6,6 +6,8 @@ import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
 import { KvLedger } from './kv-ledger.js';
 import type { Charging } from './work-charge.js';
+import { addPrefill, type PrefillSums, usableCachedTokens } from '../physics/prefix.js';
+import type { PrefixCache } from './prefix-cache.js';
 
 /**
  * Prefill on the performance model. When idle, the instance takes queued prompts in
@@ -24,6 +26,8 @@ export class PrefillBatcher extends PhaseServer {
   private timer: Timer | null = null;
   /** Where its passes' FLOPs and bytes are charged (MFU, MBU). */
   charging: Charging | null = null;
+  /** Cached blocks each request it holds reuses (pinned in the cache until release). */
+  private readonly reused = new Map<Request, number>();
 
   constructor(
     calendar: Calendar,
@@ -33,9 +37,16 @@ export class PrefillBatcher extends PhaseServer {
     private readonly batchTimer: BatchTimer,
     private readonly maxBatchTokens: number,
     kvCapacityTokens: number,
+    cache: PrefixCache | null = null,
   ) {
     super(calendar, instance, 'prefill', events, windows);
-    this.kv = new KvLedger(instance, kvCapacityTokens);
+    this.kv = new KvLedger(instance, kvCapacityTokens, cache);
+  }
+
+  /** Leading full blocks of the prompt its cache holds (what `prefix-aware` routing reads). */
+  override prefixMatch(blockIds: readonly number[], promptTokens: number): number {
+    const cache = this.kv.cache;
+    return cache ? cache.match(blockIds, Math.floor(promptTokens / cache.blockTokens)) : 0;
   }
 
   get inService(): number {
@@ -49,8 +60,8 @@ export class PrefillBatcher extends PhaseServer {
   kick(): void {
     if (this.batch.length > 0 || this.down) return;
     const now = this.calendar.now_s;
+    const sums: PrefillSums = { tokens: 0, sumSquaredTokens: 0, prefixPairs: 0, prefixTokens: 0 };
     let tokens = 0;
-    let squares = 0;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       // A retried request recomputes what it had generated too.
       const p = contextTokens(next);
@@ -65,10 +76,9 @@ export class PrefillBatcher extends PhaseServer {
       if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;
       this.takeWaiting(now);
       markStarted(next, this, now);
-      this.kv.hold(p);
+      addPrefill(sums, p, this.startWithPrefix(next, p));
       this.batch.push(next);
       tokens += p;
-      squares += p * p;
     }
     if (this.batch.length === 0) {
       this.goIdle();
@@ -76,9 +86,30 @@ export class PrefillBatcher extends PhaseServer {
     }
     this.changeInService(now, this.batch.length);
     this.kv.record(now);
-    const dt = this.batchTimer.prefillSeconds(tokens, squares);
+    const { sumSquaredTokens: squares, prefixPairs, prefixTokens } = sums;
+    const dt = this.batchTimer.prefillSeconds(sums.tokens, squares, prefixPairs, prefixTokens);
     this.timer = this.calendar.schedule(dt, finishPrefill, this, EventOrder.completion);
-    this.charging?.pass.begin(now, now + dt, this.charging.model.prefill(tokens, squares));
+    const work = this.charging?.model.prefill(sums.tokens, squares, prefixPairs, prefixTokens);
+    if (work) this.charging?.pass.begin(now, now + dt, work);
+  }
+
+  /**
+   * Holds the request's KV, reusing the leading full prompt blocks the cache holds
+   * (Mooncake's last id may name a partial block; like vLLM, only full blocks are
+   * cached). Returns the cached tokens its prefill skips (at most all but one).
+   */
+  private startWithPrefix(r: Request, contextTokens: number): number {
+    const ids = r.prefixBlocks;
+    const cache = this.kv.cache;
+    if (!cache || !ids) {
+      this.kv.hold(contextTokens);
+      return 0;
+    }
+    const hit = cache.match(ids, Math.floor(r.promptTokens / cache.blockTokens));
+    this.kv.holdWithPrefix(contextTokens, ids, hit);
+    this.reused.set(r, hit);
+    r.cachedPromptTokens = usableCachedTokens(r.promptTokens, hit * cache.blockTokens);
+    return r.cachedPromptTokens;
   }
 
   protected evacuate(now: number): Request[] {
@@ -88,6 +119,9 @@ export class PrefillBatcher extends PhaseServer {
     const lost = this.batch;
     this.batch = [];
     for (const r of lost) this.kv.release(contextTokens(r));
+    for (const r of lost) this.reused.delete(r);
+    // The instance failed: its cached blocks are lost with its memory.
+    this.kv.cache?.clear();
     this.changeInService(now, -lost.length);
     this.kv.record(now);
     return lost;
@@ -99,8 +133,10 @@ export class PrefillBatcher extends PhaseServer {
     for (const r of lost) {
       r.kvHolder = null;
       this.kv.release(contextTokens(r));
+      this.reused.delete(r);
     }
     this.holds.length = 0;
+    this.kv.cache?.clear();
     this.kv.record(this.calendar.now_s);
     return lost;
   }
@@ -127,7 +163,14 @@ export class PrefillBatcher extends PhaseServer {
 
   /** The request's KV has left (hand-off done, or no decode needed): free it. */
   release(r: Request): void {
-    this.kv.release(contextTokens(r));
+    const cache = this.kv.cache;
+    const ids = r.prefixBlocks;
+    if (cache && ids) {
+      // The prompt's full blocks stay cached after the hand-off took its KV away.
+      const full = Math.floor(r.promptTokens / cache.blockTokens);
+      this.kv.releaseIntoCache(contextTokens(r), ids, full, this.reused.get(r) ?? 0);
+      this.reused.delete(r);
+    } else this.kv.release(contextTokens(r));
     removeItem(this.holds, r);
     r.kvHolder = null;
     this.kv.record(this.calendar.now_s);

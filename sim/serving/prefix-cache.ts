@@ -138,6 +138,12 @@ export class PrefixCache {
     return this.evictBlocks(Math.ceil(tokens / this.blockTokens)) * this.blockTokens;
   }
 
+  /** Every block is gone, in use or not (the instance failed: its memory is lost). */
+  clear(): void {
+    this.refs.clear();
+    this.free.clear();
+  }
+
   /** Evicts up to `n` free blocks, least recently used first; returns how many. */
   evictBlocks(n: number): number {
     let done = 0;

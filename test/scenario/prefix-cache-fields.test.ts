@@ -36,7 +36,7 @@ describe('scheduling.prefix_cache', () => {
     const base = checkScenario(split({})).scheduling;
     const sched = (o: object) => ({ ...base, ...o }) as never;
     expect(resolveRouters(sched({ router: 'prefix-aware', decode_router: 'jsq' }))).toEqual({
-      prefill: 'least-work',
+      prefill: 'prefix-aware',
       decode: 'jsq',
     });
     expect(resolveRouters(sched({ router: 'prefix-aware' })).decode).toBe('least-work');
@@ -46,16 +46,24 @@ describe('scheduling.prefix_cache', () => {
     });
   });
 
-  it('a cache router is refused until the serving core runs it, naming the field', () => {
-    expect(problems(split({ router: 'prefix-aware', prefix_cache: {} }))).toEqual([
-      'scheduling.router: "prefix-aware" is not run by this build yet (the serving core does not use the prefix cache until issue 20\'s phase 2)',
-    ]);
+  it('a cache router runs with a cache, and is refused without one, naming the field', () => {
+    expect(problems(split({ router: 'prefix-aware', prefix_cache: {} }))).toEqual([]);
     expect(problems(split({ prefill_router: 'prefix-aware' }))).toEqual([
       'scheduling.prefill_router: "prefix-aware" routes by the prefix blocks each instance\'s cache holds: it needs scheduling.prefix_cache',
     ]);
   });
 
-  it('with the cache on and a load router, the scenario runs as before (the cache is wired in phase 2)', () => {
-    expect(problems(split({ prefix_cache: { host_gb: 256, store_gb: 10_000, store_gbps: 800 } }))).toEqual([]);
+  it('the host and store tiers, and a cache on mixed instances, are refused as not run yet (not silently ignored)', () => {
+    const later = 'is not run by this build yet (issue 20: only the device cache of split prefill instances runs)';
+    expect(problems(split({ prefix_cache: { host_gb: 256, store_gb: 10_000, store_gbps: 800 } }))).toEqual([
+      `scheduling.prefix_cache.host_gb: the host-memory tier ${later}`,
+      `scheduling.prefix_cache.store_gb: the datacenter store ${later}`,
+    ]);
+    const mixed = split({ prefix_cache: {} });
+    (mixed.datacenter as { racks: unknown[] }).racks = [
+      { name: 'm', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'mixed' }] },
+    ];
+    expect(problems(mixed)).toEqual([`scheduling.prefix_cache: on mixed (colocated) instances ${later}`]);
+    expect(problems(split({ prefix_cache: {} }))).toEqual([]);
   });
 });
