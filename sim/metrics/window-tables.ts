@@ -40,6 +40,8 @@ export class WindowTables {
   private readonly tallies: TimeWeighted[] = [];
   /** Every work meter the tables read (released with the tallies). */
   private readonly meters: WorkMeter[] = [];
+  /** Some instance keeps a prefix cache: nodes.arrow gains its two columns (absent otherwise, tables as before). */
+  private readonly withCache: boolean;
   /** Each pool's queue_len_mean by window, as written (the overload trend test reads it). */
   private readonly queues: number[][];
 
@@ -60,6 +62,8 @@ export class WindowTables {
     this.linkNames = new FixedDictionary(links.map((l) => l.name));
     for (const inst of instances)
       this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
+    for (const inst of instances) if (inst.prefixCache) this.tallies.push(inst.prefixCache.cached);
+    this.withCache = instances.some((i) => i.prefixCache);
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
     for (const inst of instances) this.meters.push(...inst.work);
@@ -78,6 +82,10 @@ export class WindowTables {
   /** Forget the windows before `k` in every tally (they were written). */
   release(k: number): void {
     for (const t of this.tallies) t.release(k);
+    for (const inst of this.instances) {
+      inst.prefixCache?.promptTokens.release(k);
+      inst.prefixCache?.cachedTokens.release(k);
+    }
     for (const m of this.meters) m.release(k);
   }
 
@@ -96,8 +104,14 @@ export class WindowTables {
       up: new Float64Array(n),
       mfu: new Float64Array(n),
       mbu: new Float64Array(n),
+      cached: new Float64Array(n),
+      hit: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
+      const pc = inst.prefixCache;
+      // Instances without a cache (decoders), and windows where no prompt started: null.
+      c.cached[row] = pc ? mean(pc.cached, k, span) : NaN;
+      c.hit[row] = pc && pc.promptTokens.window(k) > 0 ? pc.cachedTokens.window(k) / pc.promptTokens.window(k) : NaN;
       c.node[row] = inst.index;
       c.rack[row] = this.racks.codes[inst.index] as number;
       c.role[row] = this.roles.codes[inst.index] as number;
@@ -124,6 +138,9 @@ export class WindowTables {
         span,
       );
     });
+    const cacheColumns: Record<string, ReturnType<typeof float64Column>> = this.withCache
+      ? { kv_cached_frac: float64Column(c.cached), prefix_hit_rate: float64Column(c.hit) }
+      : {};
     return makeTable({
       node: this.nodeNames.column(c.node),
       rack: this.racks.dictionary.column(c.rack),
@@ -138,6 +155,7 @@ export class WindowTables {
       up_frac: float64Column(c.up),
       mfu: float64Column(c.mfu),
       mbu: float64Column(c.mbu),
+      ...cacheColumns,
     });
   }
 

@@ -123,6 +123,7 @@ export class KvLedger {
    */
   record(now: number, growthInFlight = 0): void {
     this.instance.setKvUsed(now, this.resident_tokens + this.reserved_tokens + growthInFlight);
+    if (this.cache) this.instance.setKvCached(now, this.cache.freeTokens);
   }
 
   private change(resident: number, reserved: number): void {

@@ -210,6 +210,7 @@ export class ServingSystem implements PhaseEvents {
     if (phase === 'prefill') {
       // One device prefix cache per prefill instance, in the KV memory its prompts leave free.
       const cache = s.prefix_cache ? new PrefixCache(s.prefix_cache.block_tokens) : null;
+      if (cache) inst.trackPrefixCache(windows);
       const maxTokens = s.prefill_max_batch_tokens;
       const p = new PrefillBatcher(this.calendar, inst, this, windows, timer, maxTokens, capacity, cache);
       p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);

@@ -109,6 +109,7 @@ export class PrefillBatcher extends PhaseServer {
     this.kv.holdWithPrefix(contextTokens, ids, hit);
     this.reused.set(r, hit);
     r.cachedPromptTokens = usableCachedTokens(r.promptTokens, hit * cache.blockTokens);
+    this.instance.prefixLookup(this.calendar.now_s, r.promptTokens, r.cachedPromptTokens);
     return r.cachedPromptTokens;
   }
 

@@ -35,6 +35,16 @@ const runArb = fc.record({
   seed: fc.integer({ min: 0, max: 1000 }),
   failures: fc.boolean(),
   sessions: sessionsArb,
+  // A prefix cache on split prefill instances on the physics (where it runs), routed
+  // by prefix-aware or the generated load router.
+  cache: fc.option(
+    fc.record({
+      block: fc.constantFrom(16, 64, 512),
+      prefixAware: fc.boolean(),
+      weight: fc.double({ min: 0, max: 4, noNaN: true }),
+    }),
+    { nil: undefined },
+  ),
 });
 
 type Generated = typeof runArb extends fc.Arbitrary<infer T> ? T : never;
@@ -48,6 +58,15 @@ function build(g: Generated, stepping: string, physics = g.physics) {
       : { count, role, service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role) };
   const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
   const s = g.sessions;
+  const cache = g.cache && physics && !g.colocated ? g.cache : undefined;
+  const cacheFields = cache
+    ? {
+        prefix_cache: { block_tokens: cache.block },
+        ...(cache.prefixAware
+          ? { prefill_router: 'prefix-aware', prefix_aware: { overlap_weight: cache.weight } }
+          : {}),
+      }
+    : {};
   return checkScenario(
     {
       name: 'gen-sessions',
@@ -71,7 +90,13 @@ function build(g: Generated, stepping: string, physics = g.physics) {
             : {}),
         },
       },
-      scheduling: { router: g.router, decode_stepping: stepping, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
+      scheduling: {
+        router: g.router,
+        decode_stepping: stepping,
+        decode_max_batch: g.maxBatch,
+        chunk_tokens: 512,
+        ...cacheFields,
+      },
       ...(g.failures ? { faults: { max_retries: 1, random: [{ mtbf_s: 8, mttr_s: 1 }] } } : {}),
     },
     'gen-sessions.json',
@@ -82,13 +107,27 @@ describe('generated runs with sessions', () => {
   it('conserve requests and keep KV within capacity (60 scenarios)', () => {
     let rejected = 0;
     let multiTurn = 0;
+    let cacheHits = 0;
     fc.assert(
       fc.property(runArb, (g) => {
         const r = runScenario(build(g, 'fast-forward'));
         expectRunConserved(r);
-        for (const f of column(r.tables.nodes, 'kv_used_frac'))
-          if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
+        const used = column(r.tables.nodes, 'kv_used_frac');
+        // With a cache, active + cached ≤ capacity (the ledger checks it on every change; here per window).
+        const cachedFrac = r.tables.nodes.getChild('kv_cached_frac') ? column(r.tables.nodes, 'kv_cached_frac') : [];
+        used.forEach((f, i) => {
+          if (!Number.isNaN(f)) expect(f + (cachedFrac[i] || 0)).toBeLessThanOrEqual(1 + 1e-9);
+        });
         if ((r.summary.rejected as number) > 0) rejected++;
+        const cached = r.tables.requests.getChild('cached_prompt_tokens');
+        if (cached) {
+          // A hit never covers the whole prompt: at least one token is computed.
+          const prompts = column(r.tables.requests, 'prompt_tokens');
+          column(r.tables.requests, 'cached_prompt_tokens').forEach((c, i) =>
+            expect(c).toBeLessThanOrEqual((prompts[i] as number) - 1),
+          );
+          if ((r.summary.prefix_cache_hit_rate ?? 0) > 0) cacheHits++;
+        }
         // A prompt longer than any first turn's is a later turn's.
         if (
           column(r.tables.requests, 'prompt_tokens').some((p) => p > g.sessions.user + (g.sessions.system?.tokens ?? 0))
@@ -97,9 +136,10 @@ describe('generated runs with sessions', () => {
       }),
       { numRuns: 60, seed: 20 },
     );
-    // The generator reaches both long conversations and rejections.
+    // The generator reaches both long conversations and rejections, and cache hits.
     expect(multiTurn).toBeGreaterThan(20);
     expect(rejected).toBeGreaterThan(0);
+    expect(cacheHits).toBeGreaterThan(3);
   });
 
   it('fast-forward decode gives every request the times of exact stepping (30 physics scenarios)', () => {
@@ -111,7 +151,9 @@ describe('generated runs with sessions', () => {
         const at = (t: typeof a) => new Map(column(t, 'request_id').map((id, i) => [id, i]));
         const ia = at(a);
         const ib = at(b);
-        for (const c of ['arrival_s', 'first_token_s', 'completion_s']) {
+        const columns = ['arrival_s', 'first_token_s', 'completion_s'];
+        if (a.getChild('cached_prompt_tokens')) columns.push('cached_prompt_tokens');
+        for (const c of columns) {
           const ca = column(a, c);
           const cb = column(b, c);
           for (const [id, i] of ia) {

@@ -180,4 +180,47 @@ describe('prefix cache, whole simulator', () => {
     expect(physics(L, L - 1)).toBeGreaterThan(timer.prefillSeconds(1, 1));
     expect(physics(L, L - 1)).toBeLessThan(physics(L, 0));
   });
+
+  it('columns: present with the cache (per-window hit rate = the requests started in the window), absent without', () => {
+    const gap_s = 7;
+    const path = traceFile(lines.slice(0, 60), gap_s);
+    const on = runScenario(scenario(path, { hardware: 'trn2.48xlarge' }, 60 * gap_s));
+    const t = on.tables.requests;
+    const start = column(t, 'prefill_start_s');
+    const prompt = column(t, 'prompt_tokens');
+    const cached = column(t, 'cached_prompt_tokens');
+    const nodes = on.tables.nodes;
+    const role = Array.from({ length: nodes.numRows }, (_, i) => String(nodes.getChild('role')?.get(i)));
+    const from = column(nodes, 'window_start_s');
+    const to = column(nodes, 'window_end_s');
+    const hit = column(nodes, 'prefix_hit_rate');
+    let windowsWithHits = 0;
+    role.forEach((r, i) => {
+      if (r !== 'prefill') {
+        expect(hit[i]).toBeNaN();
+        return;
+      }
+      let p = 0;
+      let c = 0;
+      start.forEach((s0, j) => {
+        if (s0 >= (from[i] as number) && s0 < (to[i] as number)) {
+          p += prompt[j] as number;
+          c += cached[j] as number;
+        }
+      });
+      if (p === 0) expect(hit[i]).toBeNaN();
+      else expect(hit[i]).toBeCloseTo(c / p, 12);
+      if (c > 0) windowsWithHits++;
+    });
+    expect(windowsWithHits).toBeGreaterThan(3);
+    expect(on.tables.summary.getChild('prefix_cache_hit_rate')).toBeTruthy();
+    expect(nodes.getChild('kv_cached_frac')).toBeTruthy();
+
+    const r = runScenario({ ...on.scenario, scheduling: { ...on.scenario.scheduling, prefix_cache: undefined } });
+    expect(r.tables.requests.getChild('cached_prompt_tokens')).toBeNull();
+    expect(r.tables.nodes.getChild('kv_cached_frac')).toBeNull();
+    expect(r.tables.nodes.getChild('prefix_hit_rate')).toBeNull();
+    expect(r.tables.summary.getChild('prefix_cache_hit_rate')).toBeNull();
+    expect(r.summary.prefix_cache_hit_rate).toBeNull();
+  });
 });
