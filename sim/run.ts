@@ -195,13 +195,8 @@ function* simulateWith(
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog(
-    scenario.instances.map((i) => i.name),
-    scenario.slo,
-    sinks?.requests,
-    latencies,
-    scenario.scheduling.prefix_cache !== undefined,
-  );
+  const names = scenario.instances.map((i) => i.name);
+  const log = new RequestLog(names, scenario.slo, sinks?.requests, latencies, !!scenario.scheduling.prefix_cache);
   // The workload hears every request's end (completion or rejection, after retries
   // too): a closed loop sends a user's next request then. Bound before it exists.
   let feed: Feed<Request> | undefined;

@@ -101,10 +101,7 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     decode_batch_mean: nz(ctx.decodeBatch),
     prefill_kv_used_frac: nz(ctx.prefillKv),
     decode_kv_used_frac: nz(ctx.decodeKv),
-    prefix_cache_hit_rate: nz(
-      ctx.prefixCache && tally.measuredPromptTokens > 0 ? tally.measuredCachedTokens / tally.measuredPromptTokens : NaN,
-    ),
-    prefill_tokens_saved_per_s: nz(ctx.prefixCache ? tally.measuredCachedTokens / span_s : NaN),
+    ...prefixCacheFields(tally, ctx.prefixCache === true, span_s),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
     requests_affected: tally.affected,
@@ -115,6 +112,19 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     cost_per_m_goodput_tokens_usd: nz(
       ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN,
     ),
+  };
+}
+
+/** The prefix cache's summary fields: null without a cache (the columns are then left out). */
+function prefixCacheFields(
+  tally: RunTally,
+  cache: boolean,
+  span_s: number,
+): Pick<Summary, 'prefix_cache_hit_rate' | 'prefill_tokens_saved_per_s'> {
+  const { measuredPromptTokens: prompt, measuredCachedTokens: cached } = tally;
+  return {
+    prefix_cache_hit_rate: nz(cache && prompt > 0 ? cached / prompt : NaN),
+    prefill_tokens_saved_per_s: nz(cache ? cached / span_s : NaN),
   };
 }
 

@@ -104,14 +104,8 @@ export class WindowTables {
       up: new Float64Array(n),
       mfu: new Float64Array(n),
       mbu: new Float64Array(n),
-      cached: new Float64Array(n),
-      hit: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
-      const pc = inst.prefixCache;
-      // Instances without a cache (decoders), and windows where no prompt started: null.
-      c.cached[row] = pc ? mean(pc.cached, k, span) : NaN;
-      c.hit[row] = pc && pc.promptTokens.window(k) > 0 ? pc.cachedTokens.window(k) / pc.promptTokens.window(k) : NaN;
       c.node[row] = inst.index;
       c.rack[row] = this.racks.codes[inst.index] as number;
       c.role[row] = this.roles.codes[inst.index] as number;
@@ -138,9 +132,6 @@ export class WindowTables {
         span,
       );
     });
-    const cacheColumns: Record<string, ReturnType<typeof float64Column>> = this.withCache
-      ? { kv_cached_frac: float64Column(c.cached), prefix_hit_rate: float64Column(c.hit) }
-      : {};
     return makeTable({
       node: this.nodeNames.column(c.node),
       rack: this.racks.dictionary.column(c.rack),
@@ -155,8 +146,20 @@ export class WindowTables {
       up_frac: float64Column(c.up),
       mfu: float64Column(c.mfu),
       mbu: float64Column(c.mbu),
-      ...cacheColumns,
+      ...this.cacheColumns(k0, k1, end_s),
     });
+  }
+
+  /** nodes.arrow's prefix cache columns for windows [k0, k1), none when no instance keeps a cache. */
+  private cacheColumns(k0: number, k1: number, end_s: number): Record<string, ReturnType<typeof float64Column>> {
+    if (!this.withCache) return {};
+    const n = Math.max(0, k1 - k0) * this.instances.length;
+    const cached = new Float64Array(n);
+    const hit = new Float64Array(n);
+    this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
+      [cached[row], hit[row]] = cacheCells(inst, k, span);
+    });
+    return { kv_cached_frac: float64Column(cached), prefix_hit_rate: float64Column(hit) };
   }
 
   /** `pools.arrow` rows of windows [k0, k1): one per phase pool per window, shared queues included. */
@@ -282,6 +285,18 @@ export class WindowTables {
     }
     return bounds;
   }
+}
+
+/**
+ * An instance's prefix cache in window k: the mean share of KV its cached blocks hold,
+ * and cached ÷ prompt tokens of the prompts that started prefill in the window. Null
+ * (NaN) for instances without a cache (decoders) and windows where no prompt started.
+ */
+function cacheCells(inst: Instance, k: number, span: number): [number, number] {
+  const pc = inst.prefixCache;
+  if (!pc) return [NaN, NaN];
+  const prompt = pc.promptTokens.window(k);
+  return [mean(pc.cached, k, span), prompt > 0 ? pc.cachedTokens.window(k) / prompt : NaN];
 }
 
 /** Windows of a run that ends at `end_s`: ⌈end/w⌉, at least one. */
