@@ -13,6 +13,7 @@ import {
   linkSeries,
   measuredCompleted,
   poolSeries,
+  prefixHitSeries,
   timeBreakdown,
   utilizationCells,
 } from './run-data.js';
@@ -215,6 +216,9 @@ function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colo
     latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })),
   );
   const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
+  const hits = runs.flatMap((r) =>
+    prefixHitSeries(r.requests, r.nodes, r.info?.window_s ?? windowOf(r)).map((p) => ({ ...p, scenario: r.name })),
+  );
   return {
     id: 'over-time',
     title: 'Over simulated time',
@@ -223,6 +227,8 @@ function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colo
       charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
       charts.poolSeries('pool-queue', 'queue', pools, colors),
       charts.poolSeries('pool-busy', 'busy', pools, colors),
+      // Only runs with a prefix cache have one: no empty chart for the others.
+      ...(hits.length > 0 ? [charts.poolSeries('prefix-hit-rate', 'hit', hits, colors)] : []),
     ],
   };
 }

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { batchTimer } from '../../sim/physics/index.js';
+import { prefixHitSeries } from '../../sim/report/run-data.js';
 import { column } from '../helpers/queueing.js';
 
 interface Line {
@@ -213,6 +214,14 @@ describe('prefix cache, whole simulator', () => {
       if (c > 0) windowsWithHits++;
     });
     expect(windowsWithHits).toBeGreaterThan(3);
+    // The report's per-pool series: one prefill pool here, so each window's rate is the prefill node's.
+    const series = prefixHitSeries(t, nodes, on.scenario.metrics.window_s);
+    expect(series.length).toBeGreaterThan(3);
+    for (const p of series) {
+      const i = role.findIndex((r, j) => r === 'prefill' && from[j] === p.t);
+      expect(p.pool).toBe('prefill');
+      expect(p.hit).toBeCloseTo(hit[i] as number, 12);
+    }
     expect(on.tables.summary.getChild('prefix_cache_hit_rate')).toBeTruthy();
     expect(nodes.getChild('kv_cached_frac')).toBeTruthy();
 
@@ -222,5 +231,6 @@ describe('prefix cache, whole simulator', () => {
     expect(r.tables.nodes.getChild('prefix_hit_rate')).toBeNull();
     expect(r.tables.summary.getChild('prefix_cache_hit_rate')).toBeNull();
     expect(r.summary.prefix_cache_hit_rate).toBeNull();
+    expect(prefixHitSeries(r.tables.requests, r.tables.nodes, 10)).toEqual([]);
   });
 });
