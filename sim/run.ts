@@ -284,6 +284,7 @@ function startArrivals(
         a.arrival_s < scenario.warmup_s,
       );
       r.prefixBlocks = a.prefixBlocks;
+      r.outputBlocks = a.outputBlocks;
       return r;
     },
     submit: (r, a) => {

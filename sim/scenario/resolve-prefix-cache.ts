@@ -33,9 +33,9 @@ export function resolveRouters(s: ScenarioFile['scheduling']): {
 
 /**
  * `scheduling.prefix_cache` and the `prefix-aware` router: what a schema cannot say,
- * and the parts this build does not run yet (a device cache on split prefill
- * instances runs; mixed instances' caches and the host and store tiers are refused
- * with a message saying so, rather than silently ignored).
+ * and the parts this build does not run yet (the device cache of prefill and mixed
+ * instances runs; the host and store tiers are refused with a message saying so,
+ * rather than silently ignored).
  */
 export function checkPrefixCache(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
   const s = file.scheduling;
@@ -89,15 +89,12 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
 }
 
 /**
- * What the serving core does not run yet (issue 20): a cache on mixed instances (the
- * colocated engine computes prompts and decodes on one KV ledger; caching there needs
- * its admission to reuse blocks), host memory and the datacenter store. Refused, not
- * ignored: a user who asks for them would otherwise read results without them.
+ * What the serving core does not run yet (issue 20): host memory and the datacenter
+ * store. Refused, not ignored: a user who asks for them would otherwise read results
+ * without them.
  */
 function checkNotRunYet(cache: PrefixCacheFile, instances: readonly InstanceSpec[], report: Report): void {
-  const later = 'is not run by this build yet (issue 20: only the device cache of split prefill instances runs)';
-  if (instances.some((x) => x.deployment && x.role === 'mixed'))
-    report('scheduling.prefix_cache', `on mixed (colocated) instances ${later}`);
+  const later = 'is not run by this build yet (issue 20: only the device cache of prefill and mixed instances runs)';
   if (cache.host_gb > 0) report('scheduling.prefix_cache.host_gb', `the host-memory tier ${later}`);
   if (cache.store_gb > 0) report('scheduling.prefix_cache.store_gb', `the datacenter store ${later}`);
 }

@@ -144,6 +144,7 @@ export class ServingSystem implements PhaseEvents {
         maxBatch: s.decode_max_batch,
         kvCapacityTokens: kvCapacityTokens(d),
         stepping: s.decode_stepping,
+        prefixCache: s.prefix_cache ? new PrefixCache(s.prefix_cache.block_tokens) : null,
         // resolve() requires workload.max_tokens with reserve admission.
         admission:
           s.admission === 'reserve'
@@ -152,6 +153,7 @@ export class ServingSystem implements PhaseEvents {
       },
       stepsLeft,
     );
+    if (s.prefix_cache) inst.trackPrefixCache(windows);
     const work = workModel(d);
     engine.measure(
       chargingFor(engine.prefill, inst, d, work, windows),

@@ -57,6 +57,9 @@ export class Request implements RoutableRequest {
   decodedTokens = 0;
   /** Ids of the prompt's prefix blocks, from a Mooncake trace or a session (for prefix caching). */
   prefixBlocks: number[] | undefined = undefined;
+  /** Ids of the full blocks its reply completes after the prompt's full blocks (sessions): a
+   * mixed instance caches them at completion, as the next turn's prefix. */
+  outputBlocks: number[] | undefined = undefined;
   /** Prompt tokens its (last) prefill found in the instance's prefix cache and did not compute. */
   cachedPromptTokens = 0;
   /** Who holds this request's prompt KV until its hand-off completes. */

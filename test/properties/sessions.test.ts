@@ -35,7 +35,7 @@ const runArb = fc.record({
   seed: fc.integer({ min: 0, max: 1000 }),
   failures: fc.boolean(),
   sessions: sessionsArb,
-  // A prefix cache on split prefill instances on the physics (where it runs), routed
+  // A prefix cache on prefill or mixed instances on the physics (where it runs), routed
   // by prefix-aware or the generated load router.
   cache: fc.option(
     fc.record({
@@ -58,7 +58,7 @@ function build(g: Generated, stepping: string, physics = g.physics) {
       : { count, role, service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role) };
   const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
   const s = g.sessions;
-  const cache = g.cache && physics && !g.colocated ? g.cache : undefined;
+  const cache = g.cache && physics ? g.cache : undefined;
   const cacheFields = cache
     ? {
         prefix_cache: { block_tokens: cache.block },

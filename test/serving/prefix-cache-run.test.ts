@@ -36,8 +36,11 @@ function traceFile(requests: readonly Line[], gap_s: number): string {
   return path;
 }
 
-/** One prefill instance of `prefill` hardware and one trn2 decoder, hand-off at once, the cache on. */
-function scenario(path: string, prefill: { hardware: string; devices?: number }, duration_s: number) {
+/**
+ * One prefill instance of `prefill` hardware and one trn2 decoder, hand-off at once, the
+ * cache on; or (`mixed`) one colocated instance of that hardware doing both.
+ */
+function scenario(path: string, prefill: { hardware: string; devices?: number }, duration_s: number, mixed = false) {
   return checkScenario({
     name: 'prefix-run',
     duration_s,
@@ -46,10 +49,12 @@ function scenario(path: string, prefill: { hardware: string; devices?: number },
       racks: [
         {
           name: 'r',
-          nodes: [
-            { ...prefill, count: 1, role: 'prefill' },
-            { hardware: 'trn2.48xlarge', count: 1, role: 'decode' },
-          ],
+          nodes: mixed
+            ? [{ ...prefill, count: 1, role: 'mixed' }]
+            : [
+                { ...prefill, count: 1, role: 'prefill' },
+                { hardware: 'trn2.48xlarge', count: 1, role: 'decode' },
+              ],
         },
       ],
     },
@@ -90,9 +95,13 @@ function rows(result: ReturnType<typeof runScenario>) {
 }
 
 describe('prefix cache, whole simulator', () => {
-  it('one instance whose cache never evicts reaches the offline ideal, request by request', () => {
+  it.each([
+    ['split prefill', false],
+    ['mixed', true],
+  ])('one %s instance whose cache never evicts reaches the offline ideal, request by request', (_, mixed) => {
     const gap_s = 200;
-    const result = runScenario(scenario(traceFile(lines, gap_s), { hardware: 'trn2.48xlarge' }, lines.length * gap_s));
+    const s = scenario(traceFile(lines, gap_s), { hardware: 'trn2.48xlarge' }, lines.length * gap_s, mixed);
+    const result = runScenario(s);
     const got = rows(result);
     // The ideal: the leading run of the prompt's full blocks found among earlier prompts' full blocks.
     const seen = new Set<number>();
@@ -120,14 +129,19 @@ describe('prefix cache, whole simulator', () => {
     expect(cached / prompt).toBeGreaterThan(0.05);
   });
 
-  it('a small cache (a CS-3 prefill replica, ~207 blocks), one request at a time, equals a plain LRU', () => {
+  it.each([
+    ['split prefill', false],
+    ['mixed', true],
+  ])('a small cache (a CS-3 %s replica, ~207 blocks), one request at a time, equals a plain LRU', (_, mixed) => {
     const gap_s = 200;
-    const s = scenario(traceFile(lines, gap_s), { hardware: 'cs3', devices: 4 }, lines.length * gap_s);
+    const s = scenario(traceFile(lines, gap_s), { hardware: 'cs3', devices: 4 }, lines.length * gap_s, mixed);
     const capacity = 106_483; // kvCapacityTokens of a four-wafer CS-3 replica of Llama 3.1 70B
     const got = rows(runScenario(s));
     // The model written here: an array of free blocks, least recently used first. A prompt
     // pins its hit, evicts from the front while free blocks + its tokens exceed the
     // capacity, and when its KV leaves, its full blocks go to the end last block first.
+    // On a mixed instance the request decodes there too: its KV grows to prompt + output
+    // − 1 tokens (the last token's KV is never written), evicting more on the way.
     let free: number[] = [];
     let hits = 0;
     lines.forEach((r, i) => {
@@ -140,7 +154,8 @@ describe('prefix cache, whole simulator', () => {
       const hit = leadingRun(r.hash_ids, full, (id) => free.includes(id));
       const pinned = new Set(r.hash_ids.slice(0, hit));
       free = free.filter((id) => !pinned.has(id));
-      while (free.length * B + r.input_length > capacity) free.shift();
+      const held = mixed ? r.input_length + r.output_length - 1 : r.input_length;
+      while (free.length * B + held > capacity) free.shift();
       expect(row?.status).toBe('completed');
       expect(row?.cached, `request ${i}`).toBe(skipped(hit, r.input_length));
       const mine = r.hash_ids.slice(0, full);
@@ -233,4 +248,58 @@ describe('prefix cache, whole simulator', () => {
     expect(r.summary.prefix_cache_hit_rate).toBeNull();
     expect(prefixHitSeries(r.tables.requests, r.tables.nodes, 10)).toEqual([]);
   });
+
+  it.each([
+    ['mixed', true, [0, 1024, 2048]],
+    ['split prefill', false, [0, 512, 1536]],
+  ])(
+    'sessions on one %s instance: later turns reuse the conversation (a mixed instance its replies too)',
+    (_, mixed, want) => {
+      // 600-token messages and replies, 512-token blocks: turn 2's prompt (1,800 tokens) is
+      // turn 1's prompt, reply and a new message. A mixed instance keeps turn 1's 1,200
+      // tokens of context (2 full blocks); a prefill instance only its prompt's 1 full block.
+      // Turn 3 (3,000 tokens): 2,400 tokens of history (4 blocks) against turn 2's prompt (3).
+      const s = checkScenario({
+        name: 'sessions-cache',
+        duration_s: 60,
+        drain_s: 600,
+        model: 'llama-3.1-70b',
+        datacenter: {
+          racks: [
+            {
+              name: 'r',
+              nodes: mixed
+                ? [{ hardware: 'trn2.48xlarge', count: 1, role: 'mixed' }]
+                : [
+                    { hardware: 'trn2.48xlarge', count: 1, role: 'prefill' },
+                    { hardware: 'trn2.48xlarge', count: 1, role: 'decode' },
+                  ],
+            },
+          ],
+        },
+        workload: {
+          arrivals: { process: 'poisson', rate_per_s: 0.5 },
+          sessions: {
+            turns: { dist: 'constant', value: 3 },
+            think_s: { dist: 'constant', value_s: 1 },
+            user_tokens: { dist: 'constant', value: 600 },
+            output_tokens: { dist: 'constant', value: 600 },
+          },
+        },
+        scheduling: { router: 'least-work', prefix_cache: { block_tokens: B } },
+      });
+      const t = runScenario(s).tables.requests;
+      const prompt = column(t, 'prompt_tokens');
+      const cached = column(t, 'cached_prompt_tokens');
+      const turns = [600, 1800, 3000];
+      const seen = [0, 0, 0];
+      prompt.forEach((p, i) => {
+        const turn = turns.indexOf(p);
+        expect(turn, `prompt of ${p} tokens`).toBeGreaterThanOrEqual(0);
+        expect(cached[i]).toBe(want[turn]);
+        seen[turn] = (seen[turn] as number) + 1;
+      });
+      expect(seen.every((n) => n > 5)).toBe(true);
+    },
+  );
 });
