@@ -216,7 +216,10 @@ const columnNames = Object.keys(SUMMARY_COLUMNS) as SummaryMetric[];
  * without a cache writes summary.arrow exactly as before the cache existed
  * (docs/metrics.md); a sweep mixing both writes them, null where off.
  */
-const OPTIONAL_COLUMNS: ReadonlySet<SummaryMetric> = new Set(['prefix_cache_hit_rate', 'prefill_tokens_saved_per_s']);
+export const OPTIONAL_COLUMNS: ReadonlySet<SummaryMetric> = new Set([
+  'prefix_cache_hit_rate',
+  'prefill_tokens_saved_per_s',
+]);
 
 /** Summary rows (one per scenario or run) as an Arrow table, its column types from {@link SUMMARY_COLUMNS}. */
 export function summaryTable(rows: readonly Summary[]): Table {
