@@ -73,6 +73,7 @@ export class RequestLog {
     c.retries[i] = r.retries;
     c.link_stalls[i] = r.linkStalls;
     c.cached_prompt_tokens[i] = r.cachedPromptTokens;
+    c.cached_host_tokens[i] = r.cachedHostTokens;
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
@@ -124,7 +125,10 @@ export class RequestLog {
     columns.preemptions = int32Column(rows(c.preemptions));
     columns.retries = int32Column(rows(c.retries));
     columns.link_stalls = int32Column(rows(c.link_stalls));
-    if (this.cacheColumns) columns.cached_prompt_tokens = int32Column(rows(c.cached_prompt_tokens));
+    if (this.cacheColumns) {
+      columns.cached_prompt_tokens = int32Column(rows(c.cached_prompt_tokens));
+      columns.cached_host_tokens = int32Column(rows(c.cached_host_tokens));
+    }
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
@@ -206,6 +210,7 @@ const CHUNK_COLUMNS = {
   retries: Int32Array,
   link_stalls: Int32Array,
   cached_prompt_tokens: Int32Array,
+  cached_host_tokens: Int32Array,
 } as const;
 type ChunkColumns = { [K in keyof typeof CHUNK_COLUMNS]: InstanceType<(typeof CHUNK_COLUMNS)[K]> };
 

@@ -33,8 +33,8 @@ export function resolveRouters(s: ScenarioFile['scheduling']): {
 
 /**
  * `scheduling.prefix_cache` and the `prefix-aware` router: what a schema cannot say,
- * and the parts this build does not run yet (the device cache of prefill and mixed
- * instances runs; the host and store tiers are refused with a message saying so,
+ * and the part this build does not run yet (the device and host tiers of prefill and
+ * mixed instances run; the datacenter store is refused with a message saying so,
  * rather than silently ignored).
  */
 export function checkPrefixCache(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
@@ -70,7 +70,7 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
       `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`,
     );
   }
-  checkNotRunYet(cache, instances, report);
+  checkNotRunYet(cache, report);
   if (!instances.some((x) => x.deployment && x.role !== 'decode')) {
     report(
       'scheduling.prefix_cache',
@@ -89,12 +89,10 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
 }
 
 /**
- * What the serving core does not run yet (issue 20): host memory and the datacenter
- * store. Refused, not ignored: a user who asks for them would otherwise read results
- * without them.
+ * What the serving core does not run yet (issue 20): the datacenter store. Refused,
+ * not ignored: a user who asks for it would otherwise read results without it.
  */
-function checkNotRunYet(cache: PrefixCacheFile, instances: readonly InstanceSpec[], report: Report): void {
-  const later = 'is not run by this build yet (issue 20: only the device cache of prefill and mixed instances runs)';
-  if (cache.host_gb > 0) report('scheduling.prefix_cache.host_gb', `the host-memory tier ${later}`);
+function checkNotRunYet(cache: PrefixCacheFile, report: Report): void {
+  const later = 'is not run by this build yet (issue 20: the device and host tiers run)';
   if (cache.store_gb > 0) report('scheduling.prefix_cache.store_gb', `the datacenter store ${later}`);
 }

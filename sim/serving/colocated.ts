@@ -9,7 +9,8 @@ import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';
 import type { Work } from '../physics/work.js';
 import type { Request } from './request.js';
-import { ColocatedPrefix } from './colocated-prefix.js';
+import { InstancePrefix } from './instance-prefix.js';
+import type { HostTier } from './host-tier.js';
 import type { PrefixCache } from './prefix-cache.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
@@ -35,6 +36,8 @@ export interface ColocatedOptions {
   stepping: 'fast-forward' | 'exact';
   /** The instance's device prefix cache, in the KV its requests leave free; absent = none. */
   prefixCache?: PrefixCache | null;
+  /** Its host-memory tier; absent = none. */
+  hostTier?: HostTier | null;
 }
 
 /** One phase of a colocated instance as its pool sees it; the engine does the work. */
@@ -142,7 +145,7 @@ export class ColocatedEngine {
   /** Decoding and evicted requests. */
   private readonly batch: DecodeBatch;
   /** Its prefix cache's bookkeeping; null without a cache. */
-  readonly prefix: ColocatedPrefix | null;
+  readonly prefix: InstancePrefix | null;
   private prefilling: Chunking[] = [];
   private busy = false;
   /** Decode-only iterations, fast-forwarded as one event when nothing else waits. */
@@ -168,9 +171,9 @@ export class ColocatedEngine {
     private readonly stepsLeft: (r: Request) => number,
   ) {
     this.run = new StepRun<ColocatedEngine>(calendar, endIteration, this);
-    this.kv = new KvLedger(instance, o.kvCapacityTokens, o.prefixCache ?? null);
+    this.kv = new KvLedger(instance, o.kvCapacityTokens, o.prefixCache ?? null, o.hostTier?.cache ?? null);
     this.batch = new DecodeBatch(this.kv);
-    this.prefix = o.prefixCache ? new ColocatedPrefix(this.kv, o.prefixCache, instance) : null;
+    this.prefix = o.prefixCache ? new InstancePrefix(this.kv, o.prefixCache, o.hostTier ?? null, instance, true) : null;
     const prefix = this.prefix;
     if (prefix) this.batch.onEvict = (r) => prefix.unpin(r);
     this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
@@ -303,7 +306,7 @@ export class ColocatedEngine {
       kv += c.done + n;
     }
     let dt = this.timer.passSeconds(tokens, pairs, kv, true);
-    dt += this.recomputeSeconds();
+    dt += this.recomputeSeconds() + (this.prefix?.takeLoadSeconds() ?? 0);
     this.iteration = this.calendar.schedule(dt, endIteration, this, EventOrder.completion);
     const ch = this.charging;
     if (!ch) return;

@@ -35,6 +35,8 @@ export class KvLedger {
     readonly capacity_tokens: number,
     /** The instance's device prefix cache; null without one. */
     readonly cache: PrefixCache | null = null,
+    /** Its host-memory tier (blocks the device evicted), lost with the instance too; null without one. */
+    readonly host: PrefixCache | null = null,
   ) {}
 
   /** KV tokens of cached blocks no running request uses (0 without a cache). */
@@ -92,7 +94,12 @@ export class KvLedger {
    * keeps the room `hold` makes by eviction from taking the blocks it reuses.
    */
   holdWithPrefix(tokens: number, blockIds: readonly number[], blocks: number): void {
-    if (blocks > 0) this.cache?.acquire(blockIds, blocks);
+    if (blocks > 0 && this.cache) {
+      // Blocks loaded from a lower tier join the device cache (no eviction runs between
+      // this and the pinning: the device tier has no fixed capacity, the ledger evicts).
+      this.cache.insert(blockIds, blocks);
+      this.cache.acquire(blockIds, blocks);
+    }
     this.change(tokens, 0);
   }
 
@@ -112,6 +119,7 @@ export class KvLedger {
     this.resident_tokens = 0;
     this.reserved_tokens = 0;
     this.cache?.clear();
+    this.host?.clear();
   }
 
   /**

@@ -6,6 +6,7 @@ import { batchTimer, type Deployment, kvCapacityTokens, kvHandoffBytes } from '.
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
 import type { CacheRouterName, RouterName } from '../scenario/schema.js';
 import { PrefixCache } from './prefix-cache.js';
+import { HostTier } from './host-tier.js';
 import { ColocatedEngine } from './colocated.js';
 import { Failover, type FailureUnit } from './failover.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
@@ -144,7 +145,7 @@ export class ServingSystem implements PhaseEvents {
         maxBatch: s.decode_max_batch,
         kvCapacityTokens: kvCapacityTokens(d),
         stepping: s.decode_stepping,
-        prefixCache: s.prefix_cache ? new PrefixCache(s.prefix_cache.block_tokens) : null,
+        ...prefixTiers(scenario, d),
         // resolve() requires workload.max_tokens with reserve admission.
         admission:
           s.admission === 'reserve'
@@ -210,11 +211,20 @@ export class ServingSystem implements PhaseEvents {
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
     if (phase === 'prefill') {
-      // One device prefix cache per prefill instance, in the KV memory its prompts leave free.
-      const cache = s.prefix_cache ? new PrefixCache(s.prefix_cache.block_tokens) : null;
-      if (cache) inst.trackPrefixCache(windows);
+      const { prefixCache, hostTier } = prefixTiers(scenario, deployment);
+      if (prefixCache) inst.trackPrefixCache(windows);
       const maxTokens = s.prefill_max_batch_tokens;
-      const p = new PrefillBatcher(this.calendar, inst, this, windows, timer, maxTokens, capacity, cache);
+      const p = new PrefillBatcher(
+        this.calendar,
+        inst,
+        this,
+        windows,
+        timer,
+        maxTokens,
+        capacity,
+        prefixCache,
+        hostTier,
+      );
       p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
       return p;
     }
@@ -307,4 +317,19 @@ function stepsLeft(r: Request): number {
 
 function isFinished(r: Request): boolean {
   return stepsLeft(r) <= 0;
+}
+
+/**
+ * One instance's prefix cache tiers: a device cache in the KV memory its requests leave
+ * free, and with `host_gb` a host-memory tier that keeps what the device evicts. None
+ * without `scheduling.prefix_cache`.
+ */
+function prefixTiers(
+  scenario: ResolvedScenario,
+  d: Deployment,
+): { prefixCache: PrefixCache | null; hostTier: HostTier | null } {
+  const c = scenario.scheduling.prefix_cache;
+  if (!c) return { prefixCache: null, hostTier: null };
+  const host = c.host_gb > 0 ? new HostTier(c.block_tokens, c.host_gb, c.host_gbytes_per_s, d) : null;
+  return { prefixCache: new PrefixCache(c.block_tokens, Infinity, host?.demote), hostTier: host };
 }

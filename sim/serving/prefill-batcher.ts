@@ -6,8 +6,10 @@ import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
 import { KvLedger } from './kv-ledger.js';
 import type { Charging } from './work-charge.js';
-import { addPrefill, type PrefillSums, usableCachedTokens } from '../physics/prefix.js';
+import { addPrefill, type PrefillSums } from '../physics/prefix.js';
 import type { PrefixCache } from './prefix-cache.js';
+import type { HostTier } from './host-tier.js';
+import { InstancePrefix } from './instance-prefix.js';
 
 /**
  * Prefill on the performance model. When idle, the instance takes queued prompts in
@@ -26,8 +28,8 @@ export class PrefillBatcher extends PhaseServer {
   private timer: Timer | null = null;
   /** Where its passes' FLOPs and bytes are charged (MFU, MBU). */
   charging: Charging | null = null;
-  /** Cached blocks each request it holds reuses (pinned in the cache until release). */
-  private readonly reused = new Map<Request, number>();
+  /** Its prefix cache's bookkeeping; null without a cache. */
+  private readonly prefix: InstancePrefix | null;
 
   constructor(
     calendar: Calendar,
@@ -38,15 +40,16 @@ export class PrefillBatcher extends PhaseServer {
     private readonly maxBatchTokens: number,
     kvCapacityTokens: number,
     cache: PrefixCache | null = null,
+    host: HostTier | null = null,
   ) {
     super(calendar, instance, 'prefill', events, windows);
-    this.kv = new KvLedger(instance, kvCapacityTokens, cache);
+    this.kv = new KvLedger(instance, kvCapacityTokens, cache, host?.cache ?? null);
+    this.prefix = cache ? new InstancePrefix(this.kv, cache, host, instance, false) : null;
   }
 
   /** Leading full blocks of the prompt its cache holds (what `prefix-aware` routing reads). */
   override prefixMatch(blockIds: readonly number[], promptTokens: number): number {
-    const cache = this.kv.cache;
-    return cache ? cache.match(blockIds, Math.floor(promptTokens / cache.blockTokens)) : 0;
+    return this.prefix ? this.prefix.match(blockIds, promptTokens) : 0;
   }
 
   get inService(): number {
@@ -87,7 +90,9 @@ export class PrefillBatcher extends PhaseServer {
     this.changeInService(now, this.batch.length);
     this.kv.record(now);
     const { sumSquaredTokens: squares, prefixPairs, prefixTokens } = sums;
-    const dt = this.batchTimer.prefillSeconds(sums.tokens, squares, prefixPairs, prefixTokens);
+    // Blocks loaded from host memory arrive before the pass (**assumption**: not overlapped).
+    const load_s = this.prefix ? this.prefix.takeLoadSeconds() : 0;
+    const dt = this.batchTimer.prefillSeconds(sums.tokens, squares, prefixPairs, prefixTokens) + load_s;
     this.timer = this.calendar.schedule(dt, finishPrefill, this, EventOrder.completion);
     const work = this.charging?.model.prefill(sums.tokens, squares, prefixPairs, prefixTokens);
     if (work) this.charging?.pass.begin(now, now + dt, work);
@@ -99,18 +104,9 @@ export class PrefillBatcher extends PhaseServer {
    * cached). Returns the cached tokens its prefill skips (at most all but one).
    */
   private startWithPrefix(r: Request, contextTokens: number): number {
-    const ids = r.prefixBlocks;
-    const cache = this.kv.cache;
-    if (!cache || !ids) {
-      this.kv.hold(contextTokens);
-      return 0;
-    }
-    const hit = cache.match(ids, Math.floor(r.promptTokens / cache.blockTokens));
-    this.kv.holdWithPrefix(contextTokens, ids, hit);
-    this.reused.set(r, hit);
-    r.cachedPromptTokens = usableCachedTokens(r.promptTokens, hit * cache.blockTokens);
-    this.instance.prefixLookup(this.calendar.now_s, r.promptTokens, r.cachedPromptTokens);
-    return r.cachedPromptTokens;
+    if (this.prefix) return this.prefix.hold(r, contextTokens, this.calendar.now_s);
+    this.kv.hold(contextTokens);
+    return 0;
   }
 
   protected evacuate(now: number): Request[] {
@@ -120,9 +116,8 @@ export class PrefillBatcher extends PhaseServer {
     const lost = this.batch;
     this.batch = [];
     for (const r of lost) this.kv.release(contextTokens(r));
-    for (const r of lost) this.reused.delete(r);
     // The instance failed: its cached blocks are lost with its memory.
-    this.kv.cache?.clear();
+    this.prefix?.clear();
     this.changeInService(now, -lost.length);
     this.kv.record(now);
     return lost;
@@ -134,10 +129,9 @@ export class PrefillBatcher extends PhaseServer {
     for (const r of lost) {
       r.kvHolder = null;
       this.kv.release(contextTokens(r));
-      this.reused.delete(r);
     }
     this.holds.length = 0;
-    this.kv.cache?.clear();
+    this.prefix?.clear();
     this.kv.record(this.calendar.now_s);
     return lost;
   }
@@ -164,14 +158,9 @@ export class PrefillBatcher extends PhaseServer {
 
   /** The request's KV has left (hand-off done, or no decode needed): free it. */
   release(r: Request): void {
-    const cache = this.kv.cache;
-    const ids = r.prefixBlocks;
-    if (cache && ids) {
-      // The prompt's full blocks stay cached after the hand-off took its KV away.
-      const full = Math.floor(r.promptTokens / cache.blockTokens);
-      this.kv.releaseIntoCache(contextTokens(r), ids, full, this.reused.get(r) ?? 0);
-      this.reused.delete(r);
-    } else this.kv.release(contextTokens(r));
+    // The prompt's full blocks stay cached after the hand-off took its KV away.
+    if (this.prefix) this.prefix.keep(r, contextTokens(r));
+    else this.kv.release(contextTokens(r));
     removeItem(this.holds, r);
     r.kvHolder = null;
     this.kv.record(this.calendar.now_s);

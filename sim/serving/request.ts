@@ -62,6 +62,8 @@ export class Request implements RoutableRequest {
   outputBlocks: number[] | undefined = undefined;
   /** Prompt tokens its (last) prefill found in the instance's prefix cache and did not compute. */
   cachedPromptTokens = 0;
+  /** Of those, the tokens loaded from the instance's host-memory tier (the rest were on the device). */
+  cachedHostTokens = 0;
   /** Who holds this request's prompt KV until its hand-off completes. */
   kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */

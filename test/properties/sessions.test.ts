@@ -42,6 +42,7 @@ const runArb = fc.record({
       block: fc.constantFrom(16, 64, 512),
       prefixAware: fc.boolean(),
       weight: fc.double({ min: 0, max: 4, noNaN: true }),
+      hostGb: fc.constantFrom(0, 0.5, 50),
     }),
     { nil: undefined },
   ),
@@ -61,7 +62,7 @@ function build(g: Generated, stepping: string, physics = g.physics) {
   const cache = g.cache && physics ? g.cache : undefined;
   const cacheFields = cache
     ? {
-        prefix_cache: { block_tokens: cache.block },
+        prefix_cache: { block_tokens: cache.block, host_gb: cache.hostGb },
         ...(cache.prefixAware
           ? { prefill_router: 'prefix-aware', prefix_aware: { overlap_weight: cache.weight } }
           : {}),

@@ -53,13 +53,12 @@ describe('scheduling.prefix_cache', () => {
     ]);
   });
 
-  it('the host and store tiers are refused as not run yet (not silently ignored); mixed instances cache', () => {
-    const later = 'is not run by this build yet (issue 20: only the device cache of prefill and mixed instances runs)';
+  it('the store is refused as not run yet (not silently ignored); the host tier and mixed instances run', () => {
+    const later = 'is not run by this build yet (issue 20: the device and host tiers run)';
     expect(problems(split({ prefix_cache: { host_gb: 256, store_gb: 10_000, store_gbps: 800 } }))).toEqual([
-      `scheduling.prefix_cache.host_gb: the host-memory tier ${later}`,
       `scheduling.prefix_cache.store_gb: the datacenter store ${later}`,
     ]);
-    const mixed = split({ prefix_cache: {} });
+    const mixed = split({ prefix_cache: { host_gb: 64 } });
     (mixed.datacenter as { racks: unknown[] }).racks = [
       { name: 'm', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'mixed' }] },
     ];

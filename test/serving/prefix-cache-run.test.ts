@@ -318,4 +318,50 @@ describe('prefix cache, whole simulator', () => {
     expect(pa.summary.ttft_p50_s as number).toBeLessThan(lw.summary.ttft_p50_s as number);
     expect(lw.summary.ttft_p50_s as number).toBeLessThan(none.summary.ttft_p50_s as number);
   });
+
+  it('a host tier behind a small device cache: hits the offline ideal again, each host block costing its PCIe load', () => {
+    const gap_s = 200;
+    const s = scenario(traceFile(lines, gap_s), { hardware: 'cs3', devices: 4 }, lines.length * gap_s);
+    // 2 TB of host memory holds every block these 200 prompts have (~0.84 TB of 70B KV).
+    const withHost = {
+      ...s,
+      scheduling: { ...s.scheduling, prefix_cache: { ...s.scheduling.prefix_cache!, host_gb: 2000 } },
+    };
+    const result = runScenario(withHost);
+    const t = result.tables.requests;
+    const got = rows(result);
+    const host = column(t, 'cached_host_tokens');
+    const ids = column(t, 'request_id');
+    const d = s.instances[0]?.deployment as NonNullable<(typeof s.instances)[0]['deployment']>;
+    const timer = batchTimer(d);
+    // 2 × 80 layers × 8 KV heads × 128 × 2 bytes (bf16) = 327,680 bytes a token; 50 GB/s to each of 4 wafers.
+    const bytesPerToken = 2 * 80 * 8 * 128 * 2;
+    const loadSeconds = (blocks: number) => (blocks * B * bytesPerToken) / (50e9 * d.devices);
+    const seen = new Set<number>();
+    let fromHost = 0;
+    lines.forEach((r, i) => {
+      const row = got.get(i);
+      if (r.input_length > 106_483) return expect(row?.status).toBe('rejected');
+      const full = Math.floor(r.input_length / B);
+      const want = skipped(
+        leadingRun(r.hash_ids, full, (id) => seen.has(id)),
+        r.input_length,
+      );
+      for (const id of r.hash_ids.slice(0, full)) seen.add(id);
+      expect(row?.cached, `request ${i}`).toBe(want);
+      const h = host[ids.indexOf(i)] as number;
+      const suffix = r.input_length - want;
+      const compute_s = timer.prefillSeconds(suffix, suffix * suffix, suffix * want, want);
+      // (times are absolute, up to 40,000 s: their difference is exact to ~1e-11 s)
+      expect(row?.prefill_s).toBeCloseTo(compute_s + loadSeconds(Math.ceil(h / B)), 9);
+      if (h > 0) fromHost++;
+      // A load the time check can see: ~0.84 ms a block here, against a 1e-9 s tolerance.
+      if (h > 0) expect(loadSeconds(Math.ceil(h / B))).toBeGreaterThan(1e-4);
+    });
+    // Few of the first 200 prompts repeat (6% of tokens), 7 of them from host memory.
+    expect(fromHost).toBeGreaterThan(3);
+    // Without the host tier the same device cache finds less.
+    const deviceOnly = runScenario(s).summary.prefix_cache_hit_rate as number;
+    expect(result.summary.prefix_cache_hit_rate as number).toBeGreaterThan(deviceOnly);
+  });
 });
