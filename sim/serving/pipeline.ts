@@ -210,24 +210,7 @@ export class ServingSystem implements PhaseEvents {
     const timer = batchTimer(deployment);
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
-    if (phase === 'prefill') {
-      const { prefixCache, hostTier } = prefixTiers(scenario, deployment);
-      if (prefixCache) inst.trackPrefixCache(windows);
-      const maxTokens = s.prefill_max_batch_tokens;
-      const p = new PrefillBatcher(
-        this.calendar,
-        inst,
-        this,
-        windows,
-        timer,
-        maxTokens,
-        capacity,
-        prefixCache,
-        hostTier,
-      );
-      p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
-      return p;
-    }
+    if (phase === 'prefill') return this.prefillBatcher(inst, deployment, scenario, windows);
     const dec = new DecodeBatcher(
       this.calendar,
       inst,
@@ -242,6 +225,18 @@ export class ServingSystem implements PhaseEvents {
     );
     dec.measure(chargingFor(dec, inst, deployment, workModel(deployment), windows));
     return dec;
+  }
+
+  /** A prefill instance on the performance model, with its prefix cache tiers when the scenario has a cache. */
+  private prefillBatcher(inst: Instance, d: Deployment, scenario: ResolvedScenario, windows: Windows): PrefillBatcher {
+    const { prefixCache, hostTier } = prefixTiers(scenario, d);
+    if (prefixCache) inst.trackPrefixCache(windows);
+    const maxTokens = scenario.scheduling.prefill_max_batch_tokens;
+    const capacity = kvCapacityTokens(d);
+    const args = [maxTokens, capacity, prefixCache, hostTier] as const;
+    const p = new PrefillBatcher(this.calendar, inst, this, windows, batchTimer(d), ...args);
+    p.charging = chargingFor(p, inst, d, workModel(d), windows);
+    return p;
   }
 
   arrive(request: Request): void {
