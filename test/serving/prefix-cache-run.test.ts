@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkScenario, loadScenario, runScenario } from '../../sim/index.js';
 import { batchTimer } from '../../sim/physics/index.js';
 import { prefixHitSeries } from '../../sim/report/run-data.js';
+import { formatSummary } from '../../sim/cli/format.js';
 import { column } from '../helpers/queueing.js';
 
 interface Line {
@@ -317,6 +318,12 @@ describe('prefix cache, whole simulator', () => {
     expect(hit(lw)).toBeGreaterThan(0.05);
     expect(pa.summary.ttft_p50_s as number).toBeLessThan(lw.summary.ttft_p50_s as number);
     expect(lw.summary.ttft_p50_s as number).toBeLessThan(none.summary.ttft_p50_s as number);
+    // The CLI's run summary says it; a run without a cache prints no such line.
+    const extra = { seed: 1, out: 'x', wall_s: 1, events: 1 };
+    expect(formatSummary(pa.summary, extra)).toMatch(
+      /\n {2}prefix {6}2\d\.\d% of prompt tokens cached, \d+ prompt tok\/s not computed/,
+    );
+    expect(formatSummary(none.summary, extra)).not.toMatch(/prefix/);
   });
 
   it('a host tier behind a small device cache: hits the offline ideal again, each host block costing its PCIe load', () => {
