@@ -85,6 +85,12 @@ const SUMMARY_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => str
   ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
 ];
 
+const PREFIX_HIT_COLUMN: [SummaryMetric, string, (v: unknown) => string] = [
+  'prefix_cache_hit_rate',
+  'prefix cache hit',
+  pct,
+];
+
 /**
  * Headroom per pool: busy says a server had work, not how much of the machine the work
  * used; MFU and MBU say that (docs/metrics.md), and `overloaded` whether a queue grew.
@@ -152,7 +158,10 @@ function summarySection(runs: readonly RunFolder[]): Section {
       ['scenario', ...columns.map(([, h]) => h)],
       summary.map((s, i) => [names[i] as string, ...columns.map(([c, , f]) => f(s[c]))]),
     );
-  const table = `${tableOf(SUMMARY_COLUMNS)}<h3>Headroom</h3>${tableOf(HEADROOM_COLUMNS)}`;
+  // A prefix cache's hit rate, only when some run has a cache (no column of dashes otherwise).
+  const cached = summary.some((x) => x.prefix_cache_hit_rate !== null && x.prefix_cache_hit_rate !== undefined);
+  const main = cached ? [...SUMMARY_COLUMNS, PREFIX_HIT_COLUMN] : SUMMARY_COLUMNS;
+  const table = `${tableOf(main)}<h3>Headroom</h3>${tableOf(HEADROOM_COLUMNS)}`;
   const about = runs
     .map((r) => {
       const i = r.info;

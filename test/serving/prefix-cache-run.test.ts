@@ -10,6 +10,8 @@ import { checkScenario, loadScenario, runScenario } from '../../sim/index.js';
 import { batchTimer } from '../../sim/physics/index.js';
 import { prefixHitSeries } from '../../sim/report/run-data.js';
 import { formatSummary } from '../../sim/cli/format.js';
+import { buildReport, readResults } from '../../sim/report/index.js';
+import { runScenarioToFolder } from '../../sim/run-to-folder.js';
 import { column } from '../helpers/queueing.js';
 
 interface Line {
@@ -370,5 +372,22 @@ describe('prefix cache, whole simulator', () => {
     // Without the host tier the same device cache finds less.
     const deviceOnly = runScenario(s).summary.prefix_cache_hit_rate as number;
     expect(result.summary.prefix_cache_hit_rate as number).toBeGreaterThan(deviceOnly);
+  });
+
+  it('the report draws the hit rate per pool over time and tabulates it, for runs with a cache only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitsim-prefix-report-'));
+    const path = traceFile(lines.slice(0, 60), 7);
+    const on = scenario(path, { hardware: 'trn2.48xlarge' }, 60 * 7);
+    runScenarioToFolder({ ...on, name: 'with-cache' }, join(dir, 'with-cache'));
+    const cacheless = { ...on, name: 'no-cache', scheduling: { ...on.scheduling, prefix_cache: undefined } };
+    runScenarioToFolder(cacheless, join(dir, 'no-cache'));
+    const both = buildReport(readResults(dir));
+    expect(both.charts.map((c) => c.id)).toContain('prefix-hit-rate');
+    expect(both.html).toContain('prefix cache hit</th>');
+    const alone = mkdtempSync(join(tmpdir(), 'splitsim-prefix-report-'));
+    runScenarioToFolder(cacheless, join(alone, 'no-cache'));
+    const without = buildReport(readResults(alone));
+    expect(without.charts.map((c) => c.id)).not.toContain('prefix-hit-rate');
+    expect(without.html).not.toContain('prefix cache hit');
   });
 });
