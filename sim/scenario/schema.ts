@@ -177,9 +177,9 @@ export const arrivals = z.discriminatedUnion('process', [
 /**
  * Prefix caching (issue 20). `block_tokens`: the Mooncake traces' block size by
  * default. A host tier per instance (`host_gb`, loaded at `host_gbytes_per_s` per
- * device over PCIe) and a datacenter store (`store_gb`, fetched over the network;
- * `store_gbps` its attachment to the spine, absent = unconstrained). Sources and
- * assumptions: docs/model.md, Prefix caching.
+ * device over PCIe) and a datacenter store (`store_gb`, to be fetched over the
+ * network; `store_gbps` its attachment to the spine, absent = unconstrained; refused
+ * as not run by this build yet). Sources and assumptions: docs/model.md, Prefix caching.
  */
 export const prefixCache = z.strictObject({
   block_tokens: positiveInt().default(512),
@@ -191,9 +191,9 @@ export const prefixCache = z.strictObject({
 
 /**
  * The `prefix-aware` router's cost per instance, Dynamo's KV router's: `overlap_weight`
- * × blocks the prompt would prefill there + blocks of KV active there; the lowest cost
- * wins (docs.nvidia.com/dynamo/latest/components/router/README.html,
- * `--kv-overlap-score-weight`, default 1.0).
+ * × blocks the prompt would prefill there + blocks of prompts queued or in service
+ * there; the lowest cost wins (docs.nvidia.com/dynamo/latest/components/router/routing-concepts,
+ * `--router-kv-overlap-score-weight`, default 1.0; sim/serving/prefix-router.ts).
  */
 export const prefixAware = z.strictObject({ overlap_weight: nonNegative().default(1) });
 
