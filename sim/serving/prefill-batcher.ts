@@ -76,12 +76,17 @@ export class PrefillBatcher extends PhaseServer {
         );
         continue;
       }
-      if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;
+      // The batch budget counts the tokens a pass computes: a cached prefix is not one of
+      // them. vLLM's scheduler budgets `num_new_tokens = request.num_tokens -
+      // num_computed_tokens`, the computed tokens including prefix-cache hits
+      // (github.com/vllm-project/vllm, vllm/v1/core/sched/scheduler.py).
+      const computed = this.prefix ? p - this.prefix.cachedTokens(next) : p;
+      if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + computed > this.maxBatchTokens)) break;
       this.takeWaiting(now);
       markStarted(next, this, now);
       addPrefill(sums, p, this.startWithPrefix(next, p));
       this.batch.push(next);
-      tokens += p;
+      tokens += computed;
     }
     if (this.batch.length === 0) {
       this.goIdle();
