@@ -315,7 +315,7 @@ describe('prefix cache, whole simulator', () => {
     expect(pa.scenario.instances.filter((i) => i.role === 'prefill').length).toBeGreaterThanOrEqual(4);
     expect(none.summary.prefix_cache_hit_rate).toBeNull();
     const hit = (r: typeof lw) => r.summary.prefix_cache_hit_rate as number;
-    // 23.9% against 11.7% (seed 1; README): reuse needs the request where its prefix is.
+    // 23.9% against 12.8% (seed 1; README): reuse needs the request where its prefix is.
     expect(hit(pa)).toBeGreaterThan(hit(lw) + 0.05);
     expect(hit(lw)).toBeGreaterThan(0.05);
     expect(pa.summary.ttft_p50_s as number).toBeLessThan(lw.summary.ttft_p50_s as number);
