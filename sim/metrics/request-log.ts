@@ -74,6 +74,7 @@ export class RequestLog {
     c.link_stalls[i] = r.linkStalls;
     c.cached_prompt_tokens[i] = r.cachedPromptTokens;
     c.cached_host_tokens[i] = r.cachedHostTokens;
+    c.cached_store_tokens[i] = r.cachedStoreTokens;
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
@@ -128,6 +129,7 @@ export class RequestLog {
     if (this.cacheColumns) {
       columns.cached_prompt_tokens = int32Column(rows(c.cached_prompt_tokens));
       columns.cached_host_tokens = int32Column(rows(c.cached_host_tokens));
+      columns.cached_store_tokens = int32Column(rows(c.cached_store_tokens));
     }
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
@@ -211,6 +213,7 @@ const CHUNK_COLUMNS = {
   link_stalls: Int32Array,
   cached_prompt_tokens: Int32Array,
   cached_host_tokens: Int32Array,
+  cached_store_tokens: Int32Array,
 } as const;
 type ChunkColumns = { [K in keyof typeof CHUNK_COLUMNS]: InstanceType<(typeof CHUNK_COLUMNS)[K]> };
 

@@ -34,8 +34,8 @@ export function resolveRouters(s: ScenarioFile['scheduling']): {
 /**
  * `scheduling.prefix_cache` and the `prefix-aware` router: what a schema cannot say,
  * and the part this build does not run yet (the device and host tiers of prefill and
- * mixed instances run; the datacenter store is refused with a message saying so,
- * rather than silently ignored).
+ * mixed instances and the store of split prefill instances run; a store with mixed
+ * instances is refused with a message saying so, rather than silently ignored).
  */
 export function checkPrefixCache(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
   const s = file.scheduling;
@@ -70,7 +70,7 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
       `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`,
     );
   }
-  checkNotRunYet(cache, report);
+  checkNotRunYet(cache, instances, report);
   if (!instances.some((x) => x.deployment && x.role !== 'decode')) {
     report(
       'scheduling.prefix_cache',
@@ -89,10 +89,15 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
 }
 
 /**
- * What the serving core does not run yet (issue 20): the datacenter store. Refused,
- * not ignored: a user who asks for it would otherwise read results without it.
+ * What the serving core does not run yet (issue 20): the datacenter store for mixed
+ * (colocated) instances (a split prefill instance fetches from it). Refused, not
+ * ignored: a user who asks for it would otherwise read results without it.
  */
-function checkNotRunYet(cache: PrefixCacheFile, report: Report): void {
-  const later = 'is not run by this build yet (issue 20: the device and host tiers run)';
-  if (cache.store_gb > 0) report('scheduling.prefix_cache.store_gb', `the datacenter store ${later}`);
+function checkNotRunYet(cache: PrefixCacheFile, instances: readonly InstanceSpec[], report: Report): void {
+  if (cache.store_gb > 0 && instances.some((x) => x.deployment && x.role === 'mixed')) {
+    report(
+      'scheduling.prefix_cache.store_gb',
+      'the datacenter store is not run by this build yet for mixed (colocated) instances (issue 20: split prefill instances fetch from it)',
+    );
+  }
 }

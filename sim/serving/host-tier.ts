@@ -35,23 +35,27 @@ export class HostTier {
 }
 
 /**
- * A prompt's hit over the device and host tiers: the leading run of its first `limit`
- * blocks held by either, and how many of them only the host holds (to load).
+ * A prompt's hit over the device, host and store tiers: the leading run of its first
+ * `limit` blocks held by any, how many of them only the host holds (to load over PCIe)
+ * and how many neither the device nor the host (to fetch from the store).
  */
 export function tieredHit(
   device: PrefixCache,
   host: PrefixCache | null,
   blockIds: readonly number[],
   limit: number,
-): { blocks: number; hostBlocks: number } {
+  store: PrefixCache | null = null,
+): { blocks: number; hostBlocks: number; storeBlocks: number } {
   const n = Math.min(limit, blockIds.length);
   let blocks = 0;
   let hostBlocks = 0;
+  let storeBlocks = 0;
   for (; blocks < n; blocks++) {
     const id = blockIds[blocks] as number;
     if (device.has(id)) continue;
-    if (!host?.has(id)) break;
-    hostBlocks++;
+    if (host?.has(id)) hostBlocks++;
+    else if (store?.has(id)) storeBlocks++;
+    else break;
   }
-  return { blocks, hostBlocks };
+  return { blocks, hostBlocks, storeBlocks };
 }

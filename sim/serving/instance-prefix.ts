@@ -8,12 +8,15 @@ import { type HostTier, tieredHit } from './host-tier.js';
 import type { KvLedger } from './kv-ledger.js';
 import type { PrefixCache } from './prefix-cache.js';
 import type { Request } from './request.js';
+import type { StoreTier } from './store-tier.js';
 
 export class InstancePrefix {
   /** Cached blocks each request on the instance reuses (pinned until its KV leaves). */
   private readonly reused = new Map<Request, number>();
   /** Seconds of host-to-device loads for prompts started since the last pass began. */
   private load_s = 0;
+  /** Blocks the last `hold` found only in the datacenter store: its server fetches them before the pass. */
+  fetchBlocks = 0;
 
   /**
    * @param keepsReplies a mixed instance computes the reply's KV too, and keeps its
@@ -25,12 +28,15 @@ export class InstancePrefix {
     private readonly host: HostTier | null,
     private readonly instance: Instance,
     private readonly keepsReplies: boolean,
+    /** The datacenter store, shared by every instance; null without one. */
+    readonly store: StoreTier | null = null,
   ) {}
 
   /** Leading full prompt blocks the cache holds, device or host (what `prefix-aware` reads). */
   match(blockIds: readonly number[], promptTokens: number): number {
     const full = Math.floor(promptTokens / this.cache.blockTokens);
-    return this.host ? tieredHit(this.cache, this.host.cache, blockIds, full).blocks : this.cache.match(blockIds, full);
+    if (!this.host && !this.store) return this.cache.match(blockIds, full);
+    return tieredHit(this.cache, this.host?.cache ?? null, blockIds, full, this.store?.cache ?? null).blocks;
   }
 
   /** Prompt tokens a prefill starting now would skip (at most all but one). */
@@ -47,11 +53,14 @@ export class InstancePrefix {
     const ids = r.prefixBlocks;
     const B = this.cache.blockTokens;
     const full = Math.floor(r.promptTokens / B);
-    const hit = ids ? tieredHit(this.cache, this.host?.cache ?? null, ids, full) : { blocks: 0, hostBlocks: 0 };
+    const store = this.store?.cache ?? null;
+    const hit = ids ? tieredHit(this.cache, this.host?.cache ?? null, ids, full, store) : NO_HIT;
     this.kv.holdWithPrefix(contextTokens, ids ?? [], hit.blocks);
     this.reused.set(r, hit.blocks);
     r.cachedPromptTokens = usableCachedTokens(r.promptTokens, hit.blocks * B);
     r.cachedHostTokens = Math.min(hit.hostBlocks * B, r.cachedPromptTokens);
+    r.cachedStoreTokens = Math.min(hit.storeBlocks * B, r.cachedPromptTokens - r.cachedHostTokens);
+    this.fetchBlocks = hit.storeBlocks;
     if (this.host) this.load_s += this.host.loadSeconds(hit.hostBlocks);
     this.instance.prefixLookup(now, r.promptTokens, r.cachedPromptTokens);
     return r.cachedPromptTokens;
@@ -80,7 +89,11 @@ export class InstancePrefix {
     const full = Math.min(ids.length, Math.floor(r.promptTokens / this.cache.blockTokens));
     const out = this.keepsReplies ? r.outputBlocks : undefined;
     const chain = out && out.length > 0 ? ids.slice(0, full).concat(out) : ids;
-    this.kv.releaseIntoCache(freedTokens, chain, out && out.length > 0 ? chain.length : full, acquired);
+    const count = out && out.length > 0 ? chain.length : full;
+    this.kv.releaseIntoCache(freedTokens, chain, count, acquired);
+    // The datacenter store keeps what any instance computed (write-through; the puts'
+    // traffic is not modelled, **assumption**: off the requests' critical path).
+    this.store?.cache.insert(chain, count);
   }
 
   /**
@@ -94,11 +107,14 @@ export class InstancePrefix {
     if (hit > 0 && r.prefixBlocks) this.kv.releaseIntoCache(0, r.prefixBlocks, hit, hit);
   }
 
-  /** The instance failed: its memory, device and host caches included, is gone (**assumption** for host DRAM: the machine failed). */
+  /** The instance failed: its memory, device and host caches included, is gone (**assumption** for host DRAM: the machine failed); the datacenter store is not. */
   clear(): void {
     this.reused.clear();
     this.load_s = 0;
+    this.fetchBlocks = 0;
     this.cache.clear();
     this.host?.cache.clear();
   }
 }
+
+const NO_HIT = { blocks: 0, hostBlocks: 0, storeBlocks: 0 } as const;

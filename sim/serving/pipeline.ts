@@ -7,6 +7,7 @@ import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
 import type { CacheRouterName, RouterName } from '../scenario/schema.js';
 import { PrefixCache } from './prefix-cache.js';
 import { HostTier } from './host-tier.js';
+import { StoreTier } from './store-tier.js';
 import { ColocatedEngine } from './colocated.js';
 import { Failover, type FailureUnit } from './failover.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
@@ -39,6 +40,8 @@ export class ServingSystem implements PhaseEvents {
   /** The links of the hand-off, when it goes over the network. */
   readonly topology: Topology | null;
   private readonly network: Network | null;
+  /** The datacenter prefix-cache store, shared by the prefill instances; null without one. */
+  private readonly store: StoreTier | null;
   /** Decode runs on the performance model: hand-offs reserve KV on the decode side. */
   private readonly decodeReservesKv: boolean;
   /** What fails with each instance: its phase servers, or its colocated engine. */
@@ -57,8 +60,11 @@ export class ServingSystem implements PhaseEvents {
       (spec) => new Instance(spec, windows, spec.deployment ? kvCapacityTokens(spec.deployment) : undefined),
     );
     const net = scenario.datacenter.network;
-    this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
+    const storeGb = scenario.scheduling.prefix_cache?.store_gb ?? 0;
+    const withStore = storeGb > 0 ? { ...net, store: { gbps: scenario.scheduling.prefix_cache?.store_gbps } } : net;
+    this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, withStore, windows) : null;
     this.network = this.topology ? new Network(calendar) : null;
+    this.store = this.storeOf(scenario, storeGb);
     const { servers, routable } = this.buildServers(scenario, streams, windows);
     const cache = scenario.scheduling.prefix_cache;
     const prefix = cache && {
@@ -227,13 +233,22 @@ export class ServingSystem implements PhaseEvents {
     return dec;
   }
 
+  /** The datacenter store (resolve() gives it the network and a model). */
+  private storeOf(scenario: ResolvedScenario, storeGb: number): StoreTier | null {
+    const { network, topology } = this;
+    const c = scenario.scheduling.prefix_cache;
+    if (!c || storeGb <= 0 || !network || !topology || !scenario.modelArch) return null;
+    const bytesPerToken = kvHandoffBytes(scenario.modelArch, scenario.precision, 1);
+    return new StoreTier(c.block_tokens, storeGb, bytesPerToken, network, topology);
+  }
+
   /** A prefill instance on the performance model, with its prefix cache tiers when the scenario has a cache. */
   private prefillBatcher(inst: Instance, d: Deployment, scenario: ResolvedScenario, windows: Windows): PrefillBatcher {
     const { prefixCache, hostTier } = prefixTiers(scenario, d);
     if (prefixCache) inst.trackPrefixCache(windows);
     const maxTokens = scenario.scheduling.prefill_max_batch_tokens;
     const capacity = kvCapacityTokens(d);
-    const args = [maxTokens, capacity, prefixCache, hostTier] as const;
+    const args = [maxTokens, capacity, prefixCache, hostTier, this.store] as const;
     const p = new PrefillBatcher(this.calendar, inst, this, windows, batchTimer(d), ...args);
     p.charging = chargingFor(p, inst, d, workModel(d), windows);
     return p;

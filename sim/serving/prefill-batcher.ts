@@ -10,6 +10,7 @@ import { addPrefill, type PrefillSums } from '../physics/prefix.js';
 import type { PrefixCache } from './prefix-cache.js';
 import type { HostTier } from './host-tier.js';
 import { InstancePrefix } from './instance-prefix.js';
+import { StoreFetches, type StoreTier } from './store-tier.js';
 
 /**
  * Prefill on the performance model. When idle, the instance takes queued prompts in
@@ -30,6 +31,8 @@ export class PrefillBatcher extends PhaseServer {
   charging: Charging | null = null;
   /** Its prefix cache's bookkeeping; null without a cache. */
   private readonly prefix: InstancePrefix | null;
+  /** Prompts fetching cached blocks from the datacenter store; null without a store. */
+  private readonly fetches: StoreFetches | null;
 
   constructor(
     calendar: Calendar,
@@ -41,10 +44,12 @@ export class PrefillBatcher extends PhaseServer {
     kvCapacityTokens: number,
     cache: PrefixCache | null = null,
     host: HostTier | null = null,
+    store: StoreTier | null = null,
   ) {
     super(calendar, instance, 'prefill', events, windows);
     this.kv = new KvLedger(instance, kvCapacityTokens, cache, host?.cache ?? null);
-    this.prefix = cache ? new InstancePrefix(this.kv, cache, host, instance, false) : null;
+    this.prefix = cache ? new InstancePrefix(this.kv, cache, host, instance, false, store) : null;
+    this.fetches = cache && store ? new StoreFetches(store, instance, () => this.kick()) : null;
   }
 
   /** Leading full blocks of the prompt its cache holds (what `prefix-aware` routing reads). */
@@ -56,15 +61,16 @@ export class PrefillBatcher extends PhaseServer {
     return this.batch.length;
   }
 
-  protected held(): Iterable<Request> {
-    return this.batch;
+  protected *held(): Iterable<Request> {
+    yield* this.batch;
+    if (this.fetches) yield* this.fetches.requests();
   }
 
   kick(): void {
     if (this.batch.length > 0 || this.down) return;
     const now = this.calendar.now_s;
     const sums: PrefillSums = { tokens: 0, sumSquaredTokens: 0, prefixPairs: 0, prefixTokens: 0 };
-    let tokens = 0;
+    let tokens = this.fetches ? this.joinFetched(sums) : 0;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       // A retried request recomputes what it had generated too.
       const p = contextTokens(next);
@@ -84,7 +90,13 @@ export class PrefillBatcher extends PhaseServer {
       if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + computed > this.maxBatchTokens)) break;
       this.takeWaiting(now);
       markStarted(next, this, now);
-      addPrefill(sums, p, this.startWithPrefix(next, p));
+      const cached = this.startWithPrefix(next, p);
+      // Blocks only the datacenter store holds arrive first: the prompt waits for them.
+      if (this.fetches && this.prefix && this.prefix.fetchBlocks > 0) {
+        this.fetches.start(next, this.prefix.fetchBlocks);
+        continue;
+      }
+      addPrefill(sums, p, cached);
       this.batch.push(next);
       tokens += computed;
     }
@@ -101,6 +113,18 @@ export class PrefillBatcher extends PhaseServer {
     this.timer = this.calendar.schedule(dt, finishPrefill, this, EventOrder.completion);
     const work = this.charging?.model.prefill(sums.tokens, squares, prefixPairs, prefixTokens);
     if (work) this.charging?.pass.begin(now, now + dt, work);
+  }
+
+  /** Prompts whose store fetch has arrived open the pass (their KV is held already). Returns their computed tokens. */
+  private joinFetched(sums: PrefillSums): number {
+    let tokens = 0;
+    for (const r of (this.fetches as StoreFetches).takeReady()) {
+      const p = contextTokens(r);
+      addPrefill(sums, p, r.cachedPromptTokens);
+      this.batch.push(r);
+      tokens += p - r.cachedPromptTokens;
+    }
+    return tokens;
   }
 
   /**
@@ -120,10 +144,12 @@ export class PrefillBatcher extends PhaseServer {
     this.charging?.pass.stop(now);
     const lost = this.batch;
     this.batch = [];
+    this.changeInService(now, -lost.length);
+    // Prompts waiting for (or holding) a store fetch lose it, and their KV, too.
+    if (this.fetches) lost.push(...this.fetches.abortAll());
     for (const r of lost) this.kv.release(contextTokens(r));
     // The instance failed: its cached blocks are lost with its memory.
     this.prefix?.clear();
-    this.changeInService(now, -lost.length);
     this.kv.record(now);
     return lost;
   }

@@ -64,6 +64,8 @@ export class Request implements RoutableRequest {
   cachedPromptTokens = 0;
   /** Of those, the tokens loaded from the instance's host-memory tier (the rest were on the device). */
   cachedHostTokens = 0;
+  /** Of those, the tokens fetched from the datacenter store over the network. */
+  cachedStoreTokens = 0;
   /** Who holds this request's prompt KV until its hand-off completes. */
   kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */

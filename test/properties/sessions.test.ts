@@ -43,6 +43,8 @@ const runArb = fc.record({
       prefixAware: fc.boolean(),
       weight: fc.double({ min: 0, max: 4, noNaN: true }),
       hostGb: fc.constantFrom(0, 0.5, 50),
+      // A datacenter store (split instances with the network only, where it runs).
+      storeGb: fc.constantFrom(0, 5, 500),
     }),
     { nil: undefined },
   ),
@@ -62,7 +64,11 @@ function build(g: Generated, stepping: string, physics = g.physics) {
   const cache = g.cache && physics ? g.cache : undefined;
   const cacheFields = cache
     ? {
-        prefix_cache: { block_tokens: cache.block, host_gb: cache.hostGb },
+        prefix_cache: {
+          block_tokens: cache.block,
+          host_gb: cache.hostGb,
+          ...(g.network && !g.colocated && cache.storeGb > 0 ? { store_gb: cache.storeGb, store_gbps: 100 } : {}),
+        },
         ...(cache.prefixAware
           ? { prefill_router: 'prefix-aware', prefix_aware: { overlap_weight: cache.weight } }
           : {}),
@@ -109,6 +115,7 @@ describe('generated runs with sessions', () => {
     let rejected = 0;
     let multiTurn = 0;
     let cacheHits = 0;
+    let storeRuns = 0;
     fc.assert(
       fc.property(runArb, (g) => {
         const r = runScenario(build(g, 'fast-forward'));
@@ -128,6 +135,7 @@ describe('generated runs with sessions', () => {
             expect(c).toBeLessThanOrEqual((prompts[i] as number) - 1),
           );
           if ((r.summary.prefix_cache_hit_rate ?? 0) > 0) cacheHits++;
+          if (r.scenario.scheduling.prefix_cache?.store_gb) storeRuns++;
         }
         // A prompt longer than any first turn's is a later turn's.
         if (
@@ -141,6 +149,8 @@ describe('generated runs with sessions', () => {
     expect(multiTurn).toBeGreaterThan(20);
     expect(rejected).toBeGreaterThan(0);
     expect(cacheHits).toBeGreaterThan(3);
+    // Some runs have a datacenter store (its fetches are checked by number in prefix-cache-run.test.ts).
+    expect(storeRuns).toBeGreaterThan(0);
   });
 
   it('fast-forward decode gives every request the times of exact stepping (30 physics scenarios)', () => {

@@ -53,16 +53,20 @@ describe('scheduling.prefix_cache', () => {
     ]);
   });
 
-  it('the store is refused as not run yet (not silently ignored); the host tier and mixed instances run', () => {
-    const later = 'is not run by this build yet (issue 20: the device and host tiers run)';
-    expect(problems(split({ prefix_cache: { host_gb: 256, store_gb: 10_000, store_gbps: 800 } }))).toEqual([
-      `scheduling.prefix_cache.store_gb: the datacenter store ${later}`,
-    ]);
-    const mixed = split({ prefix_cache: { host_gb: 64 } });
+  it('the store runs for split prefill instances, and is refused with mixed ones (not silently ignored)', () => {
+    const tiers = { host_gb: 256, store_gb: 10_000, store_gbps: 800 };
+    const withNetwork = (s: Record<string, unknown>) => {
+      (s.datacenter as { network?: unknown }).network = { kv_transfer: 'network' };
+      return s;
+    };
+    expect(problems(withNetwork(split({ prefix_cache: tiers })))).toEqual([]);
+    const mixed = withNetwork(split({ prefix_cache: tiers }));
     (mixed.datacenter as { racks: unknown[] }).racks = [
       { name: 'm', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'mixed' }] },
     ];
-    expect(problems(mixed)).toEqual([]);
-    expect(problems(split({ prefix_cache: {} }))).toEqual([]);
+    expect(problems(mixed)).toEqual([
+      'scheduling.prefix_cache.store_gb: the datacenter store is not run by this build yet for mixed (colocated) instances (issue 20: split prefill instances fetch from it)',
+    ]);
+    expect(problems(withNetwork(split({ prefix_cache: { host_gb: 64 } })))).toEqual([]);
   });
 });

@@ -47,9 +47,17 @@ describe('host tier', () => {
       [false, true],
       [false, false],
     ]);
-    expect(tieredHit(device, host.cache, [1, 2, 3], 3)).toEqual({ blocks: 3, hostBlocks: 2 });
-    expect(tieredHit(device, host.cache, [1, 2, 5, 3], 4)).toEqual({ blocks: 2, hostBlocks: 1 });
-    expect(tieredHit(device, host.cache, [1, 2, 3], 1)).toEqual({ blocks: 1, hostBlocks: 0 });
-    expect(tieredHit(device, null, [1, 3], 2)).toEqual({ blocks: 1, hostBlocks: 0 });
+    expect(tieredHit(device, host.cache, [1, 2, 3], 3)).toEqual({ blocks: 3, hostBlocks: 2, storeBlocks: 0 });
+    expect(tieredHit(device, host.cache, [1, 2, 5, 3], 4)).toEqual({ blocks: 2, hostBlocks: 1, storeBlocks: 0 });
+    expect(tieredHit(device, host.cache, [1, 2, 3], 1)).toEqual({ blocks: 1, hostBlocks: 0, storeBlocks: 0 });
+    // A store behind both: block 5 (dropped by the host) is found there, block 9 nowhere.
+    const store = new PrefixCache(512);
+    store.insert([5]);
+    expect(tieredHit(device, host.cache, [1, 2, 5, 3, 9], 5, store)).toEqual({
+      blocks: 4,
+      hostBlocks: 2,
+      storeBlocks: 1,
+    });
+    expect(tieredHit(device, null, [1, 3], 2)).toEqual({ blocks: 1, hostBlocks: 0, storeBlocks: 0 });
   });
 });

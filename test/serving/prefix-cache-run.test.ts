@@ -390,4 +390,48 @@ describe('prefix cache, whole simulator', () => {
     expect(without.charts.map((c) => c.id)).not.toContain('prefix-hit-rate');
     expect(without.html).not.toContain('prefix cache hit');
   });
+
+  it('a datacenter store: another instance fetches what one computed, as a network flow, before its pass', () => {
+    const L = 3 * B + 100;
+    const ids = (last: number) => [900, 901, 902, last];
+    const requests: Line[] = [ids(903), ids(904), ids(903), ids(905)].map((hash_ids) => ({
+      input_length: L,
+      output_length: 4,
+      hash_ids,
+    }));
+    const s = checkScenario({
+      name: 'store',
+      duration_s: 40,
+      model: 'llama-3.1-70b',
+      datacenter: {
+        racks: [
+          { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+          { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
+        ],
+        network: { kv_transfer: 'network', latency_us: 10 },
+      },
+      workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
+      // Round-robin: requests 0 and 2 go to the first prefill instance, 1 and 3 to the second.
+      scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps: 100 } },
+    });
+    const result = runScenario(s);
+    const got = rows(result);
+    const store = column(result.tables.requests, 'cached_store_tokens');
+    const byId = new Map(column(result.tables.requests, 'request_id').map((id, i) => [id, store[i] as number]));
+    const timer = batchTimer(s.instances[0]?.deployment as never);
+    const physics = (c: number) => timer.prefillSeconds(L - c, (L - c) * (L - c), (L - c) * c, c);
+    // Request 1 on the second instance: its 3 blocks are only in the store (request 0
+    // wrote them there), fetched over store (100 Gb/s = 12.5 GB/s, the bottleneck),
+    // spine, downlink and NIC: 3 × 512 × 327,680 bytes ÷ 12.5e9 B/s + 4 hops × 10 µs.
+    const fetch_s = (3 * 512 * 327_680) / 12.5e9 + 4 * 10e-6;
+    expect(fetch_s).toBeCloseTo(0.0403053184, 12);
+    expect([0, 1, 2, 3].map((i) => got.get(i)?.cached)).toEqual([0, 3 * B, 3 * B, 3 * B]);
+    expect([0, 1, 2, 3].map((i) => byId.get(i))).toEqual([0, 3 * B, 0, 0]);
+    expect(got.get(1)?.prefill_s).toBeCloseTo(fetch_s + physics(3 * B), 9);
+    // Requests 2 and 3 find the blocks on their own instance's device (3's were fetched by 1).
+    for (const i of [2, 3]) expect(got.get(i)?.prefill_s).toBeCloseTo(physics(3 * B), 9);
+    const links = result.tables.links;
+    const names = Array.from({ length: links.numRows }, (_, i) => String(links.getChild('link')?.get(i)));
+    expect(names).toContain('store');
+  });
 });
