@@ -13,6 +13,7 @@ import { formatSummary } from '../../sim/cli/format.js';
 import { buildReport, readResults } from '../../sim/report/index.js';
 import { runScenarioToFolder } from '../../sim/run-to-folder.js';
 import { column } from '../helpers/queueing.js';
+import { expectRunConserved } from '../helpers/conservation.js';
 
 interface Line {
   input_length: number;
@@ -433,5 +434,43 @@ describe('prefix cache, whole simulator', () => {
     const links = result.tables.links;
     const names = Array.from({ length: links.numRows }, (_, i) => String(links.getChild('link')?.get(i)));
     expect(names).toContain('store');
+  });
+
+  it('a prefill instance that fails while a store fetch is in flight gives the prompt back (retried, then completed)', () => {
+    const L = 3 * B + 100;
+    const requests: Line[] = [903, 904].map((last) => ({
+      input_length: L,
+      output_length: 4,
+      hash_ids: [900, 901, 902, last],
+    }));
+    const file = {
+      name: 'store-fault',
+      duration_s: 40,
+      model: 'llama-3.1-70b',
+      datacenter: {
+        racks: [
+          { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+          { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
+        ],
+        network: { kv_transfer: 'network', latency_us: 10 },
+      },
+      workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
+      // 1 Gb/s: request 1's 503 MB fetch takes ~4 s, and its instance fails 1 s into it.
+      scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps: 1 } },
+    };
+    const names = checkScenario(file).instances.map((i) => i.name);
+    const second = names[1] as string;
+    const s = checkScenario({ ...file, faults: { instances: [{ instance: second, at_s: 11, repair_s: 100 }] } });
+    const result = runScenario(s);
+    expectRunConserved(result);
+    const t = result.tables.requests;
+    const id = column(t, 'request_id');
+    const retries = column(t, 'retries');
+    const at = (name: string) => column(t, name)[id.indexOf(1)] as number;
+    expect(retries[id.indexOf(1)]).toBe(1);
+    expect(String(t.getChild('status')?.get(id.indexOf(1)))).toBe('completed');
+    // Retried on the first instance, whose device holds the blocks: no second fetch.
+    expect(at('cached_store_tokens')).toBe(0);
+    expect(at('cached_prompt_tokens')).toBe(3 * B);
   });
 });
