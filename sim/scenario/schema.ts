@@ -177,9 +177,9 @@ export const arrivals = z.discriminatedUnion('process', [
 /**
  * Prefix caching (issue 20). `block_tokens`: the Mooncake traces' block size by
  * default. A host tier per instance (`host_gb`, loaded at `host_gbytes_per_s` per
- * device over PCIe) and a datacenter store (`store_gb`, to be fetched over the
- * network; `store_gbps` its attachment to the spine, absent = unconstrained; refused
- * as not run by this build yet). Sources and assumptions: docs/model.md, Prefix caching.
+ * device over PCIe) and a datacenter store (`store_gb`, fetched over the network;
+ * `store_gbps` its attachment to the spine, absent = unconstrained; split prefill
+ * instances only). Sources and assumptions: docs/model.md, Prefix caching.
  */
 export const prefixCache = z.strictObject({
   block_tokens: positiveInt().default(512),
