@@ -32,17 +32,26 @@ export class InstancePrefix {
     readonly store: StoreTier | null = null,
   ) {}
 
-  /** Leading full prompt blocks the cache holds, device or host (what `prefix-aware` reads). */
+  /**
+   * Leading full prompt blocks this instance holds, on its device or in its host
+   * memory: what `prefix-aware` reads. The datacenter store is left out: every
+   * instance could fetch from it, so it does not tell instances apart (Dynamo credits
+   * device, host and shared-cache hits separately; here the shared one gets none).
+   */
   match(blockIds: readonly number[], promptTokens: number): number {
     const full = Math.floor(promptTokens / this.cache.blockTokens);
-    if (!this.host && !this.store) return this.cache.match(blockIds, full);
-    return tieredHit(this.cache, this.host?.cache ?? null, blockIds, full, this.store?.cache ?? null).blocks;
+    if (!this.host) return this.cache.match(blockIds, full);
+    return tieredHit(this.cache, this.host.cache, blockIds, full).blocks;
   }
 
-  /** Prompt tokens a prefill starting now would skip (at most all but one). */
+  /** Prompt tokens a prefill starting now would skip, store hits included (at most all but one). */
   cachedTokens(r: Request): number {
     const ids = r.prefixBlocks;
-    return ids ? usableCachedTokens(r.promptTokens, this.match(ids, r.promptTokens) * this.cache.blockTokens) : 0;
+    if (!ids) return 0;
+    const full = Math.floor(r.promptTokens / this.cache.blockTokens);
+    const store = this.store?.cache ?? null;
+    const blocks = tieredHit(this.cache, this.host?.cache ?? null, ids, full, store).blocks;
+    return usableCachedTokens(r.promptTokens, blocks * this.cache.blockTokens);
   }
 
   /**
