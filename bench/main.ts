@@ -77,6 +77,11 @@ for (const file of [
   'scenarios/aws-split-llama70b.json',
   'scenarios/h100-colocated-llama70b.json',
   'scenarios/queueing/mm4-tandem.json',
+  // The prefix cache's cost: the same 11 minutes of the Mooncake conversation trace
+  // without a cache, with one (least-work) and with one and prefix-aware routing.
+  'scenarios/prefix-cache/mooncake-no-cache.json',
+  'scenarios/prefix-cache/mooncake-cache-least-work.json',
+  'scenarios/prefix-cache/mooncake-cache-prefix-aware.json',
 ]) {
   let scenario;
   try {

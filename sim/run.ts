@@ -14,7 +14,14 @@ import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 import { injectFaults, Request, ServingSystem, unfinished } from './serving/index.js';
-import { arrivalStream, closedLoopFeed, type Feed, openLoopFeed, type RequestSink } from './workload/index.js';
+import {
+  arrivalStream,
+  closedLoopFeed,
+  type Feed,
+  openLoopFeed,
+  type RequestSink,
+  sessionsFeed,
+} from './workload/index.js';
 
 export interface Progress {
   now_s: number;
@@ -246,6 +253,7 @@ function assemble(
     scenario.slo,
     sinks?.requests,
     latencies,
+    !!scenario.scheduling.prefix_cache,
   );
   // The workload hears every request's end (completion or rejection, after retries
   // too): a closed loop sends a user's next request then. Bound before it exists.
@@ -295,6 +303,7 @@ function startArrivals(
         a.arrival_s < scenario.warmup_s,
       );
       r.prefixBlocks = a.prefixBlocks;
+      r.outputBlocks = a.outputBlocks;
       return r;
     },
     submit: (r, a) => {
@@ -302,9 +311,13 @@ function startArrivals(
       else system.arrive(r);
     },
   };
-  return scenario.workload.arrivals.process === 'closed'
-    ? closedLoopFeed(scenario.workload, streams, calendar, scenario.duration_s, scenario.source, sink)
-    : openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
+  if (scenario.workload.arrivals.process === 'closed')
+    return closedLoopFeed(scenario.workload, streams, calendar, scenario.duration_s, scenario.source, sink);
+  if (scenario.workload.sessions) {
+    const blockTokens = scenario.scheduling.prefix_cache?.block_tokens;
+    return sessionsFeed(scenario.workload, streams, calendar, scenario.duration_s, sink, blockTokens);
+  }
+  return openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
 }
 
 /**
@@ -380,6 +393,7 @@ function summaryOf(
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
     // NaN (null in the table) when any instance has no price (queueing mode).
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
+    prefixCache: scenario.scheduling.prefix_cache !== undefined,
   });
   return { summary, overload };
 }

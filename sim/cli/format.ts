@@ -28,6 +28,11 @@ export function formatSummary(
     headroom('prefill', s, 'prefill'),
     headroom('decode', s, 'decode'),
   ];
+  if (s.prefix_cache_hit_rate !== null) {
+    lines.push(
+      `  prefix      ${pct(s.prefix_cache_hit_rate)} of prompt tokens cached, ${num(s.prefill_tokens_saved_per_s, 0)} prompt tok/s not computed`,
+    );
+  }
   if (s.overloaded === true) {
     lines.push(
       `  OVERLOADED  ${s.unfinished > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over ` +

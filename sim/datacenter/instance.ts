@@ -1,6 +1,7 @@
 import { TimeWeighted } from '../engine/index.js';
 import type { InstanceSpec } from '../scenario/resolved.js';
 import type { WorkMeter } from '../metrics/work-meter.js';
+import { WindowCounts } from '../metrics/window-counts.js';
 
 /** Recording windows and the interval summaries measure over. */
 export interface Windows {
@@ -31,6 +32,9 @@ export class Instance {
   /** The meters of its phases' passes (MFU, MBU: their sum is the instance's work); none in queueing mode. */
   readonly work: WorkMeter[] = [];
   private readonly kvCapacityTokens: number;
+  /** With a prefix cache: the fraction of KV capacity its free cached blocks hold, and per
+   * window the prompt tokens that started prefill here and those found cached (hit rate). */
+  prefixCache: { cached: TimeWeighted; promptTokens: WindowCounts; cachedTokens: WindowCounts } | null = null;
 
   constructor(
     readonly spec: InstanceSpec,
@@ -85,8 +89,28 @@ export class Instance {
     this.kvUsed?.set(t_s, tokens / this.kvCapacityTokens);
   }
 
+  /** It keeps a prefix cache: the node table gains its share of KV and hit rate. */
+  trackPrefixCache(w: Windows): void {
+    this.prefixCache = {
+      cached: new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s),
+      promptTokens: new WindowCounts(w.window_s),
+      cachedTokens: new WindowCounts(w.window_s),
+    };
+  }
+
+  setKvCached(t_s: number, tokens: number): void {
+    this.prefixCache?.cached.set(t_s, tokens / this.kvCapacityTokens);
+  }
+
+  /** A prompt of `promptTokens` started prefill here with `cachedTokens` of it cached. */
+  prefixLookup(t_s: number, promptTokens: number, cachedTokens: number): void {
+    this.prefixCache?.promptTokens.add(t_s, promptTokens);
+    this.prefixCache?.cachedTokens.add(t_s, cachedTokens);
+  }
+
   close(t_s: number): void {
     this.kvUsed?.close(t_s);
+    this.prefixCache?.cached.close(t_s);
     this.busy.close(t_s);
     this.queued.close(t_s);
     this.inService.close(t_s);

@@ -5,6 +5,8 @@ import { Link } from './network.js';
 export interface NetworkSpec {
   spine_gbps?: number | undefined;
   latency_us: number;
+  /** A datacenter prefix-cache store on the spine (issue 20): its link, `store_gbps` (absent = unconstrained). */
+  store?: { gbps: number | undefined } | undefined;
 }
 
 const bytesPerSecond = (gbps: number | undefined) => (gbps === undefined ? Infinity : (gbps * 1e9) / 8);
@@ -18,7 +20,7 @@ export interface Placed {
   deployment?: Deployment | undefined;
 }
 
-type LinkKind = 'spine' | 'up' | 'down' | 'tx' | 'rx';
+type LinkKind = 'spine' | 'up' | 'down' | 'tx' | 'rx' | 'store';
 
 /** Every link a datacenter could have, in links.arrow order, with its bandwidth (undefined = unconstrained). */
 function candidateLinks(
@@ -28,6 +30,7 @@ function candidateLinks(
   const all: Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> = [
     { name: 'spine', gbps: net.spine_gbps, kind: 'spine', owner: null },
   ];
+  if (net.store) all.push({ name: 'store', gbps: net.store.gbps, kind: 'store', owner: null });
   const racks = new Set<string>();
   for (const inst of instances) {
     if (!racks.has(inst.rack)) {
@@ -67,6 +70,8 @@ export class Topology {
   private readonly up: Array<Link | undefined> = [];
   private readonly down: Array<Link | undefined> = [];
   private spine: Link | undefined;
+  /** The prefix-cache store's attachment to the spine, when it has a capacity. */
+  private store: Link | undefined;
 
   constructor(
     instances: readonly Instance[],
@@ -86,6 +91,7 @@ export class Topology {
       this.byName.set(c.name, link);
       const owner = c.owner as Placed;
       if (c.kind === 'spine') this.spine = link;
+      else if (c.kind === 'store') this.store = link;
       else if (c.kind === 'up') up.set(owner.rack, link);
       else if (c.kind === 'down') down.set(owner.rack, link);
       else if (c.kind === 'tx') this.tx[owner.index] = link;
@@ -113,6 +119,19 @@ export class Topology {
     return { path, latency_s: hops * this.net.latency_us * 1e-6 };
   }
 
+  /**
+   * From the datacenter store to `dst`: the store's link, the spine, `dst`'s rack
+   * downlink and NIC (4 hops, **assumption**: the store hangs off the spine like a rack).
+   */
+  routeFromStore(dst: Instance): { path: Link[]; latency_s: number } {
+    const path: Link[] = [];
+    addHop(path, this.store);
+    addHop(path, this.spine);
+    addHop(path, this.down[dst.index]);
+    addHop(path, this.rx[dst.index]);
+    return { path, latency_s: HOPS_FROM_STORE * this.net.latency_us * 1e-6 };
+  }
+
   close(t_s: number): void {
     for (const l of this.links) l.close(t_s);
   }
@@ -121,6 +140,7 @@ export class Topology {
 /** NIC-tx → NIC-rx within a rack; across racks, through the uplink, spine and downlink too. */
 const HOPS_IN_RACK = 2;
 const HOPS_ACROSS_RACKS = 5;
+const HOPS_FROM_STORE = 4;
 
 /** A hop constrains the flow only when its link exists (has a finite capacity). */
 function addHop(path: Link[], link: Link | undefined): void {

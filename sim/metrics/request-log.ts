@@ -41,6 +41,8 @@ export class RequestLog {
     slo: { ttft_s?: number | undefined; tpot_s?: number | undefined } | undefined,
     private readonly sink?: BatchSink,
     latencies?: BlockStore,
+    /** The run has a prefix cache: write `cached_prompt_tokens` (absent otherwise, so tables stay as before). */
+    private readonly cacheColumns = false,
   ) {
     this.nodes = new FixedDictionary(instanceNames);
     this.tally = new RunTally(slo, latencies);
@@ -70,6 +72,9 @@ export class RequestLog {
     c.preemptions[i] = r.preemptions;
     c.retries[i] = r.retries;
     c.link_stalls[i] = r.linkStalls;
+    c.cached_prompt_tokens[i] = r.cachedPromptTokens;
+    c.cached_host_tokens[i] = r.cachedHostTokens;
+    c.cached_store_tokens[i] = r.cachedStoreTokens;
     const ttft = r.firstToken_s - r.arrival_s;
     const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
     const e2e = r.completion_s - r.arrival_s;
@@ -121,6 +126,11 @@ export class RequestLog {
     columns.preemptions = int32Column(rows(c.preemptions));
     columns.retries = int32Column(rows(c.retries));
     columns.link_stalls = int32Column(rows(c.link_stalls));
+    if (this.cacheColumns) {
+      columns.cached_prompt_tokens = int32Column(rows(c.cached_prompt_tokens));
+      columns.cached_host_tokens = int32Column(rows(c.cached_host_tokens));
+      columns.cached_store_tokens = int32Column(rows(c.cached_store_tokens));
+    }
     for (const batch of makeTable(columns).batches) {
       if (this.sink) this.sink.write(batch);
       else this.kept.push(batch);
@@ -201,6 +211,9 @@ const CHUNK_COLUMNS = {
   preemptions: Int32Array,
   retries: Int32Array,
   link_stalls: Int32Array,
+  cached_prompt_tokens: Int32Array,
+  cached_host_tokens: Int32Array,
+  cached_store_tokens: Int32Array,
 } as const;
 type ChunkColumns = { [K in keyof typeof CHUNK_COLUMNS]: InstanceType<(typeof CHUNK_COLUMNS)[K]> };
 

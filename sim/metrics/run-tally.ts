@@ -29,6 +29,9 @@ export class RunTally {
   retried = 0;
   retries = 0;
   affected = 0;
+  /** Σ prompt tokens of measured requests, and Σ of those their prefill found cached (prefix cache hit rate). */
+  measuredPromptTokens = 0;
+  measuredCachedTokens = 0;
   private readonly latencies: LatencyColumns;
 
   constructor(
@@ -49,6 +52,8 @@ export class RunTally {
     if (r.retries > 0 || r.linkStalls > 0) this.affected++;
     if (r.warmup) return;
     this.measured++;
+    this.measuredPromptTokens += r.promptTokens;
+    this.measuredCachedTokens += r.cachedPromptTokens;
     if (r.status !== 'completed') return;
     this.measuredCompleted++;
     this.outputTokens += r.outputTokens;

@@ -72,6 +72,10 @@ export type Summary = {
   /** Mean fraction of KV capacity in use on the prefill (decode) servers' instances; null in queueing mode. */
   prefill_kv_used_frac: number | null;
   decode_kv_used_frac: number | null;
+  /** Σ cached prompt tokens ÷ Σ prompt tokens over measured requests; null without a prefix cache (column left out). */
+  prefix_cache_hit_rate: number | null;
+  /** Σ cached prompt tokens of measured requests ÷ the measured span: prefill work not done; null without a prefix cache. */
+  prefill_tokens_saved_per_s: number | null;
   /** Fraction of instance-time up over [warmup_s, duration_s]; 1 without faults. */
   availability: number | null;
   /** Times any instance went down. */

@@ -35,6 +35,8 @@ export interface SummaryContext {
   availability: number;
   /** Times any instance went down during the run. */
   instanceFailures: number;
+  /** The scenario has a prefix cache (its columns are written). */
+  prefixCache?: boolean | undefined;
 }
 
 /**
@@ -74,6 +76,7 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     decode_batch_mean: nz(ctx.decodeBatch),
     prefill_kv_used_frac: nz(ctx.prefillKv),
     decode_kv_used_frac: nz(ctx.decodeKv),
+    ...prefixCacheFields(tally, ctx.prefixCache === true, span_s),
     availability: nz(ctx.availability),
     instance_failures: ctx.instanceFailures,
     requests_affected: tally.affected,
@@ -126,6 +129,19 @@ function costFields(tally: RunTally, ctx: SummaryContext, span_s: number) {
     cost_per_m_goodput_tokens_usd: nz(
       ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN,
     ),
+  };
+}
+
+/** The prefix cache's summary fields: null without a cache (the columns are then left out). */
+function prefixCacheFields(
+  tally: RunTally,
+  cache: boolean,
+  span_s: number,
+): Pick<Summary, 'prefix_cache_hit_rate' | 'prefill_tokens_saved_per_s'> {
+  const { measuredPromptTokens: prompt, measuredCachedTokens: cached } = tally;
+  return {
+    prefix_cache_hit_rate: nz(cache && prompt > 0 ? cached / prompt : NaN),
+    prefill_tokens_saved_per_s: nz(cache ? cached / span_s : NaN),
   };
 }
 
@@ -195,6 +211,8 @@ export const SUMMARY_COLUMNS = {
   decode_batch_mean: 'f64',
   prefill_kv_used_frac: 'f64',
   decode_kv_used_frac: 'f64',
+  prefix_cache_hit_rate: 'f64',
+  prefill_tokens_saved_per_s: 'f64',
   availability: 'f64',
   instance_failures: 'i32',
   requests_affected: 'i32',
@@ -210,12 +228,23 @@ export type SummaryMetric = keyof Summary;
 
 const columnNames = Object.keys(SUMMARY_COLUMNS) as SummaryMetric[];
 
+/**
+ * Columns written only when some row has a value: the prefix cache's. A scenario
+ * without a cache writes summary.arrow exactly as before the cache existed
+ * (docs/metrics.md); a sweep mixing both writes them, null where off.
+ */
+export const OPTIONAL_COLUMNS: ReadonlySet<SummaryMetric> = new Set([
+  'prefix_cache_hit_rate',
+  'prefill_tokens_saved_per_s',
+]);
+
 /** Summary rows (one per scenario or run) as an Arrow table, its column types from {@link SUMMARY_COLUMNS}. */
 export function summaryTable(rows: readonly Summary[]): Table {
   if (rows.length === 0) throw new InvariantError('summaryTable needs at least one row');
   const columns: Record<string, ReturnType<typeof float64Column>> = {};
   for (const key of columnNames) {
     const values = rows.map((r) => r[key]);
+    if (OPTIONAL_COLUMNS.has(key) && values.every((v) => v === null || v === undefined)) continue;
     const type: SummaryColumnType = SUMMARY_COLUMNS[key];
     if (type === 'utf8') columns[key] = stringColumn(values as string[]);
     else if (type === 'bool') columns[key] = boolColumn(values.map((v) => v === true));

@@ -40,6 +40,8 @@ export class WindowTables {
   private readonly tallies: TimeWeighted[] = [];
   /** Every work meter the tables read (released with the tallies). */
   private readonly meters: WorkMeter[] = [];
+  /** Some instance keeps a prefix cache: nodes.arrow gains its two columns (absent otherwise, tables as before). */
+  private readonly withCache: boolean;
   /** Each pool's queue_len_mean by window, as written (the overload trend test reads it). */
   private readonly queues: number[][];
 
@@ -60,6 +62,8 @@ export class WindowTables {
     this.linkNames = new FixedDictionary(links.map((l) => l.name));
     for (const inst of instances)
       this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
+    for (const inst of instances) if (inst.prefixCache) this.tallies.push(inst.prefixCache.cached);
+    this.withCache = instances.some((i) => i.prefixCache);
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
     for (const inst of instances) this.meters.push(...inst.work);
@@ -78,6 +82,10 @@ export class WindowTables {
   /** Forget the windows before `k` in every tally (they were written). */
   release(k: number): void {
     for (const t of this.tallies) t.release(k);
+    for (const inst of this.instances) {
+      inst.prefixCache?.promptTokens.release(k);
+      inst.prefixCache?.cachedTokens.release(k);
+    }
     for (const m of this.meters) m.release(k);
   }
 
@@ -138,7 +146,20 @@ export class WindowTables {
       up_frac: float64Column(c.up),
       mfu: float64Column(c.mfu),
       mbu: float64Column(c.mbu),
+      ...this.cacheColumns(k0, k1, end_s),
     });
+  }
+
+  /** nodes.arrow's prefix cache columns for windows [k0, k1), none when no instance keeps a cache. */
+  private cacheColumns(k0: number, k1: number, end_s: number): Record<string, ReturnType<typeof float64Column>> {
+    if (!this.withCache) return {};
+    const n = Math.max(0, k1 - k0) * this.instances.length;
+    const cached = new Float64Array(n);
+    const hit = new Float64Array(n);
+    this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
+      [cached[row], hit[row]] = cacheCells(inst, k, span);
+    });
+    return { kv_cached_frac: float64Column(cached), prefix_hit_rate: float64Column(hit) };
   }
 
   /** `pools.arrow` rows of windows [k0, k1): one per phase pool per window, shared queues included. */
@@ -264,6 +285,18 @@ export class WindowTables {
     }
     return bounds;
   }
+}
+
+/**
+ * An instance's prefix cache in window k: the mean share of KV its cached blocks hold,
+ * and cached ÷ prompt tokens of the prompts that started prefill in the window. Null
+ * (NaN) for instances without a cache (decoders) and windows where no prompt started.
+ */
+function cacheCells(inst: Instance, k: number, span: number): [number, number] {
+  const pc = inst.prefixCache;
+  if (!pc) return [NaN, NaN];
+  const prompt = pc.promptTokens.window(k);
+  return [mean(pc.cached, k, span), prompt > 0 ? pc.cachedTokens.window(k) / prompt : NaN];
 }
 
 /** Windows of a run that ends at `end_s`: ⌈end/w⌉, at least one. */

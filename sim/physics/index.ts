@@ -40,3 +40,4 @@ export {
   type StepLine,
 } from './timing.js';
 export { expectedTokensPerStep, MAX_SPECULATIVE_TOKENS, type Speculative } from './speculative.js';
+export { addPrefill, prefillSums, usableCachedTokens, type PrefillSums } from './prefix.js';

@@ -46,8 +46,14 @@ export interface DraftLine {
  */
 export interface BatchTimer {
   passSeconds(tokens: number, attentionPairs: number, kvTokens: number, prefill: boolean): number;
-  /** Prefill of prompts with Σ L = tokens and Σ L² = sumSquaredTokens (causal: L²/2 pairs each). */
-  prefillSeconds(tokens: number, sumSquaredTokens: number): number;
+  /**
+   * Prefill of prompts with Σ L = tokens and Σ L² = sumSquaredTokens (causal: L²/2 pairs
+   * each). With a cached prefix (prefix caching) `tokens` and `sumSquaredTokens` are
+   * those of the uncached suffixes S, and each suffix also attends its cached context C:
+   * `prefixPairs` = Σ S·C more pairs and `prefixTokens` = Σ C more KV tokens read
+   * (prefix.ts builds the four sums). Both default to 0: no prefix, today's pass.
+   */
+  prefillSeconds(tokens: number, sumSquaredTokens: number, prefixPairs?: number, prefixTokens?: number): number;
   /** One decode step of `batch` requests reading `contextTokens` of KV in all (per
    * emitted token when speculating). */
   decodeStepSeconds(batch: number, contextTokens: number): number;
@@ -63,7 +69,8 @@ export function batchTimer(d: Deployment): BatchTimer {
   if (!draftD || !d.speculative) {
     return {
       passSeconds: pass.seconds,
-      prefillSeconds: (tokens, sumSquared) => pass.seconds(tokens, sumSquared / 2, tokens, true),
+      prefillSeconds: (tokens, sumSquared, prefixPairs = 0, prefixTokens = 0) =>
+        pass.seconds(tokens, sumSquared / 2 + prefixPairs, tokens + prefixTokens, true),
       decodeStepSeconds: (batch, context) => pass.seconds(batch, context, context, false),
       stepLine: (batch) => (lines[batch] ??= pass.stepLine(batch, 1)),
     };
@@ -78,7 +85,10 @@ export function batchTimer(d: Deployment): BatchTimer {
     pass.seconds(tokens, pairs, kv, prefill) + draft.seconds(tokens, pairs, kv, prefill);
   return {
     passSeconds: both,
-    prefillSeconds: (tokens, sumSquared) => both(tokens, sumSquared / 2, tokens, true),
+    // The draft keeps KV for the same tokens, so its prefix is cached too (its pass
+    // attends the same context).
+    prefillSeconds: (tokens, sumSquared, prefixPairs = 0, prefixTokens = 0) =>
+      both(tokens, sumSquared / 2 + prefixPairs, tokens + prefixTokens, true),
     decodeStepSeconds(batch, context) {
       // Verification: q positions per sequence; position i attends to its context and
       // the i draft tokens before it; the KV is read once, q new entries written.

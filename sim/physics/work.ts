@@ -53,6 +53,8 @@ export function peakBytesPerSecond(d: Deployment): number {
  * The work of a replica's passes, shaped like its BatchTimer (timing.ts):
  * - `pass`: one pass of `tokens` tokens, `pairs` attention pairs, `kvTokens` KV tokens;
  * - `prefill`: prompts with Σ L = tokens and Σ L² = sumSquaredTokens (L²/2 pairs each);
+ *   with a cached prefix, the suffixes' sums plus `prefixPairs` (Σ S·C) pairs and
+ *   `prefixTokens` (Σ C) KV tokens read, as BatchTimer.prefillSeconds;
  * - `decodeSteps`: `steps` consecutive decode steps of `batch` requests whose total
  *   context starts at `context0` and grows by `batch` a step, summed in closed form.
  * With speculative decoding a pass that is not a decode step runs the draft over the
@@ -62,7 +64,7 @@ export function peakBytesPerSecond(d: Deployment): number {
  */
 export interface WorkModel {
   pass(tokens: number, pairs: number, kvTokens: number): Work;
-  prefill(tokens: number, sumSquaredTokens: number): Work;
+  prefill(tokens: number, sumSquaredTokens: number, prefixPairs?: number, prefixTokens?: number): Work;
   decodeSteps(batch: number, context0: number, steps: number): Work;
 }
 
@@ -81,7 +83,8 @@ export function workModel(d: Deployment): WorkModel {
   const spec = d.speculative;
   return {
     pass,
-    prefill: (tokens, sumSquared) => pass(tokens, sumSquared / 2, tokens),
+    prefill: (tokens, sumSquared, prefixPairs = 0, prefixTokens = 0) =>
+      pass(tokens, sumSquared / 2 + prefixPairs, tokens + prefixTokens),
     decodeSteps(batch, context0, steps) {
       if (steps <= 0 || batch <= 0) return { flops: 0, bytes: 0 };
       // Σ_{i<n} C_i with C_i = C0 + i·B: the context every step reads, in closed form.

@@ -38,6 +38,27 @@ export const HEAT_METRICS: Readonly<Record<string, HeatMetric>> = {
 };
 
 /** Line style of a pool in the pool charts: the colour is the scenario's. */
+/** Title, caption and y label of each per-pool chart. */
+const POOL_CHART_TEXT = {
+  queue: {
+    title: 'Queue length per pool over time',
+    caption:
+      'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.',
+    y: '↑ requests waiting',
+  },
+  busy: {
+    title: 'Busy fraction per pool over time',
+    caption: 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).',
+    y: '↑ busy (%)',
+  },
+  hit: {
+    title: 'Prefix cache hit rate per pool over time',
+    caption:
+      'Σ cached_prompt_tokens ÷ Σ prompt_tokens of the prompts whose prefill started in the window, by the pool of their prefill instance (requests.arrow; summary.arrow prefix_cache_hit_rate is the same over the measured requests).',
+    y: '↑ prompt tokens cached (%)',
+  },
+} as const;
+
 const POOL_DASH: Record<string, string> = { prefill: 'none', decode: '6,3', mixed: '1.5,3' };
 /** p50 solid, p99 dashed: one scenario's two quantiles share its colour. */
 const QUANTILE_DASH = { p50: 'none', p99: '6,3' } as const;
@@ -212,13 +233,13 @@ export class ChartRenderer {
   /** Queue length or busy fraction per pool: colour the scenario, line style the pool. */
   poolSeries(
     id: string,
-    field: 'queue' | 'busy',
+    field: 'queue' | 'busy' | 'hit',
     rows: Array<PoolWindow & { scenario: string }>,
     colors: ColorMap,
   ): Chart {
     const data = rows.map((r) => ({
       t: r.t,
-      v: field === 'busy' ? r.busy * 100 : r.queue,
+      v: field === 'busy' ? r.busy * 100 : field === 'hit' ? (r.hit ?? NaN) * 100 : r.queue,
       scenario: r.scenario,
       pool: r.pool,
       series: `${r.scenario} · ${r.pool}`,
@@ -231,16 +252,12 @@ export class ChartRenderer {
         return `${p}: ${dash === 'none' || dash === undefined ? 'solid' : dash === '6,3' ? 'dashed' : 'dotted'}`;
       })
       .join(', ');
+    const text = POOL_CHART_TEXT[field];
     return {
       id,
-      title: queue ? 'Queue length per pool over time' : 'Busy fraction per pool over time',
+      title: text.title,
       mark: 'line',
-      caption:
-        (queue
-          ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): ' +
-            'a pool that saturates shows a growing queue.'
-          : 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).') +
-        ` Colour: scenario; line: pool (${styles}).`,
+      caption: `${text.caption} Colour: scenario; line: pool (${styles}).`,
       note: noteOf(
         coincident(
           seriesValues(
@@ -253,7 +270,7 @@ export class ChartRenderer {
       html: this.render({
         height: 260,
         x: { label: 'simulated time (s) →', grid: true },
-        y: queue ? { label: '↑ requests waiting', grid: true } : { label: '↑ busy (%)', domain: [0, 100], grid: true },
+        y: queue ? { label: '↑ requests waiting', grid: true } : { label: text.y, domain: [0, 100], grid: true },
         color: colors.scale(data.map((d) => d.scenario)),
         marks: [
           ...pools.map((p) =>

@@ -13,6 +13,7 @@ import {
   linkSeries,
   measuredCompleted,
   poolSeries,
+  prefixHitSeries,
   timeBreakdown,
   utilizationCells,
 } from './run-data.js';
@@ -82,6 +83,12 @@ const SUMMARY_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => str
   ['availability', 'avail\u00adability', pct],
   ['cost_per_hour_usd', '$/hour', (v) => num(v)],
   ['cost_per_mtok_usd', '$/M tokens', (v) => num(v, 3)],
+];
+
+const PREFIX_HIT_COLUMN: [SummaryMetric, string, (v: unknown) => string] = [
+  'prefix_cache_hit_rate',
+  'prefix cache hit',
+  pct,
 ];
 
 /**
@@ -157,7 +164,10 @@ function summarySection(runs: readonly RunFolder[]): Section {
       ['scenario', ...columns.map(([, h]) => h)],
       summary.map((s, i) => [names[i] as string, ...columns.map(([c, , f]) => f(s[c]))]),
     );
-  const table = `${tableOf(SUMMARY_COLUMNS)}<h3>Headroom</h3>${tableOf(HEADROOM_COLUMNS)}`;
+  // A prefix cache's hit rate, only when some run has a cache (no column of dashes otherwise).
+  const cached = summary.some((x) => x.prefix_cache_hit_rate !== null && x.prefix_cache_hit_rate !== undefined);
+  const main = cached ? [...SUMMARY_COLUMNS, PREFIX_HIT_COLUMN] : SUMMARY_COLUMNS;
+  const table = `${tableOf(main)}<h3>Headroom</h3>${tableOf(HEADROOM_COLUMNS)}`;
   const about = runs
     .map((r) => {
       const i = r.info;
@@ -226,6 +236,9 @@ function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colo
     latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })),
   );
   const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
+  const hits = runs.flatMap((r) =>
+    prefixHitSeries(r.requests, r.nodes, r.info?.window_s ?? windowOf(r)).map((p) => ({ ...p, scenario: r.name })),
+  );
   return {
     id: 'over-time',
     title: 'Over simulated time',
@@ -234,6 +247,8 @@ function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colo
       charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
       charts.poolSeries('pool-queue', 'queue', pools, colors),
       charts.poolSeries('pool-busy', 'busy', pools, colors),
+      // Only runs with a prefix cache have one: no empty chart for the others.
+      ...(hits.length > 0 ? [charts.poolSeries('prefix-hit-rate', 'hit', hits, colors)] : []),
     ],
   };
 }

@@ -113,6 +113,8 @@ export interface PoolWindow {
   pool: string;
   queue: number;
   busy: number;
+  /** Prefix cache hit rate (prefixHitSeries only). */
+  hit?: number;
 }
 
 /** pools.arrow as chart rows: queue length and busy fraction per pool per window. */
@@ -254,4 +256,37 @@ export function timeBreakdown(requests: Table): {
     requests: n,
     leftOut: idx.length - n,
   };
+}
+
+/**
+ * Prefix cache hit rate per pool per window: Σ cached_prompt_tokens ÷ Σ prompt_tokens
+ * of the requests whose prefill started in the window, grouped by the pool of their
+ * prefill instance (its role in nodes.arrow). Empty for a run without a cache (no
+ * cached_prompt_tokens column).
+ */
+export function prefixHitSeries(requests: Table, nodes: Table, window_s: number): PoolWindow[] {
+  if (!requests.getChild('cached_prompt_tokens')) return [];
+  const roleOf = new Map<string, string>();
+  const node = strings(nodes, 'node');
+  const role = strings(nodes, 'role');
+  node.forEach((n, i) => roleOf.set(String(n), String(role[i])));
+  const start = numbers(requests, 'prefill_start_s');
+  const prompt = numbers(requests, 'prompt_tokens');
+  const cached = numbers(requests, 'cached_prompt_tokens');
+  const at = strings(requests, 'prefill_node');
+  const sums = new Map<string, { t: number; pool: string; prompt: number; cached: number }>();
+  for (let i = 0; i < start.length; i++) {
+    const s = start[i] as number;
+    if (Number.isNaN(s)) continue;
+    const t = Math.floor(s / window_s) * window_s;
+    const pool = roleOf.get(String(at[i])) ?? 'prefill';
+    const key = `${pool} ${t}`;
+    const row = sums.get(key) ?? { t, pool, prompt: 0, cached: 0 };
+    row.prompt += prompt[i] as number;
+    row.cached += cached[i] as number;
+    sums.set(key, row);
+  }
+  return [...sums.values()]
+    .sort((a, b) => a.t - b.t)
+    .map((r) => ({ t: r.t, pool: r.pool, queue: NaN, busy: NaN, hit: r.cached / r.prompt }));
 }

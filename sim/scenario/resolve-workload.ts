@@ -34,6 +34,7 @@ export function resolveWorkload(
           'is not used with trace arrivals: the trace gives each request its lengths; remove it',
         );
     }
+    if (w.sessions) report('workload.sessions', SESSIONS_NEED_OPEN_LOOP('trace'));
     traceFailed = true;
     if (readable(a.path, 'workload.arrivals.path', report)) {
       try {
@@ -49,6 +50,8 @@ export function resolveWorkload(
         report('workload.arrivals.path', `${a.path}: ${err.message}`);
       }
     }
+  } else if (w.sessions) {
+    checkSessions(w, base, report);
   } else {
     if (a.process === 'diurnal') checkDiurnal(a, report);
     for (const key of ['prompt_tokens', 'output_tokens'] as const) {
@@ -63,6 +66,39 @@ export function resolveWorkload(
     duration_s = NaN;
   }
   return { workload: w, duration_s };
+}
+
+const SESSIONS_NEED_OPEN_LOOP = (process: string) =>
+  `sessions are started by an open-loop process (poisson, gamma, deterministic or diurnal: sessions per second), not by "${process}" arrivals`;
+
+/**
+ * Sessions: started by an open-loop synthetic process (a trace brings its own requests;
+ * a closed loop its own users), with every length their own fields give.
+ */
+function checkSessions(w: Workload, base: string, report: Report): void {
+  const a = w.arrivals;
+  const s = w.sessions;
+  if (!s) return;
+  if (a.process === 'trace' || a.process === 'closed') {
+    report('workload.sessions', SESSIONS_NEED_OPEN_LOOP(a.process));
+    return;
+  }
+  if (a.process === 'diurnal') checkDiurnal(a, report);
+  for (const key of ['prompt_tokens', 'output_tokens'] as const) {
+    if (w[key])
+      report(
+        `workload.${key}`,
+        'is not used with sessions: sessions.user_tokens and sessions.output_tokens give each turn its lengths; remove it',
+      );
+  }
+  checkLengths(s.user_tokens, 'workload.sessions.user_tokens', 'prompt', base, report);
+  checkLengths(s.output_tokens, 'workload.sessions.output_tokens', 'output', base, report);
+  if (s.system_prompt)
+    checkLengths(s.system_prompt.tokens, 'workload.sessions.system_prompt.tokens', 'prompt', base, report);
+  const t = s.turns;
+  if ((t.dist === 'uniform' || t.dist === 'lognormal') && t.min !== undefined && t.max !== undefined && t.min > t.max) {
+    report('workload.sessions.turns.max', `must be at least min (${t.min}), got ${t.max}`);
+  }
 }
 
 function checkDiurnal(a: Extract<Workload['arrivals'], { process: 'diurnal' }>, report: Report): void {

@@ -7,6 +7,7 @@ import { closedLoopLimits, instantRejections } from './closed-loop-limits.js';
 import { checkInstanceCount, checkLimits, checkTimes } from './limits.js';
 import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physics-limits.js';
 import { checkAdmission } from './resolve-admission.js';
+import { checkPrefixCache, resolveRouters } from './resolve-prefix-cache.js';
 import { resolveFaults } from './resolve-faults.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
@@ -44,6 +45,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     instances.push(...expandInstances(file, groups));
     checkRoles(file, instances, report);
     checkAdmission(file, instances, report);
+    checkPrefixCache(file, instances, report);
     if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 
@@ -51,7 +53,6 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   if (problems.length === 0 && faults) problems.push(...runLimitProblems(file, duration_s, instances, faults));
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
-  const router = file.scheduling.router;
   return {
     problems,
     scenario: {
@@ -63,10 +64,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       horizon_s: duration_s + drain_s,
       modelArch: model,
       instances,
-      routers: {
-        prefill: file.scheduling.prefill_router ?? router,
-        decode: file.scheduling.decode_router ?? router,
-      },
+      routers: resolveRouters(file.scheduling),
       faults,
     },
   };

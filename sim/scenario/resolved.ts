@@ -1,5 +1,5 @@
 import type { Deployment, ModelArch } from '../physics/index.js';
-import type { Role, RouterName, ScenarioFile, ServiceDistribution } from './schema.js';
+import type { CacheRouterName, Role, RouterName, ScenarioFile, ServiceDistribution } from './schema.js';
 
 /** One serving instance, expanded from a rack's node group. */
 export interface InstanceSpec {
@@ -45,6 +45,7 @@ export interface ResolvedScenario extends Omit<ScenarioFile, 'duration_s' | 'fau
   /** The model's architecture, when the scenario names one. */
   modelArch: ModelArch | undefined;
   instances: InstanceSpec[];
-  routers: { prefill: RouterName; decode: RouterName };
+  /** `prefix-aware` routes prefill only (decode falls back to least-work, resolve-prefix-cache.ts). */
+  routers: { prefill: RouterName | CacheRouterName; decode: RouterName };
   faults: ResolvedFaults;
 }

@@ -33,6 +33,9 @@ export const ROUTERS = [
   'power-of-two',
   'rack-aware',
 ] as const;
+/** Routers that read the instances' prefix caches (they need `scheduling.prefix_cache`). */
+export const CACHE_ROUTERS = ['prefix-aware'] as const;
+const routerField = () => oneOf([...ROUTERS, ...CACHE_ROUTERS]);
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
@@ -82,6 +85,34 @@ export const thinkDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('exponential'), mean_s: positive() }),
   z.strictObject({ dist: z.literal('lognormal'), mean_s: positive(), cv: positive() }),
 ]);
+
+/** A count drawn per item (turns per session): the token distributions' shapes, without `empirical`. */
+export const countDistribution = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
+  z.strictObject({ dist: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
+  z.strictObject({
+    dist: z.literal('lognormal'),
+    median: positive(),
+    sigma: positive(),
+    min: positiveInt().optional(),
+    max: positiveInt().optional(),
+  }),
+  z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
+]);
+
+/**
+ * Multi-turn sessions (sim/workload/sessions.ts): each arrival of the open-loop
+ * process starts a session of `turns` requests; turn n's prompt is turn n−1's prompt,
+ * its reply and `user_tokens` new tokens, sent `think_s` after the reply completes. An
+ * optional system prompt, one of `variants` drawn once each, starts every session.
+ */
+export const sessions = z.strictObject({
+  turns: countDistribution,
+  think_s: thinkDistribution,
+  user_tokens: tokenDistribution,
+  output_tokens: tokenDistribution,
+  system_prompt: z.strictObject({ variants: positiveInt(), tokens: tokenDistribution }).optional(),
+});
 
 export const nodeGroup = z.strictObject({
   hardware: z.union([text(), inlineHardware]).optional(),
@@ -143,6 +174,29 @@ export const arrivals = z.discriminatedUnion('process', [
   }),
 ]);
 
+/**
+ * Prefix caching (issue 20). `block_tokens`: the Mooncake traces' block size by
+ * default. A host tier per instance (`host_gb`, loaded at `host_gbytes_per_s` per
+ * device over PCIe) and a datacenter store (`store_gb`, fetched over the network;
+ * `store_gbps` its attachment to the spine, absent = unconstrained; split prefill
+ * instances only). Sources and assumptions: docs/model.md, Prefix caching.
+ */
+export const prefixCache = z.strictObject({
+  block_tokens: positiveInt().default(512),
+  host_gb: nonNegative().default(0),
+  host_gbytes_per_s: positive().default(50),
+  store_gb: nonNegative().default(0),
+  store_gbps: positive().optional(),
+});
+
+/**
+ * The `prefix-aware` router's cost per instance, Dynamo's KV router's: `overlap_weight`
+ * × blocks the prompt would prefill there + blocks of prompts queued or in service
+ * there; the lowest cost wins (docs.nvidia.com/dynamo/latest/components/router/routing-concepts,
+ * `--router-kv-overlap-score-weight`, default 1.0; sim/serving/prefix-router.ts).
+ */
+export const prefixAware = z.strictObject({ overlap_weight: nonNegative().default(1) });
+
 /** A planned outage: down at `at_s`, back `repair_s` later. */
 const outage = { at_s: nonNegative(), repair_s: positive() };
 
@@ -189,12 +243,14 @@ export const scenarioSchema = z.strictObject({
      * stop at it (vLLM's FINISHED_LENGTH_CAPPED). Reserve admission sizes its KV by it.
      */
     max_tokens: positiveInt().optional(),
+    /** Multi-turn sessions started by the arrivals (docs/scenarios.md, Sessions). */
+    sessions: sessions.optional(),
   }),
   scheduling: z
     .strictObject({
-      router: oneOf(ROUTERS).default('least-work'),
-      prefill_router: oneOf(ROUTERS).optional(),
-      decode_router: oneOf(ROUTERS).optional(),
+      router: routerField().default('least-work'),
+      prefill_router: routerField().optional(),
+      decode_router: routerField().optional(),
       prefill_max_batch_tokens: positiveInt().default(8192),
       decode_max_batch: positiveInt().default(256),
       decode_stepping: oneOf(['fast-forward', 'exact']).default('fast-forward'),
@@ -202,6 +258,10 @@ export const scenarioSchema = z.strictObject({
       chunk_tokens: positiveInt().default(2048),
       /** How a colocated instance admits prompts: evict (vLLM) or reserve (TensorRT-LLM's GUARANTEED_NO_EVICT). */
       admission: oneOf(ADMISSIONS).default('evict'),
+      /** Prefix caching per instance (absent: off); docs/scenarios.md, Prefix cache. */
+      prefix_cache: prefixCache.optional(),
+      /** The `prefix-aware` router's setting. */
+      prefix_aware: prefixAware.optional(),
     })
     .default({
       router: 'least-work',
@@ -225,6 +285,7 @@ export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type TokenDistribution = z.output<typeof tokenDistribution>;
 export type ServiceDistribution = z.output<typeof serviceDistribution>;
 export type ThinkDistribution = z.output<typeof thinkDistribution>;
+export type SessionsFile = z.output<typeof sessions>;
 export type Arrivals = z.output<typeof arrivals>;
 export type SpeculativeFile = z.output<typeof speculative>;
 export type FaultsFile = z.output<typeof faults>;
@@ -232,4 +293,6 @@ export type FaultsFile = z.output<typeof faults>;
 export type Slo = NonNullable<ScenarioFile['slo']>;
 export type Role = (typeof ROLES)[number];
 export type RouterName = (typeof ROUTERS)[number];
+export type CacheRouterName = (typeof CACHE_ROUTERS)[number];
+export type PrefixCacheFile = z.output<typeof prefixCache>;
 export type Admission = (typeof ADMISSIONS)[number];

@@ -9,6 +9,9 @@ import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';
 import type { Work } from '../physics/work.js';
 import type { Request } from './request.js';
+import { InstancePrefix } from './instance-prefix.js';
+import type { HostTier } from './host-tier.js';
+import type { PrefixCache } from './prefix-cache.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
 
@@ -31,6 +34,10 @@ export interface ColocatedOptions {
   kvCapacityTokens: number;
   admission: Admission;
   stepping: 'fast-forward' | 'exact';
+  /** The instance's device prefix cache, in the KV its requests leave free; absent = none. */
+  prefixCache?: PrefixCache | null;
+  /** Its host-memory tier; absent = none. */
+  hostTier?: HostTier | null;
 }
 
 /** One phase of a colocated instance as its pool sees it; the engine does the work. */
@@ -95,6 +102,10 @@ class Face extends PhaseServer {
     this.addWork(-r.promptTokens);
     this.events.served(r, this);
   }
+
+  override prefixMatch(blockIds: readonly number[], promptTokens: number): number {
+    return this.phase === 'prefill' ? (this.engine.prefix?.match(blockIds, promptTokens) ?? 0) : 0;
+  }
 }
 
 interface Chunking {
@@ -133,6 +144,8 @@ export class ColocatedEngine {
   readonly kv: KvLedger;
   /** Decoding and evicted requests. */
   private readonly batch: DecodeBatch;
+  /** Its prefix cache's bookkeeping; null without a cache. */
+  readonly prefix: InstancePrefix | null;
   private prefilling: Chunking[] = [];
   private busy = false;
   /** Decode-only iterations, fast-forwarded as one event when nothing else waits. */
@@ -158,8 +171,11 @@ export class ColocatedEngine {
     private readonly stepsLeft: (r: Request) => number,
   ) {
     this.run = new StepRun<ColocatedEngine>(calendar, endIteration, this);
-    this.kv = new KvLedger(instance, o.kvCapacityTokens);
+    this.kv = new KvLedger(instance, o.kvCapacityTokens, o.prefixCache ?? null, o.hostTier?.cache ?? null);
     this.batch = new DecodeBatch(this.kv);
+    this.prefix = o.prefixCache ? new InstancePrefix(this.kv, o.prefixCache, o.hostTier ?? null, instance, true) : null;
+    const prefix = this.prefix;
+    if (prefix) this.batch.onEvict = (r) => prefix.unpin(r);
     this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
     this.decode = new Face(this, calendar, instance, 'decode', events, windows);
   }
@@ -291,7 +307,7 @@ export class ColocatedEngine {
       kv += c.done + n;
     }
     let dt = this.timer.passSeconds(tokens, pairs, kv, true);
-    dt += this.recomputeSeconds();
+    dt += this.recomputeSeconds() + (this.prefix?.takeLoadSeconds() ?? 0);
     this.iteration = this.calendar.schedule(dt, endIteration, this, EventOrder.completion);
     const ch = this.charging;
     if (!ch) return;
@@ -374,15 +390,17 @@ export class ColocatedEngine {
       if (b.evicted.length > 0 || this.running >= this.o.maxBatch) return true;
       if (reserve ? this.promised + promise > cap : !this.kv.fits(p + b.size + 1)) return true;
       // prefill-first takes whole prompts (one may exceed the budget alone); chunked cuts them.
-      if (this.o.policy === 'prefill-first' && chunks.length > 0 && p > budget) return false;
+      // A cached prefix is not computed: it starts the prompt's chunks at its offset.
+      const todo = p - (this.prefix?.cachedTokens(r) ?? 0);
+      if (this.o.policy === 'prefill-first' && chunks.length > 0 && todo > budget) return false;
       this.prefill.take(now);
       markStarted(r, this.prefill, now);
-      this.kv.hold(p);
+      const cached = this.prefix ? this.prefix.hold(r, p, now) : (this.kv.hold(p), 0);
       this.promised += promise;
-      const c = { request: r, done: 0 };
+      const c = { request: r, done: cached };
       this.prefilling.push(c);
       this.prefill.count(now, 1);
-      const n = this.o.policy === 'chunked' ? Math.min(budget, p) : p;
+      const n = this.o.policy === 'chunked' ? Math.min(budget, p - cached) : p - cached;
       chunks.push({ c, tokens: n });
       budget -= n;
     }
@@ -429,6 +447,7 @@ export class ColocatedEngine {
     const decoding = b.size;
     this.prefilling = [];
     b.clear();
+    this.prefix?.clear();
     this.promised = 0;
     this.prefill.count(now, -prefilling);
     this.decode.count(now, -decoding);
@@ -456,6 +475,7 @@ export class ColocatedEngine {
     if (decode) {
       this.batch.advance(steps, this.stepsLeft, (r) => {
         this.promised -= this.promise(r);
+        this.prefix?.keep(r, 0);
         this.decode.count(now, -1);
         this.decode.served(r);
       });
@@ -476,7 +496,8 @@ export class ColocatedEngine {
 
   /** A request that ends at its first token gives its prompt KV back. */
   release(r: Request): void {
-    this.kv.release(contextTokens(r));
+    if (this.prefix) this.prefix.keep(r, contextTokens(r));
+    else this.kv.release(contextTokens(r));
     this.promised -= this.promise(r);
     r.kvHolder = null;
   }

@@ -26,6 +26,9 @@ export class DecodeBatch {
   recomputeTokens = 0;
   recomputeSquares = 0;
 
+  /** Hears each eviction once the request's KV is off the ledger (a prefix cache unpins its blocks). */
+  onEvict: ((r: Request) => void) | null = null;
+
   constructor(readonly kv: KvLedger) {}
 
   get size(): number {
@@ -105,6 +108,7 @@ export class DecodeBatch {
     this.contextSum -= ctx;
     evict(victim);
     this.evicted.push(victim);
+    this.onEvict?.(victim);
     return victim;
   }
 

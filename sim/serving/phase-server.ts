@@ -16,6 +16,8 @@ export interface RoutingTarget {
   /** Prompt tokens of the requests queued at or in service on this server: the work a
    * load balancer has assigned it (it is not told each generated token). */
   readonly outstandingTokens: number;
+  /** Leading full blocks of a prompt its prefix cache holds (0 without a cache). */
+  prefixMatch?(blockIds: readonly number[], promptTokens: number): number;
 }
 
 /** A router that keeps an index over its servers' work hears of every change. */
@@ -76,6 +78,11 @@ export abstract class PhaseServer implements RoutingTarget {
 
   /** Requests in service now (the batch). */
   abstract get inService(): number;
+
+  /** Leading full blocks of a prompt its prefix cache holds: none by default (no cache). */
+  prefixMatch(_blockIds: readonly number[], _promptTokens: number): number {
+    return 0;
+  }
   /** Start work if there is room; called when work may have arrived. */
   abstract kick(): void;
   /** Requests in service or held by this server beyond its queue. */

@@ -4,7 +4,10 @@ import { chargingFor } from './work-charge.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import { batchTimer, type Deployment, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
-import type { RouterName } from '../scenario/schema.js';
+import type { CacheRouterName, RouterName } from '../scenario/schema.js';
+import { PrefixCache } from './prefix-cache.js';
+import { HostTier } from './host-tier.js';
+import { StoreTier } from './store-tier.js';
 import { ColocatedEngine } from './colocated.js';
 import { Failover, type FailureUnit } from './failover.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
@@ -37,6 +40,8 @@ export class ServingSystem implements PhaseEvents {
   /** The links of the hand-off, when it goes over the network. */
   readonly topology: Topology | null;
   private readonly network: Network | null;
+  /** The datacenter prefix-cache store, shared by the prefill instances; null without one. */
+  private readonly store: StoreTier | null;
   /** Decode runs on the performance model: hand-offs reserve KV on the decode side. */
   private readonly decodeReservesKv: boolean;
   /** What fails with each instance: its phase servers, or its colocated engine. */
@@ -55,11 +60,19 @@ export class ServingSystem implements PhaseEvents {
       (spec) => new Instance(spec, windows, spec.deployment ? kvCapacityTokens(spec.deployment) : undefined),
     );
     const net = scenario.datacenter.network;
-    this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
+    const storeGb = scenario.scheduling.prefix_cache?.store_gb ?? 0;
+    const withStore = storeGb > 0 ? { ...net, store: { gbps: scenario.scheduling.prefix_cache?.store_gbps } } : net;
+    this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, withStore, windows) : null;
     this.network = this.topology ? new Network(calendar) : null;
+    this.store = this.storeOf(scenario, storeGb);
     const { servers, routable } = this.buildServers(scenario, streams, windows);
-    const router = (phase: Phase, name: RouterName) =>
-      poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology);
+    const cache = scenario.scheduling.prefix_cache;
+    const prefix = cache && {
+      blockTokens: cache.block_tokens,
+      overlapWeight: scenario.scheduling.prefix_aware?.overlap_weight ?? 1,
+    };
+    const router = (phase: Phase, name: RouterName | CacheRouterName) =>
+      poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology, prefix);
     this.prefill = new Pool(
       'prefill',
       calendar,
@@ -138,6 +151,7 @@ export class ServingSystem implements PhaseEvents {
         maxBatch: s.decode_max_batch,
         kvCapacityTokens: kvCapacityTokens(d),
         stepping: s.decode_stepping,
+        ...prefixTiers(scenario, d),
         // resolve() requires workload.max_tokens with reserve admission.
         admission:
           s.admission === 'reserve'
@@ -146,6 +160,7 @@ export class ServingSystem implements PhaseEvents {
       },
       stepsLeft,
     );
+    if (s.prefix_cache) inst.trackPrefixCache(windows);
     const work = workModel(d);
     engine.measure(
       chargingFor(engine.prefill, inst, d, work, windows),
@@ -201,11 +216,7 @@ export class ServingSystem implements PhaseEvents {
     const timer = batchTimer(deployment);
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
-    if (phase === 'prefill') {
-      const p = new PrefillBatcher(this.calendar, inst, this, windows, timer, s.prefill_max_batch_tokens, capacity);
-      p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
-      return p;
-    }
+    if (phase === 'prefill') return this.prefillBatcher(inst, deployment, scenario, windows);
     const dec = new DecodeBatcher(
       this.calendar,
       inst,
@@ -220,6 +231,27 @@ export class ServingSystem implements PhaseEvents {
     );
     dec.measure(chargingFor(dec, inst, deployment, workModel(deployment), windows));
     return dec;
+  }
+
+  /** The datacenter store (resolve() gives it the network and a model). */
+  private storeOf(scenario: ResolvedScenario, storeGb: number): StoreTier | null {
+    const { network, topology } = this;
+    const c = scenario.scheduling.prefix_cache;
+    if (!c || storeGb <= 0 || !network || !topology || !scenario.modelArch) return null;
+    const bytesPerToken = kvHandoffBytes(scenario.modelArch, scenario.precision, 1);
+    return new StoreTier(c.block_tokens, storeGb, bytesPerToken, network, topology);
+  }
+
+  /** A prefill instance on the performance model, with its prefix cache tiers when the scenario has a cache. */
+  private prefillBatcher(inst: Instance, d: Deployment, scenario: ResolvedScenario, windows: Windows): PrefillBatcher {
+    const { prefixCache, hostTier } = prefixTiers(scenario, d);
+    if (prefixCache) inst.trackPrefixCache(windows);
+    const maxTokens = scenario.scheduling.prefill_max_batch_tokens;
+    const capacity = kvCapacityTokens(d);
+    const args = [maxTokens, capacity, prefixCache, hostTier, this.store] as const;
+    const p = new PrefillBatcher(this.calendar, inst, this, windows, batchTimer(d), ...args);
+    p.charging = chargingFor(p, inst, d, workModel(d), windows);
+    return p;
   }
 
   arrive(request: Request): void {
@@ -295,4 +327,19 @@ function stepsLeft(r: Request): number {
 
 function isFinished(r: Request): boolean {
   return stepsLeft(r) <= 0;
+}
+
+/**
+ * One instance's prefix cache tiers: a device cache in the KV memory its requests leave
+ * free, and with `host_gb` a host-memory tier that keeps what the device evicts. None
+ * without `scheduling.prefix_cache`.
+ */
+function prefixTiers(
+  scenario: ResolvedScenario,
+  d: Deployment,
+): { prefixCache: PrefixCache | null; hostTier: HostTier | null } {
+  const c = scenario.scheduling.prefix_cache;
+  if (!c) return { prefixCache: null, hostTier: null };
+  const host = c.host_gb > 0 ? new HostTier(c.block_tokens, c.host_gb, c.host_gbytes_per_s, d) : null;
+  return { prefixCache: new PrefixCache(c.block_tokens, Infinity, host?.demote), hostTier: host };
 }

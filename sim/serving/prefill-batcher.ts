@@ -6,6 +6,11 @@ import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
 import { KvLedger } from './kv-ledger.js';
 import type { Charging } from './work-charge.js';
+import { addPrefill, type PrefillSums } from '../physics/prefix.js';
+import type { PrefixCache } from './prefix-cache.js';
+import type { HostTier } from './host-tier.js';
+import { InstancePrefix } from './instance-prefix.js';
+import { StoreFetches, type StoreTier } from './store-tier.js';
 
 /**
  * Prefill on the performance model. When idle, the instance takes queued prompts in
@@ -24,6 +29,10 @@ export class PrefillBatcher extends PhaseServer {
   private timer: Timer | null = null;
   /** Where its passes' FLOPs and bytes are charged (MFU, MBU). */
   charging: Charging | null = null;
+  /** Its prefix cache's bookkeeping; null without a cache. */
+  private readonly prefix: InstancePrefix | null;
+  /** Prompts fetching cached blocks from the datacenter store; null without a store. */
+  private readonly fetches: StoreFetches | null;
 
   constructor(
     calendar: Calendar,
@@ -33,24 +42,35 @@ export class PrefillBatcher extends PhaseServer {
     private readonly batchTimer: BatchTimer,
     private readonly maxBatchTokens: number,
     kvCapacityTokens: number,
+    cache: PrefixCache | null = null,
+    host: HostTier | null = null,
+    store: StoreTier | null = null,
   ) {
     super(calendar, instance, 'prefill', events, windows);
-    this.kv = new KvLedger(instance, kvCapacityTokens);
+    this.kv = new KvLedger(instance, kvCapacityTokens, cache, host?.cache ?? null);
+    this.prefix = cache ? new InstancePrefix(this.kv, cache, host, instance, false, store) : null;
+    this.fetches = cache && store ? new StoreFetches(store, instance, () => this.kick()) : null;
+  }
+
+  /** Leading full blocks of the prompt its cache holds (what `prefix-aware` routing reads). */
+  override prefixMatch(blockIds: readonly number[], promptTokens: number): number {
+    return this.prefix ? this.prefix.match(blockIds, promptTokens) : 0;
   }
 
   get inService(): number {
     return this.batch.length;
   }
 
-  protected held(): Iterable<Request> {
-    return this.batch;
+  protected *held(): Iterable<Request> {
+    yield* this.batch;
+    if (this.fetches) yield* this.fetches.requests();
   }
 
   kick(): void {
     if (this.batch.length > 0 || this.down) return;
     const now = this.calendar.now_s;
-    let tokens = 0;
-    let squares = 0;
+    const sums: PrefillSums = { tokens: 0, sumSquaredTokens: 0, prefixPairs: 0, prefixTokens: 0 };
+    let tokens = this.fetches ? this.joinFetched(sums) : 0;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       // A retried request recomputes what it had generated too.
       const p = contextTokens(next);
@@ -62,13 +82,23 @@ export class PrefillBatcher extends PhaseServer {
         );
         continue;
       }
-      if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;
+      // The batch budget counts the tokens a pass computes: a cached prefix is not one of
+      // them. vLLM's scheduler budgets `num_new_tokens = request.num_tokens -
+      // num_computed_tokens`, the computed tokens including prefix-cache hits
+      // (github.com/vllm-project/vllm, vllm/v1/core/sched/scheduler.py).
+      const computed = this.prefix ? p - this.prefix.cachedTokens(next) : p;
+      if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + computed > this.maxBatchTokens)) break;
       this.takeWaiting(now);
       markStarted(next, this, now);
-      this.kv.hold(p);
+      const cached = this.startWithPrefix(next, p);
+      // Blocks only the datacenter store holds arrive first: the prompt waits for them.
+      if (this.fetches && this.prefix && this.prefix.fetchBlocks > 0) {
+        this.fetches.start(next, this.prefix.fetchBlocks);
+        continue;
+      }
+      addPrefill(sums, p, cached);
       this.batch.push(next);
-      tokens += p;
-      squares += p * p;
+      tokens += computed;
     }
     if (this.batch.length === 0) {
       this.goIdle();
@@ -76,9 +106,36 @@ export class PrefillBatcher extends PhaseServer {
     }
     this.changeInService(now, this.batch.length);
     this.kv.record(now);
-    const dt = this.batchTimer.prefillSeconds(tokens, squares);
+    const { sumSquaredTokens: squares, prefixPairs, prefixTokens } = sums;
+    // Blocks loaded from host memory arrive before the pass (**assumption**: not overlapped).
+    const load_s = this.prefix ? this.prefix.takeLoadSeconds() : 0;
+    const dt = this.batchTimer.prefillSeconds(sums.tokens, squares, prefixPairs, prefixTokens) + load_s;
     this.timer = this.calendar.schedule(dt, finishPrefill, this, EventOrder.completion);
-    this.charging?.pass.begin(now, now + dt, this.charging.model.prefill(tokens, squares));
+    const work = this.charging?.model.prefill(sums.tokens, squares, prefixPairs, prefixTokens);
+    if (work) this.charging?.pass.begin(now, now + dt, work);
+  }
+
+  /** Prompts whose store fetch has arrived open the pass (their KV is held already). Returns their computed tokens. */
+  private joinFetched(sums: PrefillSums): number {
+    let tokens = 0;
+    for (const r of (this.fetches as StoreFetches).takeReady()) {
+      const p = contextTokens(r);
+      addPrefill(sums, p, r.cachedPromptTokens);
+      this.batch.push(r);
+      tokens += p - r.cachedPromptTokens;
+    }
+    return tokens;
+  }
+
+  /**
+   * Holds the request's KV, reusing the leading full prompt blocks the cache holds
+   * (Mooncake's last id may name a partial block; like vLLM, only full blocks are
+   * cached). Returns the cached tokens its prefill skips (at most all but one).
+   */
+  private startWithPrefix(r: Request, contextTokens: number): number {
+    if (this.prefix) return this.prefix.hold(r, contextTokens, this.calendar.now_s);
+    this.kv.hold(contextTokens);
+    return 0;
   }
 
   protected evacuate(now: number): Request[] {
@@ -87,8 +144,12 @@ export class PrefillBatcher extends PhaseServer {
     this.charging?.pass.stop(now);
     const lost = this.batch;
     this.batch = [];
-    for (const r of lost) this.kv.release(contextTokens(r));
     this.changeInService(now, -lost.length);
+    // Prompts waiting for (or holding) a store fetch lose it, and their KV, too.
+    if (this.fetches) lost.push(...this.fetches.abortAll());
+    for (const r of lost) this.kv.release(contextTokens(r));
+    // The instance failed: its cached blocks are lost with its memory.
+    this.prefix?.clear();
     this.kv.record(now);
     return lost;
   }
@@ -101,6 +162,7 @@ export class PrefillBatcher extends PhaseServer {
       this.kv.release(contextTokens(r));
     }
     this.holds.length = 0;
+    this.prefix?.clear();
     this.kv.record(this.calendar.now_s);
     return lost;
   }
@@ -127,7 +189,9 @@ export class PrefillBatcher extends PhaseServer {
 
   /** The request's KV has left (hand-off done, or no decode needed): free it. */
   release(r: Request): void {
-    this.kv.release(contextTokens(r));
+    // The prompt's full blocks stay cached after the hand-off took its KV away.
+    if (this.prefix) this.prefix.keep(r, contextTokens(r));
+    else this.kv.release(contextTokens(r));
     removeItem(this.holds, r);
     r.kvHolder = null;
     this.kv.record(this.calendar.now_s);

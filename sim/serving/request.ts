@@ -29,6 +29,8 @@ export interface RoutableRequest {
   readonly promptTokens: number;
   /** Where its prefill ran (decode routing may prefer a nearby decoder). */
   readonly prefillInstance: Instance | null;
+  /** Ids of the prompt's blocks (the server sees the prompt): what `prefix-aware` routing reads. */
+  readonly prefixBlocks?: readonly number[] | undefined;
 }
 
 /**
@@ -53,8 +55,17 @@ export class Request implements RoutableRequest {
   readonly completion_s: number = NaN;
   /** Tokens produced by decode steps so far (the first token comes from prefill). */
   decodedTokens = 0;
-  /** Ids of the prompt's prefix blocks, from a Mooncake trace (for prefix caching). */
+  /** Ids of the prompt's prefix blocks, from a Mooncake trace or a session (for prefix caching). */
   prefixBlocks: number[] | undefined = undefined;
+  /** Ids of the full blocks its reply completes after the prompt's full blocks (sessions): a
+   * mixed instance caches them at completion, as the next turn's prefix. */
+  outputBlocks: number[] | undefined = undefined;
+  /** Prompt tokens its (last) prefill found in the instance's prefix cache and did not compute. */
+  cachedPromptTokens = 0;
+  /** Of those, the tokens loaded from the instance's host-memory tier (the rest were on the device). */
+  cachedHostTokens = 0;
+  /** Of those, the tokens fetched from the datacenter store over the network. */
+  cachedStoreTokens = 0;
   /** Who holds this request's prompt KV until its hand-off completes. */
   kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */

@@ -1,9 +1,10 @@
 import type { Topology } from '../datacenter/index.js';
-import type { Source } from '../engine/index.js';
-import type { RouterName } from '../scenario/schema.js';
+import { InvariantError, type Source } from '../engine/index.js';
+import type { CacheRouterName, RouterName } from '../scenario/schema.js';
 import type { RoutingTarget, WorkWatcher } from './phase-server.js';
 import type { RoutableRequest } from './request.js';
 import { LeastWorkIndex } from './least-work-index.js';
+import { prefixAwareRouter } from './prefix-router.js';
 
 /**
  * Picks the instance a request goes to. Uniform choices come from the routing stream (a
@@ -53,11 +54,17 @@ export function makeRouter(name: Exclude<RouterName, 'pool-fcfs' | 'rack-aware'>
  */
 export function poolRouter(
   phase: 'prefill' | 'decode',
-  name: RouterName,
+  name: RouterName | CacheRouterName,
   source: Source,
   topology: Topology | null,
+  prefix?: { blockTokens: number; overlapWeight: number },
 ): Router | null {
   if (name === 'pool-fcfs') return null;
+  if (name === 'prefix-aware') {
+    // resolve() gives it a cache, and only the prefill phase.
+    if (!prefix) throw new InvariantError('the prefix-aware router without a prefix cache');
+    return prefixAwareRouter(prefix.blockTokens, prefix.overlapWeight, source);
+  }
   if (name !== 'rack-aware') return makeRouter(name, source);
   if (phase === 'prefill' || !topology) return makeRouter('least-work', source);
   return pathAware((r, t) => {

@@ -11,6 +11,7 @@ export {
   type TraceSummary,
 } from './trace.js';
 export { TraceError, TRACE_FORMATS, type TraceFormat, parseAzureRow, parseMooncakeRow } from './trace-formats.js';
-export { arrivalStream, type Arrival, type ArrivalStream } from './stream.js';
+export { arrivalStream, syntheticTimes, type Arrival, type ArrivalStream, type SyntheticArrivals } from './stream.js';
 export { openLoopFeed, type Feed, type RequestSink } from './feed.js';
 export { closedLoopFeed, MAX_INSTANT_RESENDS } from './closed-loop.js';
+export { sessionsFeed, Conversation, SESSION_BLOCK_TOKENS, type BlockIdSource, type SessionTurn } from './sessions.js';

@@ -13,6 +13,9 @@ export interface Arrival {
   outputTokens: number;
   /** Trace replay (Mooncake): ids of the prompt's prefix blocks. */
   prefixBlocks?: number[] | undefined;
+  /** Sessions: ids of the full blocks the output completes (prompt + reply), which the
+   * conversation's next turn starts with (sessions.ts). */
+  outputBlocks?: number[] | undefined;
   /** Set when the workload itself refuses the request (e.g. over max_prompt_tokens). */
   rejectReason?: string | undefined;
 }
@@ -64,15 +67,7 @@ export function arrivalStream(
   }
   const prompt = lengthSampler(required(workload.prompt_tokens), streams.stream('lengths.prompt'), 'prompt');
   const output = lengthSampler(required(workload.output_tokens), streams.stream('lengths.output'), 'output');
-  let nextTime: () => number;
-  if (a.process === 'diurnal') {
-    const profile = a.sinusoid ? sinusoid(a.sinusoid) : piecewise(a.points ?? [], a.period_s);
-    nextTime = thinnedArrivals(profile, streams.stream('arrivals'), streams.stream('arrivals.thinning'), duration_s);
-  } else {
-    const gap = interArrival(a, streams.stream('arrivals'));
-    let t = 0;
-    nextTime = () => (t += gap());
-  }
+  const nextTime = syntheticTimes(a, streams, duration_s);
   return {
     next() {
       const t = nextTime();
@@ -80,6 +75,23 @@ export function arrivalStream(
       return { arrival_s: t, promptTokens: prompt(), outputTokens: output() };
     },
   };
+}
+
+/** A synthetic open-loop process's arrival times, in order (a time ≥ duration_s: no more). */
+export type SyntheticArrivals = Exclude<ScenarioFile['workload']['arrivals'], { process: 'trace' | 'closed' }>;
+
+/**
+ * The times of a synthetic open-loop process, drawn from the `arrivals` stream (and
+ * `arrivals.thinning` for a diurnal one). Sessions (sessions.ts) start at these times.
+ */
+export function syntheticTimes(a: SyntheticArrivals, streams: RandomStreams, duration_s: number): () => number {
+  if (a.process === 'diurnal') {
+    const profile = a.sinusoid ? sinusoid(a.sinusoid) : piecewise(a.points ?? [], a.period_s);
+    return thinnedArrivals(profile, streams.stream('arrivals'), streams.stream('arrivals.thinning'), duration_s);
+  }
+  const gap = interArrival(a, streams.stream('arrivals'));
+  let t = 0;
+  return () => (t += gap());
 }
 
 function required<T>(d: T | undefined): T {

@@ -113,9 +113,9 @@ export function expectConserved(run: ConservedRun, expected: number | readonly n
 
 /**
  * `expectConserved` for a run in memory, against its workload's arrivals drawn apart.
- * A closed loop's arrivals depend on when requests end, so they cannot be drawn apart:
- * it is checked against the number of requests the run made (its own counter, not the
- * log's).
+ * A closed loop's (or sessions') arrivals depend on when requests end, so they cannot
+ * be drawn apart: it is checked against the number of requests the run made (its own
+ * counter, not the log's).
  */
 export function expectRunConserved(r: {
   scenario: ResolvedScenario;
@@ -124,8 +124,9 @@ export function expectRunConserved(r: {
   summary: Record<string, unknown>;
   stats?: { generated: number };
 }): void {
-  const closed = r.scenario.workload.arrivals.process === 'closed';
-  if (closed && !r.stats) throw new Error('a closed-loop run is checked against its stats.generated');
+  // Sessions' later turns, like a closed loop's sends, follow the run's completions.
+  const closed = r.scenario.workload.arrivals.process === 'closed' || r.scenario.workload.sessions !== undefined;
+  if (closed && !r.stats) throw new Error('a closed-loop or sessions run is checked against its stats.generated');
   expectConserved(
     { requests: r.tables.requests, summary: r.summary },
     closed ? (r.stats as { generated: number }).generated : workloadArrivals(r.scenario, r.seed),

@@ -4,7 +4,7 @@
 import { Type } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
-import { SUMMARY_COLUMNS, type SummaryMetric } from '../../sim/metrics/summary.js';
+import { OPTIONAL_COLUMNS, SUMMARY_COLUMNS, summaryTable, type SummaryMetric } from '../../sim/metrics/summary.js';
 import { baseScenario, edited } from '../helpers/base-scenario.js';
 
 const ARROW_TYPE = { utf8: Type.Dictionary, bool: Type.Bool, i32: Type.Int, f64: Type.Float } as const;
@@ -14,7 +14,17 @@ describe('summary.arrow columns', () => {
     const result = runScenario(checkScenario(baseScenario(), 'base.json'));
     expect(Object.keys(result.summary)).toEqual(Object.keys(SUMMARY_COLUMNS));
     const fields = result.tables.summary.schema.fields;
-    expect(fields.map((f) => f.name)).toEqual(Object.keys(SUMMARY_COLUMNS));
+    // The prefix cache's columns are written only with a cache (docs/metrics.md): this run has none.
+    const written = Object.keys(SUMMARY_COLUMNS).filter((k) => !OPTIONAL_COLUMNS.has(k as SummaryMetric));
+    expect(fields.map((f) => f.name)).toEqual(written);
+    expect([...OPTIONAL_COLUMNS].map((k) => result.summary[k])).toEqual([null, null]);
+    // A row with a cache's values (or a sweep mixing runs with and without): every column.
+    const withCache = summaryTable([
+      result.summary,
+      { ...result.summary, prefix_cache_hit_rate: 0.25, prefill_tokens_saved_per_s: 100 },
+    ]);
+    expect(withCache.schema.fields.map((f) => f.name)).toEqual(Object.keys(SUMMARY_COLUMNS));
+    expect(withCache.getChild('prefix_cache_hit_rate')?.toArray()).toEqual(new Float64Array([NaN, 0.25]));
     for (const f of fields)
       expect([f.name, f.type.typeId]).toEqual([f.name, ARROW_TYPE[SUMMARY_COLUMNS[f.name as SummaryMetric]]]);
   });

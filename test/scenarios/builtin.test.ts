@@ -9,7 +9,7 @@ import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 
 const root = join(import.meta.dirname, '../..');
-const dirs = ['scenarios', 'scenarios/queueing'];
+const dirs = ['scenarios', 'scenarios/queueing', 'scenarios/prefix-cache'];
 const files = dirs.flatMap((d) =>
   readdirSync(join(root, d))
     .filter((f) => f.endsWith('.json'))
