@@ -12,3 +12,7 @@ export {
   batchTimer, stepsSeconds, stepsWithin, tensorParallelSeconds, type BatchTimer, type DraftLine, type StepLine,
 } from './timing.js';
 export { expectedTokensPerStep, MAX_SPECULATIVE_TOKENS, type Speculative } from './speculative.js';
+export {
+  devicePower, instancePower, nameplateW, meanPowerW, energyJ, facility, DEFAULT_IDLE_FRAC, DEFAULT_PUE, DEFAULT_USD_PER_KWH,
+  J_PER_KWH, type InstancePower,
+} from './power.js';
