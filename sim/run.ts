@@ -10,6 +10,7 @@ import { backlogTrend, type BacklogTrend } from './metrics/overload.js';
 import type { WorkMeter } from './metrics/work-meter.js';
 import type { PhaseServer } from './serving/phase-server.js';
 import { WindowTables } from './metrics/window-tables.js';
+import { measuredPower } from './metrics/measured-power.js';
 import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
@@ -261,6 +262,7 @@ function* simulateWith(
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
     // NaN (null in the table) when any instance has no price (queueing mode).
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
+    power: measuredPower(windowTables, scenario),
   });
   return {
     requests,

@@ -36,6 +36,10 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
     lines.push(`  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens` +
       (s.slo_attainment !== null ? `, ${s.cost_per_m_goodput_tokens_usd === null ? 'no' : `$${num(s.cost_per_m_goodput_tokens_usd, 3)}/M`} goodput tokens` : ''));
   }
+  if (s.energy_kwh !== null && s.energy_kwh !== undefined) {
+    lines.push(`  energy      ${num(s.energy_kwh, 3)} kWh (× PUE), peak ${num(s.peak_power_kw)} kW, ${num(s.joules_per_output_token)} J/output token;` +
+      ` electricity $${num(s.electricity_cost_per_hour_usd, 3)}/hour, $${num(s.electricity_cost_per_mtok_usd, 3)}/M output tokens`);
+  }
   return lines.join('\n');
 }
 

@@ -3,6 +3,7 @@ import type { RunTally } from './run-tally.js';
 import type { Summary } from './summary-type.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
 import { InvariantError } from '../engine/index.js';
+import { J_PER_KWH } from '../physics/index.js';
 
 /** What the summary needs besides the request rows. */
 export interface SummaryContext {
@@ -32,6 +33,16 @@ export interface SummaryContext {
   availability: number;
   /** Times any instance went down during the run. */
   instanceFailures: number;
+  /** Power over [warmup_s, duration_s] (sim/metrics/power-meter.ts); NaN where some instance has no hardware. */
+  power: {
+    /** IT energy of every instance, J. */
+    it_J: number;
+    /** Highest window-mean IT power, W (the measured-period mean when no window fits inside it). */
+    peakIt_W: number;
+    /** Facility power ÷ IT power. */
+    pue: number;
+    usdPerKwh: number;
+  };
 }
 
 export type SummaryRow = Record<string, number | string | boolean | null>;
@@ -57,6 +68,8 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
   const attainment = ctx.slo && tally.measured > 0 ? tally.sloMet / tally.measured : NaN;
   const tokensPerHour = (tally.outputTokens / span_s) * 3600;
   const goodTokensPerHour = (tally.sloMetOutputTokens / span_s) * 3600;
+  const energy_J = ctx.power.it_J * ctx.power.pue;
+  const energy_kwh = energy_J / J_PER_KWH;
   return {
     scenario: ctx.scenario,
     requests: tally.requests,
@@ -94,6 +107,11 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
     cost_per_m_goodput_tokens_usd: nz(ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN),
+    energy_kwh: nz(energy_kwh),
+    joules_per_output_token: nz(tally.outputTokens > 0 ? energy_J / tally.outputTokens : NaN),
+    peak_power_kw: nz((ctx.power.peakIt_W * ctx.power.pue) / 1000),
+    electricity_cost_per_hour_usd: nz((energy_kwh / (span_s / 3600)) * ctx.power.usdPerKwh),
+    electricity_cost_per_mtok_usd: nz(tally.outputTokens > 0 ? ((energy_kwh * ctx.power.usdPerKwh) / tally.outputTokens) * 1e6 : NaN),
   };
 }
 

@@ -3,13 +3,14 @@ import type { Instance } from '../datacenter/index.js';
 import type { TimeWeighted } from '../engine/index.js';
 import { FixedDictionary, float64Column, int32Column, makeTable } from './arrow.js';
 import type { IntervalSum, WorkMeter } from './work-meter.js';
+import { PowerMeter } from './power-meter.js';
 
 /** What `pools.arrow` needs of a pool. */
 export interface PoolTally {
   phase: string;
   waiting: TimeWeighted;
   inService: TimeWeighted;
-  servers: ReadonlyArray<{ busy: TimeWeighted; work?: WorkMeter | null }>;
+  servers: ReadonlyArray<{ busy: TimeWeighted; work?: WorkMeter | null; instance?: { index: number } | undefined }>;
 }
 
 /** What `links.arrow` needs of a link. */
@@ -42,6 +43,10 @@ export class WindowTables {
   private readonly meters: WorkMeter[] = [];
   /** Each pool's queue_len_mean by window, as written (the overload trend test reads it). */
   private readonly queues: number[][];
+  /** Instance power from the busy tallies (nodes' and pools' power_w_mean, the summary's energy). */
+  readonly power: PowerMeter;
+  /** The datacenter's mean IT power by window, W, as written (the summary's peak reads it). */
+  private readonly itPower: number[] = [];
 
   constructor(
     private readonly instances: readonly Instance[],
@@ -62,6 +67,7 @@ export class WindowTables {
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
     for (const inst of instances) this.meters.push(...inst.work);
+    this.power = new PowerMeter(instances, pools.find((p) => p.phase === 'prefill')?.servers ?? []);
   }
 
 
@@ -87,9 +93,9 @@ export class WindowTables {
     const c = {
       node: new Int32Array(n), rack: new Int32Array(n), role: new Int32Array(n), hardware: new Int32Array(n),
       busy: new Float64Array(n), queue: new Float64Array(n), batch: new Float64Array(n), kv: new Float64Array(n),
-      up: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n),
+      up: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n), power: new Float64Array(n),
     };
-    const w = this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
+    const w = this.eachRow(k0, k1, end_s, this.instances, (inst, i, row, k, span) => {
       c.node[row] = inst.index;
       c.rack[row] = this.racks.codes[inst.index] as number;
       c.role[row] = this.roles.codes[inst.index] as number;
@@ -103,6 +109,9 @@ export class WindowTables {
       // Queueing-mode instances have no hardware to measure against: null.
       c.mfu[row] = instanceUtilisation(inst.work, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
       c.mbu[row] = instanceUtilisation(inst.work, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
+      // Queueing-mode instances have no hardware, hence no power: null.
+      c.power[row] = this.power.windowW(i, k, span);
+      this.itPower[k] = (i === 0 ? 0 : (this.itPower[k] as number)) + (c.power[row] as number);
     });
     return makeTable({
       node: this.nodeNames.column(c.node), rack: this.racks.dictionary.column(c.rack), role: this.roles.dictionary.column(c.role),
@@ -110,7 +119,7 @@ export class WindowTables {
       window_end_s: float64Column(w.end), busy_frac: float64Column(c.busy),
       queue_len_mean: float64Column(c.queue), batch_mean: float64Column(c.batch),
       kv_used_frac: float64Column(c.kv), up_frac: float64Column(c.up),
-      mfu: float64Column(c.mfu), mbu: float64Column(c.mbu),
+      mfu: float64Column(c.mfu), mbu: float64Column(c.mbu), power_w_mean: float64Column(c.power),
     });
   }
 
@@ -119,7 +128,7 @@ export class WindowTables {
     const n = Math.max(0, k1 - k0) * this.pools.length;
     const c = {
       pool: new Int32Array(n), instances: new Int32Array(n), busy: new Float64Array(n), queue: new Float64Array(n),
-      inService: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n),
+      inService: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n), power: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, span) => {
       let busy = 0;
@@ -133,12 +142,17 @@ export class WindowTables {
       const meters = pool.servers.flatMap((s) => (s.work ? [s.work] : []));
       c.mfu[row] = utilisation(meters, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
       c.mbu[row] = utilisation(meters, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
+      // The pool's instances' whole power: a colocated instance serves both pools and counts in both.
+      let power = 0;
+      for (const s of pool.servers) power += s.instance ? this.power.windowW(s.instance.index, k, span) : NaN;
+      c.power[row] = power;
     });
     return makeTable({
       pool: this.poolNames.column(c.pool), instances: int32Column(c.instances),
       window_start_s: float64Column(w.start), window_end_s: float64Column(w.end),
       busy_frac: float64Column(c.busy), queue_len_mean: float64Column(c.queue),
       in_service_mean: float64Column(c.inService), mfu: float64Column(c.mfu), mbu: float64Column(c.mbu),
+      power_w_mean: float64Column(c.power),
     });
   }
 
@@ -156,6 +170,21 @@ export class WindowTables {
       });
       return { pool: pool.phase, windows };
     });
+  }
+
+  /**
+   * The highest window-mean IT power of the datacenter among the windows that lie
+   * wholly inside [from_s, to_s] (the measured period), W, from the rows made so far;
+   * undefined when no window does (a window longer than the period).
+   */
+  measuredPeakItW(from_s: number, to_s: number): number | undefined {
+    const w = this.window_s;
+    const eps = 1e-9 * w;
+    let peak: number | undefined;
+    this.itPower.forEach((p, k) => {
+      if (k * w >= from_s - eps && (k + 1) * w <= to_s + eps) peak = peak === undefined ? p : Math.max(peak, p);
+    });
+    return peak;
   }
 
   /** `links.arrow` rows of windows [k0, k1) (none when hand-offs are instantaneous). */

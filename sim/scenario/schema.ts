@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { MAX_SPECULATIVE_TOKENS } from '../physics/index.js';
-import { belowOne, fraction, identifier, intBetween, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
+import { atLeastOne, belowOne, fraction, identifier, intBetween, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format: one zod schema that gives the parser, the TypeScript
@@ -147,6 +147,10 @@ export const scenarioSchema = z.strictObject({
   datacenter: z.strictObject({
     racks: z.array(rack).min(1, { error: 'must list at least one rack' }),
     network: network.default({ kv_transfer: 'network', latency_us: 0 }),
+    /** Facility power ÷ IT power; absent: DEFAULT_PUE (sim/physics/power.ts says why). */
+    pue: atLeastOne().optional(),
+    /** Electricity price, US dollars per kWh; absent: DEFAULT_USD_PER_KWH. */
+    electricity_usd_per_kwh: nonNegative().optional(),
   }),
   workload: z.strictObject({
     arrivals,

@@ -97,17 +97,18 @@ describe('Arrow round trip', () => {
       'decode_queue_s', 'decode_start_s', 'completion_s', 'ttft_s', 'tpot_s', 'e2e_s', 'preemptions', 'retries', 'link_stalls',
     ]);
     expect(result.tables.nodes.schema.fields.map((f) => f.name)).toEqual([
-      'node', 'rack', 'role', 'hardware', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'batch_mean', 'kv_used_frac', 'up_frac', 'mfu', 'mbu',
+      'node', 'rack', 'role', 'hardware', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'batch_mean', 'kv_used_frac', 'up_frac', 'mfu', 'mbu', 'power_w_mean',
     ]);
     expect(result.tables.pools.schema.fields.map((f) => f.name)).toEqual([
-      'pool', 'instances', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'in_service_mean', 'mfu', 'mbu',
+      'pool', 'instances', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'in_service_mean', 'mfu', 'mbu', 'power_w_mean',
     ]);
     const summaryColumns = result.tables.summary.schema.fields.map((f) => f.name);
     for (const c of ['scenario', 'requests', 'completed', 'rejected', 'unfinished', 'throughput_rps', 'ttft_p50_s', 'ttft_p90_s', 'ttft_p99_s',
       'tpot_p50_s', 'tpot_p90_s', 'tpot_p99_s', 'e2e_p50_s', 'e2e_p99_s', 'prefill_queue_p99_s', 'decode_queue_p99_s', 'slo_attainment',
       'goodput_rps', 'prefill_util', 'decode_util', 'availability', 'instance_failures', 'requests_affected', 'requests_retried', 'retries',
       'cost_per_hour_usd', 'cost_per_mtok_usd', 'overloaded', 'prefill_mfu', 'prefill_mbu', 'decode_mfu', 'decode_mbu',
-      'cost_per_m_goodput_tokens_usd']) {
+      'cost_per_m_goodput_tokens_usd', 'energy_kwh', 'joules_per_output_token', 'peak_power_kw',
+      'electricity_cost_per_hour_usd', 'electricity_cost_per_mtok_usd']) {
       expect(summaryColumns).toContain(c);
     }
   });

@@ -1,0 +1,107 @@
+// Power and energy by hand: a colocated H100 whose busy time is known from its
+// requests' own times (the physics), against the catalog's published watts.
+import { describe, expect, it } from 'vitest';
+import { checkScenario, runScenario } from '../../sim/index.js';
+import { column } from '../helpers/queueing.js';
+
+// One H100 (catalog: TDP 700 W busy, 300 W decoding, 75 W idle, 575 W of host).
+const IDLE = 75;
+const BUSY = 700;
+const DECODE = 300;
+const HOST = 575;
+const PUE = 1.25;
+const USD_PER_KWH = 0.1;
+const span = 100;
+
+/** 8 users send one request each at t = 0 (think time past the end): with prefill-first
+ * the prompts run as two passes, then the 8 decode together to the same last step. */
+function run(hardware: unknown) {
+  return runScenario(checkScenario({
+    name: 'power-hand', seed: 1, duration_s: span, warmup_s: 0, model: 'llama-3.1-8b',
+    datacenter: {
+      racks: [{ name: 'r', nodes: [{ hardware, devices: 1, count: 1, role: 'mixed' }] }],
+      network: { kv_transfer: 'off' }, pue: PUE, electricity_usd_per_kwh: USD_PER_KWH,
+    },
+    workload: {
+      arrivals: { process: 'closed', users: 8, think_s: { dist: 'constant', value_s: 10_000 } },
+      prompt_tokens: { dist: 'constant', value: 500 },
+      output_tokens: { dist: 'constant', value: 200 },
+    },
+    scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
+    metrics: { window_s: 10 },
+  }, 'power-hand.json'));
+}
+
+describe('energy of one instance busy for a known part of a known span', () => {
+  const r = run('h100-sxm');
+  // The instance computes prompts from 0 until the last first token, then decodes
+  // alone until the last completion; idle after.
+  const prefill_s = Math.max(...column(r.tables.requests, 'first_token_s'));
+  const busy_s = Math.max(...column(r.tables.requests, 'completion_s'));
+
+  it('ran as planned: all 8 completed, well inside the span', () => {
+    expect(r.summary.completed).toBe(8);
+    expect(busy_s).toBeGreaterThan(prefill_s);
+    expect(busy_s).toBeLessThan(span / 2);
+  });
+
+  it('energy_kwh = (host + idle + (busy − idle)·prefill + (decode − idle)·decode-only)·span·PUE', () => {
+    const it_J = (HOST + IDLE) * span + (BUSY - IDLE) * prefill_s + (DECODE - IDLE) * (busy_s - prefill_s);
+    expect(r.summary.energy_kwh! / ((it_J * PUE) / 3.6e6)).toBeCloseTo(1, 9);
+    expect(r.summary.joules_per_output_token! / ((it_J * PUE) / (8 * 200))).toBeCloseTo(1, 9);
+    expect(r.summary.electricity_cost_per_hour_usd! / (((it_J * PUE) / 3.6e6) * USD_PER_KWH * (3600 / span))).toBeCloseTo(1, 9);
+    expect(r.summary.electricity_cost_per_mtok_usd! / ((((it_J * PUE) / 3.6e6) * USD_PER_KWH) / (8 * 200) * 1e6)).toBeCloseTo(1, 9);
+  });
+
+  it('nodes.arrow power_w_mean integrates to the same IT energy; an idle window draws host + idle', () => {
+    const power = column(r.tables.nodes, 'power_w_mean');
+    const start = column(r.tables.nodes, 'window_start_s');
+    const end = column(r.tables.nodes, 'window_end_s');
+    const it_J = power.reduce((a, p, i) => a + p * (end[i]! - start[i]!), 0);
+    expect((it_J * PUE) / 3.6e6 / r.summary.energy_kwh!).toBeCloseTo(1, 9);
+    expect(power.at(-1)).toBeCloseTo(HOST + IDLE, 9);
+    // The first window holds the prompts: the highest, and the summary's peak (× PUE).
+    expect(r.summary.peak_power_kw! / ((Math.max(...power) * PUE) / 1000)).toBeCloseTo(1, 12);
+    expect(Math.max(...power)).toBe(power[0]);
+  });
+
+  it('pools.arrow: each pool row carries its instances\' power (the colocated one in both)', () => {
+    const pools = column(r.tables.pools, 'power_w_mean');
+    const nodes = column(r.tables.nodes, 'power_w_mean');
+    expect(pools.length).toBe(2 * nodes.length);
+    nodes.forEach((p, k) => {
+      expect(pools[2 * k]).toBeCloseTo(p, 9);
+      expect(pools[2 * k + 1]).toBeCloseTo(p, 9);
+    });
+  });
+});
+
+describe('one busy power: idle + (busy − idle) × busy fraction', () => {
+  // Decode drawing as prefill: the brief's formula with no phase split.
+  const r = run({ id: 'h100-flat', base: 'h100-sxm', decode_power_w: BUSY });
+  const busy_s = Math.max(...column(r.tables.requests, 'completion_s'));
+
+  it('energy_kwh = (host + idle + (busy − idle)·fraction)·span·PUE', () => {
+    const fraction = busy_s / span;
+    expect(r.summary.energy_kwh! / (((HOST + IDLE + (BUSY - IDLE) * fraction) * span * PUE) / 3.6e6)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('queueing mode has no hardware, hence no power', () => {
+  it('energy, power and their costs are null', () => {
+    const r = runScenario(checkScenario({
+      name: 'q', duration_s: 20, datacenter: {
+        racks: [{ name: 'r', nodes: [{ role: 'mixed', service: { prefill: { dist: 'deterministic', value_s: 0.1 }, decode: { dist: 'deterministic', value_s: 0.1 } } }] }],
+        network: { kv_transfer: 'off' },
+      },
+      workload: {
+        arrivals: { process: 'deterministic', rate_per_s: 1 },
+        prompt_tokens: { dist: 'constant', value: 10 }, output_tokens: { dist: 'constant', value: 10 },
+      },
+    }, 'q.json'));
+    expect(r.summary.energy_kwh).toBeNull();
+    expect(r.summary.peak_power_kw).toBeNull();
+    expect(r.summary.electricity_cost_per_hour_usd).toBeNull();
+    expect(column(r.tables.nodes, 'power_w_mean').every(Number.isNaN)).toBe(true);
+  });
+});
