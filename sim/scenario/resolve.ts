@@ -8,6 +8,7 @@ import { checkInstanceCount, checkLimits, checkTimes } from './limits.js';
 import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physics-limits.js';
 import { checkAdmission } from './resolve-admission.js';
 import { resolveFaults } from './resolve-faults.js';
+import { checkRackPower } from './rack-power.js';
 import { resolveWorkload } from './resolve-workload.js';
 import type { ScenarioFile } from './schema.js';
 
@@ -86,6 +87,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
     }
     checkAdmission(file, instances, report);
+    checkRackPower(file, instances, report);
     if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 

@@ -77,6 +77,8 @@ export const rack = z.strictObject({
   name: identifier(),
   count: positiveInt().default(1),
   uplink_gbps: positive().optional(),
+  /** Power budget of one copy of this rack, kW: its instances' nameplate power must fit (rack-power.ts). */
+  power_kw: positive().optional(),
   nodes: z.array(nodeGroup).min(1, { error: 'must list at least one node group' }),
 });
 
