@@ -18,13 +18,14 @@ export function planTable(result: PlanResult): Table {
 export function formatPlan(r: PlanResult, path: string): string {
   const lines: string[] = [];
   lines.push(`${r.name}: ${r.evaluations.length} designs evaluated → ${path}`);
+  for (const x of r.infeasible) lines.push(`infeasible: ${x.design}: ${x.reason}`);
   const rec = r.recommended;
   if (!rec) {
     lines.push(`no recommendation: ${r.why ?? 'nothing met the SLO'}`);
     return lines.join('\n');
   }
   const s = rec.summary;
-  lines.push(`recommended: ${describeDesign(rec.design)} — $${(s.cost_per_hour_usd as number).toFixed(2)}/hour`);
+  lines.push(`recommended: ${describeDesign(rec.design)} — $${(s.cost_per_hour_usd as number).toFixed(2)}/hour${racksNote(rec.racks)}`);
   lines.push(`  at ${rec.rate_per_s} req/s: SLO attainment ${(100 * (s.slo_attainment as number)).toFixed(2)}%, TTFT p99 ${ms(s.ttft_p99_s)}, TPOT p99 ${ms(s.tpot_p99_s)}`);
   for (const c of r.checks) {
     lines.push(`  check (seed ${c.seed}): ${describeDesign(c.design)} ${c.meets ? 'meets' : 'misses'} the SLO (${(100 * (c.summary.slo_attainment as number)).toFixed(2)}%)`);
@@ -36,8 +37,11 @@ export function formatPlan(r: PlanResult, path: string): string {
     const mark = e === r.recommended ? ' ← recommended' : '';
     // An overloaded design's latencies depend on how long the run was: marked "!".
     const over = e.summary.overloaded === true ? '!' : ' ';
-    lines.push(`  $${(e.summary.cost_per_hour_usd as number).toFixed(2).padStart(9)}/h  p99 vs SLO ${p99VsSlo(e, r.slo).toFixed(2).padStart(5)}  TTFT p99 ${ms(e.summary.ttft_p99_s).padStart(9)}  TPOT p99 ${ms(e.summary.tpot_p99_s).padStart(8)}  ${e.meets ? 'meets ' : 'misses'}${over} ${describeDesign(e.design)}${mark}`);
+    lines.push(`  $${(e.summary.cost_per_hour_usd as number).toFixed(2).padStart(9)}/h  p99 vs SLO ${p99VsSlo(e, r.slo).toFixed(2).padStart(5)}  TTFT p99 ${ms(e.summary.ttft_p99_s).padStart(9)}  TPOT p99 ${ms(e.summary.tpot_p99_s).padStart(8)}  ${e.meets ? 'meets ' : 'misses'}${over} ${describeDesign(e.design)}${racksNote(e.racks)}${mark}`);
   }
   if (r.evaluations.some((e) => e.summary.overloaded === true)) lines.push('  (! overloaded: a pool\'s backlog grew over the run, or requests ended unfinished; every evaluation: plan.arrow, column overloaded)');
   return lines.join('\n');
 }
+
+/** ", 3 racks" when the plan counts racks (rack_power_kw). */
+const racksNote = (racks: number | undefined) => (racks === undefined ? '' : `, ${racks} rack${racks === 1 ? '' : 's'}`);

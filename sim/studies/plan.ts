@@ -5,6 +5,7 @@ import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
 import type { Slo } from '../scenario/schema.js';
 import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
+import { checkRackFields, rackFitOf } from './plan-racks.js';
 
 const candidate = z.union([
   z.string(),
@@ -26,6 +27,10 @@ export const planSchema = z.strictObject({
   /** Colocated designs: mixed instances. */
   mixed: pool.optional(),
   rack_uplink_gbps: positive().optional(),
+  /** Power budget of one rack, kW: designs are packed into racks by nameplate power (plan-racks.ts). */
+  rack_power_kw: positive().optional(),
+  /** The most racks of rack_power_kw a design may use (needs rack_power_kw). */
+  max_racks: positiveInt().optional(),
   /**
    * Load margin: the recommended design must meet the SLO at `headroom` × the base
    * scenario's arrival rate (1.2: 20% more traffic than planned). 1 plans for exactly
@@ -64,6 +69,8 @@ export interface Evaluation {
   seed: number;
   summary: SummaryRow;
   meets: boolean;
+  /** Racks of the plan's rack_power_kw the design uses (only with rack_power_kw). */
+  racks?: number | undefined;
 }
 
 export interface PlanResult {
@@ -86,6 +93,8 @@ export interface PlanResult {
   /** Highest arrival rate meeting the SLO on the recommendation (requests/s). */
   goodput_rps?: number | undefined;
   why?: string | undefined;
+  /** Candidates that fit no rack budget even at one instance per pool, and why (not run). */
+  infeasible: Array<{ design: string; reason: string }>;
 }
 
 const label = (c: Candidate) => (typeof c.hardware === 'string' ? c.hardware : String((c.hardware as { id?: unknown }).id ?? 'inline'));
@@ -123,7 +132,7 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
     const hit = cache.get(key);
     if (hit) return hit;
     const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal })).summary;
-    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true };
+    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true, racks: racks?.racksUsed(d) };
     cache.set(key, e);
     evaluations.push(e);
     onEvaluation?.(e);
@@ -132,6 +141,14 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   const cost = (e: Evaluation) => e.summary.cost_per_hour_usd as number;
   /** Hourly price of a design, from the catalog, without running it. */
   const price = (d: Design) => checkScenario(scenarioFor(d, baseRate), basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
+  // A rack power budget bounds each pool's count; designs over it are not run.
+  const racks = rackFitOf(plan, (d) => checkScenario(scenarioFor(d, baseRate), basePath).instances);
+  const infeasible: PlanResult['infeasible'] = [];
+  const unfitAlone = (d: Design) => {
+    const reason = racks?.unfit(d);
+    if (reason) infeasible.push({ design: describeDesign(d), reason });
+    return reason !== undefined;
+  };
 
   let best: Evaluation | undefined;
   const meeting: Evaluation[] = [];
@@ -151,8 +168,11 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
         const dPrice = price(split(1, 2)) - oneAndOne;
         const pPrice = oneAndOne - dPrice;
         let npHigh = prefill.max_instances;
+        if (unfitAlone(split(1, 1))) continue;
         for (let nd = 1; nd <= decode.max_instances; nd++) {
           if (best && pPrice + nd * dPrice >= cost(best)) break;
+          if (racks) npHigh = Math.min(npHigh, racks.prefillRoom(split(1, nd)));
+          if (npHigh < 1) break; // the decode pool alone fills the racks
           if (!(await evaluate(split(npHigh, nd), 'search')).meets) continue;
           let lo = 1;
           let hi = npHigh;
@@ -171,9 +191,11 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   if (plan.mixed) {
     for (const mc of plan.mixed.candidates.map(norm)) {
       const mixed = (n: number): Design => ({ kind: 'mixed', mixed: mc, instances: n });
-      if (!(await evaluate(mixed(plan.mixed.max_instances), 'search')).meets) continue;
+      if (unfitAlone(mixed(1))) continue;
+      const max = Math.min(plan.mixed.max_instances, racks ? racks.mixedRoom(mixed(1)) : Infinity);
+      if (!(await evaluate(mixed(max), 'search')).meets) continue;
       let lo = 1;
-      let hi = plan.mixed.max_instances;
+      let hi = max;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if ((await evaluate(mixed(mid), 'search')).meets) hi = mid;
@@ -184,7 +206,7 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   }
 
   const result: PlanResult = {
-    name: plan.name, slo, evaluations, checks: [], rejected: [],
+    name: plan.name, slo, evaluations, checks: [], rejected: [], infeasible,
     base_rate_per_s: baseRate, headroom: plan.headroom, planned_rate_per_s: rate,
   };
   if (!best) {
@@ -209,6 +231,7 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   const tried = new Set<string>();
   const enqueue = (d: Design) => {
     const key = JSON.stringify(d);
+    if (racks?.unfit(d)) return;
     if (!tried.has(key) && !queue.has(key)) queue.set(key, { d, price: price(d) });
   };
   for (const e of meeting) enqueue(e.design);
@@ -316,6 +339,7 @@ export interface LoadedPlan {
 export function loadPlan(file: string): LoadedPlan {
   const plan = readStudyFile(file, planSchema, 'plan');
   if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
+  checkRackFields(plan, file);
   const basePath = basePathOf(file, plan.base);
   const baseJson = readJsonFile(basePath, 'base scenario', file);
   if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson)) throw new InputError(file, [{ path: 'base', message: `${plan.base} is not a scenario (a JSON object)` }]);
@@ -456,6 +480,7 @@ export function planRows(result: PlanResult): Array<Record<string, unknown>> {
       p99_vs_slo: p99VsSlo(e, result.slo),
       pareto: frontier.has(e),
       recommended: e === result.recommended,
+      ...(e.racks === undefined ? {} : { racks_used: e.racks }),
       ...e.summary,
     };
   });
