@@ -1,5 +1,5 @@
 import {
-  batchTimer, fewestDevices, flopsPerToken, HARDWARE, kvBytesPerToken, kvCapacityTokens, MODELS, parameterCount,
+  batchTimer, devicePower, fewestDevices, flopsPerToken, HARDWARE, kvBytesPerToken, kvCapacityTokens, MODELS, parameterCount,
   type Precision, replicaPricePerHour, weightBytes,
 } from '../physics/index.js';
 
@@ -27,11 +27,14 @@ export function formatCatalog(precision: Precision, only?: string[]): string {
   out.push('');
   out.push('Hardware (per device; sources: docs/physics.md)');
   out.push(table(
-    ['hardware', 'model', 'BF16 TF', 'FP8 TF', 'memory GB', 'mem TB/s', 'NIC Gb/s', 'W', '$/hour'],
-    Object.values(HARDWARE).map((h) => [
-      h.id, h.model, fmt(h.bf16_tflops), fmt(h.fp8_tflops), fmt(h.memory_gb, 1), fmt(h.memory_tbps, 2), fmt(h.nic_gbps),
-      fmt(h.power_w), fmt(h.price_per_hour_usd, 3),
-    ]),
+    ['hardware', 'model', 'BF16 TF', 'FP8 TF', 'memory GB', 'mem TB/s', 'NIC Gb/s', 'W busy', 'W decode', 'W idle', 'W host', '$/hour'],
+    Object.values(HARDWARE).map((h) => {
+      const p = devicePower(h);
+      return [
+        h.id, h.model, fmt(h.bf16_tflops), fmt(h.fp8_tflops), fmt(h.memory_gb, 1), fmt(h.memory_tbps, 2), fmt(h.nic_gbps),
+        fmt(p.prefill_w), fmt(p.decode_w), fmt(p.idle_w), fmt(p.host_w), fmt(h.price_per_hour_usd, 3),
+      ];
+    }),
   ));
   for (const m of models) {
     out.push('');
