@@ -15,8 +15,9 @@ const span = 100;
 
 /** 8 users send one request each at t = 0 (think time past the end): with prefill-first
  * the prompts run as two passes, then the 8 decode together to the same last step. */
-function run(hardware: unknown) {
+function run(hardware: unknown, faults?: unknown) {
   return runScenario(checkScenario({
+    ...(faults ? { faults } : {}),
     name: 'power-hand', seed: 1, duration_s: span, warmup_s: 0, model: 'llama-3.1-8b',
     datacenter: {
       racks: [{ name: 'r', nodes: [{ hardware, devices: 1, count: 1, role: 'mixed' }] }],
@@ -84,6 +85,40 @@ describe('one busy power: idle + (busy − idle) × busy fraction', () => {
   it('energy_kwh = (host + idle + (busy − idle)·fraction)·span·PUE', () => {
     const fraction = busy_s / span;
     expect(r.summary.energy_kwh! / (((HOST + IDLE + (BUSY - IDLE) * fraction) * span * PUE) / 3.6e6)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('a split datacenter', () => {
+  it('charges a prefill instance busy power and a decode instance decode power, by its busy fraction', () => {
+    const r = runScenario(checkScenario({
+      name: 'power-split', duration_s: 30, model: 'llama-3.1-8b',
+      datacenter: {
+        racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'prefill' }, { hardware: 'h100-sxm', devices: 1, role: 'decode' }] }],
+        network: { kv_transfer: 'off' },
+      },
+      workload: { arrivals: { process: 'poisson', rate_per_s: 4 }, prompt_tokens: { dist: 'constant', value: 2000 }, output_tokens: { dist: 'constant', value: 100 } },
+      metrics: { window_s: 5 },
+    }, 'split.json'));
+    const role = r.tables.nodes.getChild('role')!;
+    const busy = column(r.tables.nodes, 'busy_frac');
+    const power = column(r.tables.nodes, 'power_w_mean');
+    let checked = 0;
+    power.forEach((p, i) => {
+      const draw = role.get(i) === 'prefill' ? BUSY : DECODE;
+      expect(p).toBeCloseTo(HOST + IDLE + (draw - IDLE) * busy[i]!, 9);
+      if (busy[i]! > 0.05) checked++;
+    });
+    expect(checked).toBeGreaterThan(4);
+  });
+});
+
+describe('a failed instance', () => {
+  it('draws idle and host power while down (assumption: it stays powered until repaired)', () => {
+    const r = run('h100-sxm', { instances: [{ instance: 'r-0/mixed-0', at_s: 60, repair_s: 10 }] });
+    const up = column(r.tables.nodes, 'up_frac');
+    const power = column(r.tables.nodes, 'power_w_mean');
+    expect(up[6]).toBe(0);
+    expect(power[6]).toBeCloseTo(HOST + IDLE, 9);
   });
 });
 
