@@ -15,10 +15,10 @@ const span = 100;
 
 /** 8 users send one request each at t = 0 (think time past the end): with prefill-first
  * the prompts run as two passes, then the 8 decode together to the same last step. */
-function run(hardware: unknown, faults?: unknown) {
+function run(hardware: unknown, faults?: unknown, warmup_s = 0) {
   return runScenario(checkScenario({
     ...(faults ? { faults } : {}),
-    name: 'power-hand', seed: 1, duration_s: span, warmup_s: 0, model: 'llama-3.1-8b',
+    name: 'power-hand', seed: 1, duration_s: span, warmup_s, model: 'llama-3.1-8b',
     datacenter: {
       racks: [{ name: 'r', nodes: [{ hardware, devices: 1, count: 1, role: 'mixed' }] }],
       network: { kv_transfer: 'off' }, pue: PUE, electricity_usd_per_kwh: USD_PER_KWH,
@@ -85,6 +85,18 @@ describe('one busy power: idle + (busy − idle) × busy fraction', () => {
   it('energy_kwh = (host + idle + (busy − idle)·fraction)·span·PUE', () => {
     const fraction = busy_s / span;
     expect(r.summary.energy_kwh! / (((HOST + IDLE + (BUSY - IDLE) * fraction) * span * PUE) / 3.6e6)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('the measured period', () => {
+  it('is [warmup_s, duration_s]: with all the work in the warm-up, energy is host + idle over the rest', () => {
+    const r = run('h100-sxm', undefined, 60);
+    expect(Math.max(...column(r.tables.requests, 'completion_s'))).toBeLessThan(60);
+    expect(r.summary.energy_kwh! / (((HOST + IDLE) * (span - 60) * PUE) / 3.6e6)).toBeCloseTo(1, 12);
+    // The peak is over windows inside the period only (the busy first window is not).
+    expect(r.summary.peak_power_kw!).toBeCloseTo(((HOST + IDLE) * PUE) / 1000, 12);
+    // No measured request, no tokens to divide by.
+    expect(r.summary.joules_per_output_token).toBeNull();
   });
 });
 
