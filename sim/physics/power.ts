@@ -13,16 +13,17 @@ export const DEFAULT_IDLE_FRAC = 0.1;
 
 /**
  * Power usage effectiveness (facility power ÷ IT power) when a scenario sets none.
- * **Assumption**: 1.3, what Uptime Institute reports new, large facilities reaching
- * ("PUEs of 1.3 or even better"), below its industry average of 1.56–1.58 (2023–2024
- * surveys), which older, smaller sites pull up; an inference datacenter is new.
+ * **Assumption**: 1.3, what Uptime Institute's 2024 survey reports new, large
+ * facilities reaching ("PUEs of 1.3 or even better"), below its industry average of
+ * 1.56–1.58 (2023–2024), which older, smaller sites pull up; an inference datacenter is
+ * new. Addresses: docs/physics.md, Power.
  */
 export const DEFAULT_PUE = 1.3;
 
 /**
  * Electricity price when a scenario sets none, US dollars per kWh. **Assumption**:
- * $0.08, the US average retail price to industrial customers (EIA: 8.06 ¢/kWh in
- * 2023; Electric Power Monthly table 5.6).
+ * $0.08, the US average retail price to industrial customers (EIA data: 8.06 ¢/kWh in
+ * 2023). Addresses: docs/physics.md, Power.
  */
 export const DEFAULT_USD_PER_KWH = 0.08;
 
