@@ -111,7 +111,7 @@ const OVERHEAD_SOURCES = {
 
 const POWER_SOURCES_HOPPER = {
   power_w: 'NVIDIA H100 page, specifications (https://www.nvidia.com/en-us/data-center/h100/): H100 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
-  idle_power_w: 'assumption: 75 W, ~10% of TDP, what nvidia-smi reads on an idle H100 SXM board (no published measurement in our sources)',
+  idle_power_w: 'assumption: 75 W, ~10% of TDP (no published idle measurement of an H100 SXM in our sources)',
   decode_power_w: 'Ma et al., "The Illusion of Power Capping in LLM Decode", arXiv:2605.11999 (https://arxiv.org/abs/2605.11999): decode on H200 "draws only 137–300 W on a 700 W GPU"; the top of the range, since serving batches are large; H100 taken as H200 (same GH100 die and TDP, assumption). Splitwise (Patel et al., ISCA 2024, arXiv:2311.18677) reports the same split: prompt computation near TDP, token generation "can be run with lower power"',
   host_power_w: 'NVIDIA DGX H100 User Guide, hardware overview (https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, 575 W per GPU. An upper bound on what the host draws (measured: 8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
 };

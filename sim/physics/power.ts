@@ -6,8 +6,8 @@ import type { HardwareSpec } from './hardware.js';
 
 /**
  * Idle draw, as a fraction of busy draw, of hardware that states no idle figure
- * (inline entries without `idle_power_w`). **Assumption**: 10%, the order of an idle
- * H100 SXM board (~70 W of its 700 W TDP, the catalog's `idle_power_w`).
+ * (inline entries without `idle_power_w`). **Assumption**: 10%, the fraction the
+ * catalog assumes for every entry (no published idle measurement in our sources).
  */
 export const DEFAULT_IDLE_FRAC = 0.1;
 
