@@ -63,6 +63,10 @@ export interface HardwareSpec {
   /** The device's share of its host's power (CPUs, memory, NICs, fans, power
    * conversion), W, drawn while the instance is on. Absent: 0. */
   host_power_w?: number | undefined;
+  /** Seconds from power-on to a running serving runtime, before weights load (provisioning.ts). Absent: DEFAULT_BOOT_S. */
+  boot_s?: number | undefined;
+  /** Weight load rate per device, GB/s, when an instance is provisioned. Absent: DEFAULT_WEIGHT_LOAD_GBYTES_PER_S. */
+  weight_load_gbytes_per_s?: number | undefined;
   price_per_hour_usd: number;
   /** Devices per instance when this entry is an instance shape (trn2.48xlarge: 16). */
   shape_devices?: number | undefined;
@@ -116,6 +120,9 @@ const POWER_SOURCES_HOPPER = {
   host_power_w: 'NVIDIA DGX H100 User Guide, hardware overview (https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, 575 W per GPU. An upper bound on what the host draws (measured: 8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
 };
 
+const ANYSCALE_LOAD = 'Anyscale, "Loading Llama-2 70b 20x faster with Anyscale Endpoints" (https://www.anyscale.com/blog/loading-llama-2-70b-20x-faster-with-anyscale-endpoints): download and init of Llama 2 70B on a p4de (8 GPUs) cut from 4 min 25 s to 20 s by streaming S3 → CPU → GPU; ~140 GB in 20 s is 7 GB/s per node, 0.875 GB/s per GPU';
+const BOOT_ASSUMPTION = 'assumption: 120 s to power on, boot and start the serving container (not measured in our sources; Anyscale puts a whole cold start at "up to 10 minutes")';
+
 const h100: HardwareSpec = {
   id: 'h100-sxm',
   description: 'NVIDIA H100 SXM 80 GB (GPU); HGX: 8 on NVLink',
@@ -128,6 +135,8 @@ const h100: HardwareSpec = {
   idle_power_w: 75,
   decode_power_w: 300,
   host_power_w: 575,
+  boot_s: 120,
+  weight_load_gbytes_per_s: 7 / 8,
   price_per_hour_usd: 4.916,
   sources: {
     figures: H100_SHEET,
@@ -136,6 +145,8 @@ const h100: HardwareSpec = {
     ...OVERHEAD_SOURCES,
     'efficiency, overhead': `${FIT_SOURCE('hopper')}; shared with h200-sxm (same GH100 die and software); the pre-fit assumptions were ${BLIS_MFU} and ${AIC}`,
     ...POWER_SOURCES_HOPPER,
+    boot_s: BOOT_ASSUMPTION,
+    weight_load_gbytes_per_s: ANYSCALE_LOAD,
     price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
 },
 };
@@ -151,6 +162,8 @@ const trn2: HardwareSpec = {
   power_w: 500,
   idle_power_w: 50,
   host_power_w: 150,
+  boot_s: 180,
+  weight_load_gbytes_per_s: 7 / 16,
   price_per_hour_usd: 35 / 16,
   sources: {
     figures: 'AWS Neuron SDK docs, trainium2.rst / trn2-arch',
@@ -164,6 +177,8 @@ const trn2: HardwareSpec = {
     idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
     decode_power_w: 'assumption: as busy power (no measurement of a prefill/decode split on Trainium; the GPU split is not carried over)',
     host_power_w: 'assumption: 150 W per chip, 2.4 kW per trn2.48xlarge: two server CPUs (~350 W each, as the DGX H100\'s Xeon 8480C), 2 TiB of memory, EFA NICs and fans; not published',
+    boot_s: 'assumption: 180 s, the GPU server\'s 120 s plus a minute to load the precompiled Neuron artifact (NEFF) a Trainium model needs (no published figure)',
+    weight_load_gbytes_per_s: `assumption: the same 7 GB/s per instance as a GPU node streaming from storage (${ANYSCALE_LOAD.split(':')[0]}), shared by 16 chips`,
     price_per_hour_usd: 'assumption: $35/h per trn2.48xlarge (no public price in our sources), per chip',
   },
 };
@@ -234,6 +249,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     power_w: 23_000,
     idle_power_w: 2_300,
     host_power_w: 0,
+    boot_s: 300,
+    weight_load_gbytes_per_s: 150,
     price_per_hour_usd: 75,
     sources: {
       memory: 'Argonne ALCF Cerebras user guide: 44 GB SRAM, 21 PB/s',
@@ -247,6 +264,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
       decode_power_w: 'assumption: as busy power (weights stay in SRAM: no HBM-bound phase to draw less)',
       host_power_w: 'assumption: 0: the 23 kW is the whole system; the appliance\'s CPU servers (MemoryX, SwarmX) are not modelled',
+      boot_s: 'assumption: 300 s to bring a CS-3 system up and configure the wafer for a model (no published figure; a wafer-scale system is configured as a whole, so bring-up, not weights, dominates)',
+      weight_load_gbytes_per_s: 'assumption: the 1.2 Tb/s system I/O (150 GB/s) per wafer; a wafer\'s ~37 GB share of a 70B model loads in ~0.3 s',
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
       scaleup_gbytes_per_s: 'assumption: activations between wafers cross the 1.2 Tb/s system I/O (150 GB/s)',
     },

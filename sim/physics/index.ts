@@ -16,3 +16,4 @@ export {
   devicePower, instancePower, nameplateW, meanPowerW, energyJ, facility, DEFAULT_IDLE_FRAC, DEFAULT_PUE, DEFAULT_USD_PER_KWH,
   J_PER_KWH, type InstancePower,
 } from './power.js';
+export { provisioningSeconds, provisioningFigures, DEFAULT_BOOT_S, DEFAULT_WEIGHT_LOAD_GBYTES_PER_S } from './provisioning.js';

@@ -42,6 +42,8 @@ export const hardwareFields = z.strictObject({
   idle_power_w: nonNegative().optional(),
   decode_power_w: nonNegative().optional(),
   host_power_w: nonNegative().optional(),
+  boot_s: nonNegative().optional(),
+  weight_load_gbytes_per_s: positive().optional(),
   price_per_hour_usd: nonNegative(),
   shape_devices: positiveInt().optional(),
   sources: z.record(z.string(), z.string()).default({}),
