@@ -10,6 +10,7 @@ import { checkAdmission } from './resolve-admission.js';
 import { resolveFaults } from './resolve-faults.js';
 import { checkRackPower } from './rack-power.js';
 import { resolveWorkload } from './resolve-workload.js';
+import { autoscaleGroups, checkAutoscale, groupSize } from './resolve-autoscale.js';
 import type { ScenarioFile } from './schema.js';
 
 
@@ -41,6 +42,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     if (rackNames.has(rack.name)) report(`${rackPath}.name`, `duplicate rack name '${rack.name}'`);
     rackNames.add(rack.name);
     groups.push(rack.nodes.map((group, g) => resolveGroup(file, model, group, `${rackPath}.nodes[${g}]`, report)));
+    rack.nodes.forEach((group, g) => checkAutoscale(file, group, `${rackPath}.nodes[${g}]`, duration_s + (file.drain_s ?? duration_s), report));
   });
   // Before expansion: a million-instance file is refused without building it.
   problems.push(...checkInstanceCount(file.datacenter.racks));
@@ -53,7 +55,8 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
         const perRole = { prefill: 0, decode: 0, mixed: 0 };
         rack.nodes.forEach((group, g) => {
           const resolved = groups[r]?.[g] as { hardware: string; deployment?: Deployment };
-          for (let i = 0; i < group.count; i++) {
+          // An autoscaled group holds its maximum; those past `count` start off.
+          for (let i = 0; i < groupSize(group); i++) {
             instances.push({
               index: instances.length,
               name: `${rackName}/${group.role}-${perRole[group.role]++}`,
@@ -65,6 +68,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
               deployment: resolved.deployment,
               price_per_hour_usd: resolved.deployment ? replicaPricePerHour(resolved.deployment) : NaN,
               groupPath: `datacenter.racks[${r}].nodes[${g}]`,
+              ...(i >= group.count ? { startsOff: true } : {}),
             });
           }
         });
@@ -91,6 +95,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 
+  const autoscale = problems.length === 0 ? autoscaleGroups(file, instances, report) : [];
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
   if (problems.length === 0 && faults) {
     const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
@@ -119,6 +124,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
         decode: file.scheduling.decode_router ?? router,
       },
       faults,
+      autoscale,
     },
   };
 }

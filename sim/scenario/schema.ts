@@ -62,6 +62,33 @@ export const thinkDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('lognormal'), mean_s: positive(), cv: positive() }),
 ]);
 
+export const AUTOSCALE_POLICIES = ['utilization', 'queue', 'slo'] as const;
+
+/**
+ * A node group that grows and shrinks between `min` and `max` instances per rack copy
+ * (its `count` is the size it starts at). Every `interval_s` a controller looks at the
+ * trailing `window_s` and picks a size (sim/autoscale/policy.ts says how each policy
+ * decides). The defaults follow Kubernetes' Horizontal Pod Autoscaler: it decides every
+ * 15 s, scales out at once and scales in only after 300 s of lower recommendations
+ * (docs/scenarios.md, Autoscaling, has the addresses). `window_s` 60 s is an
+ * **assumption** (the trailing minute HPA's metrics pipeline averages over).
+ */
+export const autoscale = z.strictObject({
+  min: positiveInt(),
+  max: positiveInt(),
+  policy: oneOf(AUTOSCALE_POLICIES),
+  /** utilization: busy fraction in (0, 1]; queue: requests per instance; slo: attainment in (0, 1] (default slo.quantile). */
+  target: positive().optional(),
+  /** slo: scale in when the window's requests would have met bounds this fraction of the scenario's. */
+  scale_in_ratio: belowOne().optional(),
+  window_s: positive().default(60),
+  interval_s: positive().default(15),
+  scale_out_cooldown_s: nonNegative().default(0),
+  scale_in_cooldown_s: nonNegative().default(300),
+  /** Seconds from the decision to an instance that serves; absent: boot + weight load of its hardware (sim/physics/provisioning.ts). */
+  provisioning_s: nonNegative().optional(),
+});
+
 export const nodeGroup = z.strictObject({
   hardware: z.union([text(), inlineHardware]).optional(),
   devices: positiveInt().optional(),
@@ -71,6 +98,7 @@ export const nodeGroup = z.strictObject({
     .strictObject({ prefill: serviceDistribution.optional(), decode: serviceDistribution.optional() })
     .optional(),
   speculative: speculative.optional(),
+  autoscale: autoscale.optional(),
 });
 
 export const rack = z.strictObject({
@@ -196,6 +224,8 @@ export type ThinkDistribution = z.output<typeof thinkDistribution>;
 export type Arrivals = z.output<typeof arrivals>;
 export type SpeculativeFile = z.output<typeof speculative>;
 export type FaultsFile = z.output<typeof faults>;
+export type AutoscaleFile = z.output<typeof autoscale>;
+export type AutoscalePolicy = (typeof AUTOSCALE_POLICIES)[number];
 /** Latency bounds; an absent bound is not checked. */
 export type Slo = NonNullable<ScenarioFile['slo']>;
 export type Role = (typeof ROLES)[number];
