@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // The CLI tests spawn bin/splitsim.js, which runs dist/: build it from the sources first.
     globalSetup: ['test/package/build-dist.ts'],
+    // Fails a file that runs a simulation in a describe body instead of a test or beforeAll.
+    setupFiles: ['test/helpers/no-collection-runs.ts'],
   },
 });

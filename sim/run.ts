@@ -14,7 +14,7 @@ import { measuredPower } from './metrics/measured-power.js';
 import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
-import { injectFaults, Request, ServingSystem } from './serving/index.js';
+import { injectFaults, Request, ServingSystem, unfinished } from './serving/index.js';
 import { arrivalStream, closedLoopFeed, type Feed, openLoopFeed, type RequestSink } from './workload/index.js';
 
 export interface Progress {
@@ -154,6 +154,7 @@ function* simulate(scenario: ResolvedScenario, options: RunOptions, sinks: RunSi
   }
 }
 
+/** Steps: build the system, start the arrivals, run to the horizon (the drain), then the summary. */
 function* simulateWith(
   scenario: ResolvedScenario,
   options: RunOptions,
@@ -178,8 +179,56 @@ function* simulateWith(
     feed?.ended(r);
   });
   injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
-
   const generator = { next: 0 };
+  feed = startArrivals(scenario, options, { calendar, streams, system, log, generator });
+
+  const { horizon_s, duration_s } = scenario;
+  const progress = () => options.onProgress?.({ now_s: calendar.now_s, horizon_s, duration_s, generated: generator.next, ended: log.rows });
+  const windowTables = new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s);
+  const windowRows = new WindowStream(windowTables, sinks?.windows);
+  while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
+    progress();
+    windowRows.advance(calendar.now_s);
+    yield;
+  }
+  const end_s = drain(scenario, calendar, system, log);
+  progress();
+
+  if (log.rows !== generator.next) {
+    throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
+  }
+  const requests = log.finish();
+  const kept = windowRows.finish(end_s);
+  const { summary, overload } = summaryOf(scenario, system, log, windowTables);
+  return {
+    requests,
+    result: {
+      scenario,
+      seed,
+      tables: { ...kept, summary: summaryTable([summary]) },
+      summary,
+      overload,
+      stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
+    },
+  };
+}
+
+/** What the arrivals feed into: the system, and the log and counter that bound requests in flight. */
+interface ArrivalTargets {
+  calendar: Calendar;
+  streams: RandomStreams;
+  system: ServingSystem;
+  log: RequestLog;
+  /** Requests made so far (the next request's id). */
+  generator: { next: number };
+}
+
+/**
+ * Arrivals: requests made (ids in order, warm-up marked, the client's output limit
+ * applied, at most the in-flight limit held) and submitted by the scenario's open- or
+ * closed-loop feed.
+ */
+function startArrivals(scenario: ResolvedScenario, options: RunOptions, { calendar, streams, system, log, generator }: ArrivalTargets): Feed<Request> {
   const maxInFlight = options.maxInFlight ?? inFlightLimit();
   // The client's output limit: a longer output stops there, as a serving engine stops it.
   const maxTokens = scenario.workload.max_tokens ?? Infinity;
@@ -195,42 +244,30 @@ function* simulateWith(
       else system.arrive(r);
     },
   };
-  feed = scenario.workload.arrivals.process === 'closed'
+  return scenario.workload.arrivals.process === 'closed'
     ? closedLoopFeed(scenario.workload, streams, calendar, scenario.duration_s, scenario.source, sink)
     : openLoopFeed(arrivalStream(scenario.workload, streams, scenario.duration_s), calendar, sink);
+}
 
-  const progress = () =>
-    options.onProgress?.({
-      now_s: calendar.now_s,
-      horizon_s: scenario.horizon_s,
-      duration_s: scenario.duration_s,
-      generated: generator.next,
-      ended: log.rows,
-    });
-  const windowTables = new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s);
-  const windowRows = new WindowStream(windowTables, sinks?.windows);
-  while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
-    progress();
-    windowRows.advance(calendar.now_s);
-    yield;
-  }
+/**
+ * The end of the run, at the horizon or when the system empties: requests still in it
+ * are recorded unfinished, time averages closed. Returns the time they are closed at.
+ */
+function drain(scenario: ResolvedScenario, calendar: Calendar, system: ServingSystem, log: RequestLog): number {
   // Close time averages no earlier than the end of arrivals, so that utilisation over
   // [warmup, duration] is measured in full even when the system empties early.
   const end_s = Math.max(calendar.now_s, scenario.duration_s);
   calendar.advanceTo(end_s);
   for (const r of system.inFlight()) {
-    r.status = 'unfinished';
-    r.reason = `${r.stage} at the horizon (${scenario.horizon_s} s)`;
+    unfinished(r, scenario.horizon_s);
     log.add(r);
   }
   system.close(end_s);
-  progress();
+  return end_s;
+}
 
-  if (log.rows !== generator.next) {
-    throw new InvariantError(`conservation: generated ${generator.next} requests, recorded ${log.rows}`);
-  }
-  const requests = log.finish();
-  const kept = windowRows.finish(end_s);
+/** Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time averages, and each pool's backlog trend. */
+function summaryOf(scenario: ResolvedScenario, system: ServingSystem, log: RequestLog, windowTables: WindowTables): { summary: Summary; overload: BacklogTrend[] } {
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
@@ -241,7 +278,7 @@ function* simulateWith(
     pool.servers.length === 0 ? NaN : pool.inService.measured / (pool.servers.length * span);
   const overload = windowTables
     .measuredQueues(scenario.warmup_s, scenario.duration_s)
-    .map((q) => backlogTrend(q.pool, q.windows, windows.window_s, served_per_s));
+    .map((q) => backlogTrend(q.pool, q.windows, scenario.metrics.window_s, served_per_s));
   const summary = summarize(log.tally, {
     scenario: scenario.name,
     warmup_s: scenario.warmup_s,
@@ -264,17 +301,7 @@ function* simulateWith(
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
     power: measuredPower(windowTables, scenario),
   });
-  return {
-    requests,
-    result: {
-      scenario,
-      seed,
-      tables: { ...kept, summary: summaryTable([summary]) },
-      summary,
-      overload,
-      stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
-    },
-  };
+  return { summary, overload };
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { Table } from 'apache-arrow';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { SummaryMetric } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 
 import { ms, num, pct } from '../metrics/readable.js';
 
 export { ms };
 
 /** The one-screen summary printed after each scenario. */
-export function formatSummary(s: SummaryRow, extra: { seed: number; out: string; wall_s: number; events: number }): string {
+export function formatSummary(s: Summary, extra: { seed: number; out: string; wall_s: number; events: number }): string {
   const lines = [
     `${s.scenario}  (seed ${extra.seed}, ${extra.events} events in ${extra.wall_s.toFixed(2)} s) → ${extra.out}`,
     `  requests    ${s.requests} = ${s.completed} completed + ${s.rejected} rejected + ${s.unfinished} unfinished` +
@@ -24,9 +25,9 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
     headroom('decode', s, 'decode'),
   ];
   if (s.overloaded === true) {
-    lines.push(`  OVERLOADED  ${(s.unfinished as number) > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over the measured period (stderr says which)`);
+    lines.push(`  OVERLOADED  ${s.unfinished > 0 ? `${s.unfinished} requests unfinished; ` : ''}a pool's backlog grew over the measured period (stderr says which)`);
   }
-  if ((s.instance_failures as number) > 0 || (s.requests_affected as number) > 0) {
+  if (s.instance_failures > 0 || s.requests_affected > 0) {
     lines.push(`  faults      availability ${pct(s.availability)}, ${s.instance_failures} instance failures; ${s.requests_affected} requests affected, ${s.requests_retried} retried (${s.retries} retries)`);
   }
   if (s.slo_attainment !== null) {
@@ -44,18 +45,18 @@ export function formatSummary(s: SummaryRow, extra: { seed: number; out: string;
 }
 
 /** One pool's headroom line: busy fraction, MFU, MBU, mean batch per server, KV use. */
-function headroom(label: string, s: SummaryRow, phase: 'prefill' | 'decode'): string {
+function headroom(label: string, s: Summary, phase: 'prefill' | 'decode'): string {
   const cell = (v: string, w: number) => v.padStart(w);
   return `  ${label.padEnd(10)}${cell(pct(s[`${phase}_util`]), 6)} ${cell(pct(s[`${phase}_mfu`]), 6)} ${cell(pct(s[`${phase}_mbu`]), 6)}` +
     ` ${cell(num(s[`${phase}_batch_mean`], 1), 6)} ${cell(pct(s[`${phase}_kv_used_frac`]), 6)}`;
 }
 
 /** One row per scenario, side by side (printed after a batch of runs). */
-export function formatComparison(rows: readonly SummaryRow[]): string {
+export function formatComparison(rows: readonly Summary[]): string {
   const header = ['scenario', '$/hour', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'TPOT p99', 'req/s', 'goodput', 'SLO', 'prefill busy/MFU', 'decode busy/MBU', '$/M tok', '$/M good'];
   // An overloaded run's throughput and cost are not sustainable: marked with a "!".
   const body = rows.map((s) => [
-    `${s.overloaded === true ? '! ' : ''}${String(s.scenario)}`, num(s.cost_per_hour_usd, 0), ms(s.ttft_p50_s), ms(s.ttft_p99_s), ms(s.tpot_p50_s), ms(s.tpot_p99_s),
+    `${s.overloaded === true ? '! ' : ''}${s.scenario}`, num(s.cost_per_hour_usd, 0), ms(s.ttft_p50_s), ms(s.ttft_p99_s), ms(s.tpot_p50_s), ms(s.tpot_p99_s),
     num(s.throughput_rps), num(s.goodput_rps), pct(s.slo_attainment), `${pct(s.prefill_util)} / ${pct(s.prefill_mfu)}`,
     `${pct(s.decode_util)} / ${pct(s.decode_mbu)}`, num(s.cost_per_mtok_usd), num(s.cost_per_m_goodput_tokens_usd),
   ]);
@@ -70,7 +71,7 @@ export function formatPoints(plan: { paths: string[] }, summary: Table, limit = 
   const all = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
   // A grid of thousands of points is read from summary.arrow, not from the screen.
   const rows = all.slice(0, limit);
-  const ci = (r: Record<string, unknown>, m: string, f: (v: unknown) => string) =>
+  const ci = (r: Record<string, unknown>, m: SummaryMetric, f: (v: unknown) => string) =>
     typeof r[`${m}_ci95`] === 'number' ? `${f(r[m])} ± ${f(r[`${m}_ci95`])}` : f(r[m]);
   const header = ['point', ...plan.paths, 'runs', 'TTFT p99', 'TPOT p50', 'req/s', 'SLO', '$/M good', 'overload'];
   // Past the cliff throughput still rises and cost per token still falls: say so.

@@ -80,6 +80,7 @@ export class Instance {
     this.busy.set(t_s, this.inService.current > 0 ? 1 : 0);
   }
 
+  /** Called by the instance's KV ledger only (sim/serving/kv-ledger.ts), which owns the sum. */
   setKvUsed(t_s: number, tokens: number): void {
     this.kvUsed?.set(t_s, tokens / this.kvCapacityTokens);
   }

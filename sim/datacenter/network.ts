@@ -1,5 +1,7 @@
 import { type Calendar, invariant, InvariantError, removeItem, type Timer, TimeWeighted } from '../engine/index.js';
 import type { Windows } from './instance.js';
+// The serving layer's rule for simultaneous events (a constant table; no cycle at load).
+import { EventOrder } from '../engine/event-order.js';
 
 /** A directed network link shared by the flows that cross it. */
 export class Link {
@@ -155,7 +157,7 @@ export class Network {
     const flow = new Flow(path, bytes, latency_s, receiver, payload, now, this);
     if (bytes <= 0 || path.length === 0) {
       // Nothing to share: only the path's latency.
-      flow.timer = this.calendar.schedule(latency_s, this.deliver, flow);
+      flow.timer = this.calendar.schedule(latency_s, this.deliver, flow, EventOrder.completion);
       return flow;
     }
     this.active.push(flow);
@@ -200,7 +202,7 @@ export class Network {
     }
     if (!fair) return false;
     flow.rate_Bps = r;
-    flow.timer = this.calendar.schedule(flow.remaining_bytes / r, this.finish, flow);
+    flow.timer = this.calendar.schedule(flow.remaining_bytes / r, this.finish, flow, EventOrder.completion);
     for (const l of flow.path) l.rate.set(now, l.sum + r);
     return true;
   }
@@ -275,7 +277,7 @@ export class Network {
     if (!(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps))) throw new InvariantError(`flow finished with ${flow.remaining_bytes} bytes left`);
     flow.remaining_bytes = 0;
     this.depart(flow, now);
-    flow.timer = this.calendar.schedule(flow.latency_s, this.deliver, flow);
+    flow.timer = this.calendar.schedule(flow.latency_s, this.deliver, flow, EventOrder.completion);
   }
 
   /**
@@ -307,7 +309,7 @@ export class Network {
       for (const link of f.path) touch(link, round, touched);
       f.timer?.cancel();
       // A flow stalled behind a failed link finishes only once it moves again.
-      f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f) : null;
+      f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f, EventOrder.completion) : null;
     }
     for (let i = 0; i < touched.count; i++) {
       const link = touched.items[i] as Link;

@@ -7,9 +7,11 @@ export interface Timer {
 }
 
 /**
- * The event calendar: schedule, now, run until a horizon. Simultaneous events fire in
- * the order they were scheduled (simjs breaks time ties by insertion order), which
- * makes every run deterministic.
+ * The event calendar: schedule, now, run until a horizon. Events fire in time order;
+ * simultaneous events by their `priority` (a number, lower first), then in the order
+ * they were scheduled. Which priority an event gets is its caller's rule (the
+ * model's is `EventOrder` in event-order.ts); the calendar only makes every run
+ * deterministic and the rule explicit.
  *
  * Events carry an object argument rather than a closure so that the hot path does not
  * allocate one function per event.
@@ -20,6 +22,14 @@ export class Calendar {
 
   constructor() {
     this.sim = new simjs.Sim();
+    const queue = this.sim.queue;
+    // simjs's heap compares (time, insertion order) in its `greater` method, which
+    // insert and remove call through `this`: an own property replaces it for this
+    // heap only. If a simjs upgrade renamed it, priorities would be silently ignored.
+    if (typeof queue.greater !== 'function') {
+      throw new InvariantError('simjs heap has no greater(a, b) comparison; is simjs@2.0.3 installed?');
+    }
+    queue.greater = firesAfter;
   }
 
   get now_s(): number {
@@ -36,23 +46,30 @@ export class Calendar {
     return this.sim.queue.data.length;
   }
 
-  /** Fire `handler(arg)` after `delay_s`. */
-  schedule<T extends object>(delay_s: number, handler: (arg: T) => void, arg: T): Timer {
+  /**
+   * Fire `handler(arg)` after `delay_s`; among events at the same instant, those with a
+   * lower `priority` first.
+   */
+  schedule<T extends object>(delay_s: number, handler: (arg: T) => void, arg: T, priority: number): Timer {
     if (!(delay_s >= 0) || !Number.isFinite(delay_s)) {
       throw new InvariantError(`event scheduled in the past or at no time: delay ${delay_s} s at t=${this.now_s}`);
     }
-    const ev = new CalendarEvent(this.sim.simTime + delay_s, handler as (a: object) => void, arg);
-    this.sim.queue.insert(ev);
-    return ev;
+    return this.insert(this.sim.simTime + delay_s, handler as (a: object) => void, arg, priority);
   }
 
   /** Fire `handler(arg)` at absolute time `t_s` (exactly: no now + delay rounding). */
-  scheduleAt<T extends object>(t_s: number, handler: (arg: T) => void, arg: T): Timer {
+  scheduleAt<T extends object>(t_s: number, handler: (arg: T) => void, arg: T, priority: number): Timer {
     const now = this.sim.simTime;
     if (!(t_s >= now) || !Number.isFinite(t_s)) {
       throw new InvariantError(`event scheduled in the past or at no time: t=${t_s} s at t=${now}`);
     }
-    const ev = new CalendarEvent(t_s, handler as (a: object) => void, arg);
+    return this.insert(t_s, handler as (a: object) => void, arg, priority);
+  }
+
+  private insert(t_s: number, handler: (a: object) => void, arg: object, priority: number): Timer {
+    // A NaN priority would make the heap's order inconsistent (every comparison false).
+    if (!Number.isFinite(priority)) throw new InvariantError(`event priority must be a finite number, got ${priority}`);
+    const ev = new CalendarEvent(t_s, priority, handler, arg);
     this.sim.queue.insert(ev);
     return ev;
   }
@@ -101,9 +118,19 @@ export class Calendar {
 }
 
 /**
- * What we put in simjs's event heap. The heap orders entries by `deliverAt`, then by
- * the `order` it stamps on insertion (FIFO among simultaneous events), skips those
- * `cancelled`, and calls `deliver()`: that is all simjs's `Request` is used for there.
+ * The heap's order: time, then priority, then the insertion `order` simjs stamps (FIFO
+ * among simultaneous events of one priority). One more comparison than simjs's own,
+ * only on time ties; no allocation.
+ */
+function firesAfter(a: HeapEntry, b: HeapEntry): boolean {
+  if (a.deliverAt !== b.deliverAt) return a.deliverAt > b.deliverAt;
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  return a.order > b.order;
+}
+
+/**
+ * What we put in simjs's event heap. The heap orders entries by `firesAfter`, skips
+ * those `cancelled`, and calls `deliver()`: that is all simjs's `Request` is used for there.
  * One small object per event instead of a Request (a dozen fields) and a callback
  * array: allocation per event dominated the garbage collector's work.
  */
@@ -113,6 +140,7 @@ class CalendarEvent implements Timer, HeapEntry {
 
   constructor(
     readonly deliverAt: number,
+    readonly priority: number,
     private readonly handler: (arg: object) => void,
     private readonly arg: object,
   ) {}

@@ -4,3 +4,4 @@ export { InvariantError, invariant } from './invariant.js';
 export { TimeWeighted } from './time-weighted.js';
 export { Fifo } from './fifo.js';
 export { removeItem } from './remove-item.js';
+export { EventOrder } from './event-order.js';

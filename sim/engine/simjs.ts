@@ -5,10 +5,12 @@ import { createRequire } from 'node:module';
 
 /**
  * What simjs's heap (PQueue) and `Sim.step()` need of an entry: its time, the insertion
- * order the heap stamps on it, whether it was cancelled, and `deliver()`.
+ * order the heap stamps on it, whether it was cancelled, and `deliver()`; plus our
+ * `priority`, which the calendar's replacement of the heap's comparison reads.
  */
 export interface HeapEntry {
   deliverAt: number;
+  priority: number;
   order: number;
   cancelled: boolean;
   deliver(): void;
@@ -16,7 +18,13 @@ export interface HeapEntry {
 /** The slice of simjs's internals the calendar relies on (simjs 2.0.3, sim.js). */
 export interface SimjsSim {
   simTime: number;
-  queue: { data: HeapEntry[]; insert(entry: HeapEntry): void; remove(): HeapEntry | null };
+  queue: {
+    data: HeapEntry[];
+    insert(entry: HeapEntry): void;
+    remove(): HeapEntry | null;
+    /** "a fires after b": the heap's only comparison, called by insert and remove. */
+    greater(a: HeapEntry, b: HeapEntry): boolean;
+  };
   step(): boolean;
 }
 export interface SimjsModule {

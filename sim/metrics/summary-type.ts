@@ -4,8 +4,9 @@
  * [warmup_s, duration_s)). A metric that is undefined for the run (no measured request
  * completed, no SLO, no price) is `null`. Formulas: docs/metrics.md.
  *
- * A type alias rather than an interface so that it is a {@link SummaryRow}-compatible
- * record (sweeps add columns to it).
+ * A type alias rather than an interface so that it is assignable to a plain record
+ * (a sweep's rows add columns to it). Its columns in summary.arrow, with their Arrow
+ * types: SUMMARY_COLUMNS (sim/metrics/summary.ts), checked against this type.
  */
 export type Summary = {
   /** The scenario's `name`. */

@@ -45,8 +45,6 @@ export interface SummaryContext {
   };
 }
 
-export type SummaryRow = Record<string, number | string | boolean | null>;
-
 /**
  * One summary row per scenario from the run's tally (the values written to
  * `requests.arrow`). Counts cover every request; latencies, throughput and SLO
@@ -119,19 +117,86 @@ function nz(v: number | undefined | null): number | null {
   return v === undefined || v === null || Number.isNaN(v) ? null : v;
 }
 
-const INT_COLUMNS = new Set(['requests', 'completed', 'rejected', 'unfinished', 'measured_requests', 'instance_failures', 'requests_affected', 'requests_retried', 'retries']);
+/** How a summary column is stored in summary.arrow. */
+export type SummaryColumnType = 'utf8' | 'bool' | 'i32' | 'f64';
 
-/** Summary rows (one per scenario or run) as an Arrow table with stable column types. */
-export function summaryTable(rows: readonly SummaryRow[]): Table {
-  const first = rows[0];
-  if (!first) throw new InvariantError('summaryTable needs at least one row');
+/**
+ * The Arrow type a field's TypeScript type allows: text as utf8 (dictionary-encoded),
+ * flags as bool, numbers as a 32-bit integer (counts, never null) or a float (null as NaN, read as null).
+ */
+type ColumnTypeOf<T> = [T] extends [string] ? 'utf8'
+  : [T] extends [boolean | null] ? 'bool'
+  : [T] extends [number] ? 'i32' | 'f64'
+  : [T] extends [number | null] ? 'f64'
+  : never;
+
+/**
+ * The columns of summary.arrow, in their order, each with its Arrow type. Typed from
+ * {@link Summary}: a field added to the summary without a column here, a column that
+ * is not a field, or a type that does not fit the field's (a flag stored as a float)
+ * does not compile. Counts are i32: they are integers, and at most
+ * MAX_IN_FLIGHT-bounded runs of ≤ 2^31 requests (sim/scenario/limits.ts).
+ */
+export const SUMMARY_COLUMNS = {
+  scenario: 'utf8',
+  requests: 'i32',
+  completed: 'i32',
+  rejected: 'i32',
+  unfinished: 'i32',
+  overloaded: 'bool',
+  measured_requests: 'i32',
+  throughput_rps: 'f64',
+  output_tokens_per_s: 'f64',
+  ttft_p50_s: 'f64', ttft_p90_s: 'f64', ttft_p99_s: 'f64',
+  tpot_p50_s: 'f64', tpot_p90_s: 'f64', tpot_p99_s: 'f64',
+  e2e_p50_s: 'f64', e2e_p99_s: 'f64',
+  prefill_queue_p99_s: 'f64', decode_queue_p99_s: 'f64',
+  ttft_mean_s: 'f64', tpot_mean_s: 'f64', e2e_mean_s: 'f64',
+  prefill_queue_mean_s: 'f64', decode_queue_mean_s: 'f64',
+  slo_attainment: 'f64',
+  slo_met: 'bool',
+  goodput_rps: 'f64',
+  prefill_util: 'f64',
+  decode_util: 'f64',
+  prefill_mfu: 'f64',
+  prefill_mbu: 'f64',
+  decode_mfu: 'f64',
+  decode_mbu: 'f64',
+  prefill_batch_mean: 'f64',
+  decode_batch_mean: 'f64',
+  prefill_kv_used_frac: 'f64',
+  decode_kv_used_frac: 'f64',
+  availability: 'f64',
+  instance_failures: 'i32',
+  requests_affected: 'i32',
+  requests_retried: 'i32',
+  retries: 'i32',
+  cost_per_hour_usd: 'f64',
+  cost_per_mtok_usd: 'f64',
+  cost_per_m_goodput_tokens_usd: 'f64',
+  energy_kwh: 'f64',
+  joules_per_output_token: 'f64',
+  peak_power_kw: 'f64',
+  electricity_cost_per_hour_usd: 'f64',
+  electricity_cost_per_mtok_usd: 'f64',
+} as const satisfies { [K in keyof Summary]-?: ColumnTypeOf<Summary[K]> };
+
+/** A summary metric's name: a misspelt one does not compile. */
+export type SummaryMetric = keyof Summary;
+
+const columnNames = Object.keys(SUMMARY_COLUMNS) as SummaryMetric[];
+
+/** Summary rows (one per scenario or run) as an Arrow table, its column types from {@link SUMMARY_COLUMNS}. */
+export function summaryTable(rows: readonly Summary[]): Table {
+  if (rows.length === 0) throw new InvariantError('summaryTable needs at least one row');
   const columns: Record<string, ReturnType<typeof float64Column>> = {};
-  for (const key of Object.keys(first)) {
-    const values = rows.map((r) => r[key] ?? null);
-    if (key === 'scenario' || typeof first[key] === 'string') columns[key] = stringColumn(values as (string | null)[]);
-    else if (key === 'slo_met' || key === 'overloaded') columns[key] = boolColumn(values as boolean[]);
-    else if (INT_COLUMNS.has(key)) columns[key] = int32Column(values as number[]);
-    else columns[key] = float64Column(values.map((v) => (v === null ? NaN : (v as number))));
+  for (const key of columnNames) {
+    const values = rows.map((r) => r[key]);
+    const type: SummaryColumnType = SUMMARY_COLUMNS[key];
+    if (type === 'utf8') columns[key] = stringColumn(values as string[]);
+    else if (type === 'bool') columns[key] = boolColumn(values.map((v) => v === true));
+    else if (type === 'i32') columns[key] = int32Column(values as number[]);
+    else columns[key] = float64Column(values.map((v) => (typeof v === 'number' ? v : NaN)));
   }
   return makeTable(columns);
 }

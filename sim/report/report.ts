@@ -1,6 +1,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ms, num, pct } from '../metrics/readable.js';
+import type { SummaryMetric } from '../metrics/summary.js';
 import { uniqueTemp } from '../metrics/write.js';
 import { type Chart, ChartRenderer, HEAT_METRICS } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
@@ -55,7 +56,7 @@ function assemble(p: { title: string; lead: string; sections: Section[] }): Repo
 }
 
 // Headers wrap to fit the page's column: long single words carry soft hyphens (\u00ad).
-const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
+const SUMMARY_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => string]> = [
   ['requests', 're\u00adquests', (v) => num(v, 0)],
   ['completed', 'com\u00adpleted', (v) => num(v, 0)],
   ['rejected', 're\u00adjected', (v) => num(v, 0)],
@@ -78,7 +79,7 @@ const SUMMARY_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> =
  * Headroom per pool: busy says a server had work, not how much of the machine the work
  * used; MFU and MBU say that (docs/metrics.md), and `overloaded` whether a queue grew.
  */
-const HEADROOM_COLUMNS: ReadonlyArray<[string, string, (v: unknown) => string]> = [
+const HEADROOM_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => string]> = [
   ['overloaded', 'over\u00adloaded', (v) => (v === true ? 'yes' : v === false ? 'no' : '–')],
   ['prefill_util', 'prefill busy', pct],
   ['prefill_mfu', 'prefill MFU', pct],
@@ -97,10 +98,26 @@ function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefin
   return bounds.filter(Boolean).join(' and ');
 }
 
+/** A page of runs: summary, latency distributions, over time, utilization, links, time breakdown (in that order on the page). */
 function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older: readonly string[], heat: readonly string[]) {
   const names = runs.map((r) => r.name);
   // One colour per scenario on every chart of the page, in the summary's order.
   const colors = new ColorMap(names);
+  const sections: Section[] = [
+    summarySection(runs),
+    latencySection(runs, charts, colors),
+    overTimeSection(runs, charts, colors),
+    { id: 'utilization', title: 'Utilization per instance', charts: runs.flatMap((r) => heatmaps(r, charts, heat)) },
+    networkSection(runs, charts),
+    breakdownSection(runs, charts),
+  ];
+  const left = older.length > 0 ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
+  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`), sections };
+}
+
+/** What each run is (seed, size, SLO), and the summary and headroom tables. */
+function summarySection(runs: readonly RunFolder[]): Section {
+  const names = runs.map((r) => r.name);
   const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
   const tableOf = (columns: typeof SUMMARY_COLUMNS) =>
     dataTable(['scenario', ...columns.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...columns.map(([c, , f]) => f(s[c]))]));
@@ -112,66 +129,77 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older
       return `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`;
     })
     .join('');
+  return { id: 'summary', title: 'Summary', html: `<ul>${about}</ul>${table}`, charts: [] };
+}
 
+/** TTFT and TPOT CDFs with the SLO bounds; a note naming the runs that completed nothing. */
+function latencySection(runs: readonly RunFolder[], charts: ChartRenderer, colors: ColorMap): Section {
   const cdfs = runs.map((r) => ({ scenario: r.name, ...latencyCdfs(r.requests) }));
   const slo = (k: 'ttft_s' | 'tpot_s') => [...new Set(runs.flatMap((r) => { const v = r.info?.slo?.[k]; return v === undefined ? [] : [v]; }))];
-  const overTime = runs.flatMap((r) => latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })));
-  const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
-  const breakdowns = runs.map((r) => ({ scenario: r.name, ...timeBreakdown(r.requests) }));
-  const leftOut = breakdowns.reduce((a, b) => a + b.leftOut, 0);
   // A run may complete nothing (every prompt rejected, or too short a run): its
   // latency charts are empty, and the page says why rather than failing.
   const idle = runs.filter((r) => measuredCompleted(r.requests).length === 0).map((r) => r.name);
   const idleNote = idle.length === 0
     ? undefined
     : escapeHtml(`No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`);
+  return {
+    id: 'latency',
+    title: 'Latency distributions',
+    intro: idleNote,
+    charts: [
+      charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s'), colors),
+      charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s'), colors),
+    ],
+  };
+}
 
-  const sections: Section[] = [
-    { id: 'summary', title: 'Summary', html: `<ul>${about}</ul>${table}`, charts: [] },
-    {
-      id: 'latency',
-      title: 'Latency distributions',
-      intro: idleNote,
-      charts: [
-        charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s'), colors),
-        charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s'), colors),
-      ],
-    },
-    {
-      id: 'over-time',
-      title: 'Over simulated time',
-      charts: [
-        charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime, colors),
-        charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
-        charts.poolSeries('pool-queue', 'queue', pools, colors),
-        charts.poolSeries('pool-busy', 'busy', pools, colors),
-      ],
-    },
-    {
-      id: 'utilization',
-      title: 'Utilization per instance',
-      charts: runs.flatMap((r) =>
-        heat.flatMap((column) => {
-          const metric = HEAT_METRICS[column];
-          // Queueing-mode runs have no FLOPs or bytes: their mfu and mbu are null.
-          if (!metric || !r.nodes.getChild(column) || r.nodes.getChild(column)?.nullCount === r.nodes.numRows) return [];
-          const { by, cells } = utilizationCells(r.nodes, 64, column);
-          return [charts.heatmap(column === 'busy_frac' ? `heatmap-${r.name}` : `heatmap-${column}-${r.name}`, r.name, by, cells, metric)];
-        }),
-      ),
-    },
-  ];
-  // Link charts only where KV caches crossed the network: a colocated run's links carry
-  // nothing, and an empty chart reads as a fault.
+/** Latency, queues and busy fraction per window of simulated time. */
+function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colors: ColorMap): Section {
+  const overTime = runs.flatMap((r) => latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })));
+  const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
+  return {
+    id: 'over-time',
+    title: 'Over simulated time',
+    charts: [
+      charts.latencyOverTime('ttft-over-time', 'ttft_s', 'TTFT', overTime, colors),
+      charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
+      charts.poolSeries('pool-queue', 'queue', pools, colors),
+      charts.poolSeries('pool-busy', 'busy', pools, colors),
+    ],
+  };
+}
+
+/** A run's per-instance heat maps, one per requested nodes.arrow column it has values for. */
+function heatmaps(r: RunFolder, charts: ChartRenderer, heat: readonly string[]) {
+  return heat.flatMap((column) => {
+    const metric = HEAT_METRICS[column];
+    // Queueing-mode runs have no FLOPs or bytes: their mfu and mbu are null.
+    if (!metric || !r.nodes.getChild(column) || r.nodes.getChild(column)?.nullCount === r.nodes.numRows) return [];
+    const { by, cells } = utilizationCells(r.nodes, 64, column);
+    return [charts.heatmap(column === 'busy_frac' ? `heatmap-${r.name}` : `heatmap-${column}-${r.name}`, r.name, by, cells, metric)];
+  });
+}
+
+/**
+ * Link charts only where KV caches crossed the network: a colocated run's links carry
+ * nothing, and an empty chart reads as a fault.
+ */
+function networkSection(runs: readonly RunFolder[], charts: ChartRenderer): Section {
   const networked = runs.filter((r) => r.links.numRows > 0 && handsOff(r.requests));
   const without = runs.filter((r) => !networked.includes(r)).map((r) => r.name);
-  sections.push({
+  return {
     id: 'network',
     title: 'KV hand-off links',
     intro: without.length > 0 ? escapeHtml(`No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`) : undefined,
     charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
-  });
-  sections.push({
+  };
+}
+
+/** Where a request's time goes, per stage, as a chart and a table. */
+function breakdownSection(runs: readonly RunFolder[], charts: ChartRenderer): Section {
+  const breakdowns = runs.map((r) => ({ scenario: r.name, ...timeBreakdown(r.requests) }));
+  const leftOut = breakdowns.reduce((a, b) => a + b.leftOut, 0);
+  return {
     id: 'breakdown',
     title: 'Where the time goes',
     charts: [
@@ -182,9 +210,7 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older
       ),
     ],
     html: dataTable(['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)], breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))])),
-  });
-  const left = older.length > 0 ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
-  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`), sections };
+  };
 }
 
 /** The window width of a run without run.json: the width of its first nodes window. */

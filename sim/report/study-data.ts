@@ -1,8 +1,9 @@
 import type { Table } from 'apache-arrow';
+import type { SummaryMetric } from '../metrics/summary.js';
 import type { SweepDescription } from './read.js';
 
 /** The sweep metrics a report draws, when the summary has them (and they are not all null). */
-export const SWEEP_METRICS: ReadonlyArray<{ column: string; label: string; percent?: boolean; unit?: 's' }> = [
+export const SWEEP_METRICS: ReadonlyArray<{ column: SummaryMetric; label: string; percent?: boolean; unit?: 's' }> = [
   { column: 'ttft_p99_s', label: 'TTFT p99', unit: 's' },
   { column: 'tpot_p99_s', label: 'TPOT p99', unit: 's' },
   { column: 'e2e_p99_s', label: 'end-to-end p99', unit: 's' },
@@ -34,7 +35,7 @@ export interface SweepPoint {
  * One metric against one varied parameter, from the sweep summary's point rows
  * (means over replications and `<metric>_ci95` half-widths).
  */
-export function sweepSeries(summary: Table, sweep: SweepDescription, metric: string, path: string): SweepPoint[] {
+export function sweepSeries(summary: Table, sweep: SweepDescription, metric: SummaryMetric, path: string): SweepPoint[] {
   const rows = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
   const others = sweep.paths.filter((p) => p !== path);
   return rows

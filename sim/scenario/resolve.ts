@@ -17,9 +17,14 @@ import type { ScenarioFile } from './schema.js';
 type Report = (path: string, message: string) => void;
 type Group = ScenarioFile['datacenter']['racks'][number]['nodes'][number];
 
+/** Per rack, per node group: its hardware label and, for physics-driven groups, its replica. */
+type ResolvedGroups = Array<Array<{ hardware: string; deployment?: Deployment }>>;
+
 /**
  * Cross-field rules, catalog look-ups and the expansion of racks into instances.
- * Returns every problem found, or the resolved scenario.
+ * Returns every problem found, or the resolved scenario. Steps: the workload and
+ * times, the node groups (catalog), the expansion into instances, the checks on the
+ * instances (roles, admission, links), then faults and run-size limits.
  */
 export function resolve(file: ScenarioFile, source: string): { scenario?: ResolvedScenario; problems: Problem[] } {
   const problems: Problem[] = checkTimes(file);
@@ -33,63 +38,17 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     report('slo', 'needs ttft_s, tpot_s or both: the latency bounds that requests must meet');
   }
   const model = resolveModel(file.model, report);
-
-  // Per node group: its hardware label and, for physics-driven groups, its replica.
-  const groups: Array<Array<{ hardware: string; deployment?: Deployment }>> = [];
-  const rackNames = new Set<string>();
-  file.datacenter.racks.forEach((rack, r) => {
-    const rackPath = `datacenter.racks[${r}]`;
-    if (rackNames.has(rack.name)) report(`${rackPath}.name`, `duplicate rack name '${rack.name}'`);
-    rackNames.add(rack.name);
-    groups.push(rack.nodes.map((group, g) => resolveGroup(file, model, group, `${rackPath}.nodes[${g}]`, report)));
-    rack.nodes.forEach((group, g) => checkAutoscale(file, group, `${rackPath}.nodes[${g}]`, duration_s + (file.drain_s ?? duration_s), report));
-  });
+  const groups = resolveGroups(file, model, report);
+  file.datacenter.racks.forEach((rack, r) => rack.nodes.forEach((group, g) => {
+    checkAutoscale(file, group, `datacenter.racks[${r}].nodes[${g}]`, duration_s + (file.drain_s ?? duration_s), report);
+  }));
   // Before expansion: a million-instance file is refused without building it.
   problems.push(...checkInstanceCount(file.datacenter.racks));
 
   const instances: InstanceSpec[] = [];
   if (problems.length === 0) {
-    file.datacenter.racks.forEach((rack, r) => {
-      for (let copy = 0; copy < rack.count; copy++) {
-        const rackName = `${rack.name}-${copy}`;
-        const perRole = { prefill: 0, decode: 0, mixed: 0 };
-        rack.nodes.forEach((group, g) => {
-          const resolved = groups[r]?.[g] as { hardware: string; deployment?: Deployment };
-          // An autoscaled group holds its maximum; those past `count` start off.
-          for (let i = 0; i < groupSize(group); i++) {
-            instances.push({
-              index: instances.length,
-              name: `${rackName}/${group.role}-${perRole[group.role]++}`,
-              rack: rackName,
-              uplink_gbps: rack.uplink_gbps,
-              role: group.role,
-              hardware: resolved.hardware,
-              service: group.service ?? {},
-              deployment: resolved.deployment,
-              price_per_hour_usd: resolved.deployment ? replicaPricePerHour(resolved.deployment) : NaN,
-              groupPath: `datacenter.racks[${r}].nodes[${g}]`,
-              ...(i >= group.count ? { startsOff: true } : {}),
-            });
-          }
-        });
-      }
-    });
-    const has = (role: string) => instances.some((x) => x.role === role);
-    if (!has('prefill') && !has('mixed')) {
-      report('datacenter.racks', 'no instance serves prefill: add a node group with role "prefill" or "mixed"');
-    }
-    const decoders = instances.filter((x) => x.role === 'decode');
-    const onPhysics = decoders.filter((x) => x.deployment);
-    if (onPhysics.length > 0 && onPhysics.length < decoders.length) {
-      const odd = decoders.find((x) => !x.deployment) as InstanceSpec;
-      report(`${odd.groupPath}.service`, 'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV on physics decoders only)');
-    }
-    if (has('prefill') && file.datacenter.network.kv_transfer === 'network' && onPhysics.length === 0 && decoders.length > 0) {
-      report('datacenter.network.kv_transfer', 'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have no KV); set "off" for queueing-mode studies');
-    }
-    if (has('prefill') && !has('decode')) {
-      report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
-    }
+    instances.push(...expandInstances(file, groups));
+    checkRoles(file, instances, report);
     checkAdmission(file, instances, report);
     checkRackPower(file, instances, report);
     if (problems.length === 0) checkLinkTimes(file, instances, report);
@@ -97,14 +56,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
 
   const autoscale = problems.length === 0 ? autoscaleGroups(file, instances, report) : [];
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
-  if (problems.length === 0 && faults) {
-    const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
-    problems.push(...checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing));
-    const a = file.workload.arrivals;
-    if (a.process === 'closed') {
-      problems.push(...closedLoopLimits(a, duration_s, instances), ...instantRejections(a, file.workload.prompt_tokens, instances));
-    }
-  }
+  if (problems.length === 0 && faults) problems.push(...runLimitProblems(file, duration_s, instances, faults));
   if (problems.length > 0 || !faults) return { problems };
   const drain_s = file.drain_s ?? duration_s;
   const router = file.scheduling.router;
@@ -127,6 +79,81 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       autoscale,
     },
   };
+}
+
+/** Every node group resolved against the catalog, and rack names checked unique. */
+function resolveGroups(file: ScenarioFile, model: ModelArch | undefined, report: Report): ResolvedGroups {
+  const groups: ResolvedGroups = [];
+  const rackNames = new Set<string>();
+  file.datacenter.racks.forEach((rack, r) => {
+    const rackPath = `datacenter.racks[${r}]`;
+    if (rackNames.has(rack.name)) report(`${rackPath}.name`, `duplicate rack name '${rack.name}'`);
+    rackNames.add(rack.name);
+    groups.push(rack.nodes.map((group, g) => resolveGroup(file, model, group, `${rackPath}.nodes[${g}]`, report)));
+  });
+  return groups;
+}
+
+/** Racks × copies × node groups × count, as instances named `<rack>-<copy>/<role>-<k>`. */
+function expandInstances(file: ScenarioFile, groups: ResolvedGroups): InstanceSpec[] {
+  const instances: InstanceSpec[] = [];
+  file.datacenter.racks.forEach((rack, r) => {
+    for (let copy = 0; copy < rack.count; copy++) {
+      const rackName = `${rack.name}-${copy}`;
+      const perRole = { prefill: 0, decode: 0, mixed: 0 };
+      rack.nodes.forEach((group, g) => {
+        const resolved = groups[r]?.[g] as { hardware: string; deployment?: Deployment };
+        // An autoscaled group holds its maximum; those past `count` start off.
+        for (let i = 0; i < groupSize(group); i++) {
+          instances.push({
+            index: instances.length,
+            name: `${rackName}/${group.role}-${perRole[group.role]++}`,
+            rack: rackName,
+            uplink_gbps: rack.uplink_gbps,
+            role: group.role,
+            hardware: resolved.hardware,
+            service: group.service ?? {},
+            deployment: resolved.deployment,
+            price_per_hour_usd: resolved.deployment ? replicaPricePerHour(resolved.deployment) : NaN,
+            groupPath: `datacenter.racks[${r}].nodes[${g}]`,
+            ...(i >= group.count ? { startsOff: true } : {}),
+          });
+        }
+      });
+    }
+  });
+  return instances;
+}
+
+/** The roles the instances take must make a working datacenter: prefill somewhere, decode after a hand-off, one kind of decoder. */
+function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], report: Report): void {
+  const has = (role: string) => instances.some((x) => x.role === role);
+  if (!has('prefill') && !has('mixed')) {
+    report('datacenter.racks', 'no instance serves prefill: add a node group with role "prefill" or "mixed"');
+  }
+  const decoders = instances.filter((x) => x.role === 'decode');
+  const onPhysics = decoders.filter((x) => x.deployment);
+  if (onPhysics.length > 0 && onPhysics.length < decoders.length) {
+    const odd = decoders.find((x) => !x.deployment) as InstanceSpec;
+    report(`${odd.groupPath}.service`, 'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV on physics decoders only)');
+  }
+  if (has('prefill') && file.datacenter.network.kv_transfer === 'network' && onPhysics.length === 0 && decoders.length > 0) {
+    report('datacenter.network.kv_transfer', 'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have no KV); set "off" for queueing-mode studies');
+  }
+  if (has('prefill') && !has('decode')) {
+    report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
+  }
+}
+
+/** What one run may hold (sim/scenario/limits.ts), and closed-loop users that could stall time. */
+function runLimitProblems(file: ScenarioFile, duration_s: number, instances: readonly InstanceSpec[], faults: NonNullable<ResolvedScenario['faults']>): Problem[] {
+  const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
+  const problems = checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing);
+  const a = file.workload.arrivals;
+  if (a.process === 'closed') {
+    problems.push(...closedLoopLimits(a, duration_s, instances), ...instantRejections(a, file.workload.prompt_tokens, instances));
+  }
+  return problems;
 }
 
 /**

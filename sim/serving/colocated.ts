@@ -2,9 +2,12 @@ import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, InvariantError, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { DecodeBatch } from './decode-batch.js';
+import { EventOrder } from '../engine/event-order.js';
+import { KvLedger } from './kv-ledger.js';
 import { contextTokens, markStarted, type Phase, type PhaseEvents, PhaseServer } from './phase-server.js';
 import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';
+import type { Work } from '../physics/work.js';
 import type { Request } from './request.js';
 
 export type ColocatedPolicy = 'prefill-first' | 'chunked';
@@ -126,8 +129,10 @@ interface Chunking {
 export class ColocatedEngine {
   readonly prefill: Face;
   readonly decode: Face;
-  /** Decoding requests and all resident KV (prompts in prefill included). */
-  private readonly batch = new DecodeBatch();
+  /** The instance's KV: decoding requests and prompts in prefill or about to join. */
+  readonly kv: KvLedger;
+  /** Decoding and evicted requests. */
+  private readonly batch: DecodeBatch;
   private prefilling: Chunking[] = [];
   private busy = false;
   /** Decode-only iterations, fast-forwarded as one event when nothing else waits. */
@@ -153,6 +158,8 @@ export class ColocatedEngine {
     private readonly stepsLeft: (r: Request) => number,
   ) {
     this.run = new StepRun<ColocatedEngine>(calendar, endIteration, this);
+    this.kv = new KvLedger(instance, o.kvCapacityTokens);
+    this.batch = new DecodeBatch(this.kv);
     this.prefill = new Face(this, calendar, instance, 'prefill', events, windows);
     this.decode = new Face(this, calendar, instance, 'decode', events, windows);
   }
@@ -208,22 +215,8 @@ export class ColocatedEngine {
 
   private iterate(): void {
     const now = this.calendar.now_s;
-    const cap = this.o.kvCapacityTokens;
-    let recompute = 0;
-    let recomputeSquares = 0;
     const b = this.batch;
-    // Requests whose prefill ended join (their KV is resident and they hold a slot
-    // already: vLLM keeps them in `running`); then evicted ones come back while a slot
-    // and their KV are free.
-    while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
-    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
-    for (let r = b.nextEvicted(); r && this.running < this.o.maxBatch; r = b.nextEvicted()) {
-      const ctx = contextTokens(r);
-      if (b.kvUsed + ctx + b.size + 1 > cap) break;
-      recompute += ctx;
-      recomputeSquares += ctx * ctx;
-      this.join(b.readmit(), now);
-    }
+    this.admitDecoders(now);
     // Start prompts: prefill-first only when it will run a prefill pass.
     const chunks: Array<{ c: Chunking; tokens: number }> = [];
     let blocked = false;
@@ -231,61 +224,90 @@ export class ColocatedEngine {
     else if (this.prefilling.length === 0) blocked = this.startPrompts(now, this.o.maxPrefillTokens, chunks);
     const decoding = chunks.length === 0 || this.o.policy === 'chunked';
     // Growth: each decoding request appends a token; evict the newest until it fits.
-    while (decoding && b.size > 0 && b.kvUsed + b.size > cap) {
-      if (this.o.admission.mode === 'reserve') throw new InvariantError(`eviction on ${this.instance.name} under reserve admission: ${b.kvUsed} + ${b.size} > ${cap} tokens`);
-      b.evictNewest();
-      this.decode.count(now, -1);
+    if (decoding && !b.stepFits()) {
+      if (this.o.admission.mode === 'reserve') throw new InvariantError(`eviction on ${this.instance.name} under reserve admission: ${this.kv.used} + ${b.size} > ${this.kv.capacity_tokens} tokens`);
+      this.decode.count(now, -b.evictUntilStepFits());
     }
-    this.instance.setKvUsed(now, b.kvUsed);
+    this.kv.record(now);
     const batch = decoding ? b.size : 0;
     if (batch === 0 && chunks.length === 0) {
       this.busy = false;
       if (b.evicted.length === 0 && b.size === 0) this.prefill.idle();
       return;
     }
-    if (b.kvUsed + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${batch} > ${cap} tokens`);
+    if (!this.kv.fits(batch)) throw new InvariantError(`KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`);
+    this.busy = true;
+    this.current = { decode: batch > 0, chunks };
+    if (chunks.length > 0) this.startPass(now, batch, chunks);
+    else this.startDecodeRun(now, batch, blocked);
+  }
+
+  /**
+   * Requests whose prefill ended join (their KV is resident and they hold a slot
+   * already: vLLM keeps them in `running`); then evicted ones come back while a slot
+   * and their KV are free (the batch notes what they recompute).
+   */
+  private admitDecoders(now: number): void {
+    while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
+    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
+    this.batch.readmitWhileFits(this.o.maxBatch, this.prefilling.length + this.decode.local.length, this.joinNow);
+  }
+
+  /** Time to recompute the readmitted requests' KV (a prefill of their contexts). */
+  private recomputeSeconds(): number {
+    const b = this.batch;
+    return b.recomputeTokens > 0 ? this.timer.prefillSeconds(b.recomputeTokens, b.recomputeSquares) : 0;
+  }
+
+  /** Work of that recomputation, when metered (two numbers, not an object per iteration otherwise). */
+  private recomputeWork(): Work | undefined {
+    const b = this.batch;
+    return b.recomputeTokens > 0 ? this.charging?.decode.model.prefill(b.recomputeTokens, b.recomputeSquares) : undefined;
+  }
+
+  /**
+   * An iteration carrying prompt chunks: one pass over all its tokens (the decoding
+   * requests' one each and the chunks'), its work shared between the faces.
+   */
+  private startPass(now: number, batch: number, chunks: Array<{ c: Chunking; tokens: number }>): void {
     let tokens = batch;
-    let pairs = batch > 0 ? b.contextSum + batch : 0;
+    let pairs = batch > 0 ? this.batch.contextSum + batch : 0;
     let kv = pairs;
     for (const { c, tokens: n } of chunks) {
       tokens += n;
       pairs += n * c.done + (n * n) / 2;
       kv += c.done + n;
     }
-    // A decode-only iteration is a decode step (it speculates, when the replica does);
-    // one carrying prompt chunks is one pass over all its tokens.
-    let dt = chunks.length > 0 ? this.timer.passSeconds(tokens, pairs, kv, true) : this.timer.decodeStepSeconds(batch, pairs);
-    const recompute_s = recompute > 0 ? this.timer.prefillSeconds(recompute, recomputeSquares) : 0;
-    dt += recompute_s;
-    this.busy = true;
-    this.current = { decode: batch > 0, chunks };
+    let dt = this.timer.passSeconds(tokens, pairs, kv, true);
+    dt += this.recomputeSeconds();
+    this.iteration = this.calendar.schedule(dt, endIteration, this, EventOrder.completion);
     const ch = this.charging;
-    const recomputeWork = recompute > 0 && ch ? ch.decode.model.prefill(recompute, recomputeSquares) : undefined;
-    if (chunks.length > 0) {
-      this.iteration = this.calendar.schedule(dt, endIteration, this);
-      if (ch) {
-        const w = ch.prefill.model.pass(tokens, pairs, kv);
-        const decodeFrac = batch / tokens;
-        const r = recomputeWork ?? { flops: 0, bytes: 0 };
-        ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
-        ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
-      }
-      return;
-    }
-    // Decode only. With nothing waiting to start, nothing changes before the first
-    // request finishes or the KV fills: one event for the whole run (fast-forward). A
-    // waiting prompt that was refused (no slot, no KV, evicted requests first) stays
-    // refused until then too: slots free and evicted requests return only when a
-    // request finishes, and KV only fills. A new prompt, or a new head of a shared
-    // queue, cuts the run at the next boundary (kick, sharedWork).
+    if (!ch) return;
+    const w = ch.prefill.model.pass(tokens, pairs, kv);
+    const decodeFrac = batch / tokens;
+    const r = this.recomputeWork() ?? { flops: 0, bytes: 0 };
+    ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
+    ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
+  }
+
+  /**
+   * Decode only: a decode step (it speculates, when the replica does). With nothing
+   * waiting to start, nothing changes before the first request finishes or the KV
+   * fills: one event for the whole run (fast-forward). A waiting prompt that was
+   * refused (`blocked`: no slot, no KV, evicted requests first) stays refused until
+   * then too: slots free and evicted requests return only when a request finishes, and
+   * KV only fills. A new prompt, or a new head of a shared queue, cuts the run at the
+   * next boundary (kick, sharedWork).
+   */
+  private startDecodeRun(now: number, batch: number, blocked: boolean): void {
+    const b = this.batch;
+    const recompute_s = this.recomputeSeconds();
+    let dt = this.timer.decodeStepSeconds(batch, b.contextSum + batch);
+    dt += recompute_s;
     let steps = 1;
     const waiting = this.prefill.next() !== undefined && !blocked;
-    if (this.o.stepping === 'fast-forward' && recompute === 0 && !waiting) {
-      let first = Infinity;
-      for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
-      steps = Math.max(1, Math.min(first, Math.floor((cap - b.kvUsed) / batch)));
-    }
-    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt, recomputeWork);
+    if (this.o.stepping === 'fast-forward' && b.recomputeTokens === 0 && !waiting) steps = b.fastForwardSteps(this.stepsLeft);
+    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt, this.recomputeWork());
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
@@ -306,7 +328,7 @@ export class ColocatedEngine {
    * finishes (no slot, no KV, evicted requests waiting).
    */
   private startPrompts(now: number, budget: number, chunks: Array<{ c: Chunking; tokens: number }>): boolean {
-    const cap = this.o.kvCapacityTokens;
+    const cap = this.kv.capacity_tokens;
     const reserve = this.o.admission.mode === 'reserve';
     for (let r = this.prefill.next(); r && budget > 0; r = this.prefill.next()) {
       // A retried request recomputes what it had generated too.
@@ -321,12 +343,12 @@ export class ColocatedEngine {
       }
       const b = this.batch;
       if (b.evicted.length > 0 || this.running >= this.o.maxBatch) return true;
-      if (reserve ? this.promised + promise > cap : b.kvUsed + p + b.size + 1 > cap) return true;
+      if (reserve ? this.promised + promise > cap : !this.kv.fits(p + b.size + 1)) return true;
       // prefill-first takes whole prompts (one may exceed the budget alone); chunked cuts them.
       if (this.o.policy === 'prefill-first' && chunks.length > 0 && p > budget) return false;
       this.prefill.take(now);
       markStarted(r, this.prefill, now);
-      b.kvUsed += p;
+      this.kv.hold(p);
       this.promised += promise;
       const c = { request: r, done: 0 };
       this.prefilling.push(c);
@@ -343,6 +365,9 @@ export class ColocatedEngine {
     this.batch.join(r);
     this.decode.count(now, 1);
   }
+
+  /** `join` at the current time, as one function the batch calls (not a closure per iteration). */
+  private readonly joinNow = (r: Request): void => this.join(r, this.calendar.now_s);
 
   /**
    * The instance fails: every request on it, in service or queued at either face,
@@ -378,7 +403,7 @@ export class ColocatedEngine {
     this.promised = 0;
     this.prefill.count(now, -prefilling);
     this.decode.count(now, -decoding);
-    this.instance.setKvUsed(now, 0);
+    this.kv.record(now);
     lost.push(...this.prefill.fail(now), ...this.decode.fail(now));
     for (const r of lost) if (r.kvHolder === this) r.kvHolder = null;
     return lost;
@@ -422,7 +447,7 @@ export class ColocatedEngine {
 
   /** A request that ends at its first token gives its prompt KV back. */
   release(r: Request): void {
-    this.batch.kvUsed -= contextTokens(r);
+    this.kv.release(contextTokens(r));
     this.promised -= this.promise(r);
     r.kvHolder = null;
   }

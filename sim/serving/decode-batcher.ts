@@ -4,8 +4,10 @@ import type { BatchTimer } from '../physics/index.js';
 import { StepRun } from './step-run.js';
 import type { Charging } from './work-charge.js';
 import { DecodeBatch } from './decode-batch.js';
+import { KvLedger } from './kv-ledger.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
 import type { Abortable, Request } from './request.js';
+import { land, startTransfer } from './request-life.js';
 
 /**
  * Moves a request's KV to this decode instance, which hears `arrived` when it is there.
@@ -45,15 +47,15 @@ export type DecodeStepping = 'fast-forward' | 'exact';
  * exact stepping (tested to 1e-9).
  */
 export class DecodeBatcher extends PhaseServer implements FlowReceiver {
-  private readonly batch = new DecodeBatch();
+  private readonly batch: DecodeBatch;
+  /** The instance's KV: resident (landed, decoding) and reserved for hand-offs in flight. */
+  readonly kv: KvLedger;
   private readonly landed = new Fifo<Request>();
   /** Requests whose KV is on its way here, in the order their transfers started. */
   private readonly transferring: Request[] = [];
   private stepping = false;
   private granting = false;
   private readonly run = new StepRun<DecodeBatcher>(this.calendar, endStep, this as DecodeBatcher);
-  /** KV tokens reserved for transfers in flight (resident KV is `batch.kvUsed`). */
-  private reserved = 0;
 
   constructor(
     calendar: Calendar,
@@ -62,13 +64,15 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     windows: Windows,
     private readonly timer: BatchTimer,
     private readonly maxBatch: number,
-    readonly kvCapacityTokens: number,
+    kvCapacityTokens: number,
     private readonly handOff: HandOff,
     /** The simulator's oracle: decode steps until this request emits its EOS. */
     private readonly stepsLeft: (r: Request) => number,
     private readonly stepping_mode: DecodeStepping = 'fast-forward',
   ) {
     super(calendar, instance, 'decode', events, windows);
+    this.kv = new KvLedger(instance, kvCapacityTokens);
+    this.batch = new DecodeBatch(this.kv);
   }
 
   get inService(): number {
@@ -107,9 +111,8 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   /** Reserve KV and start transfers for waiting requests, in order, while room lasts. */
   private grantHandOffs(): void {
     const now = this.calendar.now_s;
-    const cap = this.kvCapacityTokens;
-    // Mid-run, the batch has grown by one token per request per step already taken.
-    const grown = this.run.active ? this.run.batch * this.run.doneBy(now) : 0;
+    const cap = this.kv.capacity_tokens;
+    const grown = this.grownInRun(now);
     this.granting = true;
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       const ctx = contextTokens(next);
@@ -118,20 +121,27 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
         this.reject(next, `context of ${ctx} tokens cannot fit the decode instance's KV capacity (${cap} tokens)`);
         continue;
       }
-      if (this.batch.evicted.length > 0 || this.batch.kvUsed + grown + this.reserved + ctx + this.batch.size + 1 > cap) break;
+      if (this.batch.evicted.length > 0 || !this.kv.fits(grown + ctx + this.batch.size + 1)) break;
       this.takeWaiting(now);
-      this.reserved += ctx;
+      this.kv.reserve(ctx);
       // Exact stepping acts on a reservation at a boundary only where a step would then
       // need an eviction: the run's last step needs the most KV, so if that still fits,
       // the run goes on (its end re-decides anyway).
-      if (this.batch.kvUsed + this.reserved + this.run.batch * this.run.steps > cap) this.run.cut(now);
-      next.stage = 'handoff';
-      next.transferStart_s = now;
+      if (!this.kv.fits(this.run.batch * this.run.steps)) this.run.cut(now);
+      startTransfer(next, now);
       this.transferring.push(next);
       next.transfer = this.handOff(next, this);
     }
     this.granting = false;
-    this.instance.setKvUsed(now, this.batch.kvUsed + grown + this.reserved);
+    this.kv.record(now, grown);
+  }
+
+  /**
+   * KV the running batch has appended by `now` in a fast-forwarded run, one token per
+   * request per step already taken: the ledger gets it when the run ends.
+   */
+  private grownInRun(now: number): number {
+    return this.run.active ? this.run.batch * this.run.doneBy(now) : 0;
   }
 
   /** A hand-off over the network delivered its request's KV here. */
@@ -152,12 +162,8 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     const now = this.calendar.now_s;
     removeItem(this.transferring, r);
     r.transfer = null;
-    r.transferEnd_s = now;
-    r.decodeEnqueue_s = now;
-    r.stage = 'decode-queue';
-    const ctx = contextTokens(r);
-    this.reserved -= ctx;
-    this.batch.kvUsed += ctx;
+    land(r, now);
+    this.kv.land(contextTokens(r));
     this.landed.push(r);
     this.instance.queued.add(now, 1);
     this.stats?.waiting.add(now, 1);
@@ -170,18 +176,11 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     // hand-offs first, at this boundary, in both stepping modes.
     if (!this.granting) this.grantHandOffs();
     const now = this.calendar.now_s;
-    const cap = this.kvCapacityTokens;
-    let recompute = 0;
-    let recomputeSquares = 0;
     const b = this.batch;
     // Evicted requests first (they were running): they need their KV back.
-    for (let r = b.nextEvicted(); r && b.size < this.maxBatch; r = b.nextEvicted()) {
-      const ctx = contextTokens(r);
-      if (b.kvUsed + this.reserved + ctx + b.size + 1 > cap) break;
-      recompute += ctx;
-      recomputeSquares += ctx * ctx;
-      this.join(b.readmit(), now);
-    }
+    b.readmitWhileFits(this.maxBatch, 0, this.joinNow);
+    const recompute = b.recomputeTokens;
+    const recomputeSquares = b.recomputeSquares;
     // Then landed requests, whose KV is already here.
     while (b.size < this.maxBatch && this.landed.length > 0) {
       this.instance.queued.add(now, -1);
@@ -189,11 +188,9 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       this.join(this.landed.shift() as Request, now);
     }
     // The step appends one token per request: evict the newest until that fits.
-    while (b.size > 0 && b.kvUsed + this.reserved + b.size > cap) {
-      b.evictNewest();
-      this.changeInService(now, -1);
-    }
-    this.instance.setKvUsed(now, b.kvUsed + this.reserved);
+    const evicted = b.evictUntilStepFits();
+    if (evicted > 0) this.changeInService(now, -evicted);
+    this.kv.record(now);
     const batch = b.size;
     if (batch === 0) {
       this.stepping = false;
@@ -204,7 +201,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       if (b.evicted.length === 0) this.goIdle();
       return;
     }
-    if (b.kvUsed + this.reserved + batch > cap) throw new InvariantError(`KV overflow on ${this.instance.name}: ${b.kvUsed} + ${this.reserved} + ${batch} > ${cap} tokens`);
+    if (!b.stepFits()) throw new InvariantError(`KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`);
     this.stepping = true;
     // A running batcher takes shared work at its next boundary, not when woken.
     this.unpark();
@@ -217,12 +214,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     // landed request: keep that boundary. Otherwise nothing changes until a request
     // finishes or the KV fills.
     const changesNext = recompute > 0 || (this.landed.length > 0 && batch < this.maxBatch);
-    if (this.stepping_mode === 'fast-forward' && !changesNext) {
-      let first = Infinity;
-      for (const r of b.running) first = Math.min(first, this.stepsLeft(r));
-      const room = Math.floor((cap - this.reserved - b.kvUsed) / batch);
-      steps = Math.max(1, Math.min(first, room));
-    }
+    if (this.stepping_mode === 'fast-forward' && !changesNext) steps = b.fastForwardSteps(this.stepsLeft);
     const recomputeWork = recompute > 0 ? this.run.charging?.model.prefill(recompute, recomputeSquares) : undefined;
     this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0), recomputeWork);
   }
@@ -242,8 +234,7 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     this.stats?.waiting.add(now, -this.landed.length);
     while (this.landed.shift());
     this.transferring.length = 0;
-    this.reserved = 0;
-    this.instance.setKvUsed(now, 0);
+    this.kv.record(now);
     return lost;
   }
 
@@ -252,10 +243,11 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     if (super.withdraw(r)) return true;
     if (!removeItem(this.transferring, r)) return false;
     stopTransfer(r);
-    this.reserved -= contextTokens(r);
+    this.kv.unreserve(contextTokens(r));
     this.addWork(-r.promptTokens);
-    this.run.cut(this.calendar.now_s);
-    this.instance.setKvUsed(this.calendar.now_s, this.batch.kvUsed + this.reserved);
+    const now = this.calendar.now_s;
+    this.run.cut(now);
+    this.kv.record(now, this.grownInRun(now));
     return true;
   }
 
@@ -264,6 +256,9 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     this.batch.join(r);
     this.changeInService(now, 1);
   }
+
+  /** `join` at the current time, as one function the batch calls (not a closure per step). */
+  private readonly joinNow = (r: Request): void => this.join(r, this.calendar.now_s);
 
   endStep(): void {
     this.advance(this.run.finish());

@@ -4,6 +4,7 @@ import type { PhaseServer } from './phase-server.js';
 import type { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
+import { restartHandoff, restartPrefill } from './request-life.js';
 import { InvariantError } from '../engine/index.js';
 
 /** What fails with an instance: its phase servers, or its colocated engine. */
@@ -17,8 +18,6 @@ export interface FailureUnit {
 export interface FailoverHost {
   readonly prefill: Pool;
   readonly decode: Pool;
-  /** Send a request (back) to the prefill pool. */
-  arrive(request: Request): void;
   rejected(request: Request, reason: string): void;
 }
 
@@ -98,20 +97,13 @@ export class Failover {
       this.host.rejected(r, `${cause} at ${now} s; retry limit (${this.maxRetries}) reached`);
       return;
     }
-    r.transferStart_s = NaN;
-    r.transferEnd_s = NaN;
-    r.decodeEnqueue_s = NaN;
-    r.decodeStart_s = NaN;
-    r.decodeInstance = null;
     if (r.kvHolder) {
       // Its prompt KV is still on its prefill instance: only the hand-off starts again.
-      r.transferEnqueue_s = now;
-      r.stage = 'handoff';
+      restartHandoff(r, now);
       this.host.decode.submit(r);
       return;
     }
-    r.transferEnqueue_s = NaN;
-    r.prefillInstance = null;
-    this.host.arrive(r);
+    restartPrefill(r, now);
+    this.host.prefill.submit(r);
   }
 }

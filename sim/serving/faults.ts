@@ -1,6 +1,7 @@
 import { randomExponential } from 'd3-random';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import type { ResolvedFaults } from '../scenario/resolved.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { ServingSystem } from './pipeline.js';
 
 /**
@@ -12,7 +13,7 @@ import type { ServingSystem } from './pipeline.js';
  */
 export function injectFaults(calendar: Calendar, streams: RandomStreams, faults: ResolvedFaults, system: ServingSystem, horizon_s: number): void {
   const at = (t_s: number, action: () => void) => {
-    if (t_s < horizon_s) calendar.scheduleAt(t_s, run, { action });
+    if (t_s < horizon_s) calendar.scheduleAt(t_s, run, { action }, EventOrder.fault);
   };
   for (const o of faults.instanceOutages) {
     const members = o.instances.map((k) => system.instances[k]).filter((i) => i !== undefined);

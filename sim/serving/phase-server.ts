@@ -1,6 +1,8 @@
 import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, Fifo, type Timer, TimeWeighted } from '../engine/index.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
+import { startDecode, startPrefill } from './request-life.js';
 import type { WorkMeter } from '../metrics/work-meter.js';
 
 export type Phase = 'prefill' | 'decode';
@@ -244,7 +246,7 @@ export class QueueingServer extends PhaseServer {
     this.current = next;
     markStarted(next, this, now);
     this.changeInService(now, 1);
-    this.timer = this.calendar.schedule(this.drawService_s(), finishQueueing, this);
+    this.timer = this.calendar.schedule(this.drawService_s(), finishQueueing, this, EventOrder.completion);
   }
 
   protected evacuate(now: number): Request[] {
@@ -274,13 +276,6 @@ function finishQueueing(server: QueueingServer): void {
 
 /** Stamp the start of a phase on a request (first start only, for decode). */
 export function markStarted(r: Request, server: PhaseServer, now: number): void {
-  if (server.phase === 'prefill') {
-    r.stage = 'prefill';
-    r.prefillStart_s = now;
-    r.prefillInstance = server.instance;
-  } else {
-    r.stage = 'decode';
-    if (Number.isNaN(r.decodeStart_s)) r.decodeStart_s = now;
-    r.decodeInstance = server.instance;
-  }
+  if (server.phase === 'prefill') startPrefill(r, server.instance, now);
+  else startDecode(r, server.instance, now);
 }

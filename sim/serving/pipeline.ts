@@ -2,7 +2,7 @@ import { Instance, Network, Topology, type Windows } from '../datacenter/index.j
 import { workModel } from '../physics/work.js';
 import { chargingFor } from './work-charge.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
-import { batchTimer, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
+import { batchTimer, type Deployment, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
 import type { RouterName } from '../scenario/schema.js';
 import { ColocatedEngine } from './colocated.js';
@@ -12,9 +12,15 @@ import { contextTokens, type Phase, type PhaseEvents, type PhaseServer, Queueing
 import { Pool } from './pool.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import type { Request } from './request.js';
-import { makeRouter, pathAware, type Router } from './routers.js';
+import * as life from './request-life.js';
+import { poolRouter } from './routers.js';
 import { serviceTime } from './service-time.js';
 import { InvariantError } from '../engine/index.js';
+
+interface PhaseLists {
+  prefill: PhaseServer[];
+  decode: PhaseServer[];
+}
 
 /**
  * A request's life through the datacenter: arrival → prefill pool → hand-off → decode
@@ -51,27 +57,28 @@ export class ServingSystem implements PhaseEvents {
     const net = scenario.datacenter.network;
     this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
     this.network = this.topology ? new Network(calendar) : null;
+    const { servers, routable } = this.buildServers(scenario, streams, windows);
+    const router = (phase: Phase, name: RouterName) => poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology);
+    this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
+    this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
+    this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);
+    this.failover = new Failover(calendar, this, this.units, scenario.faults.maxRetries, this.network, this.topology);
+  }
+
+  /**
+   * Every instance's phase servers, in instance order: all go in their pool; the
+   * routable ones take routed work (a mixed instance's decode keeps its own requests).
+   * Also fills `mixedDecode` and `units`.
+   */
+  private buildServers(scenario: ResolvedScenario, streams: RandomStreams, windows: Windows): { servers: PhaseLists; routable: PhaseLists } {
     const handOff = this.handOffFor(scenario);
-    const servers = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
-    const routable = { prefill: [] as PhaseServer[], decode: [] as PhaseServer[] };
+    const servers: PhaseLists = { prefill: [], decode: [] };
+    const routable: PhaseLists = { prefill: [], decode: [] };
     for (const inst of this.instances) {
       const { role } = inst.spec;
       if (role === 'mixed' && inst.spec.deployment && !inst.spec.service.prefill && !inst.spec.service.decode) {
         // Both phases share one replica: one engine, seen by each pool as a server.
-        const d = inst.spec.deployment;
-        const s = scenario.scheduling;
-        const engine = new ColocatedEngine(calendar, inst, this, windows, batchTimer(d), {
-          policy: s.mixed_policy,
-          maxPrefillTokens: s.prefill_max_batch_tokens,
-          chunkTokens: s.chunk_tokens,
-          maxBatch: s.decode_max_batch,
-          kvCapacityTokens: kvCapacityTokens(d),
-          stepping: s.decode_stepping,
-          // resolve() requires workload.max_tokens with reserve admission.
-          admission: s.admission === 'reserve' ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number } : { mode: 'evict' },
-        }, stepsLeft);
-        const work = workModel(d);
-        engine.measure(chargingFor(engine.prefill, inst, d, work, windows), chargingFor(engine.decode, inst, d, work, windows));
+        const engine = this.colocated(inst, inst.spec.deployment, scenario, windows);
         servers.prefill.push(engine.prefill);
         routable.prefill.push(engine.prefill);
         servers.decode.push(engine.decode);
@@ -93,27 +100,25 @@ export class ServingSystem implements PhaseEvents {
       const own = [servers.prefill.at(-1), servers.decode.at(-1)].filter((s) => s?.instance === inst) as PhaseServer[];
       this.units.set(inst, own);
     }
-    const router = (phase: Phase, name: RouterName): Router | null => {
-      const source = streams.stream(`routing.${phase}`);
-      if (name === 'pool-fcfs') return null;
-      if (name !== 'rack-aware') return makeRouter(name, source);
-      const topology = this.topology;
-      // Without a network (or for prefill) there is no path to prefer: least work.
-      if (phase === 'prefill' || !topology) return makeRouter('least-work', source);
-      return pathAware((r, t) => {
-        if (!r.prefillInstance) return Infinity;
-        let share = Infinity;
-        for (const link of topology.route(r.prefillInstance, t.instance).path) {
-          // A failed link offers nothing: the router steers hand-offs around it.
-          share = Math.min(share, link.available_Bps / (link.flows.length + 1));
-        }
-        return share;
-      }, source);
-    };
-    this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
-    this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
-    this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);
-    this.failover = new Failover(calendar, this, this.units, scenario.faults.maxRetries, this.network, this.topology);
+    return { servers, routable };
+  }
+
+  /** A mixed instance's engine, both phases on one replica, metered per face. */
+  private colocated(inst: Instance, d: Deployment, scenario: ResolvedScenario, windows: Windows): ColocatedEngine {
+    const s = scenario.scheduling;
+    const engine = new ColocatedEngine(this.calendar, inst, this, windows, batchTimer(d), {
+      policy: s.mixed_policy,
+      maxPrefillTokens: s.prefill_max_batch_tokens,
+      chunkTokens: s.chunk_tokens,
+      maxBatch: s.decode_max_batch,
+      kvCapacityTokens: kvCapacityTokens(d),
+      stepping: s.decode_stepping,
+      // resolve() requires workload.max_tokens with reserve admission.
+      admission: s.admission === 'reserve' ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number } : { mode: 'evict' },
+    }, stepsLeft);
+    const work = workModel(d);
+    engine.measure(chargingFor(engine.prefill, inst, d, work, windows), chargingFor(engine.decode, inst, d, work, windows));
+    return engine;
   }
 
   /** How a prompt's KV reaches its decode instance. */
@@ -159,8 +164,7 @@ export class ServingSystem implements PhaseEvents {
   }
 
   arrive(request: Request): void {
-    request.prefillEnqueue_s = this.calendar.now_s;
-    request.stage = 'prefill-queue';
+    life.arrive(request, this.calendar.now_s);
     this.prefill.submit(request);
   }
 
@@ -170,16 +174,14 @@ export class ServingSystem implements PhaseEvents {
   }
 
   rejected(request: Request, reason: string): void {
-    request.status = 'rejected';
-    request.reason = reason;
+    life.reject(request, reason);
     this.onEnded(request);
   }
 
   /** End of prefill: the first token is out; hand the request to its decoder. */
   private prefilled(request: Request, server: PhaseServer): void {
     const now = this.calendar.now_s;
-    // A retried request's first token was streamed on its first attempt.
-    if (Number.isNaN(request.firstToken_s)) request.firstToken_s = now;
+    life.firstToken(request, now);
     if (isFinished(request)) {
       request.kvHolder?.release(request);
       this.decoded(request);
@@ -187,29 +189,23 @@ export class ServingSystem implements PhaseEvents {
     }
     const own = this.mixedDecode.get(server.instance);
     if (own) {
-      request.decodeEnqueue_s = now;
-      request.stage = 'decode-queue';
+      life.enterDecodeQueue(request, now);
       own.accept(request);
       return;
     }
-    request.transferEnqueue_s = now;
-    request.stage = 'handoff';
+    life.enterHandoff(request, now);
     if (!this.decodeReservesKv) {
       // Decode on service times holds no KV: the hand-off is instantaneous.
       request.kvHolder?.release(request);
-      request.transferStart_s = now;
-      request.transferEnd_s = now;
-      request.decodeEnqueue_s = now;
-      request.stage = 'decode-queue';
+      life.startTransfer(request, now);
+      life.land(request, now);
     }
     // Decode batchers reserve KV, start the transfer and stamp its times.
     this.decode.submit(request);
   }
 
   private decoded(request: Request): void {
-    request.completion_s = this.calendar.now_s;
-    request.stage = 'done';
-    request.status = 'completed';
+    life.complete(request, this.calendar.now_s);
     this.onEnded(request);
   }
 

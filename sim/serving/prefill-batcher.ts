@@ -2,7 +2,9 @@ import type { Instance, Windows } from '../datacenter/index.js';
 import { type Calendar, removeItem, type Timer } from '../engine/index.js';
 import type { BatchTimer } from '../physics/index.js';
 import { contextTokens, markStarted, type PhaseEvents, PhaseServer } from './phase-server.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Request } from './request.js';
+import { KvLedger } from './kv-ledger.js';
 import type { Charging } from './work-charge.js';
 
 /**
@@ -15,8 +17,8 @@ import type { Charging } from './work-charge.js';
  */
 export class PrefillBatcher extends PhaseServer {
   private batch: Request[] = [];
-  /** KV tokens of finished prompts still held until their hand-off completes. */
-  private holding = 0;
+  /** The instance's KV: prompts in the pass, and finished ones held until their hand-off completes. */
+  readonly kv: KvLedger;
   /** The requests whose KV it holds (lost with the instance), in the order they finished. */
   private readonly holds: Request[] = [];
   private timer: Timer | null = null;
@@ -30,9 +32,10 @@ export class PrefillBatcher extends PhaseServer {
     windows: Windows,
     private readonly batchTimer: BatchTimer,
     private readonly maxBatchTokens: number,
-    private readonly kvCapacityTokens: number,
+    kvCapacityTokens: number,
   ) {
     super(calendar, instance, 'prefill', events, windows);
+    this.kv = new KvLedger(instance, kvCapacityTokens);
   }
 
   get inService(): number {
@@ -51,15 +54,15 @@ export class PrefillBatcher extends PhaseServer {
     for (let next = this.peekWaiting(); next; next = this.peekWaiting()) {
       // A retried request recomputes what it had generated too.
       const p = contextTokens(next);
-      if (p > this.kvCapacityTokens) {
+      if (p > this.kv.capacity_tokens) {
         this.takeWaiting(now);
-        this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kvCapacityTokens} tokens)`);
+        this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kv.capacity_tokens} tokens)`);
         continue;
       }
-      const room = this.kvCapacityTokens - this.holding;
-      if (tokens + p > room || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;
+      if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;
       this.takeWaiting(now);
       markStarted(next, this, now);
+      this.kv.hold(p);
       this.batch.push(next);
       tokens += p;
       squares += p * p;
@@ -69,9 +72,9 @@ export class PrefillBatcher extends PhaseServer {
       return;
     }
     this.changeInService(now, this.batch.length);
-    this.instance.setKvUsed(now, this.holding + tokens);
+    this.kv.record(now);
     const dt = this.batchTimer.prefillSeconds(tokens, squares);
-    this.timer = this.calendar.schedule(dt, finishPrefill, this);
+    this.timer = this.calendar.schedule(dt, finishPrefill, this, EventOrder.completion);
     this.charging?.pass.begin(now, now + dt, this.charging.model.prefill(tokens, squares));
   }
 
@@ -81,18 +84,21 @@ export class PrefillBatcher extends PhaseServer {
     this.charging?.pass.stop(now);
     const lost = this.batch;
     this.batch = [];
+    for (const r of lost) this.kv.release(contextTokens(r));
     this.changeInService(now, -lost.length);
-    this.instance.setKvUsed(now, this.holding);
+    this.kv.record(now);
     return lost;
   }
 
   /** The instance failed: the prompts it held for hand-off have lost their KV. */
   dropHeld(): Request[] {
     const lost = [...this.holds];
-    for (const r of lost) r.kvHolder = null;
+    for (const r of lost) {
+      r.kvHolder = null;
+      this.kv.release(contextTokens(r));
+    }
     this.holds.length = 0;
-    this.holding = 0;
-    this.instance.setKvUsed(this.calendar.now_s, 0);
+    this.kv.record(this.calendar.now_s);
     return lost;
   }
 
@@ -103,12 +109,12 @@ export class PrefillBatcher extends PhaseServer {
     this.timer = null;
     this.charging?.pass.end();
     this.changeInService(now, -done.length);
+    // Their KV stays, held for the hand-off.
     for (const r of done) {
-      this.holding += contextTokens(r);
       this.holds.push(r);
       r.kvHolder = this;
     }
-    this.instance.setKvUsed(now, this.holding);
+    this.kv.record(now);
     for (const r of done) {
       this.addWork(-r.promptTokens);
       this.events.served(r, this);
@@ -118,17 +124,11 @@ export class PrefillBatcher extends PhaseServer {
 
   /** The request's KV has left (hand-off done, or no decode needed): free it. */
   release(r: Request): void {
-    this.holding -= contextTokens(r);
+    this.kv.release(contextTokens(r));
     removeItem(this.holds, r);
     r.kvHolder = null;
-    this.instance.setKvUsed(this.calendar.now_s, this.holding + this.batchTokens());
+    this.kv.record(this.calendar.now_s);
     this.kick();
-  }
-
-  private batchTokens(): number {
-    let t = 0;
-    for (const r of this.batch) t += contextTokens(r);
-    return t;
   }
 }
 

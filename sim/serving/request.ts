@@ -13,8 +13,11 @@ export interface Abortable {
 
 export type Status = 'completed' | 'rejected' | 'unfinished';
 
-/** Where a request is in its life; used to say why a request is unfinished. */
-export type Stage = 'prefill-queue' | 'prefill' | 'handoff' | 'decode-queue' | 'decode' | 'done';
+/**
+ * Where a request is in its life; used to say why a request is unfinished. Only
+ * request-life.ts moves a request between stages (the legal moves are its table).
+ */
+export type Stage = 'created' | 'prefill-queue' | 'prefill' | 'handoff' | 'decode-queue' | 'decode' | 'done';
 
 /**
  * What routers and batchers may see of a request. The true output length is absent on
@@ -30,23 +33,24 @@ export interface RoutableRequest {
 
 /**
  * One request's life. Times are simulated seconds; NaN means "did not happen" and is
- * written as null.
+ * written as null. Its stage, status and times are readonly here: request-life.ts is
+ * the one writer (it checks each move), so a stray assignment does not compile.
  */
 export class Request implements RoutableRequest {
-  stage: Stage = 'prefill-queue';
-  status: Status | undefined;
-  reason: string | null = null;
-  prefillInstance: Instance | null = null;
-  decodeInstance: Instance | null = null;
-  prefillEnqueue_s = NaN;
-  prefillStart_s = NaN;
-  firstToken_s = NaN;
-  transferEnqueue_s = NaN;
-  transferStart_s = NaN;
-  transferEnd_s = NaN;
-  decodeEnqueue_s = NaN;
-  decodeStart_s = NaN;
-  completion_s = NaN;
+  readonly stage: Stage = 'created';
+  readonly status: Status | undefined;
+  readonly reason: string | null = null;
+  readonly prefillInstance: Instance | null = null;
+  readonly decodeInstance: Instance | null = null;
+  readonly prefillEnqueue_s: number = NaN;
+  readonly prefillStart_s: number = NaN;
+  readonly firstToken_s: number = NaN;
+  readonly transferEnqueue_s: number = NaN;
+  readonly transferStart_s: number = NaN;
+  readonly transferEnd_s: number = NaN;
+  readonly decodeEnqueue_s: number = NaN;
+  readonly decodeStart_s: number = NaN;
+  readonly completion_s: number = NaN;
   /** Tokens produced by decode steps so far (the first token comes from prefill). */
   decodedTokens = 0;
   /** Ids of the prompt's prefix blocks, from a Mooncake trace (for prefix caching). */
@@ -54,7 +58,7 @@ export class Request implements RoutableRequest {
   /** Who holds this request's prompt KV until its hand-off completes. */
   kvHolder: KvHolder | null = null;
   /** Times this request was evicted from a decode batch for lack of KV memory. */
-  preemptions = 0;
+  readonly preemptions: number = 0;
   /** Times a failure displaced it and it started again (a phase or its hand-off). */
   retries = 0;
   /** Hand-offs of its KV that stood still behind a failed link. */

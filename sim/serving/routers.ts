@@ -1,3 +1,4 @@
+import type { Topology } from '../datacenter/index.js';
 import type { Source } from '../engine/index.js';
 import type { RouterName } from '../scenario/schema.js';
 import type { RoutingTarget, WorkWatcher } from './phase-server.js';
@@ -42,6 +43,32 @@ export function makeRouter(name: Exclude<RouterName, 'pool-fcfs' | 'rack-aware'>
     case 'power-of-two':
       return powerOfTwo(source);
   }
+}
+
+/**
+ * The router of a pool, from the scenario's name; null for `pool-fcfs` (the pool's
+ * shared queue). `rack-aware` prefers, for the hand-off, the decoder a new flow from
+ * the request's prefill instance would get the largest share of the network to; with
+ * no network (or for prefill) there is no path to prefer, and it is least-work.
+ */
+export function poolRouter(
+  phase: 'prefill' | 'decode',
+  name: RouterName,
+  source: Source,
+  topology: Topology | null,
+): Router | null {
+  if (name === 'pool-fcfs') return null;
+  if (name !== 'rack-aware') return makeRouter(name, source);
+  if (phase === 'prefill' || !topology) return makeRouter('least-work', source);
+  return pathAware((r, t) => {
+    if (!r.prefillInstance) return Infinity;
+    let share = Infinity;
+    for (const link of topology.route(r.prefillInstance, t.instance).path) {
+      // A failed link offers nothing: the router steers hand-offs around it.
+      share = Math.min(share, link.available_Bps / (link.flows.length + 1));
+    }
+    return share;
+  }, source);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Calendar, Timer } from '../engine/index.js';
 import { type StepLine, stepsSeconds, stepsWithin } from '../physics/index.js';
 import type { Work } from '../physics/work.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Charging } from './work-charge.js';
 
 /**
@@ -41,7 +42,7 @@ export class StepRun<T extends object> {
     this.steps = steps;
     // A one-step run keeps the step-time function's own rounding (exact stepping).
     const dt = steps === 1 ? oneStep_s : recompute_s + stepsSeconds(line, batch, context0, steps);
-    this.timer = this.calendar.schedule(dt, this.onEnd, this.owner);
+    this.timer = this.calendar.schedule(dt, this.onEnd, this.owner, EventOrder.completion);
     this.recomputeWork = recomputeWork ?? { flops: 0, bytes: 0 };
     this.charging?.pass.begin(now, now + dt, this.work(steps));
   }
@@ -94,7 +95,7 @@ export class StepRun<T extends object> {
     if (lo >= this.steps) return;
     this.timer.cancel();
     this.steps = lo;
-    this.timer = this.calendar.schedule(Math.max(0, this.boundary(lo) - now), this.onEnd, this.owner);
+    this.timer = this.calendar.schedule(Math.max(0, this.boundary(lo) - now), this.onEnd, this.owner, EventOrder.completion);
     this.charging?.pass.revise(now, Math.max(now, this.boundary(lo)), this.work(lo));
   }
 }

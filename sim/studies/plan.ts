@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 import { runScenarioAsync } from '../run.js';
 import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
 import type { Slo } from '../scenario/schema.js';
 import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
-import { checkRackFields, rackFitOf } from './plan-racks.js';
+import { checkRackFields, rackFitOf, type RackFit } from './plan-racks.js';
 
 const candidate = z.union([
   z.string(),
@@ -67,7 +67,7 @@ export interface Evaluation {
   stage: 'search' | 'verify' | 'goodput';
   rate_per_s: number;
   seed: number;
-  summary: SummaryRow;
+  summary: Summary;
   meets: boolean;
   /** Racks of the plan's rack_power_kw the design uses (only with rack_power_kw). */
   racks?: number | undefined;
@@ -115,173 +115,252 @@ export function describeDesign(d: Design): string {
  * stopping once decode alone costs more than the best design found; colocated designs
  * bisect one count. Simulation noise can bend monotonicity near the boundary: the
  * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
+ * Steps: search, verify (check seeds), explain (one instance fewer), goodput.
  */
 export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => void, signal?: AbortSignal): Promise<PlanResult> {
-  const { plan, basePath, base, scenario0, slo, scenarioFor } = loadPlan(file);
+  const loaded = loadPlan(file);
+  const { plan, base, slo } = loaded;
   const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;
   const baseRate = arrivals?.rate_per_s ?? NaN;
   // Every design is judged at the margin; a closed-loop base (no rate) keeps its users.
   const rate = Number.isFinite(baseRate) ? baseRate * plan.headroom : baseRate;
-
-  const evaluations: Evaluation[] = [];
-  const cache = new Map<string, Evaluation>();
-  // Each run gives the event loop a turn every few thousand events, so that aborting
-  // `signal` (Ctrl-C in the CLI) stops a plan within one of them.
-  const evaluate = async (d: Design, stage: Evaluation['stage'], at = rate, seed = scenario0.seed): Promise<Evaluation> => {
-    const key = JSON.stringify([d, at, seed]);
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal })).summary;
-    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true, racks: racks?.racksUsed(d) };
-    cache.set(key, e);
-    evaluations.push(e);
-    onEvaluation?.(e);
-    return e;
-  };
-  const cost = (e: Evaluation) => e.summary.cost_per_hour_usd as number;
-  /** Hourly price of a design, from the catalog, without running it. */
-  const price = (d: Design) => checkScenario(scenarioFor(d, baseRate), basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
-  // A rack power budget bounds each pool's count; designs over it are not run.
-  const racks = rackFitOf(plan, (d) => checkScenario(scenarioFor(d, baseRate), basePath).instances);
-  const infeasible: PlanResult['infeasible'] = [];
-  const unfitAlone = (d: Design) => {
-    const reason = racks?.unfit(d);
-    if (reason) infeasible.push({ design: describeDesign(d), reason });
-    return reason !== undefined;
-  };
-
-  let best: Evaluation | undefined;
-  const meeting: Evaluation[] = [];
-  const consider = (e: Evaluation) => {
-    if (!e.meets) return;
-    meeting.push(e);
-    if (!best || cost(e) < cost(best)) best = e;
-  };
-  if (plan.split) {
-    const { prefill, decode } = plan.split;
-    for (const pc of prefill.candidates.map(norm)) {
-      for (const dc of decode.candidates.map(norm)) {
-        const split = (np: number, nd: number): Design => ({ kind: 'split', prefill: pc, decode: dc, prefillInstances: np, decodeInstances: nd });
-        // Cost is linear in the counts: a decode count whose cost with a single prefill
-        // instance already exceeds the best design ends the walk.
-        const oneAndOne = price(split(1, 1));
-        const dPrice = price(split(1, 2)) - oneAndOne;
-        const pPrice = oneAndOne - dPrice;
-        let npHigh = prefill.max_instances;
-        if (unfitAlone(split(1, 1))) continue;
-        for (let nd = 1; nd <= decode.max_instances; nd++) {
-          if (best && pPrice + nd * dPrice >= cost(best)) break;
-          if (racks) npHigh = Math.min(npHigh, racks.prefillRoom(split(1, nd)));
-          if (npHigh < 1) break; // the decode pool alone fills the racks
-          if (!(await evaluate(split(npHigh, nd), 'search')).meets) continue;
-          let lo = 1;
-          let hi = npHigh;
-          while (lo < hi) {
-            const mid = (lo + hi) >> 1;
-            if ((await evaluate(split(mid, nd), 'search')).meets) hi = mid;
-            else lo = mid + 1;
-          }
-          npHigh = lo;
-          consider(await evaluate(split(lo, nd), 'search'));
-          if (lo === 1) break; // more decode cannot lower prefill further
-        }
-      }
-    }
-  }
-  if (plan.mixed) {
-    for (const mc of plan.mixed.candidates.map(norm)) {
-      const mixed = (n: number): Design => ({ kind: 'mixed', mixed: mc, instances: n });
-      if (unfitAlone(mixed(1))) continue;
-      const max = Math.min(plan.mixed.max_instances, racks ? racks.mixedRoom(mixed(1)) : Infinity);
-      if (!(await evaluate(mixed(max), 'search')).meets) continue;
-      let lo = 1;
-      let hi = max;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((await evaluate(mixed(mid), 'search')).meets) hi = mid;
-        else lo = mid + 1;
-      }
-      consider(await evaluate(mixed(lo), 'search'));
-    }
-  }
-
+  const runs = new PlanRuns(loaded, rate, baseRate, onEvaluation, signal);
+  const found = await search(plan, runs);
   const result: PlanResult = {
-    name: plan.name, slo, evaluations, checks: [], rejected: [], infeasible,
+    name: plan.name, slo, evaluations: runs.evaluations, checks: [], rejected: [], infeasible: runs.infeasible,
     base_rate_per_s: baseRate, headroom: plan.headroom, planned_rate_per_s: rate,
   };
-  if (!best) {
+  if (!found.best) {
     result.why = `no candidate design within max_instances meets the SLO at ${margin(plan.headroom, rate)}`;
     return result;
   }
-  // Check seeds: the search judged each design on one seed, so a design at the boundary
-  // can pass by luck. The cheapest design that meets on every check seed is recommended;
-  // one that misses is set aside and the next-cheapest tried: the other designs the
-  // search found meeting, and one instance more in each pool of a design set aside
-  // (the search stopped below those, so they are the cheapest untried step up).
-  const seeds = Array.from({ length: plan.check_seeds }, (_, k) => scenario0.seed + 1000 + k);
-  const maxOf = (d: Design, pool: 'prefill' | 'decode' | 'mixed') =>
-    pool === 'mixed' ? (plan.mixed?.max_instances ?? 0) : (plan.split?.[pool].max_instances ?? 0);
-  const bigger = (d: Design): Design[] => d.kind === 'split'
-    ? [
-        ...(d.prefillInstances < maxOf(d, 'prefill') ? [{ ...d, prefillInstances: d.prefillInstances + 1 }] : []),
-        ...(d.decodeInstances < maxOf(d, 'decode') ? [{ ...d, decodeInstances: d.decodeInstances + 1 }] : []),
-      ]
-    : d.instances < maxOf(d, 'mixed') ? [{ ...d, instances: d.instances + 1 }] : [];
-  const queue = new Map<string, { d: Design; price: number }>();
-  const tried = new Set<string>();
-  const enqueue = (d: Design) => {
-    const key = JSON.stringify(d);
-    if (racks?.unfit(d)) return;
-    if (!tried.has(key) && !queue.has(key)) queue.set(key, { d, price: price(d) });
-  };
-  for (const e of meeting) enqueue(e.design);
-  // A bound on designs checked (an assumption: past a dozen, the load sits on a boundary
-  // that longer runs, not more seeds, should settle), so a plan always ends.
-  const MAX_TRIES = 12;
-  let recommended: Evaluation | undefined;
-  let seedRuns: Evaluation[] = [];
-  while (queue.size > 0 && tried.size < MAX_TRIES && !recommended) {
-    const [key, next] = [...queue.entries()].sort((a, b) => a[1].price - b[1].price || a[0].localeCompare(b[0]))[0]!;
-    queue.delete(key);
-    tried.add(key);
-    const searched = await evaluate(next.d, 'search');
-    if (!searched.meets) {
-      for (const b of bigger(next.d)) enqueue(b);
-      continue;
-    }
-    seedRuns = [];
-    for (const seed of seeds) {
-      const run = await evaluate(next.d, 'verify', rate, seed);
-      seedRuns.push(run);
-      if (!run.meets) break;
-    }
-    if (seedRuns.every((r) => r.meets)) recommended = searched;
-    else {
-      result.rejected.push(searched);
-      result.checks.push(...seedRuns);
-      for (const b of bigger(next.d)) enqueue(b);
-    }
-  }
+  const seeds = Array.from({ length: plan.check_seeds }, (_, k) => loaded.scenario0.seed + 1000 + k);
+  const { recommended, seedRuns } = await verify(plan, runs, found.meeting, seeds, result);
   if (!recommended) {
     const set = result.rejected.map((e) => describeDesign(e.design)).join(', ');
     result.why = `no design met the SLO at ${margin(plan.headroom, rate)} on every check seed (${seeds.join(', ')})${set ? `; set aside: ${set}` : ''}`;
     return result;
   }
-  best = recommended;
-  result.recommended = best;
-  // The checks printed: the recommendation on every check seed, then one instance fewer
-  // in each pool on the first (those should miss: otherwise the search overshot).
-  const d = best.design;
-  result.checks = [...seedRuns, ...result.checks.filter((c) => c.design !== d)];
-  const fewer: Design[] = d.kind === 'split'
-    ? [
-        ...(d.prefillInstances > 1 ? [{ ...d, prefillInstances: d.prefillInstances - 1 }] : []),
-        ...(d.decodeInstances > 1 ? [{ ...d, decodeInstances: d.decodeInstances - 1 }] : []),
-      ]
-    : d.instances > 1 ? [{ ...d, instances: d.instances - 1 }] : [];
+  result.recommended = recommended;
+  await explain(runs, recommended, seedRuns, seeds[0] as number, result);
+  if (plan.goodput && Number.isFinite(baseRate)) result.goodput_rps = await goodput(runs, recommended.design);
+  return result;
+}
+
+/**
+ * A design's hourly price as the search compares it. Null (hardware with no price)
+ * counts as 0, as it did when the comparison coerced it: such a design sorts as free.
+ */
+const cost = (e: Evaluation) => e.summary.cost_per_hour_usd ?? 0;
+
+/**
+ * The runs of one plan and what they share: the rate every design is judged at, and a
+ * cache, so that a design runs once per rate and seed however many steps ask for it.
+ */
+class PlanRuns {
+  readonly evaluations: Evaluation[] = [];
+  private readonly cache = new Map<string, Evaluation>();
+  /** A rack power budget bounds each pool's count; designs over it are not run. */
+  readonly racks: RackFit | undefined;
+  readonly infeasible: PlanResult['infeasible'] = [];
+
+  constructor(
+    private readonly loaded: LoadedPlan,
+    /** The rate every design is judged at (base rate × headroom), and the base's own. */
+    readonly rate: number,
+    private readonly baseRate: number,
+    private readonly onEvaluation: ((e: Evaluation) => void) | undefined,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.racks = rackFitOf(loaded.plan, (d) => checkScenario(loaded.scenarioFor(d, baseRate), loaded.basePath).instances);
+  }
+
+  /** Whether a design fits no rack even at its smallest (recorded as infeasible, not run). */
+  unfitAlone(d: Design): boolean {
+    const reason = this.racks?.unfit(d);
+    if (reason) this.infeasible.push({ design: describeDesign(d), reason });
+    return reason !== undefined;
+  }
+
+  /**
+   * Run a design (once per rate and seed). Each run gives the event loop a turn every
+   * few thousand events, so that aborting `signal` (Ctrl-C in the CLI) stops a plan
+   * within one of them.
+   */
+  async evaluate(d: Design, stage: Evaluation['stage'], at = this.rate, seed = this.loaded.scenario0.seed): Promise<Evaluation> {
+    const key = JSON.stringify([d, at, seed]);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const { scenarioFor, basePath } = this.loaded;
+    const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal: this.signal })).summary;
+    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true, racks: this.racks?.racksUsed(d) };
+    this.cache.set(key, e);
+    this.evaluations.push(e);
+    this.onEvaluation?.(e);
+    return e;
+  }
+
+  /** Hourly price of a design, from the catalog, without running it. */
+  price(d: Design): number {
+    return checkScenario(this.loaded.scenarioFor(d, this.baseRate), this.loaded.basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
+  }
+}
+
+/** The designs the search found meeting the SLO, and the cheapest of them. */
+interface Found {
+  best?: Evaluation | undefined;
+  meeting: Evaluation[];
+}
+
+/** Search: the fewest instances meeting the SLO for each candidate (pair), on one seed. */
+async function search(plan: PlanFile, runs: PlanRuns): Promise<Found> {
+  const found: Found = { meeting: [] };
+  const consider = (e: Evaluation) => {
+    if (!e.meets) return;
+    found.meeting.push(e);
+    if (!found.best || cost(e) < cost(found.best)) found.best = e;
+  };
+  if (plan.split) {
+    for (const pc of plan.split.prefill.candidates.map(norm)) {
+      for (const dc of plan.split.decode.candidates.map(norm)) await searchSplit(plan.split, pc, dc, runs, found, consider);
+    }
+  }
+  if (plan.mixed) {
+    const { max_instances } = plan.mixed;
+    for (const mc of plan.mixed.candidates.map(norm)) {
+      const mixed = (n: number): Design => ({ kind: 'mixed', mixed: mc, instances: n });
+      if (runs.unfitAlone(mixed(1))) continue;
+      const max = Math.min(max_instances, runs.racks ? runs.racks.mixedRoom(mixed(1)) : Infinity);
+      if (!(await runs.evaluate(mixed(max), 'search')).meets) continue;
+      const n = await fewestMeeting(max, async (k) => (await runs.evaluate(mixed(k), 'search')).meets);
+      consider(await runs.evaluate(mixed(n), 'search'));
+    }
+  }
+  return found;
+}
+
+/** The fewest instances in 1…high (high meets) that meet, by bisection (latency taken to fall as instances are added). */
+async function fewestMeeting(high: number, meets: (n: number) => Promise<boolean>): Promise<number> {
+  let lo = 1;
+  let hi = high;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (await meets(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** One prefill × decode candidate pair: walk decode counts up, bisecting the fewest prefill instances at each. */
+async function searchSplit(
+  split: NonNullable<PlanFile['split']>,
+  pc: Candidate,
+  dc: Candidate,
+  runs: PlanRuns,
+  found: Found,
+  consider: (e: Evaluation) => void,
+): Promise<void> {
+  const design = (np: number, nd: number): Design => ({ kind: 'split', prefill: pc, decode: dc, prefillInstances: np, decodeInstances: nd });
+  // Cost is linear in the counts: a decode count whose cost with a single prefill
+  // instance already exceeds the best design ends the walk.
+  const oneAndOne = runs.price(design(1, 1));
+  const dPrice = runs.price(design(1, 2)) - oneAndOne;
+  const pPrice = oneAndOne - dPrice;
+  let npHigh = split.prefill.max_instances;
+  if (runs.unfitAlone(design(1, 1))) return;
+  for (let nd = 1; nd <= split.decode.max_instances; nd++) {
+    if (found.best && pPrice + nd * dPrice >= cost(found.best)) break;
+    if (runs.racks) npHigh = Math.min(npHigh, runs.racks.prefillRoom(design(1, nd)));
+    if (npHigh < 1) break; // the decode pool alone fills the racks
+    if (!(await runs.evaluate(design(npHigh, nd), 'search')).meets) continue;
+    npHigh = await fewestMeeting(npHigh, async (np) => (await runs.evaluate(design(np, nd), 'search')).meets);
+    consider(await runs.evaluate(design(npHigh, nd), 'search'));
+    if (npHigh === 1) break; // more decode cannot lower prefill further
+  }
+}
+
+/**
+ * A bound on designs checked (an assumption: past a dozen, the load sits on a boundary
+ * that longer runs, not more seeds, should settle), so a plan always ends.
+ */
+const MAX_TRIES = 12;
+
+/**
+ * Verify: the search judged each design on one seed, so a design at the boundary can
+ * pass by luck. The cheapest design that meets on every check seed is recommended; one
+ * that misses is set aside (result.rejected, its runs in result.checks) and the
+ * next-cheapest tried: the other designs the search found meeting, and one instance
+ * more in each pool of a design set aside (the search stopped below those, so they are
+ * the cheapest untried step up).
+ */
+async function verify(
+  plan: PlanFile,
+  runs: PlanRuns,
+  meeting: readonly Evaluation[],
+  seeds: readonly number[],
+  result: PlanResult,
+): Promise<{ recommended?: Evaluation | undefined; seedRuns: Evaluation[] }> {
+  const queue = new Map<string, { d: Design; price: number }>();
+  const tried = new Set<string>();
+  const enqueue = (d: Design) => {
+    const key = JSON.stringify(d);
+    if (runs.racks?.unfit(d)) return;
+    if (!tried.has(key) && !queue.has(key)) queue.set(key, { d, price: runs.price(d) });
+  };
+  for (const e of meeting) enqueue(e.design);
+  let seedRuns: Evaluation[] = [];
+  while (queue.size > 0 && tried.size < MAX_TRIES) {
+    const [key, next] = [...queue.entries()].sort((a, b) => a[1].price - b[1].price || a[0].localeCompare(b[0]))[0]!;
+    queue.delete(key);
+    tried.add(key);
+    const searched = await runs.evaluate(next.d, 'search');
+    if (!searched.meets) {
+      for (const b of oneMore(plan, next.d)) enqueue(b);
+      continue;
+    }
+    seedRuns = [];
+    for (const seed of seeds) {
+      const run = await runs.evaluate(next.d, 'verify', runs.rate, seed);
+      seedRuns.push(run);
+      if (!run.meets) break;
+    }
+    if (seedRuns.every((r) => r.meets)) return { recommended: searched, seedRuns };
+    result.rejected.push(searched);
+    result.checks.push(...seedRuns);
+    for (const b of oneMore(plan, next.d)) enqueue(b);
+  }
+  return { seedRuns };
+}
+
+/** The design with one instance more in each pool in turn, within max_instances. */
+function oneMore(plan: PlanFile, d: Design): Design[] {
+  if (d.kind === 'mixed') return d.instances < (plan.mixed?.max_instances ?? 0) ? [{ ...d, instances: d.instances + 1 }] : [];
+  return [
+    ...(d.prefillInstances < (plan.split?.prefill.max_instances ?? 0) ? [{ ...d, prefillInstances: d.prefillInstances + 1 }] : []),
+    ...(d.decodeInstances < (plan.split?.decode.max_instances ?? 0) ? [{ ...d, decodeInstances: d.decodeInstances + 1 }] : []),
+  ];
+}
+
+/** The design with one instance fewer in each pool in turn, down to one. */
+function oneFewer(d: Design): Design[] {
+  if (d.kind === 'mixed') return d.instances > 1 ? [{ ...d, instances: d.instances - 1 }] : [];
+  return [
+    ...(d.prefillInstances > 1 ? [{ ...d, prefillInstances: d.prefillInstances - 1 }] : []),
+    ...(d.decodeInstances > 1 ? [{ ...d, decodeInstances: d.decodeInstances - 1 }] : []),
+  ];
+}
+
+/**
+ * Explain: the checks printed are the recommendation on every check seed, then one
+ * instance fewer in each pool on the first check seed (those should miss: otherwise
+ * the search overshot), then the runs of designs set aside; `result.why` says what
+ * the reader should know.
+ */
+async function explain(runs: PlanRuns, recommended: Evaluation, seedRuns: readonly Evaluation[], seed: number, result: PlanResult): Promise<void> {
+  const d = recommended.design;
   const fewerRuns: Evaluation[] = [];
-  for (const f of fewer) fewerRuns.push(await evaluate(f, 'verify', rate, seeds[0]));
-  result.checks.splice(seedRuns.length, 0, ...fewerRuns);
+  for (const f of oneFewer(d)) fewerRuns.push(await runs.evaluate(f, 'verify', runs.rate, seed));
+  result.checks = [...seedRuns, ...fewerRuns, ...result.checks.filter((c) => c.design !== d)];
   const reasons: string[] = [];
   for (const r of result.rejected) reasons.push(`${describeDesign(r.design)} met the SLO in the search but missed it on a check seed: set aside`);
   if (d.kind === 'split' && d.prefillInstances === 1) reasons.push('the prefill pool is at its minimum of one instance');
@@ -290,24 +369,26 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
     if (c.meets) reasons.push(`${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`);
   }
   if (reasons.length > 0) result.why = reasons.join('; ');
+}
 
-  if (plan.goodput && Number.isFinite(baseRate)) {
-    // Highest rate the recommendation sustains: from the planned rate (met), grow by
-    // 1.5× until it fails, then bisect.
-    let ok = rate;
-    let bad = rate * 1.5;
-    for (let i = 0; i < 8 && (await evaluate(d, 'goodput', bad)).meets; i++) {
-      ok = bad;
-      bad *= 1.5;
-    }
-    for (let i = 0; i < 6; i++) {
-      const mid = (ok + bad) / 2;
-      if ((await evaluate(d, 'goodput', mid)).meets) ok = mid;
-      else bad = mid;
-    }
-    result.goodput_rps = ok;
+/**
+ * Goodput: the highest rate the recommendation sustains. From the planned rate (met),
+ * grow by 1.5× until it fails (8 steps at most: 25× the rate), then bisect 6 times
+ * (the answer within 1.5^(1/64), about 0.6%).
+ */
+async function goodput(runs: PlanRuns, d: Design): Promise<number> {
+  let ok = runs.rate;
+  let bad = runs.rate * 1.5;
+  for (let i = 0; i < 8 && (await runs.evaluate(d, 'goodput', bad)).meets; i++) {
+    ok = bad;
+    bad *= 1.5;
   }
-  return result;
+  for (let i = 0; i < 6; i++) {
+    const mid = (ok + bad) / 2;
+    if ((await runs.evaluate(d, 'goodput', mid)).meets) ok = mid;
+    else bad = mid;
+  }
+  return ok;
 }
 
 /** "1.2× the base rate (48 req/s)", or "the base load" without a margin. */
@@ -448,7 +529,7 @@ export function p99VsSlo(e: Evaluation, slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): nu
 
 /** Searched designs not dominated in (cost, p99 vs SLO), cheapest first. */
 export function paretoFrontier(evals: readonly Evaluation[], slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): Evaluation[] {
-  const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: e.summary.cost_per_hour_usd as number, l: p99VsSlo(e, slo) }));
+  const pts = evals.filter((e) => e.stage === 'search').map((e) => ({ e, c: cost(e), l: p99VsSlo(e, slo) }));
   return pts
     .filter((a) => !pts.some((b) => b !== a && b.c <= a.c && b.l <= a.l && (b.c < a.c || b.l < a.l)))
     .sort((a, b) => a.c - b.c)

@@ -2,10 +2,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InvariantError } from '../engine/index.js';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 import { removeOwnStaging } from '../metrics/staging.js';
 import { runScenarioToFolderAsync } from '../run-to-folder.js';
-import { checkScenario, InputError, type Problem } from '../scenario/index.js';
+import { checkScenario } from '../scenario/index.js';
+import { fromThreadError, type ThreadError, toThreadError } from './thread-error.js';
 import { scenarioOf, type SweepBase, type SweepRun, type SweepValue } from './sweep.js';
 
 /**
@@ -26,7 +27,7 @@ export interface RunJob {
  * Build, check, run and write one run of a sweep; its summary row. The run yields to the
  * event loop every few thousand events: on the main thread, that is when a signal can abort it.
  */
-export async function executeRun(job: RunJob, signal?: AbortSignal): Promise<SummaryRow> {
+export async function executeRun(job: RunJob, signal?: AbortSignal): Promise<Summary> {
   const scenario = checkScenario(scenarioOf(job.base, job.values), job.base.file);
   return (await runScenarioToFolderAsync(scenario, job.dir, { seed: job.seed, signal })).summary;
 }
@@ -53,15 +54,10 @@ export interface WorkerStart {
 }
 
 /**
- * What a worker thread says: a run's summary, or what stopped it. Errors cross the
- * thread boundary as data (an Error's class does not survive structured cloning): an
- * input error keeps its problems, each with its file and field, so the CLI still
- * exits 2 for bad input found inside a run, and an invariant error stays a bug (1).
+ * What a worker thread says: a run's summary, or what stopped it, its class kept
+ * (thread-error.ts): an input error found inside a run still exits 2, a bug still 1.
  */
-export type WorkerMessage =
-  | { id: string; summary: SummaryRow }
-  | { id: string; error: string; kind: 'input'; problems: Problem[] }
-  | { id: string; error: string; kind: 'invariant' | 'other' };
+export type WorkerMessage = { id: string; summary: Summary } | { id: string; error: ThreadError };
 
 /**
  * The worker thread's module. Compiled (dist/), it is plain JavaScript beside this file.
@@ -85,16 +81,46 @@ export async function outcomeOf(job: RunJob, signal?: AbortSignal): Promise<Work
     return { id: job.id, summary: await executeRun(job, signal) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    if (err instanceof InputError) return { id: job.id, error: err.message, kind: 'input', problems: [...err.problems] };
-    return { id: job.id, error: (err as Error).message, kind: err instanceof InvariantError ? 'invariant' : 'other' };
+    return { id: job.id, error: toThreadError(err) };
   }
 }
 
 /** The error a failed run's message stands for, naming the run, as this thread would have thrown it. */
-export function errorOf(m: Extract<WorkerMessage, { error: string }>): Error {
-  if (m.kind === 'input') return new InputError('', m.problems.map((p) => ({ ...p, message: `${p.message} (in run ${m.id})` })));
-  if (m.kind === 'invariant') return new InvariantError(`run ${m.id}: ${m.error}`);
-  return new Error(`run ${m.id}: ${m.error}`);
+export function errorOf(m: Extract<WorkerMessage, { error: ThreadError }>): Error {
+  return fromThreadError(m.error, `run ${m.id}`);
+}
+
+/** The jobs of the runs, the longest (by expected requests) first, so that the last to finish are short. */
+function longestFirst(runs: readonly SweepRun[], base: SweepBase, runsDir: string): RunJob[] {
+  return runs
+    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
+    .sort((a, b) => b.cost - a.cost)
+    .map((j) => j.job);
+}
+
+/** This thread's share: claim and run jobs until none is left, saying each outcome as a thread would. */
+async function workHere(jobs: readonly RunJob[], claims: Int32Array, heard: (m: WorkerMessage) => void, threads: boolean, signal: AbortSignal | undefined): Promise<void> {
+  for (let job = claimJob(jobs, claims); job; job = claimJob(jobs, claims)) {
+    // As a thread would say it: a failure names its run, whichever thread ran it.
+    heard(await outcomeOf(job, signal));
+    // Let the threads' messages in (progress, failures) between this thread's runs.
+    if (threads) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Start `count` worker threads on the shared jobs, each reporting what it hears, its errors and its exit. */
+function startThreads(
+  count: number,
+  start: WorkerStart,
+  on: { heard: (m: WorkerMessage) => void; fail: (err: Error) => void; exited: (code: number) => void },
+): Worker[] {
+  return Array.from({ length: count }, () => {
+    const w = new Worker(workerModule, { workerData: start });
+    w.on('message', on.heard);
+    w.on('error', on.fail);
+    w.on('exit', on.exited);
+    return w;
+  });
 }
 
 /**
@@ -120,34 +146,26 @@ export async function executeRuns(
   runsDir: string,
   workers: number,
   { onDone, thisThreadWorks = true, signal }: ExecuteOptions = {},
-): Promise<Map<string, SummaryRow>> {
-  const results = new Map<string, SummaryRow>();
-  const jobs: RunJob[] = runs
-    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
-    .sort((a, b) => b.cost - a.cost)
-    .map((j) => j.job);
+): Promise<Map<string, Summary>> {
+  const results = new Map<string, Summary>();
+  const jobs = longestFirst(runs, base, runsDir);
   const claims = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   let failure: Error | undefined;
   let over = false;
   // The sweep ends when every result is in (threads still starting are terminated,
   // with nothing left to claim), at the first failure, or when no thread is left.
-  let end = () => {};
-  const ended = new Promise<void>((resolve) => {
-    end = resolve;
-  });
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => void (end = resolve));
   const fail = (err: Error) => {
     failure ??= err;
     Atomics.store(claims, STOP, 1);
     end();
   };
-  const record = (id: string, summary: SummaryRow) => {
-    results.set(id, summary);
+  const heard = (m: WorkerMessage) => {
+    if ('error' in m) return fail(errorOf(m));
+    results.set(m.id, m.summary);
     onDone?.(results.size, jobs.length);
     if (results.size === jobs.length) end();
-  };
-  const heard = (m: WorkerMessage) => {
-    if ('error' in m) fail(errorOf(m));
-    else record(m.id, m.summary);
   };
   const stop = () => fail(signal?.reason as Error);
   signal?.addEventListener('abort', stop);
@@ -156,26 +174,18 @@ export async function executeRuns(
     if (--running === 0) end();
   };
   const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
-  const pool: Worker[] = [];
-  for (let i = 0; i < threads; i++) {
-    const w = new Worker(workerModule, { workerData: { jobs, claims: claims.buffer } satisfies WorkerStart });
-    pool.push(w);
-    running++;
-    w.on('message', heard);
-    w.on('error', fail);
-    w.on('exit', (code) => {
-      // Exits after the end are ours (terminate).
+  running += threads;
+  const pool = startThreads(threads, { jobs, claims: claims.buffer }, {
+    heard,
+    fail,
+    // Exits after the end are ours (terminate).
+    exited: (code) => {
       if (code !== 0 && !over) fail(new Error(`a sweep worker thread exited with code ${code}`));
       left();
-    });
-  }
+    },
+  });
   try {
-    for (let job = thisThreadWorks ? claimJob(jobs, claims) : undefined; job; job = claimJob(jobs, claims)) {
-      // As a thread would say it: a failure names its run, whichever thread ran it.
-      heard(await outcomeOf(job, signal));
-      // Let the threads' messages in (progress, failures) between this thread's runs.
-      if (threads > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (thisThreadWorks) await workHere(jobs, claims, heard, threads > 0, signal);
     left();
     await ended;
   } finally {

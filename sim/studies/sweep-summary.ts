@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import * as aq from 'arquero';
 import { type ColumnKind, tableFromRows } from '../metrics/arrow.js';
-import type { SummaryRow } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-type.js';
 import { studentTQuantile } from './stats.js';
 import type { SweepPlan, SweepRun, SweepValue } from './sweep.js';
 import { InvariantError } from '../engine/index.js';
@@ -12,7 +12,7 @@ export type SweepShape = Pick<SweepPlan, 'paths' | 'values' | 'replications' | '
 export type Row = Record<string, SweepValue | undefined>;
 
 /** One row per run: which run, its grid values, its summary. */
-export function runRows(runs: readonly SweepRun[], results: ReadonlyMap<string, SummaryRow>): Row[] {
+export function runRows(runs: readonly SweepRun[], results: ReadonlyMap<string, Summary>): Row[] {
   return runs.map((r) => {
     const summary = results.get(r.id);
     if (!summary) throw new InvariantError(`run ${r.id} has no result`);

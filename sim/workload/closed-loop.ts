@@ -2,6 +2,7 @@ import type { Calendar, RandomStreams } from '../engine/index.js';
 import { InvariantError } from '../engine/index.js';
 import { InputError } from '../scenario/problems.js';
 import type { ScenarioFile } from '../scenario/schema.js';
+import { EventOrder } from '../engine/event-order.js';
 import { serviceTime } from '../serving/service-time.js';
 import type { Feed, RequestSink } from './feed.js';
 import { lengthSampler } from './lengths.js';
@@ -70,7 +71,7 @@ export function closedLoopFeed<R extends object>(
     sink.submit(r, arrival);
   };
   for (let index = 0; index < a.users; index++) {
-    calendar.scheduleAt(0, send, { index, sent_s: NaN, instantResends: 0 });
+    calendar.scheduleAt(0, send, { index, sent_s: NaN, instantResends: 0 }, EventOrder.arrival);
   }
 
   return {
@@ -89,7 +90,7 @@ export function closedLoopFeed<R extends object>(
       } else {
         u.instantResends = 0;
       }
-      if (next_s < duration_s) calendar.scheduleAt(next_s, send, u);
+      if (next_s < duration_s) calendar.scheduleAt(next_s, send, u, EventOrder.arrival);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Calendar } from '../engine/index.js';
+import { EventOrder } from '../engine/event-order.js';
 import type { Arrival, ArrivalStream } from './stream.js';
 
 /**
@@ -33,8 +34,8 @@ export function openLoopFeed<R extends object>(stream: ArrivalStream, calendar: 
     const a = g.pending as Arrival;
     sink.submit(sink.make(a), a);
     g.pending = stream.next();
-    if (g.pending) calendar.scheduleAt(g.pending.arrival_s, arrive, g);
+    if (g.pending) calendar.scheduleAt(g.pending.arrival_s, arrive, g, EventOrder.arrival);
   };
-  if (state.pending) calendar.scheduleAt(state.pending.arrival_s, arrive, state);
+  if (state.pending) calendar.scheduleAt(state.pending.arrival_s, arrive, state, EventOrder.arrival);
   return { ended: () => {} };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Link, Network } from '../../sim/datacenter/index.js';
 import { Flow, LinkList, maxMinRates } from '../../sim/datacenter/network.js';
 import { Calendar } from '../../sim/engine/index.js';
+import { EventOrder } from '../../sim/engine/event-order.js';
 
 const W = { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity };
 const MB = 1e6;
@@ -12,7 +13,7 @@ function setup() {
   const network = new Network(calendar);
   const done: Record<string, number> = {};
   const send = (name: string, at: number, path: Link[], bytes: number, latency_s = 0) =>
-    calendar.schedule(at, () => network.transfer(path, bytes, latency_s, { delivered: () => (done[name] = calendar.now_s) }), {});
+    calendar.schedule(at, () => network.transfer(path, bytes, latency_s, { delivered: () => (done[name] = calendar.now_s) }), {}, EventOrder.arrival);
   return { calendar, network, done, send };
 }
 
@@ -130,7 +131,7 @@ describe('shortcuts of the max-min recomputation', () => {
         ? [nics[a]!, nics[b]!]
         : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!];
       const bytes = (0.2 + u() * 3) * MB;
-      calendar.schedule(t, () => network.transfer(path, bytes, 0, { delivered: () => (done[k] = calendar.now_s) }), {});
+      calendar.schedule(t, () => network.transfer(path, bytes, 0, { delivered: () => (done[k] = calendar.now_s) }), {}, EventOrder.arrival);
     }
     if (outages) {
       const links = [...nics, ...up, spine];
@@ -138,8 +139,8 @@ describe('shortcuts of the max-min recomputation', () => {
         const link = links[Math.floor(u() * links.length)]!;
         const at = u() * t;
         const repair = at + u() * 2;
-        calendar.schedule(at, () => network.setDown(link, true), {});
-        calendar.schedule(repair, () => network.setDown(link, false), {});
+        calendar.schedule(at, () => network.setDown(link, true), {}, EventOrder.fault);
+        calendar.schedule(repair, () => network.setDown(link, false), {}, EventOrder.fault);
       }
     }
     calendar.run(Infinity);

@@ -36,7 +36,7 @@ describe('TimeWeighted, against a plain per-window sum', () => {
   // The reference adds each piece's area to its window in a plain array, piece by
   // piece in time order: the same terms in the same order, so the areas must agree
   // to the bit, including changes exactly on window boundaries and after releases.
-  it('gives every window area and the measured area bit for bit', () => {
+  it('I7 windows: every window area and the measured area equal a plain sum bit for bit', () => {
     let state = 5;
     const u = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (let run = 0; run < 200; run++) {

@@ -2,7 +2,7 @@
 // test on pools.arrow's queue_len_mean, docs/metrics.md), a stationary one is not.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { backlogTrend, olsSlope } from '../../sim/metrics/overload.js';
 
@@ -72,7 +72,10 @@ describe('the AWS split', () => {
     s.workload.arrivals.rate_per_s = rate;
     return runScenario(checkScenario(s, file));
   };
-  const r40 = at(40);
+  let r40: ReturnType<typeof at>;
+  beforeAll(() => {
+    r40 = at(40);
+  });
 
   it('at 40 requests/s: not overloaded; decode busy ~98% but MFU and MBU under 1/100 of it (batch ~3 of 256)', () => {
     const s = r40.summary;

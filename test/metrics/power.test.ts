@@ -1,6 +1,6 @@
 // Power and energy by hand: a colocated H100 whose busy time is known from its
 // requests' own times (the physics), against the catalog's published watts.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { column } from '../helpers/queueing.js';
 
@@ -34,11 +34,16 @@ function run(hardware: unknown, faults?: unknown, warmup_s = 0) {
 }
 
 describe('energy of one instance busy for a known part of a known span', () => {
-  const r = run('h100-sxm');
-  // The instance computes prompts from 0 until the last first token, then decodes
-  // alone until the last completion; idle after.
-  const prefill_s = Math.max(...column(r.tables.requests, 'first_token_s'));
-  const busy_s = Math.max(...column(r.tables.requests, 'completion_s'));
+  let r: ReturnType<typeof run>;
+  let prefill_s: number;
+  let busy_s: number;
+  beforeAll(() => {
+    r = run('h100-sxm');
+    // The instance computes prompts from 0 until the last first token, then decodes
+    // alone until the last completion; idle after.
+    prefill_s = Math.max(...column(r.tables.requests, 'first_token_s'));
+    busy_s = Math.max(...column(r.tables.requests, 'completion_s'));
+  });
 
   it('ran as planned: all 8 completed, well inside the span', () => {
     expect(r.summary.completed).toBe(8);
@@ -79,8 +84,12 @@ describe('energy of one instance busy for a known part of a known span', () => {
 
 describe('one busy power: idle + (busy − idle) × busy fraction', () => {
   // Decode drawing as prefill: the brief's formula with no phase split.
-  const r = run({ id: 'h100-flat', base: 'h100-sxm', decode_power_w: BUSY });
-  const busy_s = Math.max(...column(r.tables.requests, 'completion_s'));
+  let r: ReturnType<typeof run>;
+  let busy_s: number;
+  beforeAll(() => {
+    r = run({ id: 'h100-flat', base: 'h100-sxm', decode_power_w: BUSY });
+    busy_s = Math.max(...column(r.tables.requests, 'completion_s'));
+  });
 
   it('energy_kwh = (host + idle + (busy − idle)·fraction)·span·PUE', () => {
     const fraction = busy_s / span;

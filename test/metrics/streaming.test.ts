@@ -8,19 +8,21 @@ import { describe, expect, it } from 'vitest';
 import { runScenario, runScenarioToFolder } from '../../sim/index.js';
 import { quantiles } from '../../sim/metrics/latency-columns.js';
 import { BATCH_ROWS } from '../../sim/metrics/request-log.js';
+import { expectConserved, workloadArrivals } from '../helpers/conservation.js';
 import { queueingScenario } from '../helpers/queueing.js';
 
 describe('streamed requests.arrow', () => {
   // ~80,000 requests: more than one record batch.
   const s = queueingScenario({ rate: 200, prefill: { count: 4, service: { dist: 'exponential', mean_s: 0.015 } }, duration_s: 400 });
 
-  it('is written in batches of BATCH_ROWS and equals the in-memory table byte for byte', () => {
+  it('I1 conservation, streamed: is written in batches of BATCH_ROWS, conserves requests and equals the in-memory table byte for byte', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
     const streamed = runScenarioToFolder(s, dir);
     const memory = runScenario(s);
     const file = readFileSync(join(dir, 'requests.arrow'));
     const back = tableFromIPC(file);
     expect(back.numRows).toBe(streamed.stats.generated);
+    expectConserved({ requests: back, summary: streamed.summary }, workloadArrivals(s));
     expect(back.numRows).toBeGreaterThan(BATCH_ROWS);
     expect(back.batches.length).toBe(Math.ceil(back.numRows / BATCH_ROWS));
     expect(Buffer.from(tableToIPC(memory.tables.requests, 'file')).equals(file)).toBe(true);

@@ -41,7 +41,7 @@ describe('run summary', () => {
     expect(s.ttft_p99_s).toBe(expected.ttft99);
     expect(s.tpot_p50_s).toBe(expected.tpot50);
     expect(s.e2e_p99_s).toBe(expected.e2e99);
-    expect(s.ttft_mean_s as number).toBeCloseTo(expected.ttftMean as number, 12);
+    expect(s.ttft_mean_s).toBeCloseTo(expected.ttftMean as number, 12);
     expect(s.measured_requests).toBe(measured);
     expect(s.requests).toBe(t.numRows);
   });

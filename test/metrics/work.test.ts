@@ -1,6 +1,6 @@
 // MFU and MBU by hand: the FLOPs and bytes of known passes, from the model card's
 // numbers (Llama 3.1 8B config.json), not from the simulator's model arithmetic.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { BF16, HARDWARE, MODELS, type Deployment } from '../../sim/physics/index.js';
 import { passBytes, passFlops, workModel } from '../../sim/physics/work.js';
@@ -66,17 +66,20 @@ describe('MFU and MBU of one colocated H100 with a known batch', () => {
   const P = 500;
   const N = 200;
   const span = 100;
-  const r = runScenario(checkScenario({
-    name: 'hand', seed: 1, duration_s: span, warmup_s: 0, model: 'llama-3.1-8b',
-    datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
-    workload: {
-      arrivals: { process: 'closed', users: B, think_s: { dist: 'constant', value_s: 10_000 } },
-      prompt_tokens: { dist: 'constant', value: P },
-      output_tokens: { dist: 'constant', value: N },
-    },
-    scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
-    metrics: { window_s: span },
-  }, 'hand.json'));
+  let r: ReturnType<typeof runScenario>;
+  beforeAll(() => {
+    r = runScenario(checkScenario({
+      name: 'hand', seed: 1, duration_s: span, warmup_s: 0, model: 'llama-3.1-8b',
+      datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+      workload: {
+        arrivals: { process: 'closed', users: B, think_s: { dist: 'constant', value_s: 10_000 } },
+        prompt_tokens: { dist: 'constant', value: P },
+        output_tokens: { dist: 'constant', value: N },
+      },
+      scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
+      metrics: { window_s: span },
+    }, 'hand.json'));
+  });
   // Prefill: B·P tokens, B·P²/2 causal pairs, weights read once per pass (two passes),
   // B·P KV tokens written.
   const prefillFlops = matmulFlopsPerToken * B * P + pairFlops * (B * P * P) / 2;

@@ -3,14 +3,17 @@
 // dist/ (Node's self-reference; the global set-up builds dist/ first).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 const example = join(root, 'docs/examples/library.ts');
 const runExample = () => spawnSync(process.execPath, ['--import', 'tsx', example], { cwd: root, encoding: 'utf8' });
 
 describe('the library example', () => {
-  const first = runExample();
+  let first: ReturnType<typeof runExample>;
+  beforeAll(() => {
+    first = runExample();
+  });
 
   it('runs to the end, conserving requests, and reports a missing file as an InputError', () => {
     expect(first.stderr).toBe('');

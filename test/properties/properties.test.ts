@@ -118,7 +118,7 @@ const scenarioArb = fc
   });
 
 describe('generated runs', () => {
-  it('never crash, and satisfy conservation, order and capacity invariants (200 scenarios)', () => {
+  it('I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links within capacity (200 scenarios)', () => {
     let displaced = 0;
     fc.assert(
       fc.property(scenarioArb, (json) => {
@@ -167,7 +167,7 @@ const buildPhysics = (g: any, stepping: string) => {
   }, 'g.json');
 };
 describe('fast-forward decode', () => {
-  it('gives every request the same times as exact stepping (200 generated scenarios)', () => {
+  it('I6 fast-forward = exact: every request has the same times as with exact stepping (200 generated scenarios)', () => {
     // This property found a divergence: a hand-off waiting when a run started was
     // granted at the next boundary by exact stepping but only at the run's end.
     fc.assert(

@@ -34,7 +34,7 @@ describe('a report of runs that completed no request', () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-nocompl-'));
     const run = runScenarioToFolder(checkScenario(rejectedAll, 'rejected-all.json'), join(dir, 'rejected-all'));
     expect(run.summary.completed).toBe(0);
-    const rejected = run.summary.rejected as number;
+    const rejected = run.summary.rejected;
     expect(rejected).toBeGreaterThan(10); // ~40 arrivals expected over 20 s at 2/s
 
     const report = buildReport(readResults(join(dir, 'rejected-all')));

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, readResults } from '../../sim/report/index.js';
 import {
   cdf, latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, numbers, poolSeries, timeBreakdown, utilizationCells,
@@ -16,10 +16,17 @@ import { checkScenario } from '../../sim/index.js';
 import { runScenarioToFolder } from '../../sim/run-to-folder.js';
 
 const root = join(import.meta.dirname, '../..');
-const batch = runBatch();
-const runs = readResults(batch.dir);
-if (runs.kind !== 'runs') throw new Error('expected runs');
-const [faulty, clean] = runs.runs;
+let batch: ReturnType<typeof runBatch>;
+let runs: Extract<ReturnType<typeof readResults>, { kind: 'runs' }>;
+let faulty: (typeof runs.runs)[number] | undefined;
+let clean: (typeof runs.runs)[number] | undefined;
+beforeAll(() => {
+  batch = runBatch();
+  const read = readResults(batch.dir);
+  if (read.kind !== 'runs') throw new Error('expected runs');
+  runs = read;
+  [faulty, clean] = runs.runs;
+});
 
 describe('run charts: data from the tables', () => {
   it('reads the batch in the order of its summary.arrow', () => {
@@ -103,7 +110,10 @@ describe('run charts: data from the tables', () => {
 });
 
 describe('the page', () => {
-  const report = buildReport(runs);
+  let report: ReturnType<typeof buildReport>;
+  beforeAll(() => {
+    report = buildReport(runs);
+  });
 
   it('holds every run chart, as inline SVG, with no script and nothing fetched', () => {
     const ids = report.charts.map((c) => c.id);

@@ -42,13 +42,13 @@ describe('scenario files', () => {
 });
 
 describe.each(files)('%s', (file) => {
-  it('accounts for every request: requests = completed + rejected + unfinished', () => {
+  it('I1 conservation: ids 0…n−1 each once, n = the arrivals drawn apart from the run', () => {
     const r = result(file);
     expectRunConserved(r);
     expect(r.summary.completed).toBeGreaterThan(0);
   });
 
-  it('orders each request’s timestamps', () => {
+  it('I2 stage order: each request’s timestamps are ordered', () => {
     const t = result(file).tables.requests;
     const [arr, ps, ft, ds, done] = ['arrival_s', 'prefill_start_s', 'first_token_s', 'decode_start_s', 'completion_s'].map((c) => column(t, c)) as number[][];
     for (let i = 0; i < t.numRows; i++) {
@@ -59,7 +59,7 @@ describe.each(files)('%s', (file) => {
     }
   });
 
-  it('agrees with itself on busy time: pools.arrow per-server tallies = nodes.arrow instance tallies', () => {
+  it('I7 windows: agree with themselves on busy time: pools.arrow per-server tallies = nodes.arrow instance tallies', () => {
     // Two independent counters: each phase server's busy flag (pools.arrow, summary) and
     // each instance's in-service count (nodes.arrow). For a pool of single-phase
     // instances, window by window, they must agree.
@@ -86,10 +86,10 @@ describe.each(files)('%s', (file) => {
     }
   });
 
-  it("satisfies Little's law per pool on the sample path", () => {
+  it("I5 Little's law: holds per pool on the sample path", () => {
     const r = result(file);
     const req = r.tables.requests;
-    if (column(req, 'preemptions').some((p) => p > 0) || (r.summary.unfinished as number) > 0) return;
+    if (column(req, 'preemptions').some((p) => p > 0) || r.summary.unfinished > 0) return;
     const pools = r.tables.pools;
     const area = { prefill: 0, decode: 0 } as Record<string, number>;
     const [start, end, q] = ['window_start_s', 'window_end_s', 'queue_len_mean'].map((c) => column(pools, c)) as number[][];
@@ -102,9 +102,9 @@ describe.each(files)('%s', (file) => {
 
 describe('the comparison the built-ins exist for', () => {
   it('are sized to a similar hourly cost (within 10% of the AWS split)', () => {
-    const aws = result('scenarios/aws-split-llama70b.json').summary.cost_per_hour_usd as number;
+    const aws = result('scenarios/aws-split-llama70b.json').summary.cost_per_hour_usd!;
     for (const name of BUILT_INS) {
-      const cost = result(`scenarios/${name}.json`).summary.cost_per_hour_usd as number;
+      const cost = result(`scenarios/${name}.json`).summary.cost_per_hour_usd!;
       expect(Math.abs(cost - aws) / aws, name).toBeLessThan(0.1);
     }
   });

@@ -1,6 +1,6 @@
 // Physics-mode serving under load: continuous batching, KV as a hard limit, and every
 // request accounted for.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { batchTimer, HARDWARE, kvCapacityTokens, MODELS, BF16, weightBytes } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
@@ -51,29 +51,33 @@ describe('continuous batching', () => {
     // One request at a time, a decode instance could emit at most 1/step(1, 200) tokens/s.
     const timer = batchTimer({ model: MODELS['llama-3.1-8b']!, hardware: HARDWARE['h100-sxm']!, devices: 1, precision: BF16 });
     const serialBound = 2 / timer.decodeStepSeconds(1, 200);
-    expect(r.summary.output_tokens_per_s as number).toBeGreaterThan(serialBound);
+    expect(r.summary.output_tokens_per_s).toBeGreaterThan(serialBound);
   });
 });
 
 describe('KV memory is a hard limit', () => {
   // Sizing keeps ≥ 10% of usable memory for KV: about 13,600 tokens for 8B on one GPU.
   const s = scenario(14_000, 12, 6000);
-  const r = runScenario(s);
-  const req = r.tables.requests;
+  let r: ReturnType<typeof runScenario>;
+  let req: ReturnType<typeof runScenario>['tables']['requests'];
+  beforeAll(() => {
+    r = runScenario(s);
+    req = r.tables.requests;
+  });
 
   it('the scenario really has 14,000 tokens of KV per decode instance', () => {
     const inst = s.instances.find((i) => i.role === 'decode')!;
     expect(kvCapacityTokens(inst.deployment!)).toBe(14_000);
   });
 
-  it('never holds more KV than capacity (kv_used_frac ≤ 1 in every window), and preempts instead', () => {
+  it('I3 KV ≤ capacity: kv_used_frac ≤ 1 in every window, and it preempts instead', () => {
     const nodes = r.tables.nodes;
     for (const f of column(nodes, 'kv_used_frac')) if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-12);
     const preemptions = column(req, 'preemptions').reduce((a, b) => a + b, 0);
     expect(preemptions).toBeGreaterThan(0);
   });
 
-  it('accounts for every request; preempted ones still complete', () => {
+  it('I1 conservation: every request accounted for; preempted ones still complete', () => {
     expectRunConserved(r);
     const status = req.getChild('status');
     const pre = column(req, 'preemptions');

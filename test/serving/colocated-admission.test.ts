@@ -157,7 +157,7 @@ describe('reserve admission (TensorRT-LLM GUARANTEED_NO_EVICT)', () => {
     { policy: 'prefill-first', n: 1000, maxBatch: 512, memory_gb: 30, max_tokens: 4096, seed: 4, prompt: { dist: 'exponential', mean: 2000, max: 20000 }, output: { dist: 'lognormal', median: 400, sigma: 0.7, max: 4096 } },
   ];
 
-  it.each(bursts)('$policy, decode_max_batch $maxBatch, $memory_gb GB, max_tokens $max_tokens: nothing preempted, KV and the cap never exceeded', (b) => {
+  it.each(bursts)('I1 I3 I9 reserve admission: $policy, decode_max_batch $maxBatch, $memory_gb GB, max_tokens $max_tokens, nothing preempted, KV and the cap never exceeded', (b) => {
     const r = runScenario(scenario({ ...b, admission: 'reserve' }));
     expectRunConserved(r);
     const t = r.tables.requests;

@@ -1,5 +1,5 @@
 // Colocated (mixed) instances on the performance model: prefill-first and chunked.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { BF16, batchTimer, HARDWARE, MODELS } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
@@ -68,10 +68,14 @@ describe('colocated under load', () => {
       prompt: { dist: 'lognormal', median: 2000, sigma: 0.7, max: 16000 },
       output: { dist: 'lognormal', median: 200, sigma: 0.7, max: 1500 },
     }));
-  const pf = load('prefill-first');
-  const ch = load('chunked');
+  let pf: ReturnType<typeof load>;
+  let ch: ReturnType<typeof load>;
+  beforeAll(() => {
+    pf = load('prefill-first');
+    ch = load('chunked');
+  });
 
-  it('accounts for every request and keeps KV within capacity', () => {
+  it('I1 I3: accounts for every request and keeps KV within capacity', () => {
     for (const r of [pf, ch]) {
       expectRunConserved(r);
       expect(r.summary.unfinished).toBe(0);
@@ -80,7 +84,7 @@ describe('colocated under load', () => {
   });
 
   it('chunked prefill protects decode: lower p99 TPOT than prefill-first (Sarathi-Serve)', () => {
-    expect(ch.summary.tpot_p99_s as number).toBeLessThan(pf.summary.tpot_p99_s as number);
+    expect(ch.summary.tpot_p99_s).toBeLessThan(pf.summary.tpot_p99_s!);
   });
 
   it('reports both phases in pools.arrow and a price', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Table, tableFromArrays } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario, runScenarioToFolder } from '../../sim/index.js';
 import { expectConserved, expectRunConserved, workloadArrivals } from '../helpers/conservation.js';
 
@@ -40,14 +40,18 @@ function traced() {
 }
 
 describe('conservation helper', () => {
-  const s = traced();
-  const run = runScenario(s);
+  let s: ReturnType<typeof traced>;
+  let run: ReturnType<typeof runScenario>;
+  beforeAll(() => {
+    s = traced();
+    run = runScenario(s);
+  });
 
   it('counts a trace apart from the simulator: the rows inside the duration, time-scaled', () => {
     expect(workloadArrivals(s)).toEqual([0, 0.5, 1, 1.5, 2]);
   });
 
-  it('holds on a run with all three outcomes, in memory and as written to requests.arrow', () => {
+  it('I1 conservation: holds on a run with all three outcomes, in memory and as written to requests.arrow', () => {
     const status = run.tables.requests.getChild('status');
     const seen = new Set(Array.from({ length: run.tables.requests.numRows }, (_, i) => status?.get(i)));
     expect([...seen].sort()).toEqual(['completed', 'rejected', 'unfinished']);
@@ -57,7 +61,7 @@ describe('conservation helper', () => {
     expectConserved({ requests: join(folder, 'requests.arrow'), summary: written.summary }, workloadArrivals(s));
   });
 
-  it('holds on a synthetic workload, against the arrivals drawn apart from the run', () => {
+  it('I1 conservation: holds on a synthetic workload, against the arrivals drawn apart from the run', () => {
     const poisson = checkScenario(
       {
         name: 'poisson',
@@ -108,6 +112,6 @@ describe('conservation helper', () => {
 
   it('fails when the arrivals generated are more than the rows, or the summary miscounts', () => {
     expect(check(columns(), run.summary, 6)).toThrow();
-    expect(check(columns(), { ...run.summary, completed: (run.summary.completed as number) + 1, unfinished: (run.summary.unfinished as number) - 1 })).toThrow();
+    expect(check(columns(), { ...run.summary, completed: run.summary.completed + 1, unfinished: run.summary.unfinished - 1 })).toThrow();
   });
 });

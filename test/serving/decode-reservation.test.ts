@@ -2,11 +2,12 @@
 // must stop where exact stepping would evict, and no later.
 import { describe, expect, it } from 'vitest';
 import { Instance } from '../../sim/datacenter/index.js';
-import { Calendar } from '../../sim/engine/index.js';
+import { Calendar, EventOrder } from '../../sim/engine/index.js';
 import type { BatchTimer } from '../../sim/physics/index.js';
 import type { InstanceSpec } from '../../sim/scenario/resolved.js';
 import { DecodeBatcher, type DecodeStepping } from '../../sim/serving/decode-batcher.js';
 import { Request } from '../../sim/serving/request.js';
+import * as life from '../../sim/serving/request-life.js';
 
 /** Every decode step takes 1 s, whatever the batch. */
 const oneSecondSteps: BatchTimer = {
@@ -40,18 +41,26 @@ function runUntil(t_s: number, promptB: number, stepping: DecodeStepping, output
         to.arrived(r);
         return null;
       }
-      const timer = calendar.schedule(1000, () => to.arrived(r), {});
+      const timer = calendar.schedule(1000, () => to.arrived(r), {}, EventOrder.completion);
       return { abort: () => timer.cancel() };
     },
     (r) => r.outputTokens - 1 - r.decodedTokens,
     stepping,
   );
-  const a = new Request(0, 0, 50, outputA, false);
-  const b = new Request(1, 2.5, promptB, 1000, false);
-  calendar.schedule(0, () => decoder.accept(a), {});
-  calendar.schedule(2.5, () => decoder.accept(b), {});
+  const a = prefilled(new Request(0, 0, 50, outputA, false), decoder.instance);
+  const b = prefilled(new Request(1, 2.5, promptB, 1000, false), decoder.instance);
+  calendar.schedule(0, () => decoder.accept(a), {}, EventOrder.arrival);
+  calendar.schedule(2.5, () => decoder.accept(b), {}, EventOrder.arrival);
   calendar.run(t_s);
   return { preemptions: a.preemptions, events: calendar.eventsFired };
+}
+
+/** A request through its prefill (elsewhere, at its arrival), waiting for its hand-off. */
+function prefilled(r: Request, at: Instance): Request {
+  life.arrive(r, r.arrival_s);
+  life.startPrefill(r, at, r.arrival_s);
+  life.enterHandoff(r, r.arrival_s);
+  return r;
 }
 
 const preemptionsBy = (t_s: number, promptB: number, stepping: DecodeStepping) => runUntil(t_s, promptB, stepping).preemptions;

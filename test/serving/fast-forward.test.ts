@@ -58,7 +58,7 @@ function compare(a: ReturnType<typeof runScenario>, b: ReturnType<typeof runScen
 }
 
 describe('fast-forward decode', () => {
-  it('gives the same per-request times as exact stepping on a loaded scenario, with fewer events', () => {
+  it('I6 fast-forward = exact: the same per-request times as exact stepping on a loaded scenario, with fewer events', () => {
     const exact = runScenario(scenario('exact'));
     const ff = runScenario(scenario('fast-forward'));
     expect(exact.summary.completed).toBe(exact.summary.requests);
@@ -66,7 +66,7 @@ describe('fast-forward decode', () => {
     expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
   });
 
-  it('agrees under KV pressure, with preemptions', () => {
+  it('I6 fast-forward = exact: agrees under KV pressure, with preemptions', () => {
     const exact = runScenario(scenario('exact', { kvTight: true, rate: 12 }));
     const ff = runScenario(scenario('fast-forward', { kvTight: true, rate: 12 }));
     expect(column(exact.tables.requests, 'preemptions').reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
@@ -76,7 +76,7 @@ describe('fast-forward decode', () => {
   it.each([
     { rate: 6, seed: 2 },
     { rate: 12, seed: 1 },
-  ])('agrees when slow hand-offs reserve KV mid-run (rate $rate, seed $seed)', ({ rate, seed }) => {
+  ])('I6 fast-forward = exact: agrees when slow hand-offs reserve KV mid-run (rate $rate, seed $seed)', ({ rate, seed }) => {
     // Transfers over 10 Gb/s uplinks take ~0.2 s: reservations arrive during runs, and
     // some leave a later step of the run short of KV, where exact stepping evicts.
     // (Never cutting a run for a reservation is off by 18–30% here.)
@@ -86,7 +86,7 @@ describe('fast-forward decode', () => {
     compare(exact, runScenario(scenario('fast-forward', o)));
   });
 
-  it.each(['pool-fcfs', 'jsq', 'power-of-two', 'round-robin'])('agrees under KV pressure with %s routing', (router) => {
+  it.each(['pool-fcfs', 'jsq', 'power-of-two', 'round-robin'])('I6 fast-forward = exact: agrees under KV pressure with %s routing', (router) => {
     // A shared queue (pool-fcfs) is the hard case: another server taking its head
     // changes what this one may take at its next boundary.
     compare(runScenario(scenario('exact', { router, kvTight: true, rate: 12 })), runScenario(scenario('fast-forward', { router, kvTight: true, rate: 12 })));
@@ -94,7 +94,7 @@ describe('fast-forward decode', () => {
 });
 
 describe('fast-forward with speculative decoding', () => {
-  it('gives the same per-request times as exact stepping on a loaded scenario', () => {
+  it('I6 fast-forward = exact: speculative, the same per-request times as exact stepping on a loaded scenario', () => {
     const exact = runScenario(scenario('exact', { speculative: true, rate: 25 }));
     const ff = runScenario(scenario('fast-forward', { speculative: true, rate: 25 }));
     expect(exact.summary.completed).toBe(exact.summary.requests);
@@ -102,13 +102,13 @@ describe('fast-forward with speculative decoding', () => {
     expect(ff.stats.events).toBeLessThan(exact.stats.events / 3);
     // The same load decodes faster than without speculation (k = 4, α = 0.7: E = 2.77).
     const plain = runScenario(scenario('fast-forward', { rate: 25 }));
-    expect(ff.summary.tpot_p50_s as number).toBeLessThan((plain.summary.tpot_p50_s as number) / 1.5);
+    expect(ff.summary.tpot_p50_s).toBeLessThan(plain.summary.tpot_p50_s! / 1.5);
   });
 
   it.each([
     { rate: 14, uplink_gbps: 400 },
     { rate: 8, uplink_gbps: 10 },
-  ])('agrees under KV pressure, with preemptions (rate $rate, uplinks $uplink_gbps Gb/s)', ({ rate, uplink_gbps }) => {
+  ])('I6 fast-forward = exact: speculative, agrees under KV pressure, with preemptions (rate $rate, uplinks $uplink_gbps Gb/s)', ({ rate, uplink_gbps }) => {
     const o = { speculative: true, kvTight: true, rate, uplink_gbps };
     const exact = runScenario(scenario('exact', o));
     expect(column(exact.tables.requests, 'preemptions').reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
@@ -143,7 +143,7 @@ describe('fast-forward on colocated instances', () => {
     ['prefill-first', 'jsq', 80],
     ['chunked', 'pool-fcfs', 20.5],
     ['prefill-first', 'least-work', 20.5],
-  ] as const)('%s, %s, %s GB: the same per-request times as exact stepping, with fewer events', (policy, router, memory) => {
+  ] as const)('I6 fast-forward = exact: colocated %s, %s, %s GB, the same per-request times as exact stepping, with fewer events', (policy, router, memory) => {
     const exact = runScenario(mixed('exact', policy, router, memory));
     const ff = runScenario(mixed('fast-forward', policy, router, memory));
     compare(exact, ff);
@@ -153,7 +153,7 @@ describe('fast-forward on colocated instances', () => {
   it.each([
     ['chunked', 'least-work', 80],
     ['prefill-first', 'pool-fcfs', 23.5],
-  ] as const)('speculative, %s, %s, %s GB: the same per-request times as exact stepping', (policy, router, memory) => {
+  ] as const)('I6 fast-forward = exact: colocated speculative, %s, %s, %s GB, the same per-request times as exact stepping', (policy, router, memory) => {
     const exact = runScenario(mixed('exact', policy, router, memory, true));
     const ff = runScenario(mixed('fast-forward', policy, router, memory, true));
     compare(exact, ff);

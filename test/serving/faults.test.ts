@@ -1,5 +1,5 @@
 // Fault injection: outcomes that can be computed by hand, and invariants under random failures.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { MODELS } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
@@ -137,6 +137,45 @@ describe('instance failures at known times', () => {
   });
 });
 
+// The rule for events at one instant (sim/engine/event-order.ts; docs/model.md).
+describe('simultaneous events: faults, then completions, then arrivals', () => {
+  it('I10 simultaneous events: a failure at the instant a decode ends displaces the request (the failure fires first)', () => {
+    // Decode runs [2, 4); the decoder fails at exactly 4 and is back at 14: the request
+    // prefills again [4, 5) and decodes [14, 16).
+    const { get } = only(runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4, repair_s: 10 }] })));
+    expect(get('retries')).toBe(1);
+    expect(get('decode_start_s')).toBe(14);
+    expect(get('completion_s')).toBe(16);
+    // One ulp later the decode has ended: the failure finds nothing to displace.
+    const later = only(runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4 + 2 ** -50, repair_s: 10 }] })));
+    expect(later.get('retries')).toBe(0);
+    expect(later.get('completion_s')).toBe(4);
+  });
+
+  it('I10 simultaneous events: a repair at the instant a request arrives lets the router use the repaired instance (the repair fires first)', () => {
+    // Two prefill instances taking 1.5 s; arrivals at 1 and 2. Request 0 takes pre-0
+    // over [1, 2.5); pre-1 is down over [0.5, 2). Request 1 arrives at exactly 2, when
+    // pre-1 is back: it starts there at once instead of waiting for pre-0.
+    const r = runScenario(checkScenario({
+      name: 'repair-at-arrival', duration_s: 2.5, drain_s: 100,
+      datacenter: {
+        racks: [
+          { name: 'pre', nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1.5 } } }] },
+          { name: 'dec', nodes: [{ role: 'decode', service: { decode: { dist: 'deterministic', value_s: 2 } } }] },
+        ],
+        network: { kv_transfer: 'off' },
+      },
+      workload: { arrivals: { process: 'deterministic', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 100 }, output_tokens: { dist: 'constant', value: 10 } },
+      scheduling: { router: 'jsq' },
+      faults: { instances: [{ instance: 'pre-0/prefill-1', at_s: 0.5, repair_s: 1.5 }] },
+    }, 'faults.json'));
+    const t = roundTrip(r.tables.requests);
+    expect(t.numRows).toBe(2);
+    expect(column(t, 'prefill_start_s')).toEqual([1, 2]);
+    expect(t.getChild('prefill_node')?.get(1)).toBe('pre-0/prefill-1');
+  });
+});
+
 describe('random failures', () => {
   it('long-run availability is MTBF / (MTBF + MTTR)', () => {
     // 200 instances × ~16 up/down cycles: the estimate's standard error is about 0.004.
@@ -158,8 +197,8 @@ describe('random failures', () => {
       'availability.json',
     );
     const r = runScenario(s);
-    expect(Math.abs((r.summary.availability as number) - 0.8)).toBeLessThan(0.02);
-    expect(r.summary.instance_failures as number).toBeGreaterThan(2500);
+    expect(Math.abs(r.summary.availability! - 0.8)).toBeLessThan(0.02);
+    expect(r.summary.instance_failures).toBeGreaterThan(2500);
     expectRunConserved(r);
   });
 });
@@ -238,9 +277,12 @@ describe('link failures', () => {
 describe('failures on the performance model', () => {
   const faults = { random: [{ role: 'decode', mtbf_s: 20, mttr_s: 5 }, { role: 'prefill', mtbf_s: 40, mttr_s: 5 }] };
   const args = { rate: 20, duration_s: 120, faults, prompt: { dist: 'lognormal', median: 2048, sigma: 0.8, max: 16384 }, output: { dist: 'uniform', min: 1, max: 2000 } };
-  const ff = runScenario(split(args));
+  let ff: ReturnType<typeof runScenario>;
+  beforeAll(() => {
+    ff = runScenario(split(args));
+  });
 
-  it('displace requests, conserve them and keep every invariant', () => {
+  it('I1 I3 I8: displace requests, conserve them and keep KV and links within capacity', () => {
     const s = ff.summary;
     expect(s.instance_failures as number).toBeGreaterThan(10);
     expect(s.requests_retried as number).toBeGreaterThan(0);
@@ -259,7 +301,7 @@ describe('failures on the performance model', () => {
     for (const u of column(ff.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
   });
 
-  it('fast-forward gives the same requests as exact stepping under failures', () => {
+  it('I6 fast-forward = exact: the same requests as exact stepping under failures', () => {
     expectSameOutcomes(ff, runScenario(split({ ...args, stepping: 'exact' })));
   });
 });
@@ -288,7 +330,7 @@ describe('failures across serving modes', () => {
     }, 'colocated.json')],
   ];
   for (const [name, make] of cases) {
-    it(`${name}: conserved, retried, and fast-forward equals exact stepping`, () => {
+    it(`I1 I6 ${name}: conserved, retried, and fast-forward equals exact stepping`, () => {
       const ff = runScenario(make('fast-forward'));
       const exact = runScenario(make('exact'));
       const s = ff.summary;

@@ -1,5 +1,5 @@
 // The KV hand-off over the network, through the whole simulator.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { kvHandoffBytes, MODELS, BF16 } from '../../sim/physics/index.js';
 import { column, roundTrip } from '../helpers/queueing.js';
@@ -48,7 +48,10 @@ describe('KV hand-off over the network', () => {
     expect(column(req, 'decode_queue_s')[0]).toBe(0);
   });
 
-  const loaded = runScenario(split({ rate: 25, prompt: { dist: 'lognormal', median: 4096, sigma: 0.8, max: 16384 }, output: { dist: 'uniform', min: 1, max: 200 } }));
+  let loaded: ReturnType<typeof runScenario>;
+  beforeAll(() => {
+    loaded = runScenario(split({ rate: 25, prompt: { dist: 'lognormal', median: 4096, sigma: 0.8, max: 16384 }, output: { dist: 'uniform', min: 1, max: 200 } }));
+  });
 
   it('hands off exactly Σ prompt tokens × KV bytes per token of the requests that decoded', () => {
     const req = loaded.tables.requests;
@@ -68,7 +71,7 @@ describe('KV hand-off over the network', () => {
     expect(received / expected).toBeCloseTo(1, 9);
   });
 
-  it('never runs a link above its capacity, and stamps hand-off times in order', () => {
+  it('I8 I2: never runs a link above its capacity, and stamps hand-off times in order', () => {
     for (const u of column(loaded.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
     const req = loaded.tables.requests;
     const cols = ['first_token_s', 'decode_start_s', 'completion_s'].map((c) => column(req, c));

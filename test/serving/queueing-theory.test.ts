@@ -1,7 +1,7 @@
 // The pipeline in queueing mode against closed-form queueing results. Each test checks
 // that theory lies in a 99% batch-means interval AND that the interval is narrow
 // enough that a 5% error in an arrival or service rate would put theory outside it.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/index.js';
 import { mg1Wait, mmcWait } from '../../sim/studies/index.js';
 import { expectCovers } from '../helpers/ci.js';
@@ -72,23 +72,28 @@ describe('networks', () => {
 
 describe("Little's law", () => {
   const s = queueingScenario({ rate: 2.4, router: 'jsq', prefill: { count: 3, service: { dist: 'exponential', mean_s: 1 } }, duration_s: 40_000, window_s: 50 });
-  const r = runScenario(s);
-  const nodes = r.tables.nodes;
-  const role = nodes.getChild('role');
-  const start = column(nodes, 'window_start_s');
-  const end = column(nodes, 'window_end_s');
-  const q = column(nodes, 'queue_len_mean');
+  let end: number[];
   let area = 0;
-  for (let i = 0; i < nodes.numRows; i++) if (role?.get(i) === 'prefill') area += (q[i] as number) * ((end[i] as number) - (start[i] as number));
-  const waits = column(r.tables.requests, 'prefill_queue_s');
-  const totalWait = waits.reduce((a, b) => a + b, 0);
+  let waits: number[];
+  let totalWait: number;
+  beforeAll(() => {
+    const r = runScenario(s);
+    const nodes = r.tables.nodes;
+    const role = nodes.getChild('role');
+    const start = column(nodes, 'window_start_s');
+    end = column(nodes, 'window_end_s');
+    const q = column(nodes, 'queue_len_mean');
+    for (let i = 0; i < nodes.numRows; i++) if (role?.get(i) === 'prefill') area += (q[i] as number) * ((end[i] as number) - (start[i] as number));
+    waits = column(r.tables.requests, 'prefill_queue_s');
+    totalWait = waits.reduce((a, b) => a + b, 0);
+  });
 
-  it('holds exactly on the sample path: ∫ queue length dt = Σ waits (the run drains empty)', () => {
+  it("I5 Little's law: holds exactly on the sample path, ∫ queue length dt = Σ waits (the run drains empty)", () => {
     expect(area).toBeCloseTo(totalWait, 6 - Math.ceil(Math.log10(totalWait)));
     expect(Math.abs(area - totalWait) / totalWait).toBeLessThan(1e-9);
   });
 
-  it('time-weighted queue length from nodes.arrow = λ × mean wait', () => {
+  it("I5 Little's law: time-weighted queue length from nodes.arrow = λ × mean wait", () => {
     const runEnd = Math.max(...end);
     const L = area / runEnd;
     const W = totalWait / waits.length;

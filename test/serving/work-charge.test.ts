@@ -40,7 +40,7 @@ function perNode(r: ReturnType<typeof runScenario>, metric: 'mfu' | 'mbu'): Map<
 
 describe('work charged by fast-forwarded runs', () => {
   for (const o of [{}, { kvTight: true }, { kvTight: true, speculative: true }]) {
-    it(`equals exact stepping's, node by node (${JSON.stringify(o)})`, () => {
+    it(`I6 fast-forward = exact: equals exact stepping's, node by node (${JSON.stringify(o)})`, () => {
       const exact = runScenario(scenario('exact', o));
       const ff = runScenario(scenario('fast-forward', o));
       expect(ff.summary.completed).toBe(exact.summary.completed);

@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RackFit } from '../../sim/studies/plan-racks.js';
 import { planRows, runPlan, type Design } from '../../sim/studies/plan.js';
 import { smallPlanBase } from '../helpers/base-scenario.js';
@@ -31,7 +31,7 @@ describe('RackFit', () => {
   });
 });
 
-describe('splitsim plan with rack_power_kw and max_racks', async () => {
+describe('splitsim plan with rack_power_kw and max_racks', () => {
   // 8 kW racks, one of them: six 1-GPU instances at most; the 8-GPU candidate (10.2 kW) is infeasible.
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-plan-racks-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
@@ -40,7 +40,10 @@ describe('splitsim plan with rack_power_kw and max_racks', async () => {
     mixed: { candidates: [h100(1), h100(8)], max_instances: 32 },
     rack_power_kw: 8, max_racks: 1, check_seeds: 1, goodput: false,
   }));
-  const result = await runPlan(join(dir, 'plan.json'));
+  let result: Awaited<ReturnType<typeof runPlan>>;
+  beforeAll(async () => {
+    result = await runPlan(join(dir, 'plan.json'));
+  });
 
   it('reports the candidate no rack can hold as infeasible, and never runs it', () => {
     expect(result.infeasible).toEqual([{ design: '1 h100-sxm×8 colocated', reason: "one mixed instance draws 10.2 kW at nameplate, more than a rack's 8 kW (rack_power_kw)" }]);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, runScenario } from '../../sim/index.js';
 import { paretoFrontier, runPlan } from '../../sim/studies/plan.js';
 import { spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ const base = {
   slo: { ttft_s: 0.5, tpot_s: 0.012, quantile: 0.95 },
 };
 
-describe('splitsim plan', async () => {
+describe('splitsim plan', () => {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-plan-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify(base));
   writeFileSync(join(dir, 'plan.json'), JSON.stringify({
@@ -39,8 +39,12 @@ describe('splitsim plan', async () => {
     },
     goodput: true,
   }));
-  const result = await runPlan(join(dir, 'plan.json'));
-  const rec = result.recommended!;
+  let result: Awaited<ReturnType<typeof runPlan>>;
+  let rec: NonNullable<typeof result.recommended>;
+  beforeAll(async () => {
+    result = await runPlan(join(dir, 'plan.json'));
+    rec = result.recommended!;
+  });
 
   /** A fresh run (a seed the plan never used) of a split design. */
   const fresh = (np: number, nd: number, seed = 77) => {
@@ -77,7 +81,7 @@ describe('splitsim plan', async () => {
 
   it('is the cheapest among the designs it found meeting the SLO, and on the Pareto frontier', () => {
     const meeting = result.evaluations.filter((e) => e.stage === 'search' && e.meets);
-    for (const e of meeting) expect(e.summary.cost_per_hour_usd as number).toBeGreaterThanOrEqual(rec.summary.cost_per_hour_usd as number);
+    for (const e of meeting) expect(e.summary.cost_per_hour_usd).toBeGreaterThanOrEqual(rec.summary.cost_per_hour_usd!);
     expect(paretoFrontier(result.evaluations, result.slo)).toContain(rec);
   });
 
@@ -99,7 +103,7 @@ describe('splitsim plan', async () => {
     if (overloaded.length > 0) expect(r.stdout).toMatch(/! overloaded/);
   });
 
-  describe('with headroom 1.2', async () => {
+  describe('with headroom 1.2', () => {
     // A base load at which the plain plan's answer is tight: 2 + 2 H100s meet the SLO at
     // 30 req/s and miss it at 1.2 × 30 = 36 (on the fitted physics; seed 77).
     const RATE = 30;
@@ -120,9 +124,14 @@ describe('splitsim plan', async () => {
       }));
       return join(dir, `${name}.json`);
     };
-    const plain = (await runPlan(planFile('plain', {}))).recommended!;
-    const margin = await runPlan(planFile('margin', { headroom: 1.2, check_seeds: 3 }));
-    const mrec = margin.recommended!;
+    let plain: NonNullable<Awaited<ReturnType<typeof runPlan>>['recommended']>;
+    let margin: Awaited<ReturnType<typeof runPlan>>;
+    let mrec: typeof plain;
+    beforeAll(async () => {
+      plain = (await runPlan(planFile('plain', {}))).recommended!;
+      margin = await runPlan(planFile('margin', { headroom: 1.2, check_seeds: 3 }));
+      mrec = margin.recommended!;
+    });
     /** A fresh run at \`rate\` requests/s (a seed no plan used). */
     const at = (d: typeof mrec.design, rate: number, seed = 77) => {
       if (d.kind !== 'split') throw new Error('expected a split design');
@@ -151,7 +160,7 @@ describe('splitsim plan', async () => {
       expect(at(plain.design, RATE).slo_met).toBe(true);
       expect(at(plain.design, PLANNED).slo_met).toBe(false);
       expect(JSON.stringify(mrec.design)).not.toBe(JSON.stringify(plain.design));
-      expect(mrec.summary.cost_per_hour_usd as number).toBeGreaterThan(plain.summary.cost_per_hour_usd as number);
+      expect(mrec.summary.cost_per_hour_usd).toBeGreaterThan(plain.summary.cost_per_hour_usd!);
     });
 
     it('checks the recommendation on 3 fresh seeds at the margin, meeting on each', () => {
@@ -160,7 +169,7 @@ describe('splitsim plan', async () => {
       expect(checked.every((c) => c.meets && c.seed !== mrec.seed && c.rate_per_s === PLANNED)).toBe(true);
       // A design set aside was cheaper and missed the SLO on one of its check seeds.
       for (const r of margin.rejected) {
-        expect(r.summary.cost_per_hour_usd as number).toBeLessThanOrEqual(mrec.summary.cost_per_hour_usd as number);
+        expect(r.summary.cost_per_hour_usd).toBeLessThanOrEqual(mrec.summary.cost_per_hour_usd!);
         expect(margin.checks.some((c) => JSON.stringify(c.design) === JSON.stringify(r.design) && !c.meets)).toBe(true);
       }
     });

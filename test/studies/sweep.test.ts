@@ -90,7 +90,7 @@ describe('bad sweep files', () => {
 describe('running a sweep', () => {
   const sweep = { vary: { 'workload.arrivals.rate_per_s': [4, 6.4] }, replications: 3 };
 
-  it('gives identical tables with 1 and 2 workers', async () => {
+  it('I11 determinism: identical tables with 1 and 2 workers', async () => {
     const dir = setup(sweep);
     const one = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'w1'), workers: 1 });
     const two = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'w2'), workers: 2 });

@@ -114,7 +114,7 @@ describe('zero think time: exactly N requests in the system', () => {
     ['physics, colocated, fast-forward decode', () => physics({ users: 24, layout: 'colocated' }), 24],
   ];
 
-  it.each(cases)('%s: L(t) = N at every event instant before duration_s', (_, make, N) => {
+  it.each(cases)('I12 closed-loop population: %s, L(t) = N at every event instant before duration_s', (_, make, N) => {
     const s = make();
     const r = runScenario(s);
     const requests = r.tables.requests;
@@ -139,7 +139,7 @@ describe('zero think time: exactly N requests in the system', () => {
     for (let k = 1; k < byId.length; k++) expect((byId[k] as readonly [number, number])[1]).toBeGreaterThanOrEqual((byId[k - 1] as readonly [number, number])[1]);
   });
 
-  it("Little's law on the sample path: ∫ L dt = N·T exactly, and X·R = N within the edge terms", () => {
+  it("I5 Little's law on the sample path: ∫ L dt = N·T exactly, and X·R = N within the edge terms", () => {
     const N = 7;
     const s = cases[0]?.[1]() as ResolvedScenario;
     const r = runScenario(s);
@@ -215,7 +215,7 @@ describe('think time: the finite-source queue M/M/1//N (machine repairman)', () 
 describe('determinism, lengths and faults', () => {
   const ipc = (t: Table) => Buffer.from(tableToIPC(t, 'file'));
 
-  it('the same seed gives identical tables; another seed does not', () => {
+  it('I11 determinism: the same seed gives identical tables; another seed does not', () => {
     const s = physics({ users: 16, layout: 'split' });
     const a = runScenario(s);
     const b = runScenario(s);
@@ -243,7 +243,7 @@ describe('determinism, lengths and faults', () => {
     expect(new Set(prompt).size).toBeGreaterThan(100);
   });
 
-  it('fast-forward and exact decode stepping give the same closed-loop run (1e-9)', () => {
+  it('I6 fast-forward = exact: the same closed-loop run (1e-9)', () => {
     const ff = runScenario(physics({ users: 12, layout: 'split', stepping: 'fast-forward' }));
     const ex = runScenario(physics({ users: 12, layout: 'split', stepping: 'exact' }));
     expect(ff.stats.generated).toBe(ex.stats.generated);
@@ -266,7 +266,7 @@ describe('determinism, lengths and faults', () => {
     }
   });
 
-  it('a request rejected after failures frees its user: still N in the system', () => {
+  it('I12 closed-loop population: a request rejected after failures frees its user, still N in the system', () => {
     // One prefill and one decode instance fail at 20 s with no retries allowed: the
     // requests they hold are rejected then, and their users send again at once.
     const N = 24;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkScenario, InputError, runScenario } from '../../sim/index.js';
 import { readLines } from '../../sim/workload/index.js';
 import { column } from '../helpers/queueing.js';
@@ -62,10 +62,14 @@ describe.each([
   ['mooncake_conversation_trace.jsonl.gz', 'mooncake-jsonl', 12_031],
   ['mooncake_synthetic_trace.jsonl.gz', 'mooncake-jsonl', 3_993],
 ])('%s', (file, format, rows) => {
-  const truth = expected(file);
-  const r = runScenario(replay(file, format));
-  const req = r.tables.requests;
-  const arrival = column(req, 'arrival_s').sort((a, b) => a - b);
+  let truth: ReturnType<typeof expected>;
+  let req: ReturnType<typeof runScenario>['tables']['requests'];
+  let arrival: number[];
+  beforeAll(() => {
+    truth = expected(file);
+    req = runScenario(replay(file, format)).tables.requests;
+    arrival = column(req, 'arrival_s').sort((a, b) => a - b);
+  });
 
   it('replays every row: the file’s row count, mean prompt and output tokens exactly', () => {
     expect(truth).toHaveLength(rows);
