@@ -1,0 +1,295 @@
+// The autoscaler of one node group: every interval_s it reads the trailing window,
+// decides a size (policy.ts) and switches instances on and off. docs/model.md,
+// Autoscaling, states the rules; this file carries them out on the calendar.
+import { type Calendar, EventOrder, type TimeWeighted, type Timer } from '../engine/index.js';
+import type { AutoscaleGroup } from '../scenario/resolved.js';
+import type { Slo } from '../scenario/schema.js';
+import { decide, type Signal } from './policy.js';
+import { TrailingMean } from './trailing.js';
+
+/** What the controller needs of an instance. */
+export interface ScaledInstance {
+  readonly index: number;
+  readonly busy: TimeWeighted;
+  readonly inService: TimeWeighted;
+  /** 1 while on (provisioning, serving or draining): its area is the on-time. */
+  readonly on: TimeWeighted | null;
+  /** Whether it takes new work (on and not draining, provisioning done). */
+  accepting: boolean;
+  /** Called when the instance may have emptied (nothing in service, no KV left); null when nobody listens. */
+  emptied: (() => void) | null;
+  readonly spec: { readonly rack: string };
+}
+
+/** What the controller needs of the serving system. */
+export interface ScalingHost {
+  /** The instance's servers take work again (routers choose it, shared queues wake it). */
+  startTaking(inst: ScaledInstance): void;
+  /** Its servers take no new work; requests queued at it, not started, go back to their pool. */
+  stopTaking(inst: ScaledInstance): void;
+  /** Nothing queued, in service, held for a hand-off or in transfer to it. */
+  holdsNothing(inst: ScaledInstance): boolean;
+  /** Running integral of requests waiting or in service in the pools of `role`, and their instances that are on. */
+  poolLoad(role: AutoscaleGroup['role'], t_s: number): { area: number; onInstances: number };
+}
+
+/** A request as the slo policy reads it when it ends. */
+export interface EndedRequest {
+  readonly status: string;
+  readonly outputTokens: number;
+  readonly firstToken_s: number;
+  readonly completion_s: number;
+  readonly arrival_s: number;
+  readonly prefillInstance: { readonly index: number } | null;
+  readonly decodeInstance: { readonly index: number } | null;
+}
+
+type State = 'off' | 'provisioning' | 'up' | 'draining';
+
+/** The controller of one autoscaled group. */
+export class Autoscaler {
+  private readonly state: State[];
+  private readonly members: ReadonlySet<number>;
+  private readonly ready = new Map<number, Timer>();
+  /** Order instances were turned on in, for cancelling the newest first. */
+  private provisioningOrder: number[] = [];
+  private lastOut_s = 0;
+  private lastIn_s = 0;
+  private readonly busy: TrailingMean;
+  private readonly load: TrailingMean;
+  /** slo policy: (time, met, met tightened) of requests settled at this group, oldest first. */
+  private settled: Array<{ t_s: number; met: boolean; tight: boolean }> = [];
+  /** When provisioning began for instances still provisioning (ramp spans). */
+  private rampStart_s: number | null = null;
+  /** [start, end) spans with an instance of this group provisioning. */
+  readonly ramps: Array<[number, number]> = [];
+
+  constructor(
+    private readonly calendar: Calendar,
+    readonly group: AutoscaleGroup,
+    private readonly instances: readonly ScaledInstance[],
+    private readonly host: ScalingHost,
+    private readonly slo: Slo | undefined,
+    private readonly horizon_s: number,
+  ) {
+    this.members = new Set(group.instances);
+    this.state = instances.map((i) => (i.accepting ? 'up' : 'off'));
+    const intervals = Math.ceil(group.window_s / group.interval_s - 1e-9);
+    this.busy = new TrailingMean(intervals);
+    this.load = new TrailingMean(intervals);
+  }
+
+  /** Schedule the first decision; none at all when the group cannot change size (min = max). */
+  start(): void {
+    if (this.group.min === this.group.max) return;
+    this.next(this.group.interval_s);
+  }
+
+  get provisioning(): number {
+    return this.ready.size;
+  }
+
+  private next(t_s: number): void {
+    if (t_s < this.horizon_s) this.calendar.scheduleAt(t_s, tick, this, EventOrder.fault);
+  }
+
+  /** One decision: signal, size, actions; then the next decision. */
+  decideNow(): void {
+    const now = this.calendar.now_s;
+    const counts = this.counts();
+    const want = decide(this.signal(now), this.group, { up: counts.up, provisioning: counts.provisioning, lastOut_s: this.lastOut_s, lastIn_s: this.lastIn_s }, now);
+    const current = counts.up + counts.provisioning;
+    if (want > current) {
+      this.lastOut_s = now;
+      this.grow(want - current);
+    } else if (want < current) {
+      this.lastIn_s = now;
+      this.shrink(current - want);
+    }
+    this.next(now + this.group.interval_s);
+  }
+
+  private counts(): { up: number; provisioning: number } {
+    let up = 0;
+    for (const i of this.group.instances) if (this.state[i] === 'up') up++;
+    return { up, provisioning: this.ready.size };
+  }
+
+  private signal(now: number): Signal {
+    const g = this.group;
+    if (g.policy === 'utilization') {
+      let area = 0;
+      for (const i of g.instances) area += (this.instances[i] as ScaledInstance).busy.areaUntil(now);
+      return { policy: 'utilization', busyInstances: this.busy.push(now, area) };
+    }
+    if (g.policy === 'queue') {
+      const { area, onInstances } = this.host.poolLoad(g.role, now);
+      // The group's share of its pools' requests is its share of their instances that are on.
+      let on = 0;
+      for (const i of g.instances) if (this.state[i] !== 'off') on++;
+      const share = onInstances > 0 ? on / onInstances : 1;
+      return { policy: 'queue', requests: this.load.push(now, area) * share };
+    }
+    const since = now - g.window_s;
+    let k = 0;
+    while (k < this.settled.length && (this.settled[k] as { t_s: number }).t_s <= since) k++;
+    if (k > 0) this.settled = this.settled.slice(k);
+    let met = 0;
+    let tight = 0;
+    for (const s of this.settled) {
+      if (s.met) met++;
+      if (s.tight) tight++;
+    }
+    return { policy: 'slo', settled: this.settled.length, met, metTight: tight };
+  }
+
+  /** Turn on `n` instances: draining ones first (still warm), then off ones, which provision. */
+  private grow(n: number): void {
+    for (let k = 0; k < n; k++) {
+      const draining = this.pick('draining', 'fewest');
+      if (draining !== undefined) {
+        this.state[draining] = 'up';
+        const inst = this.instances[draining] as ScaledInstance;
+        inst.emptied = null;
+        inst.accepting = true;
+        this.host.startTaking(inst);
+        continue;
+      }
+      const off = this.pick('off', 'fewest');
+      if (off === undefined) return;
+      this.provision(off);
+    }
+  }
+
+  private provision(i: number): void {
+    const now = this.calendar.now_s;
+    const inst = this.instances[i] as ScaledInstance;
+    this.state[i] = 'provisioning';
+    inst.on?.set(now, 1);
+    if (this.rampStart_s === null) this.rampStart_s = now;
+    const timer = this.calendar.scheduleAt(now + this.group.provisioning_s, provisioned, { scaler: this, index: i }, EventOrder.fault);
+    this.ready.set(i, timer);
+    this.provisioningOrder.push(i);
+  }
+
+  /** Provisioning done: the instance serves. */
+  provisioned(i: number): void {
+    this.ready.delete(i);
+    this.provisioningOrder = this.provisioningOrder.filter((x) => x !== i);
+    this.state[i] = 'up';
+    const inst = this.instances[i] as ScaledInstance;
+    inst.accepting = true;
+    this.host.startTaking(inst);
+    this.endRampIfDone();
+  }
+
+  /** Turn off `n`: provisioning ones first (newest first; they serve nothing yet), then drain serving ones. */
+  private shrink(n: number): void {
+    const now = this.calendar.now_s;
+    for (let k = 0; k < n; k++) {
+      const newest = this.provisioningOrder.pop();
+      if (newest !== undefined) {
+        this.ready.get(newest)?.cancel();
+        this.ready.delete(newest);
+        this.state[newest] = 'off';
+        (this.instances[newest] as ScaledInstance).on?.set(now, 0);
+        this.endRampIfDone();
+        continue;
+      }
+      const up = this.pick('up', 'most');
+      if (up === undefined) return;
+      this.drain(up);
+    }
+  }
+
+  private drain(i: number): void {
+    const inst = this.instances[i] as ScaledInstance;
+    this.state[i] = 'draining';
+    inst.accepting = false;
+    this.host.stopTaking(inst);
+    // Emptied mid-event (a batch ending, a transfer leaving): look once the instant's
+    // other work is done, so the check sees the instance as the event leaves it.
+    inst.emptied = () => this.calendar.scheduleAt(this.calendar.now_s, emptyCheck, { scaler: this, index: i }, EventOrder.completion);
+    this.offIfEmpty(i);
+  }
+
+  /** A draining instance that holds nothing is switched off. */
+  offIfEmpty(i: number): void {
+    const inst = this.instances[i] as ScaledInstance;
+    if (this.state[i] !== 'draining' || !this.host.holdsNothing(inst)) return;
+    this.state[i] = 'off';
+    inst.emptied = null;
+    inst.on?.set(this.calendar.now_s, 0);
+  }
+
+  /**
+   * The member in `state` in the rack copy with the fewest (scale-out) or most
+   * (scale-in) of the group's instances on, so copies stay even; ties: the lowest index
+   * out, the highest in.
+   */
+  private pick(state: State, rack: 'fewest' | 'most'): number | undefined {
+    const onPerRack = new Map<string, number>();
+    for (const i of this.group.instances) {
+      const r = (this.instances[i] as ScaledInstance).spec.rack;
+      onPerRack.set(r, (onPerRack.get(r) ?? 0) + (this.state[i] === 'off' || this.state[i] === 'draining' ? 0 : 1));
+    }
+    let best: number | undefined;
+    let bestOn = 0;
+    for (const i of this.group.instances) {
+      if (this.state[i] !== state) continue;
+      const on = onPerRack.get((this.instances[i] as ScaledInstance).spec.rack) as number;
+      const better = best === undefined || (rack === 'fewest' ? on < bestOn : on >= bestOn);
+      if (better) {
+        best = i;
+        bestOn = on;
+      }
+    }
+    return best;
+  }
+
+  private endRampIfDone(): void {
+    if (this.ready.size > 0 || this.rampStart_s === null) return;
+    this.ramps.push([this.rampStart_s, this.calendar.now_s]);
+    this.rampStart_s = null;
+  }
+
+  /** Whether an instance of this group is provisioning now (a ramp is in progress). */
+  get ramping(): boolean {
+    return this.ready.size > 0;
+  }
+
+  /** The run ends: a ramp still open closes at `t_s`. */
+  close(t_s: number): void {
+    if (this.rampStart_s !== null) this.ramps.push([this.rampStart_s, t_s]);
+    this.rampStart_s = null;
+  }
+
+  /** slo policy: a request ended; if its latency for this group's phase settled here, count it. */
+  ended(r: EndedRequest): void {
+    if (this.group.policy !== 'slo' || r.status !== 'completed') return;
+    const role = this.group.role;
+    const at = role === 'decode' ? r.decodeInstance : r.prefillInstance;
+    if (!at || !this.members.has(at.index)) return;
+    const ratio = this.group.scale_in_ratio;
+    const ttft = r.firstToken_s - r.arrival_s;
+    const tpot = r.outputTokens > 1 ? (r.completion_s - r.firstToken_s) / (r.outputTokens - 1) : NaN;
+    const within = (scale: number) => {
+      const ttftOk = role === 'decode' || this.slo?.ttft_s === undefined || ttft <= this.slo.ttft_s * scale;
+      const tpotOk = role === 'prefill' || this.slo?.tpot_s === undefined || !(tpot > this.slo.tpot_s * scale);
+      return ttftOk && tpotOk;
+    };
+    this.settled.push({ t_s: this.calendar.now_s, met: within(1), tight: within(ratio) });
+  }
+}
+
+function tick(s: Autoscaler): void {
+  s.decideNow();
+}
+
+function provisioned(e: { scaler: Autoscaler; index: number }): void {
+  e.scaler.provisioned(e.index);
+}
+
+function emptyCheck(e: { scaler: Autoscaler; index: number }): void {
+  e.scaler.offIfEmpty(e.index);
+}
