@@ -1,11 +1,13 @@
 import type { TimeWeighted } from '../engine/index.js';
-import { energyJ, instancePower, type InstancePower, meanPowerW } from '../physics/index.js';
+import { energyJ, instancePower, type InstancePower, meanPowerOnW, meanPowerW } from '../physics/index.js';
 import type { Deployment } from '../physics/index.js';
 
 /** What the power meter needs of an instance: its index, busy tally and replica. */
 export interface MeteredInstance {
   index: number;
   busy: TimeWeighted;
+  /** On-time tally of an autoscaled instance (1 on, 0 off); absent or null: always on. */
+  on?: TimeWeighted | null | undefined;
   spec: { deployment?: Deployment | undefined };
 }
 
@@ -21,8 +23,8 @@ export interface PrefillTally {
  * colocated instance's prefill face) has work in service, since those passes carry
  * prompt tokens and are compute-bound; decode power while it is busy with decode
  * alone; idle power otherwise, a failed instance included (**assumption**: it stays
- * powered until repaired); the host's power always. Queueing-mode instances have no
- * hardware: NaN.
+ * powered until repaired); the host's power always while on. An autoscaled instance
+ * switched off draws nothing. Queueing-mode instances have no hardware: NaN.
  */
 export class PowerMeter {
   private readonly power: Array<InstancePower | null>;
@@ -50,6 +52,8 @@ export class PowerMeter {
     if (!(span_s > 0)) return meanPowerW(p, 0, 0);
     const busy = inst.busy.windowArea(k) / span_s;
     const prefill = Math.min(busy, (this.prefill[i]?.windowArea(k) ?? 0) / span_s);
+    // Always-on instances keep the formula (and the bits) they had before autoscaling.
+    if (inst.on) return meanPowerOnW(p, inst.on.windowArea(k) / span_s, prefill, busy - prefill);
     return meanPowerW(p, prefill, busy - prefill);
   }
 
@@ -64,7 +68,7 @@ export class PowerMeter {
       }
       const busy = inst.busy.measured;
       const prefill = Math.min(busy, this.prefill[i]?.measured ?? 0);
-      sum += energyJ(p, span_s, prefill, busy - prefill);
+      sum += energyJ(p, inst.on ? inst.on.measured : span_s, prefill, busy - prefill);
     });
     return sum;
   }

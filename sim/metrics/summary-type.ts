@@ -97,4 +97,8 @@ export type Summary = {
   electricity_cost_per_hour_usd: number | null;
   /** Electricity per million output tokens of measured completed requests, US dollars. */
   electricity_cost_per_mtok_usd: number | null;
+  /** Instance-hours switched on over [warmup_s, duration_s] (an off autoscaled instance counts nothing), h. */
+  instance_hours: number | null;
+  /** SLO attainment of measured requests that arrived while an autoscaled group had an instance provisioning (a ramp); null without an SLO or such a request. */
+  slo_attainment_ramps: number | null;
 };

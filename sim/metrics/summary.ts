@@ -27,8 +27,12 @@ export interface SummaryContext {
   decodeKv: number;
   /** A pool's backlog grew over the measured period (trend test, overload.ts). */
   backlogGrowing: boolean;
-  /** Hourly price of the whole datacenter; NaN where the hardware carries no price. */
+  /** Hourly price of the whole datacenter (of its instances' on-time, with autoscaling); NaN where the hardware carries no price. */
   costPerHour_usd: number;
+  /** Instance-hours on over [warmup_s, duration_s]. */
+  instanceHours?: number | undefined;
+  /** SLO attainment of the measured requests that arrived during a ramp; NaN if none. */
+  rampAttainment?: number | undefined;
   /** Mean fraction of instance-time up over [warmup_s, duration_s]. */
   availability: number;
   /** Times any instance went down during the run. */
@@ -110,6 +114,8 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     peak_power_kw: nz((ctx.power.peakIt_W * ctx.power.pue) / 1000),
     electricity_cost_per_hour_usd: nz((energy_kwh / (span_s / 3600)) * ctx.power.usdPerKwh),
     electricity_cost_per_mtok_usd: nz(tally.outputTokens > 0 ? ((energy_kwh * ctx.power.usdPerKwh) / tally.outputTokens) * 1e6 : NaN),
+    instance_hours: nz(ctx.instanceHours),
+    slo_attainment_ramps: nz(ctx.slo ? ctx.rampAttainment : NaN),
   };
 }
 
@@ -179,6 +185,8 @@ export const SUMMARY_COLUMNS = {
   peak_power_kw: 'f64',
   electricity_cost_per_hour_usd: 'f64',
   electricity_cost_per_mtok_usd: 'f64',
+  instance_hours: 'f64',
+  slo_attainment_ramps: 'f64',
 } as const satisfies { [K in keyof Summary]-?: ColumnTypeOf<Summary[K]> };
 
 /** A summary metric's name: a misspelt one does not compile. */

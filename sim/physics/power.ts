@@ -77,6 +77,15 @@ export function meanPowerW(p: InstancePower, prefillFrac: number, decodeFrac: nu
   return p.host_w + p.idle_w + (p.prefill_w - p.idle_w) * prefillFrac + (p.decode_w - p.idle_w) * decodeFrac;
 }
 
+/**
+ * Mean draw of an instance switched on a fraction `onFrac` of the span (an autoscaled
+ * one; off it draws nothing, host included): as meanPowerW, the host and idle draw
+ * scaled by the on-fraction (busy time is always on-time).
+ */
+export function meanPowerOnW(p: InstancePower, onFrac: number, prefillFrac: number, decodeFrac: number): number {
+  return (p.host_w + p.idle_w) * onFrac + (p.prefill_w - p.idle_w) * prefillFrac + (p.decode_w - p.idle_w) * decodeFrac;
+}
+
 /** Energy over `span_s` of which `prefill_s` ran prompt work and `decode_s` decode alone, joules. */
 export function energyJ(p: InstancePower, span_s: number, prefill_s: number, decode_s: number): number {
   return (p.host_w + p.idle_w) * span_s + (p.prefill_w - p.idle_w) * prefill_s + (p.decode_w - p.idle_w) * decode_s;
