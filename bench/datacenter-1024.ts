@@ -4,7 +4,12 @@
 export function datacenter1024(duration_s: number): Record<string, unknown> {
   const racks = [];
   for (const role of ['prefill', 'decode']) {
-    racks.push({ name: role, count: 32, uplink_gbps: 6400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 16, role }] });
+    racks.push({
+      name: role,
+      count: 32,
+      uplink_gbps: 6400,
+      nodes: [{ hardware: 'h100-sxm', devices: 1, count: 16, role }],
+    });
   }
   return {
     name: 'datacenter-1024',

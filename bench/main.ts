@@ -28,7 +28,10 @@ function engineCeiling(customers: number): number {
   const arrival = randomExponential.source(rand)(0.8);
   const service = randomExponential.source(rand)(1);
   let served = 0;
-  class Queue extends (simjs.Entity as unknown as new (...a: unknown[]) => { setTimer(d: number): { done(f: () => void, c?: unknown): void }; useFacility?: unknown }) {
+  class Queue extends (simjs.Entity as unknown as new (...a: unknown[]) => {
+    setTimer(d: number): { done(f: () => void, c?: unknown): void };
+    useFacility?: unknown;
+  }) {
     waiting = 0;
     busy = false;
     start(): void {
@@ -64,8 +67,17 @@ console.log(`(a) engine ceiling: bare simjs M/M/1, ${fmt(ceiling)} customers/s`)
 rows.push({ benchmark: 'engine-mm1', requests_per_s: ceiling });
 
 console.log('\n(b) full simulator');
-console.log(['scenario', 'requests', 'events/req', 'wall s', 'req/s', 'vs engine'].map((h, i) => (i ? h.padStart(12) : h.padEnd(26))).join(''));
-for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-llama70b.json', 'scenarios/h100-colocated-llama70b.json', 'scenarios/queueing/mm4-tandem.json']) {
+console.log(
+  ['scenario', 'requests', 'events/req', 'wall s', 'req/s', 'vs engine']
+    .map((h, i) => (i ? h.padStart(12) : h.padEnd(26)))
+    .join(''),
+);
+for (const file of [
+  'scenarios/azure-conv-aws-split.json',
+  'scenarios/aws-split-llama70b.json',
+  'scenarios/h100-colocated-llama70b.json',
+  'scenarios/queueing/mm4-tandem.json',
+]) {
   let scenario;
   try {
     scenario = loadScenario(join(root, file));
@@ -78,8 +90,24 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
   const r = runScenario(scenario);
   const wall = (performance.now() - t0) / 1000;
   const rps = r.stats.generated / wall;
-  console.log([scenario.name.padEnd(26), fmt(r.stats.generated).padStart(12), fmt(r.stats.events / r.stats.generated, 2).padStart(12), fmt(wall, 3).padStart(12), fmt(rps).padStart(12), `${fmt((100 * rps) / ceiling, 1)}%`.padStart(12)].join(''));
-  rows.push({ benchmark: scenario.name, requests: r.stats.generated, events_per_request: r.stats.events / r.stats.generated, wall_s: wall, requests_per_s: rps, ratio_to_engine: rps / ceiling });
+  console.log(
+    [
+      scenario.name.padEnd(26),
+      fmt(r.stats.generated).padStart(12),
+      fmt(r.stats.events / r.stats.generated, 2).padStart(12),
+      fmt(wall, 3).padStart(12),
+      fmt(rps).padStart(12),
+      `${fmt((100 * rps) / ceiling, 1)}%`.padStart(12),
+    ].join(''),
+  );
+  rows.push({
+    benchmark: scenario.name,
+    requests: r.stats.generated,
+    events_per_request: r.stats.events / r.stats.generated,
+    wall_s: wall,
+    requests_per_s: rps,
+    ratio_to_engine: rps / ceiling,
+  });
 }
 
 // (b') the scale reference: 1,024 instances at 2,000 req/s. BENCH_DC_SECONDS sets the
@@ -98,10 +126,22 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
   const rps = r.stats.generated / wall;
   const hour = (2000 * 3600) / rps;
   console.log(`\n(b') datacenter-1024 (512 prefill + 512 decode, 64 racks) at 2,000 req/s, ${seconds} simulated s:`);
-  console.log(`    ${fmt(r.stats.generated)} requests, ${fmt(r.stats.events / r.stats.generated, 2)} events/request, ${fmt(wall, 2)} s wall, ${fmt(rps)} req/s, peak RSS ${fmt(rss)} MB`);
-  console.log(`    one simulated hour (7.2 M requests) ${seconds >= 3600 ? 'took' : 'would take'} ~${fmt(hour)} s wall: ${hour <= 60 ? 'within' : `${fmt(hour / 60, 1)}× over`} the 60 s target`);
+  console.log(
+    `    ${fmt(r.stats.generated)} requests, ${fmt(r.stats.events / r.stats.generated, 2)} events/request, ${fmt(wall, 2)} s wall, ${fmt(rps)} req/s, peak RSS ${fmt(rss)} MB`,
+  );
+  console.log(
+    `    one simulated hour (7.2 M requests) ${seconds >= 3600 ? 'took' : 'would take'} ~${fmt(hour)} s wall: ${hour <= 60 ? 'within' : `${fmt(hour / 60, 1)}× over`} the 60 s target`,
+  );
   if (seconds < 3600) console.log('    (peak RSS of the hour: run with BENCH_DC_SECONDS=3600)');
-  rows.push({ benchmark: 'datacenter-1024', requests: r.stats.generated, events_per_request: r.stats.events / r.stats.generated, wall_s: wall, requests_per_s: rps, ratio_to_engine: rps / ceiling, rss_mb: rss });
+  rows.push({
+    benchmark: 'datacenter-1024',
+    requests: r.stats.generated,
+    events_per_request: r.stats.events / r.stats.generated,
+    wall_s: wall,
+    requests_per_s: rps,
+    ratio_to_engine: rps / ceiling,
+    rss_mb: rss,
+  });
 }
 
 // Each point is a 2-hour simulated run of the AWS split (a few seconds of wall time):
@@ -109,13 +149,19 @@ for (const file of ['scenarios/azure-conv-aws-split.json', 'scenarios/aws-split-
 // at once), which short runs do not amortise.
 console.log('\n(c) a sweep of 8 points (2 simulated hours each), 1 vs 2 workers');
 const dir = mkdtempSync(join(tmpdir(), 'splitsim-bench-'));
-const base = JSON.parse(readFileSync(join(root, 'scenarios/aws-split-llama70b.json'), 'utf8')) as Record<string, unknown>;
+const base = JSON.parse(readFileSync(join(root, 'scenarios/aws-split-llama70b.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...base, $schema: undefined, duration_s: 7200 }));
-writeFileSync(join(dir, 'sweep.json'), JSON.stringify({
-  name: 'bench-sweep',
-  base: 'base.json',
-  vary: { 'workload.arrivals.rate_per_s': [10, 15, 20, 25, 30, 35, 40, 45] },
-}));
+writeFileSync(
+  join(dir, 'sweep.json'),
+  JSON.stringify({
+    name: 'bench-sweep',
+    base: 'base.json',
+    vary: { 'workload.arrivals.rate_per_s': [10, 15, 20, 25, 30, 35, 40, 45] },
+  }),
+);
 const wallOf = async (workers: number) => {
   const t0 = performance.now();
   await runSweep(join(dir, 'sweep.json'), { out: join(dir, `w${workers}`), workers });
@@ -124,7 +170,10 @@ const wallOf = async (workers: number) => {
 const w1 = await wallOf(1);
 const w2 = await wallOf(2);
 console.log(`1 worker ${fmt(w1, 2)} s, 2 workers ${fmt(w2, 2)} s: ${fmt(w1 / w2, 2)}× (target ≥ 1.6×)`);
-rows.push({ benchmark: 'sweep-8-points-1-worker', wall_s: w1 }, { benchmark: 'sweep-8-points-2-workers', wall_s: w2, speedup: w1 / w2 });
+rows.push(
+  { benchmark: 'sweep-8-points-1-worker', wall_s: w1 },
+  { benchmark: 'sweep-8-points-2-workers', wall_s: w2, speedup: w1 / w2 },
+);
 
 // A capacity study may start the CLI thousands of times: its start-up is part of each run.
 console.log('\n(d) CLI start-up: `splitsim validate` of one scenario, a new process each time (best of 3)');
@@ -132,7 +181,11 @@ console.log('\n(d) CLI start-up: `splitsim validate` of one scenario, a new proc
   let best = Infinity;
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const p = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'validate', join(root, 'scenarios/aws-split-llama70b.json')], { encoding: 'utf8' });
+    const p = spawnSync(
+      process.execPath,
+      [join(root, 'bin/splitsim.js'), 'validate', join(root, 'scenarios/aws-split-llama70b.json')],
+      { encoding: 'utf8' },
+    );
     if (p.status !== 0) throw new Error(`splitsim validate failed: ${p.stderr}`);
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
@@ -142,30 +195,61 @@ console.log('\n(d) CLI start-up: `splitsim validate` of one scenario, a new proc
 
 // The issue's targets, each with what this run measured and, when missed, by how much.
 {
-  type Measured = { benchmark: string; requests: number; events_per_request: number; wall_s: number; requests_per_s: number; ratio_to_engine: number; rss_mb: number };
+  type Measured = {
+    benchmark: string;
+    requests: number;
+    events_per_request: number;
+    wall_s: number;
+    requests_per_s: number;
+    ratio_to_engine: number;
+    rss_mb: number;
+  };
   const row = (name: string) => rows.find((r) => r.benchmark === name) as Measured | undefined;
   const verdict = (met: boolean, miss: string) => (met ? 'met' : `missed: ${miss}`);
   console.log('\ntargets (issue 7)');
-  const perRequest = rows.filter((r) => typeof r.events_per_request === 'number').map((r) => r.events_per_request as number);
+  const perRequest = rows
+    .filter((r) => typeof r.events_per_request === 'number')
+    .map((r) => r.events_per_request as number);
   const worstEvents = Math.max(...perRequest);
-  console.log(`  events per request ≤ 12: at most ${fmt(worstEvents, 2)} (${verdict(worstEvents <= 12, `${fmt(worstEvents / 12, 2)}× over`)})`);
+  console.log(
+    `  events per request ≤ 12: at most ${fmt(worstEvents, 2)} (${verdict(worstEvents <= 12, `${fmt(worstEvents / 12, 2)}× over`)})`,
+  );
   const azure = row('azure-conv-aws-split');
-  if (azure) console.log(`  Azure conversation trace on the AWS split < 0.5 s: ${fmt(azure.wall_s, 3)} s (${verdict(azure.wall_s < 0.5, `${fmt(azure.wall_s / 0.5, 2)}× over`)})`);
+  if (azure)
+    console.log(
+      `  Azure conversation trace on the AWS split < 0.5 s: ${fmt(azure.wall_s, 3)} s (${verdict(azure.wall_s < 0.5, `${fmt(azure.wall_s / 0.5, 2)}× over`)})`,
+    );
   const dc = row('datacenter-1024') as Measured;
   const hour = (2000 * 3600) / dc.requests_per_s;
   const measuredHour = dc.requests >= 7_000_000;
-  console.log(`  one hour of the 1,024-instance datacenter ≤ 60 s: ${fmt(hour)} s${measuredHour ? '' : ' (extrapolated)'} (${verdict(hour <= 60, `${fmt(hour / 60, 1)}× over`)})`);
-  if (measuredHour) console.log(`  its peak RSS < 1.5 GB: ${fmt(dc.rss_mb)} MB (${verdict(dc.rss_mb < 1500, `${fmt(dc.rss_mb / 1500, 2)}× over`)})`);
+  console.log(
+    `  one hour of the 1,024-instance datacenter ≤ 60 s: ${fmt(hour)} s${measuredHour ? '' : ' (extrapolated)'} (${verdict(hour <= 60, `${fmt(hour / 60, 1)}× over`)})`,
+  );
+  if (measuredHour)
+    console.log(
+      `  its peak RSS < 1.5 GB: ${fmt(dc.rss_mb)} MB (${verdict(dc.rss_mb < 1500, `${fmt(dc.rss_mb / 1500, 2)}× over`)})`,
+    );
   else console.log('  its peak RSS < 1.5 GB: run with BENCH_DC_SECONDS=3600 to measure it');
   for (const r of [azure, dc]) {
     if (!r) continue;
     const pct = 100 * r.ratio_to_engine;
-    console.log(`  ${r.benchmark} at ≥ 15% of the engine's rate: ${fmt(pct, 1)}% (${verdict(pct >= 15, `${fmt(15 / pct, 1)}× short`)})`);
+    console.log(
+      `  ${r.benchmark} at ≥ 15% of the engine's rate: ${fmt(pct, 1)}% (${verdict(pct >= 15, `${fmt(15 / pct, 1)}× short`)})`,
+    );
   }
 }
 
-writeTable(join(root, 'results/bench/bench.arrow'), tableFromRows(rows, [
-  ['benchmark', 'string'], ['requests', 'int'], ['events_per_request', 'float'], ['wall_s', 'float'],
-  ['requests_per_s', 'float'], ['ratio_to_engine', 'float'], ['speedup', 'float'], ['rss_mb', 'float'],
-]));
+writeTable(
+  join(root, 'results/bench/bench.arrow'),
+  tableFromRows(rows, [
+    ['benchmark', 'string'],
+    ['requests', 'int'],
+    ['events_per_request', 'float'],
+    ['wall_s', 'float'],
+    ['requests_per_s', 'float'],
+    ['ratio_to_engine', 'float'],
+    ['speedup', 'float'],
+    ['rss_mb', 'float'],
+  ]),
+);
 console.log('\nwritten: results/bench/bench.arrow');

@@ -35,7 +35,9 @@ for (const family of FAMILIES) {
   const fit = fitFamily(rows, family, family.evaluations.full);
   fits.set(family.name, fit);
   catalog = withValues(catalog, family, fit.values);
-  log(`${family.name}: Σ log² ${fit.objectiveBefore.toFixed(4)} → ${fit.objectiveAfter.toFixed(4)} over ${fit.rows.length} rows, ${fit.evaluations} evaluations`);
+  log(
+    `${family.name}: Σ log² ${fit.objectiveBefore.toFixed(4)} → ${fit.objectiveAfter.toFixed(4)} over ${fit.rows.length} rows, ${fit.evaluations} evaluations`,
+  );
 }
 let record = fittedRecord(fits, sha256, new Date().toISOString().slice(0, 10));
 if (sameFit(record, FITTED)) record = { ...record, date: FITTED.date };
@@ -49,10 +51,17 @@ for (const family of FAMILIES) {
   const own = rowsOf(rows, family);
   const sources = [...new Set(own.filter((r) => r.use === 'fit').map((r) => r.sourceUrl))];
   for (const source of sources) {
-    const refit = fitFamily(rows.filter((r) => r.sourceUrl !== source), family, family.evaluations.refit, fits.get(family.name)!.values);
+    const refit = fitFamily(
+      rows.filter((r) => r.sourceUrl !== source),
+      family,
+      family.evaluations.refit,
+      fits.get(family.name)!.values,
+    );
     const held = own.filter((r) => r.sourceUrl === source && r.use !== 'excluded');
     for (const r of simulateRows(held, withValues(catalog, family, refit.values))) heldOut.set(r.id, r.error);
-    log(`${family.name} without ${source.replace(/^https:\/\/(github\.com\/)?/, '').slice(0, 60)}: ${held.length} rows held out`);
+    log(
+      `${family.name} without ${source.replace(/^https:\/\/(github\.com\/)?/, '').slice(0, 60)}: ${held.length} rows held out`,
+    );
   }
 }
 // A row whose source gave the family no fit rows was held out of the full fit already.
@@ -73,5 +82,7 @@ if (check) {
   process.exitCode = stale.length > 0 ? 1 : 0;
 } else {
   for (const [url, text] of outputs) writeFileSync(url, text);
-  log(`${rows.length} rows: wrote sim/physics/fitted.ts, docs/measurements-results.csv and the generated sections of docs/validation.md`);
+  log(
+    `${rows.length} rows: wrote sim/physics/fitted.ts, docs/measurements-results.csv and the generated sections of docs/validation.md`,
+  );
 }

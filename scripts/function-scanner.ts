@@ -21,9 +21,56 @@ interface Token {
 }
 
 /** Keywords after which a `/` starts a regular expression, not a division. */
-const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'instanceof', 'yield', 'await']);
+const REGEX_AFTER_WORD = new Set([
+  'return',
+  'typeof',
+  'case',
+  'do',
+  'else',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'instanceof',
+  'yield',
+  'await',
+]);
 /** Punctuation made of more than one character, longest first. */
-const MULTI = ['>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '&&=', '||=', '??=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<'];
+const MULTI = [
+  '>>>=',
+  '...',
+  '===',
+  '!==',
+  '**=',
+  '<<=',
+  '>>=',
+  '&&=',
+  '||=',
+  '??=',
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '?.',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '**',
+  '<<',
+];
 /** Words whose `( … ) {` is a statement's block, not a function body. */
 const STATEMENTS = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'await', 'async', 'return', 'typeof']);
 
@@ -65,7 +112,8 @@ export function tokenize(text: string): Token[] {
     if (prev.kind === 'num' || prev.kind === 'str') return false;
     // `x! / y`: a non-null assertion after a value, then a division.
     const before = tokens[tokens.length - 2];
-    if (prev.text === '!' && before && (before.kind !== 'p' || before.text === ')' || before.text === ']')) return false;
+    if (prev.text === '!' && before && (before.kind !== 'p' || before.text === ')' || before.text === ']'))
+      return false;
     return prev.text !== ')' && prev.text !== ']' && prev.text !== '++' && prev.text !== '--';
   };
   while (i < text.length) {
@@ -194,7 +242,11 @@ function bodyAfterParams(tokens: readonly Token[], close: number, pairs: Map<num
 }
 
 /** Name of an arrow function from what precedes its parameters (`const f = (…) =>`, `f: (…) =>`). */
-function arrowName(tokens: readonly Token[], arrow: number, pairs: Map<number, number>): { name: string; start: number } {
+function arrowName(
+  tokens: readonly Token[],
+  arrow: number,
+  pairs: Map<number, number>,
+): { name: string; start: number } {
   // Back over a return type (`(x): Promise<T> =>`) to the parameters' `)`, or a lone parameter.
   let k = arrow - 1;
   for (let j = arrow - 1, steps = 0; j >= 0 && steps < 40; steps++) {
@@ -212,7 +264,8 @@ function arrowName(tokens: readonly Token[], arrow: number, pairs: Map<number, n
   const before = tokens[k - 1];
   const name = tokens[k - 2];
   const line = tokens[k]?.line ?? tokens[arrow]!.line;
-  if ((before?.text === '=' || before?.text === ':') && name?.kind === 'id') return { name: name.text, start: name.line };
+  if ((before?.text === '=' || before?.text === ':') && name?.kind === 'id')
+    return { name: name.text, start: name.line };
   return { name: '<arrow>', start: line };
 }
 

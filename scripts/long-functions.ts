@@ -48,11 +48,16 @@ function main(): number {
     const key = `${f.file}:${f.name}`;
     const reason = ALLOWED[key];
     if (reason === undefined) failing++;
-    console.log(`${f.file}:${f.start} ${f.name}: ${f.lines} lines${reason === undefined ? '' : ` (allowed: ${reason})`}`);
+    console.log(
+      `${f.file}:${f.start} ${f.name}: ${f.lines} lines${reason === undefined ? '' : ` (allowed: ${reason})`}`,
+    );
   }
-  for (const key of Object.keys(ALLOWED)) if (!keys.has(key)) console.log(`allow-list entry ${key} matches no long function: remove it`);
+  for (const key of Object.keys(ALLOWED))
+    if (!keys.has(key)) console.log(`allow-list entry ${key} matches no long function: remove it`);
   if (failing > 0) {
-    console.error(`${failing} function${failing === 1 ? '' : 's'} in sim/ over ${LIMIT_LINES} lines: split into named steps, or allow in scripts/long-functions.ts with a reason`);
+    console.error(
+      `${failing} function${failing === 1 ? '' : 's'} in sim/ over ${LIMIT_LINES} lines: split into named steps, or allow in scripts/long-functions.ts with a reason`,
+    );
     return 1;
   }
   console.log(`no function in sim/ over ${LIMIT_LINES} lines outside the allow-list`);

@@ -13,7 +13,15 @@ import { runScenarioToFolder } from '../sim/run-to-folder.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const BUILT_INS = ['aws-split-llama70b', 'h100-split-llama70b', 'h100-colocated-llama70b', 'trn2-colocated-llama70b'];
-const SHOTS = ['summary', 'ttft-cdf', 'tpot-cdf', 'pool-queue', 'heatmap-aws-split-llama70b', 'links-aws-split-llama70b', 'time-breakdown'];
+const SHOTS = [
+  'summary',
+  'ttft-cdf',
+  'tpot-cdf',
+  'pool-queue',
+  'heatmap-aws-split-llama70b',
+  'links-aws-split-llama70b',
+  'time-breakdown',
+];
 
 const out = mkdtempSync(join(tmpdir(), 'splitsim-screenshots-'));
 const dirs = BUILT_INS.map((name) => {
@@ -21,11 +29,27 @@ const dirs = BUILT_INS.map((name) => {
   return { dir, summary: runScenarioToFolder(loadScenario(join(root, 'scenarios', `${name}.json`)), dir).summary };
 });
 writeTable(join(out, 'summary.arrow'), summaryTable(dirs.map((d) => d.summary)));
-const path = writeReport(out, buildReport(readRuns(out, dirs.map((d) => d.dir))));
+const path = writeReport(
+  out,
+  buildReport(
+    readRuns(
+      out,
+      dirs.map((d) => d.dir),
+    ),
+  ),
+);
 
 const browser = await chromium.launch({
   executablePath: process.env.SPLITSIM_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
 await page.goto(`file://${path}`);

@@ -29,7 +29,15 @@ import type * as z from 'zod';
 export type { Progress, RunOptions, RunResult, RunSinks, StreamedRunResult } from './run.js';
 export type { Summary } from './metrics/summary-type.js';
 export type { InstanceSpec, ResolvedScenario } from './scenario/resolved.js';
-export type { Arrivals, Role, RouterName, ScenarioFile, ServiceDistribution, ThinkDistribution, TokenDistribution } from './scenario/schema.js';
+export type {
+  Arrivals,
+  Role,
+  RouterName,
+  ScenarioFile,
+  ServiceDistribution,
+  ThinkDistribution,
+  TokenDistribution,
+} from './scenario/schema.js';
 export { InputError, type Problem } from './scenario/problems.js';
 export { InvariantError } from './engine/index.js';
 export { writeTables } from './metrics/write.js';
@@ -92,7 +100,11 @@ export function runScenario(scenario: ResolvedScenario, options: RunOptions = {}
  * Simulate a resolved scenario, streaming `requests.arrow` record batches to `sinks`
  * as requests end, so that memory stays bounded however long the run.
  */
-export function runScenarioStreamed(scenario: ResolvedScenario, sinks: Parameters<typeof run.runScenarioStreamed>[1], options: RunOptions = {}): StreamedRunResult {
+export function runScenarioStreamed(
+  scenario: ResolvedScenario,
+  sinks: Parameters<typeof run.runScenarioStreamed>[1],
+  options: RunOptions = {},
+): StreamedRunResult {
   return run.runScenarioStreamed(scenario, sinks, options);
 }
 
@@ -102,6 +114,10 @@ export function runScenarioStreamed(scenario: ResolvedScenario, sinks: Parameter
  * Memory stays bounded; the folder is replaced in one rename when the run ends, and
  * left untouched if it fails.
  */
-export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): StreamedRunResult {
+export function runScenarioToFolder(
+  scenario: ResolvedScenario,
+  dir: string,
+  options: RunOptions = {},
+): StreamedRunResult {
   return toFolder.runScenarioToFolder(scenario, dir, options);
 }

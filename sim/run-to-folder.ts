@@ -1,5 +1,11 @@
 import { ResultFolder } from './metrics/write.js';
-import { type RunOptions, type RunSinks, runScenarioStreamed, runScenarioStreamedAsync, type StreamedRunResult } from './run.js';
+import {
+  type RunOptions,
+  type RunSinks,
+  runScenarioStreamed,
+  runScenarioStreamedAsync,
+  type StreamedRunResult,
+} from './run.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
 
 /** What `run.json` records: the settings a reader of the tables (the report) needs. */
@@ -42,7 +48,11 @@ function runInfo(s: ResolvedScenario, r: StreamedRunResult): RunInfo {
  * memory), the summary at the end, the folder replaced in one rename — or left
  * untouched if the run fails or is aborted (its staging folder removed).
  */
-export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): StreamedRunResult {
+export function runScenarioToFolder(
+  scenario: ResolvedScenario,
+  dir: string,
+  options: RunOptions = {},
+): StreamedRunResult {
   const folder = new ResultFolder(dir);
   try {
     return finish(folder, scenario, runScenarioStreamed(scenario, sinksOf(folder), beating(folder, options)));
@@ -56,10 +66,18 @@ export function runScenarioToFolder(scenario: ResolvedScenario, dir: string, opt
  * The same, giving the event loop a turn every few thousand events, so that an abort
  * of `options.signal` from a signal handler stops it promptly (the CLI's way).
  */
-export async function runScenarioToFolderAsync(scenario: ResolvedScenario, dir: string, options: RunOptions = {}): Promise<StreamedRunResult> {
+export async function runScenarioToFolderAsync(
+  scenario: ResolvedScenario,
+  dir: string,
+  options: RunOptions = {},
+): Promise<StreamedRunResult> {
   const folder = new ResultFolder(dir);
   try {
-    return finish(folder, scenario, await runScenarioStreamedAsync(scenario, sinksOf(folder), beating(folder, options)));
+    return finish(
+      folder,
+      scenario,
+      await runScenarioStreamedAsync(scenario, sinksOf(folder), beating(folder, options)),
+    );
   } catch (err) {
     folder.abort();
     throw err;

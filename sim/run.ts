@@ -90,7 +90,16 @@ export async function runScenarioAsync(scenario: ResolvedScenario, options: RunO
 
 function inMemory({ result, requests }: Simulated): RunResult {
   const { nodes, pools, links, summary } = result.tables;
-  return { ...result, tables: { requests: requests as Table, nodes: nodes as Table, pools: pools as Table, links: links as Table, summary } };
+  return {
+    ...result,
+    tables: {
+      requests: requests as Table,
+      nodes: nodes as Table,
+      pools: pools as Table,
+      links: links as Table,
+      summary,
+    },
+  };
 }
 
 /**
@@ -99,13 +108,23 @@ function inMemory({ result, requests }: Simulated): RunResult {
  * however long the run (the CLI writes them to the result folder). A bare sink takes
  * the request rows only.
  */
-export function runScenarioStreamed(scenario: ResolvedScenario, sinks: RunSinks | BatchSink, options: RunOptions = {}): StreamedRunResult {
+export function runScenarioStreamed(
+  scenario: ResolvedScenario,
+  sinks: RunSinks | BatchSink,
+  options: RunOptions = {},
+): StreamedRunResult {
   return toEnd(simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }), options.signal).result;
 }
 
 /** The same, yielding to the event loop every few thousand events (RunOptions.signal). */
-export async function runScenarioStreamedAsync(scenario: ResolvedScenario, sinks: RunSinks | BatchSink, options: RunOptions = {}): Promise<StreamedRunResult> {
-  return (await yielding(simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }), options.signal)).result;
+export async function runScenarioStreamedAsync(
+  scenario: ResolvedScenario,
+  sinks: RunSinks | BatchSink,
+  options: RunOptions = {},
+): Promise<StreamedRunResult> {
+  return (
+    await yielding(simulate(scenario, options, 'requests' in sinks ? sinks : { requests: sinks }), options.signal)
+  ).result;
 }
 
 type Simulated = { result: StreamedRunResult; requests: Table | undefined };
@@ -170,7 +189,12 @@ function* simulateWith(
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const log = new RequestLog(scenario.instances.map((i) => i.name), scenario.slo, sinks?.requests, latencies);
+  const log = new RequestLog(
+    scenario.instances.map((i) => i.name),
+    scenario.slo,
+    sinks?.requests,
+    latencies,
+  );
   // The workload hears every request's end (completion or rejection, after retries
   // too): a closed loop sends a user's next request then. Bound before it exists.
   let feed: Feed<Request> | undefined;
@@ -183,8 +207,14 @@ function* simulateWith(
   feed = startArrivals(scenario, options, { calendar, streams, system, log, generator });
 
   const { horizon_s, duration_s } = scenario;
-  const progress = () => options.onProgress?.({ now_s: calendar.now_s, horizon_s, duration_s, generated: generator.next, ended: log.rows });
-  const windowTables = new WindowTables(system.instances, [system.prefill, system.decode], system.topology?.links ?? [], windows.window_s);
+  const progress = () =>
+    options.onProgress?.({ now_s: calendar.now_s, horizon_s, duration_s, generated: generator.next, ended: log.rows });
+  const windowTables = new WindowTables(
+    system.instances,
+    [system.prefill, system.decode],
+    system.topology?.links ?? [],
+    windows.window_s,
+  );
   const windowRows = new WindowStream(windowTables, sinks?.windows);
   while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
     progress();
@@ -208,7 +238,12 @@ function* simulateWith(
       tables: { ...kept, summary: summaryTable([summary]) },
       summary,
       overload,
-      stats: { events: calendar.eventsFired, end_s, generated: generator.next, wall_s: (performance.now() - started) / 1000 },
+      stats: {
+        events: calendar.eventsFired,
+        end_s,
+        generated: generator.next,
+        wall_s: (performance.now() - started) / 1000,
+      },
     },
   };
 }
@@ -228,14 +263,24 @@ interface ArrivalTargets {
  * applied, at most the in-flight limit held) and submitted by the scenario's open- or
  * closed-loop feed.
  */
-function startArrivals(scenario: ResolvedScenario, options: RunOptions, { calendar, streams, system, log, generator }: ArrivalTargets): Feed<Request> {
+function startArrivals(
+  scenario: ResolvedScenario,
+  options: RunOptions,
+  { calendar, streams, system, log, generator }: ArrivalTargets,
+): Feed<Request> {
   const maxInFlight = options.maxInFlight ?? inFlightLimit();
   // The client's output limit: a longer output stops there, as a serving engine stops it.
   const maxTokens = scenario.workload.max_tokens ?? Infinity;
   const sink: RequestSink<Request> = {
     make: (a) => {
       if (generator.next - log.rows >= maxInFlight) throw tooManyInFlight(scenario, maxInFlight, a.arrival_s);
-      const r = new Request(generator.next++, a.arrival_s, a.promptTokens, Math.min(a.outputTokens, maxTokens), a.arrival_s < scenario.warmup_s);
+      const r = new Request(
+        generator.next++,
+        a.arrival_s,
+        a.promptTokens,
+        Math.min(a.outputTokens, maxTokens),
+        a.arrival_s < scenario.warmup_s,
+      );
       r.prefixBlocks = a.prefixBlocks;
       return r;
     },
@@ -267,12 +312,29 @@ function drain(scenario: ResolvedScenario, calendar: Calendar, system: ServingSy
 }
 
 /** Summary: the run's row (sim/metrics/summary.ts) from the tally and the servers' time averages, and each pool's backlog trend. */
-function summaryOf(scenario: ResolvedScenario, system: ServingSystem, log: RequestLog, windowTables: WindowTables): { summary: Summary; overload: BacklogTrend[] } {
+function summaryOf(
+  scenario: ResolvedScenario,
+  system: ServingSystem,
+  log: RequestLog,
+  windowTables: WindowTables,
+): { summary: Summary; overload: BacklogTrend[] } {
   const span = scenario.duration_s - scenario.warmup_s;
   const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
-  const mfu = (servers: readonly PhaseServer[]) => workUtilisation(servers, (m) => m.flops.measured, (m) => m.peakFlops_per_s, span);
-  const mbu = (servers: readonly PhaseServer[]) => workUtilisation(servers, (m) => m.bytes.measured, (m) => m.peakBytes_per_s, span);
+  const mfu = (servers: readonly PhaseServer[]) =>
+    workUtilisation(
+      servers,
+      (m) => m.flops.measured,
+      (m) => m.peakFlops_per_s,
+      span,
+    );
+  const mbu = (servers: readonly PhaseServer[]) =>
+    workUtilisation(
+      servers,
+      (m) => m.bytes.measured,
+      (m) => m.peakBytes_per_s,
+      span,
+    );
   const served_per_s = log.tally.measuredCompleted / span;
   const batchMean = (pool: { servers: readonly unknown[]; inService: { measured: number } }) =>
     pool.servers.length === 0 ? NaN : pool.inService.measured / (pool.servers.length * span);
@@ -295,7 +357,10 @@ function summaryOf(scenario: ResolvedScenario, system: ServingSystem, log: Reque
     prefillKv: kvMean(system.prefill.servers, span),
     decodeKv: kvMean(system.decode.servers, span),
     backlogGrowing: overload.some((t) => t.growing),
-    availability: system.instances.length === 0 ? NaN : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
+    availability:
+      system.instances.length === 0
+        ? NaN
+        : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
     // NaN (null in the table) when any instance has no price (queueing mode).
     costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
@@ -310,14 +375,21 @@ function summaryOf(scenario: ResolvedScenario, system: ServingSystem, log: Reque
  * the field to change, rather than left to die out of memory.
  */
 function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number): InputError {
-  return new InputError(scenario.source, [{
-    path: 'workload.arrivals',
-    message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
-  }]);
+  return new InputError(scenario.source, [
+    {
+      path: 'workload.arrivals',
+      message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
+    },
+  ]);
 }
 
 /** Σ work over [warmup, duration] ÷ (Σ peak × span) of the servers that have a hardware model; NaN if none. */
-function workUtilisation(servers: readonly PhaseServer[], work: (m: WorkMeter) => number, peak: (m: WorkMeter) => number, span_s: number): number {
+function workUtilisation(
+  servers: readonly PhaseServer[],
+  work: (m: WorkMeter) => number,
+  peak: (m: WorkMeter) => number,
+  span_s: number,
+): number {
   let done = 0;
   let capacity = 0;
   for (const s of servers) {

@@ -29,8 +29,18 @@ export interface FitFamily {
   evaluations: { full: number; refit: number };
 }
 
-const frac = (path: string, before: number, start = before): FreeParameter => ({ path, kind: 'fraction', before, start });
-const nonneg = (path: string, before: number, start = before): FreeParameter => ({ path, kind: 'nonnegative', before, start });
+const frac = (path: string, before: number, start = before): FreeParameter => ({
+  path,
+  kind: 'fraction',
+  before,
+  start,
+});
+const nonneg = (path: string, before: number, start = before): FreeParameter => ({
+  path,
+  kind: 'nonnegative',
+  before,
+  start,
+});
 
 /**
  * The families and what each fits (docs/physics.md, Calibration, says why):
@@ -96,11 +106,15 @@ export function withValues(catalog: Catalog, family: FitFamily, values: Values):
   return { hardware };
 }
 
-export const rowsOf = (rows: readonly Measurement[], family: FitFamily) => rows.filter((r) => family.hardware.includes(r.hardware));
+export const rowsOf = (rows: readonly Measurement[], family: FitFamily) =>
+  rows.filter((r) => family.hardware.includes(r.hardware));
 
 /** Σ log(sim / pub)² over `rows`; a row that cannot run costs as much as a factor e⁵. */
 export function objective(rows: readonly Measurement[], catalog: Catalog): number {
-  return simulateRows(rows, catalog).reduce((s, r) => s + (Number.isFinite(r.simulated) && r.simulated > 0 ? Math.log(r.simulated / r.published) ** 2 : 25), 0);
+  return simulateRows(rows, catalog).reduce(
+    (s, r) => s + (Number.isFinite(r.simulated) && r.simulated > 0 ? Math.log(r.simulated / r.published) ** 2 : 25),
+    0,
+  );
 }
 
 export interface FamilyFit {
@@ -111,22 +125,33 @@ export interface FamilyFit {
   evaluations: number;
 }
 
-export const beforeValues = (family: FitFamily): Values => Object.fromEntries(family.parameters.map((p) => [p.path, p.before]));
+export const beforeValues = (family: FitFamily): Values =>
+  Object.fromEntries(family.parameters.map((p) => [p.path, p.before]));
 
 /** Fit `family` to its `fit` rows among `rows`, from `start` (default: the family's start). */
-export function fitFamily(rows: readonly Measurement[], family: FitFamily, budget: number, start?: Values, catalog: Catalog = { hardware: PRE_FIT_HARDWARE }): FamilyFit {
+export function fitFamily(
+  rows: readonly Measurement[],
+  family: FitFamily,
+  budget: number,
+  start?: Values,
+  catalog: Catalog = { hardware: PRE_FIT_HARDWARE },
+): FamilyFit {
   const fitRows = rowsOf(rows, family).filter((r) => r.use === 'fit');
   const ps = family.parameters;
   const valuesAt = (x: number[]): Values => Object.fromEntries(ps.map((p, i) => [p.path, fromSearch(p, x[i]!)]));
   const objectiveBefore = objective(fitRows, withValues(catalog, family, beforeValues(family)));
   // Nothing to fit (a leave-one-source-out refit that removed the only source): the
   // family keeps its pre-fit constants, so the held-out rows show what they alone give.
-  if (fitRows.length === 0) return { values: beforeValues(family), rows: [], objectiveBefore, objectiveAfter: objectiveBefore, evaluations: 0 };
+  if (fitRows.length === 0)
+    return { values: beforeValues(family), rows: [], objectiveBefore, objectiveAfter: objectiveBefore, evaluations: 0 };
   const x0 = ps.map((p) => toSearch(p, start?.[p.path] ?? p.start));
   const best = nelderMead((x) => objective(fitRows, withValues(catalog, family, valuesAt(x))), x0, 0.5, budget);
   const values = Object.fromEntries(Object.entries(valuesAt(best.x)).map(([k, v]) => [k, rounded(v)]));
   return {
-    values, rows: fitRows.map((r) => r.id), objectiveBefore,
-    objectiveAfter: objective(fitRows, withValues(catalog, family, values)), evaluations: best.evaluations,
+    values,
+    rows: fitRows.map((r) => r.id),
+    objectiveBefore,
+    objectiveAfter: objective(fitRows, withValues(catalog, family, values)),
+    evaluations: best.evaluations,
   };
 }

@@ -3,16 +3,43 @@
 import { readFileSync } from 'node:fs';
 
 export const COLUMNS = [
-  'id', 'use', 'hardware', 'devices', 'parallelism', 'model', 'weights', 'kv', 'arrival', 'batch_or_concurrency', 'max_batch',
-  'prompt_tokens', 'output_tokens', 'metric', 'value', 'unit', 'published', 'speculative', 'date', 'software', 'source_url',
-  'source_ref', 'notes',
+  'id',
+  'use',
+  'hardware',
+  'devices',
+  'parallelism',
+  'model',
+  'weights',
+  'kv',
+  'arrival',
+  'batch_or_concurrency',
+  'max_batch',
+  'prompt_tokens',
+  'output_tokens',
+  'metric',
+  'value',
+  'unit',
+  'published',
+  'speculative',
+  'date',
+  'software',
+  'source_url',
+  'source_ref',
+  'notes',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
 /** What the simulator is asked for, per row (docs/measurements.md, Metrics). */
 export const METRICS = [
-  'ttft_p50_s', 'ttft_mean_s', 'tpot_p50_s', 'tpot_mean_s', 'tokens_per_s_per_user', 'request_tokens_per_s_p50',
-  'output_tokens_per_s', 'output_tokens_per_s_per_gpu', 'allreduce_s',
+  'ttft_p50_s',
+  'ttft_mean_s',
+  'tpot_p50_s',
+  'tpot_mean_s',
+  'tokens_per_s_per_user',
+  'request_tokens_per_s_p50',
+  'output_tokens_per_s',
+  'output_tokens_per_s_per_gpu',
+  'allreduce_s',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -57,18 +84,28 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
     } else field += c;
   }
   if (quoted) throw new Error('CSV ends inside a quoted field');
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -94,19 +131,25 @@ const optionalInt = (s: string) => (s === '' ? undefined : Number(s));
  */
 export function readMeasurements(path: string): Measurement[] {
   const [header, ...body] = parseCsv(readFileSync(path, 'utf8'));
-  if (!header || header.join(',') !== COLUMNS.join(',')) throw new Error(`${path}: the header must be ${COLUMNS.join(',')}`);
+  if (!header || header.join(',') !== COLUMNS.join(','))
+    throw new Error(`${path}: the header must be ${COLUMNS.join(',')}`);
   const problems: string[] = [];
   const rows = body.map((cells, i) => {
     const where = `${path} row ${i + 2} (${cells[0] ?? ''})`;
     if (cells.length !== COLUMNS.length) problems.push(`${where}: ${cells.length} fields, expected ${COLUMNS.length}`);
     const raw = Object.fromEntries(COLUMNS.map((c, k) => [c, cells[k] ?? ''])) as Record<Column, string>;
     const bad = (column: Column, what: string) => problems.push(`${where}: ${column} ${what}, got '${raw[column]}'`);
-    const use = raw.use === 'fit' || raw.use === 'validate' ? raw.use : raw.use.startsWith('excluded: ') ? 'excluded' : undefined;
+    const use =
+      raw.use === 'fit' || raw.use === 'validate' ? raw.use : raw.use.startsWith('excluded: ') ? 'excluded' : undefined;
     if (!use) bad('use', "must be 'fit', 'validate' or 'excluded: <reason>'");
     if (!/^https:\/\/\S+$/.test(raw.source_url)) bad('source_url', 'must be an https address');
-    if (/github\.com\/[^/]+\/[^/]+\/blob\//.test(raw.source_url) && !/\/blob\/([0-9a-f]{40}|v[0-9.]+)\//.test(raw.source_url))
+    if (
+      /github\.com\/[^/]+\/[^/]+\/blob\//.test(raw.source_url) &&
+      !/\/blob\/([0-9a-f]{40}|v[0-9.]+)\//.test(raw.source_url)
+    )
       bad('source_url', 'must pin a commit (or a release tag) of the repository');
-    for (const c of ['id', 'hardware', 'metric', 'published', 'unit', 'source_ref', 'software'] as const) if (raw[c] === '') bad(c, 'is required');
+    for (const c of ['id', 'hardware', 'metric', 'published', 'unit', 'source_ref', 'software'] as const)
+      if (raw[c] === '') bad(c, 'is required');
     const value = Number(raw.value);
     if (raw.value === '' || !Number.isFinite(value) || value <= 0) bad('value', 'must be a positive number');
     if (!(METRICS as readonly string[]).includes(raw.metric)) bad('metric', `must be one of ${METRICS.join(', ')}`);
@@ -120,14 +163,28 @@ export function readMeasurements(path: string): Measurement[] {
         const n = Number(raw[c]);
         if (!Number.isInteger(n) || n <= 0) bad(c, 'must be a positive integer for a simulated row');
       }
-      for (const c of ['weights', 'kv'] as const) if (raw[c] !== 'bf16' && raw[c] !== 'fp8') bad(c, "must be 'bf16' or 'fp8' for a simulated row");
+      for (const c of ['weights', 'kv'] as const)
+        if (raw[c] !== 'bf16' && raw[c] !== 'fp8') bad(c, "must be 'bf16' or 'fp8' for a simulated row");
       if (raw.model === '') bad('model', 'is required for a simulated row');
     }
     return {
-      raw, id: raw.id, use: use ?? 'excluded', excludedReason: use === 'excluded' ? raw.use.slice('excluded: '.length) : undefined,
-      hardware: raw.hardware, devices, model: raw.model, weights: raw.weights, kv: raw.kv, arrival,
-      maxBatch: optionalInt(raw.max_batch), promptTokens: optionalInt(raw.prompt_tokens), outputTokens: optionalInt(raw.output_tokens),
-      metric: raw.metric as Metric, value, sourceUrl: raw.source_url, speculative: parseSpeculative(raw.speculative),
+      raw,
+      id: raw.id,
+      use: use ?? 'excluded',
+      excludedReason: use === 'excluded' ? raw.use.slice('excluded: '.length) : undefined,
+      hardware: raw.hardware,
+      devices,
+      model: raw.model,
+      weights: raw.weights,
+      kv: raw.kv,
+      arrival,
+      maxBatch: optionalInt(raw.max_batch),
+      promptTokens: optionalInt(raw.prompt_tokens),
+      outputTokens: optionalInt(raw.output_tokens),
+      metric: raw.metric as Metric,
+      value,
+      sourceUrl: raw.source_url,
+      speculative: parseSpeculative(raw.speculative),
     } satisfies Measurement;
   });
   const seen = new Set<string>();

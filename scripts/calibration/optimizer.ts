@@ -13,7 +13,12 @@ export interface MinimizeResult {
 
 /** Minimise `f` from `start`, with an initial simplex of `step` along each axis, using at
  * most `maxEvaluations` calls of `f`. */
-export function nelderMead(f: (x: number[]) => number, start: readonly number[], step: number, maxEvaluations: number): MinimizeResult {
+export function nelderMead(
+  f: (x: number[]) => number,
+  start: readonly number[],
+  step: number,
+  maxEvaluations: number,
+): MinimizeResult {
   const n = start.length;
   let evaluations = 0;
   const evalAt = (x: number[]) => {
@@ -29,7 +34,10 @@ export function nelderMead(f: (x: number[]) => number, start: readonly number[],
   }
   const along = (a: number[], b: number[], t: number) => a.map((ai, i) => ai + t * (b[i]! - ai));
   while (evaluations < maxEvaluations) {
-    simplex = simplex.map((p, i) => ({ p, i })).sort((a, b) => a.p.v - b.p.v || a.i - b.i).map(({ p }) => p);
+    simplex = simplex
+      .map((p, i) => ({ p, i }))
+      .sort((a, b) => a.p.v - b.p.v || a.i - b.i)
+      .map(({ p }) => p);
     const best = simplex[0]!;
     const worst = simplex[n]!;
     const centroid = new Array<number>(n).fill(0);

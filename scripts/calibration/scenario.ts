@@ -17,7 +17,15 @@ export const CATALOG: Catalog = { hardware: HARDWARE };
  */
 export const INLINE_MODELS: Readonly<Record<string, ModelArch>> = {
   'llama-2-70b (inline)': {
-    id: 'llama-2-70b', layers: 80, hidden: 8192, heads: 64, kv_heads: 8, head_dim: 128, ffn: 28_672, vocab: 32_000, tied_embeddings: false,
+    id: 'llama-2-70b',
+    layers: 80,
+    hidden: 8192,
+    heads: 64,
+    kv_heads: 8,
+    head_dim: 128,
+    ffn: 28_672,
+    vocab: 32_000,
+    tied_embeddings: false,
   },
 };
 
@@ -82,16 +90,30 @@ export function rowScenario(row: Measurement, catalog: Catalog, workload: Worklo
   const arrivals = (() => {
     switch (workload.kind) {
       // One arrival, at t = 1 s: a deterministic process of 1/s over 1.5 s.
-      case 'single': return { arrivals: { process: 'deterministic', rate_per_s: 1 }, duration_s: 1.5 };
+      case 'single':
+        return { arrivals: { process: 'deterministic', rate_per_s: 1 }, duration_s: 1.5 };
       // The whole burst lands within a millisecond: an offline benchmark's queue at t = 0.
-      case 'offline': return { arrivals: { process: 'deterministic', rate_per_s: 1e6 }, duration_s: (workload.requests + 0.5) / 1e6 };
-      case 'poisson': return { arrivals: { process: 'poisson', rate_per_s: workload.rate_per_s }, duration_s: workload.requests / workload.rate_per_s };
+      case 'offline':
+        return { arrivals: { process: 'deterministic', rate_per_s: 1e6 }, duration_s: (workload.requests + 0.5) / 1e6 };
+      case 'poisson':
+        return {
+          arrivals: { process: 'poisson', rate_per_s: workload.rate_per_s },
+          duration_s: workload.requests / workload.rate_per_s,
+        };
       case 'open-loop-users': {
         const duration_s = workload.requests / workload.rate_per_s;
-        return { arrivals: { process: 'deterministic', rate_per_s: workload.rate_per_s }, duration_s, warmup_s: duration_s * SETUP.warmupFrac };
+        return {
+          arrivals: { process: 'deterministic', rate_per_s: workload.rate_per_s },
+          duration_s,
+          warmup_s: duration_s * SETUP.warmupFrac,
+        };
       }
       case 'closed':
-        return { arrivals: { process: 'closed', users: workload.users }, duration_s: workload.duration_s, warmup_s: workload.duration_s * SETUP.warmupFrac };
+        return {
+          arrivals: { process: 'closed', users: workload.users },
+          duration_s: workload.duration_s,
+          warmup_s: workload.duration_s * SETUP.warmupFrac,
+        };
     }
   })();
   return {
@@ -103,13 +125,22 @@ export function rowScenario(row: Measurement, catalog: Catalog, workload: Worklo
     model,
     precision: { weights: row.weights, kv: row.kv },
     datacenter: {
-      racks: [{
-        name: 'bench',
-        nodes: [{
-          hardware: inlineHardware(spec), devices: row.devices, role: 'mixed', count: 1,
-          ...(row.speculative ? { speculative: { ...row.speculative, acceptance: SETUP.speculativeAcceptance } } : {}),
-        }],
-      }],
+      racks: [
+        {
+          name: 'bench',
+          nodes: [
+            {
+              hardware: inlineHardware(spec),
+              devices: row.devices,
+              role: 'mixed',
+              count: 1,
+              ...(row.speculative
+                ? { speculative: { ...row.speculative, acceptance: SETUP.speculativeAcceptance } }
+                : {}),
+            },
+          ],
+        },
+      ],
       network: { kv_transfer: 'off' },
     },
     workload: {

@@ -36,11 +36,25 @@ function completed(result: RunResult) {
   const t = result.tables.requests;
   const status = t.getChild('status')!.toArray() as string[];
   const warm = t.getChild('warmup')?.toArray() as ArrayLike<boolean> | undefined;
-  const cols = { arrival: numbers(t, 'arrival_s'), ttft: numbers(t, 'ttft_s'), tpot: numbers(t, 'tpot_s'), e2e: numbers(t, 'e2e_s'), out: numbers(t, 'output_tokens') };
+  const cols = {
+    arrival: numbers(t, 'arrival_s'),
+    ttft: numbers(t, 'ttft_s'),
+    tpot: numbers(t, 'tpot_s'),
+    e2e: numbers(t, 'e2e_s'),
+    out: numbers(t, 'output_tokens'),
+  };
   const keep: number[] = [];
-  for (let i = 0; i < t.numRows; i++) if (status[i] === 'completed' && !(warm?.[i])) keep.push(i);
+  for (let i = 0; i < t.numRows; i++) if (status[i] === 'completed' && !warm?.[i]) keep.push(i);
   const pick = (a: Float64Array) => keep.map((i) => a[i]!);
-  return { n: keep.length, all: t.numRows, arrival: pick(cols.arrival), ttft: pick(cols.ttft), tpot: pick(cols.tpot), e2e: pick(cols.e2e), out: pick(cols.out) };
+  return {
+    n: keep.length,
+    all: t.numRows,
+    arrival: pick(cols.arrival),
+    ttft: pick(cols.ttft),
+    tpot: pick(cols.tpot),
+    e2e: pick(cols.e2e),
+    out: pick(cols.out),
+  };
 }
 
 /** Median by linear interpolation between order statistics (R type 7), as the summary. */
@@ -62,9 +76,15 @@ function run(row: Measurement, catalog: Catalog, workload: Workload): RunResult 
 function hasClosedLoop(): boolean {
   try {
     checkScenario({
-      name: 'probe', duration_s: 1, model: 'llama-3.1-8b',
+      name: 'probe',
+      duration_s: 1,
+      model: 'llama-3.1-8b',
       datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', role: 'mixed' }] }] },
-      workload: { arrivals: { process: 'closed', users: 1 }, prompt_tokens: { dist: 'constant', value: 1 }, output_tokens: { dist: 'constant', value: 2 } },
+      workload: {
+        arrivals: { process: 'closed', users: 1 },
+        prompt_tokens: { dist: 'constant', value: 1 },
+        output_tokens: { dist: 'constant', value: 2 },
+      },
     });
     return true;
   } catch (e) {
@@ -78,12 +98,18 @@ function readMetric(row: Measurement, result: RunResult, offline: boolean): numb
   const r = completed(result);
   if (r.n === 0) return Number.NaN;
   switch (row.metric) {
-    case 'ttft_p50_s': return median(r.ttft);
-    case 'ttft_mean_s': return mean(r.ttft);
-    case 'tpot_p50_s': return median(r.tpot);
-    case 'tpot_mean_s': return mean(r.tpot);
-    case 'tokens_per_s_per_user': return 1 / median(r.tpot);
-    case 'request_tokens_per_s_p50': return median(r.out.map((o, i) => o / r.e2e[i]!));
+    case 'ttft_p50_s':
+      return median(r.ttft);
+    case 'ttft_mean_s':
+      return mean(r.ttft);
+    case 'tpot_p50_s':
+      return median(r.tpot);
+    case 'tpot_mean_s':
+      return mean(r.tpot);
+    case 'tokens_per_s_per_user':
+      return 1 / median(r.tpot);
+    case 'request_tokens_per_s_p50':
+      return median(r.out.map((o, i) => o / r.e2e[i]!));
     case 'output_tokens_per_s':
     case 'output_tokens_per_s_per_gpu': {
       let total: number;
@@ -106,8 +132,14 @@ function readMetric(row: Measurement, result: RunResult, offline: boolean): numb
 /** Simulate one row with the given hardware constants. */
 export function simulateRow(row: Measurement, catalog: Catalog = CATALOG): RowResult {
   const base = { id: row.id, family: family(row.hardware), use: row.use, metric: row.metric, published: row.value };
-  const done = (simulated: number, scenario: string, approximate = '', note = ''): RowResult =>
-    ({ ...base, simulated, error: simulated / row.value - 1, scenario, approximate, note });
+  const done = (simulated: number, scenario: string, approximate = '', note = ''): RowResult => ({
+    ...base,
+    simulated,
+    error: simulated / row.value - 1,
+    scenario,
+    approximate,
+    note,
+  });
   if (row.use === 'excluded') return done(Number.NaN, 'not simulated', '', row.excludedReason ?? '');
   const arrival = row.arrival!;
   try {
@@ -115,12 +147,22 @@ export function simulateRow(row: Measurement, catalog: Catalog = CATALOG): RowRe
       case 'single':
         return done(readMetric(row, run(row, catalog, { kind: 'single' }), false), 'one request');
       case 'offline': {
-        const requests = Math.min(SETUP.offlineMaxRequests, Math.max(SETUP.offlineMinRequests, SETUP.offlineCapacities * concurrentCapacity(row, catalog)));
-        return done(readMetric(row, run(row, catalog, { kind: 'offline', requests }), true), `offline burst of ${requests}`);
+        const requests = Math.min(
+          SETUP.offlineMaxRequests,
+          Math.max(SETUP.offlineMinRequests, SETUP.offlineCapacities * concurrentCapacity(row, catalog)),
+        );
+        return done(
+          readMetric(row, run(row, catalog, { kind: 'offline', requests }), true),
+          `offline burst of ${requests}`,
+        );
       }
       case 'poisson':
         return done(
-          readMetric(row, run(row, catalog, { kind: 'poisson', rate_per_s: arrival.rate_per_s, requests: SETUP.poissonRequests }), false),
+          readMetric(
+            row,
+            run(row, catalog, { kind: 'poisson', rate_per_s: arrival.rate_per_s, requests: SETUP.poissonRequests }),
+            false,
+          ),
           `Poisson ${arrival.rate_per_s}/s, ${SETUP.poissonRequests} requests`,
         );
       case 'concurrency': {
@@ -129,7 +171,10 @@ export function simulateRow(row: Measurement, catalog: Catalog = CATALOG): RowRe
         const requests = Math.max(200, SETUP.requestsPerUser * users);
         if (hasClosedLoop()) {
           const duration_s = (requests / users) * alone * 2;
-          return done(readMetric(row, run(row, catalog, { kind: 'closed', users, duration_s }), false), `closed loop, ${users} users`);
+          return done(
+            readMetric(row, run(row, catalog, { kind: 'closed', users, duration_s }), false),
+            `closed loop, ${users} users`,
+          );
         }
         // Stand-in for N users with no think time: evenly spaced arrivals at the rate
         // that keeps N requests in the system on average (Little: λ · mean e2e = N).
@@ -155,7 +200,8 @@ export function simulateRow(row: Measurement, catalog: Catalog = CATALOG): RowRe
       }
     }
   } catch (e) {
-    if (e instanceof InputError) return done(Number.NaN, 'not simulated', '', `scenario rejected: ${e.message.split('\n').slice(0, 2).join(' ')}`);
+    if (e instanceof InputError)
+      return done(Number.NaN, 'not simulated', '', `scenario rejected: ${e.message.split('\n').slice(0, 2).join(' ')}`);
     throw e;
   }
 }

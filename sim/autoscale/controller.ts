@@ -97,7 +97,12 @@ export class Autoscaler {
   decideNow(): void {
     const now = this.calendar.now_s;
     const counts = this.counts();
-    const want = decide(this.signal(now), this.group, { up: counts.up, provisioning: counts.provisioning, lastOut_s: this.lastOut_s, lastIn_s: this.lastIn_s }, now);
+    const want = decide(
+      this.signal(now),
+      this.group,
+      { up: counts.up, provisioning: counts.provisioning, lastOut_s: this.lastOut_s, lastIn_s: this.lastIn_s },
+      now,
+    );
     const current = counts.up + counts.provisioning;
     if (want > current) {
       this.lastOut_s = now;
@@ -167,7 +172,12 @@ export class Autoscaler {
     this.state[i] = 'provisioning';
     inst.on?.set(now, 1);
     if (this.rampStart_s === null) this.rampStart_s = now;
-    const timer = this.calendar.scheduleAt(now + this.group.provisioning_s, provisioned, { scaler: this, index: i }, EventOrder.fault);
+    const timer = this.calendar.scheduleAt(
+      now + this.group.provisioning_s,
+      provisioned,
+      { scaler: this, index: i },
+      EventOrder.fault,
+    );
     this.ready.set(i, timer);
     this.provisioningOrder.push(i);
   }
@@ -209,7 +219,8 @@ export class Autoscaler {
     this.host.stopTaking(inst);
     // Emptied mid-event (a batch ending, a transfer leaving): look once the instant's
     // other work is done, so the check sees the instance as the event leaves it.
-    inst.emptied = () => this.calendar.scheduleAt(this.calendar.now_s, emptyCheck, { scaler: this, index: i }, EventOrder.completion);
+    inst.emptied = () =>
+      this.calendar.scheduleAt(this.calendar.now_s, emptyCheck, { scaler: this, index: i }, EventOrder.completion);
     this.offIfEmpty(i);
   }
 

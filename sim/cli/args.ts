@@ -14,9 +14,16 @@ export function parseCommand(
   options: OptionSpec,
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
-    throw new InputError(`splitsim ${command}`, [{ path: '', message: (err as Error).message.replace(/\. To specify.*$/s, '') }]);
+    throw new InputError(`splitsim ${command}`, [
+      { path: '', message: (err as Error).message.replace(/\. To specify.*$/s, '') },
+    ]);
   }
 }
 
@@ -24,7 +31,9 @@ export function integerOption(command: string, name: string, value: string | und
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InputError(`splitsim ${command}`, [{ path: `--${name}`, message: `must be an integer, got ${JSON.stringify(value)}` }]);
+    throw new InputError(`splitsim ${command}`, [
+      { path: `--${name}`, message: `must be an integer, got ${JSON.stringify(value)}` },
+    ]);
   }
   return n;
 }

@@ -138,7 +138,12 @@ Without COMMAND, the list of commands; with one, that command's usage and option
   // A misspelt topic is a mistake to point out (exit 2), not a request for the overview.
   if (!text) {
     const commands = [...Object.keys(HELP), 'help'];
-    throw new InputError('splitsim help', [{ path: '', message: `unknown command '${topic}'${didYouMean(topic, commands)}; commands: ${commands.join(', ')}` }]);
+    throw new InputError('splitsim help', [
+      {
+        path: '',
+        message: `unknown command '${topic}'${didYouMean(topic, commands)}; commands: ${commands.join(', ')}`,
+      },
+    ]);
   }
   console.log(text);
   return 0;

@@ -52,7 +52,12 @@ async function dispatch(argv: string[], signal: AbortSignal): Promise<number> {
         return helpCommand(rest);
       default: {
         const commands = [...Object.keys(HELP), 'help'];
-        throw new InputError('splitsim', [{ path: '', message: `unknown command '${command}'${didYouMean(command, commands)}; commands: ${commands.join(', ')}` }]);
+        throw new InputError('splitsim', [
+          {
+            path: '',
+            message: `unknown command '${command}'${didYouMean(command, commands)}; commands: ${commands.join(', ')}`,
+          },
+        ]);
       }
     }
   } catch (err) {

@@ -14,7 +14,8 @@ export function outDir(command: string, value: string | undefined): string {
   for (let p = resolve(out); ; p = dirname(p)) {
     const kind = kindOf(p);
     if (kind === 'folder') break;
-    if (kind === 'other') throw bad(p === resolve(out) ? `${out} is a file, not a folder` : `${out}: ${p} is a file, not a folder`);
+    if (kind === 'other')
+      throw bad(p === resolve(out) ? `${out} is a file, not a folder` : `${out}: ${p} is a file, not a folder`);
     if (dirname(p) === p) break;
   }
   return out;

@@ -30,7 +30,8 @@ export class ProgressBar {
     const filled = Math.round(frac * width);
     const eta = frac > 0 ? (elapsed / frac - elapsed) / 1000 : NaN;
     const draining = p.now_s >= p.duration_s ? ' draining' : '';
-    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
+    const line =
+      `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
       `t=${p.now_s.toFixed(0)}/${p.duration_s}s ${p.ended}/${p.generated} req${draining} ` +
       `ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 100) - 1)}\x1b[K`);

@@ -152,7 +152,13 @@ export class Network {
   }
 
   /** Send `bytes` along `path` (links of finite capacity), then wait `latency_s`. */
-  transfer(path: readonly Link[], bytes: number, latency_s: number, receiver: FlowReceiver, payload: unknown = null): Flow {
+  transfer(
+    path: readonly Link[],
+    bytes: number,
+    latency_s: number,
+    receiver: FlowReceiver,
+    payload: unknown = null,
+  ): Flow {
     const now = this.calendar.now_s;
     const flow = new Flow(path, bytes, latency_s, receiver, payload, now, this);
     if (bytes <= 0 || path.length === 0) {
@@ -274,7 +280,8 @@ export class Network {
     flow.remaining_bytes -= flow.rate_Bps * (now - flow.updated_s);
     flow.updated_s = now;
     // Hot paths check invariants inline: a message closure per call would allocate.
-    if (!(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps))) throw new InvariantError(`flow finished with ${flow.remaining_bytes} bytes left`);
+    if (!(flow.remaining_bytes <= 1e-6 * (1 + flow.rate_Bps)))
+      throw new InvariantError(`flow finished with ${flow.remaining_bytes} bytes left`);
     flow.remaining_bytes = 0;
     this.depart(flow, now);
     flow.timer = this.calendar.schedule(flow.latency_s, this.deliver, flow, EventOrder.completion);
@@ -286,7 +293,13 @@ export class Network {
    * capacity changed: `force`), then reschedule those whose rate changed and bring the
    * rate tallies of the links whose load changed (those, and the changed ones) up to date.
    */
-  private reallocate(now: number, changed: readonly Link[], joined: Flow | null = null, departedRate = 0, force = false): void {
+  private reallocate(
+    now: number,
+    changed: readonly Link[],
+    joined: Flow | null = null,
+    departedRate = 0,
+    force = false,
+  ): void {
     // Runs on every flow start and end: scratch arrays and round marks, no per-call maps.
     const round = ++this.round;
     let flows: readonly Flow[] = this.active;
@@ -309,12 +322,16 @@ export class Network {
       for (const link of f.path) touch(link, round, touched);
       f.timer?.cancel();
       // A flow stalled behind a failed link finishes only once it moves again.
-      f.timer = rate > 0 ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f, EventOrder.completion) : null;
+      f.timer =
+        rate > 0
+          ? this.calendar.schedule(Math.max(0, f.remaining_bytes) / rate, this.finish, f, EventOrder.completion)
+          : null;
     }
     for (let i = 0; i < touched.count; i++) {
       const link = touched.items[i] as Link;
       const sum = link.load_Bps;
-      if (!(sum <= link.capacity_Bps * (1 + 1e-9))) throw new InvariantError(`link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
+      if (!(sum <= link.capacity_Bps * (1 + 1e-9)))
+        throw new InvariantError(`link ${link.name} over capacity: ${sum} > ${link.capacity_Bps} B/s`);
       link.rate.set(now, sum);
     }
     // Let go of finished flows (and the requests they carry).
@@ -328,7 +345,13 @@ export class Network {
    * they are in `gathered` in the order they started (the order the full computation
    * visits them, so ties fall the same way).
    */
-  private gather(changed: readonly Link[], round: number, joined: Flow | null, departedRate: number, force: boolean): number {
+  private gather(
+    changed: readonly Link[],
+    round: number,
+    joined: Flow | null,
+    departedRate: number,
+    force: boolean,
+  ): number {
     const frontier = this.frontier;
     frontier.count = 0;
     for (const l of changed) reach(l, round, frontier);

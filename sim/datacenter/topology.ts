@@ -21,7 +21,10 @@ export interface Placed {
 type LinkKind = 'spine' | 'up' | 'down' | 'tx' | 'rx';
 
 /** Every link a datacenter could have, in links.arrow order, with its bandwidth (undefined = unconstrained). */
-function candidateLinks(instances: readonly Placed[], net: NetworkSpec): Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> {
+function candidateLinks(
+  instances: readonly Placed[],
+  net: NetworkSpec,
+): Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> {
   const all: Array<{ name: string; gbps: number | undefined; kind: LinkKind; owner: Placed | null }> = [
     { name: 'spine', gbps: net.spine_gbps, kind: 'spine', owner: null },
   ];
@@ -41,7 +44,9 @@ function candidateLinks(instances: readonly Placed[], net: NetworkSpec): Array<{
 
 /** Names of the links that exist (finite capacity): what a link fault may name. */
 export function linkNames(instances: readonly Placed[], net: NetworkSpec): string[] {
-  return candidateLinks(instances, net).filter((l) => Number.isFinite(bytesPerSecond(l.gbps))).map((l) => l.name);
+  return candidateLinks(instances, net)
+    .filter((l) => Number.isFinite(bytesPerSecond(l.gbps)))
+    .map((l) => l.name);
 }
 
 /**
@@ -63,10 +68,17 @@ export class Topology {
   private readonly down: Array<Link | undefined> = [];
   private spine: Link | undefined;
 
-  constructor(instances: readonly Instance[], private readonly net: NetworkSpec, w: Windows) {
+  constructor(
+    instances: readonly Instance[],
+    private readonly net: NetworkSpec,
+    w: Windows,
+  ) {
     const up = new Map<string, Link>();
     const down = new Map<string, Link>();
-    for (const c of candidateLinks(instances.map((i) => i.spec), net)) {
+    for (const c of candidateLinks(
+      instances.map((i) => i.spec),
+      net,
+    )) {
       const capacity = bytesPerSecond(c.gbps);
       if (!Number.isFinite(capacity)) continue;
       const link = new Link(c.name, capacity, w);

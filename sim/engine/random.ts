@@ -47,5 +47,5 @@ export function streamSeed(seed: number, name: string): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 0) || 1;
+  return h >>> 0 || 1;
 }

@@ -60,7 +60,10 @@ export class TimeWeighted {
   /** Forget the windows before `k` (written out); their areas are final. */
   release(k: number): void {
     if (k <= this.base) return;
-    if (k * this.window_s > this.last_s) throw new InvariantError(`windows before ${k} released while their area is still open (closed to ${this.last_s} s)`);
+    if (k * this.window_s > this.last_s)
+      throw new InvariantError(
+        `windows before ${k} released while their area is still open (closed to ${this.last_s} s)`,
+      );
     this.windows = this.windows.slice(k - this.base);
     this.base = k;
   }

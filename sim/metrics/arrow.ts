@@ -1,5 +1,15 @@
 import {
-  Bool, DataType, Dictionary, Float64, Int32, makeData, makeVector, Table, Utf8, type Vector, vectorFromArray,
+  Bool,
+  DataType,
+  Dictionary,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  Table,
+  Utf8,
+  type Vector,
+  vectorFromArray,
 } from 'apache-arrow';
 import { InvariantError } from '../engine/index.js';
 
@@ -60,13 +70,25 @@ export function makeTable(columns: Record<string, Vector>): Table {
 export type ColumnKind = 'string' | 'int' | 'float' | 'bool';
 
 /** A table from row objects with declared column kinds (null/undefined → null). */
-export function tableFromRows(rows: ReadonlyArray<Record<string, unknown>>, columns: ReadonlyArray<[string, ColumnKind]>): Table {
+export function tableFromRows(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  columns: ReadonlyArray<[string, ColumnKind]>,
+): Table {
   const out: Record<string, Vector> = {};
   for (const [name, kind] of columns) {
     const values = rows.map((r) => r[name]);
-    if (kind === 'string') out[name] = stringColumn(values.map((v) => (v === null || v === undefined ? null : String(v))));
-    else if (kind === 'bool') out[name] = vectorFromArray(values.map((v) => (v === null || v === undefined ? null : Boolean(v))), new Bool());
-    else if (kind === 'int') out[name] = vectorFromArray(values.map((v) => (typeof v === 'number' ? v : null)), new Int32());
+    if (kind === 'string')
+      out[name] = stringColumn(values.map((v) => (v === null || v === undefined ? null : String(v))));
+    else if (kind === 'bool')
+      out[name] = vectorFromArray(
+        values.map((v) => (v === null || v === undefined ? null : Boolean(v))),
+        new Bool(),
+      );
+    else if (kind === 'int')
+      out[name] = vectorFromArray(
+        values.map((v) => (typeof v === 'number' ? v : null)),
+        new Int32(),
+      );
     else out[name] = float64Column(values.map((v) => (typeof v === 'number' ? v : NaN)));
   }
   return makeTable(out);
@@ -102,7 +124,14 @@ export class FixedDictionary {
       }
     }
     return makeVector(
-      makeData({ type: this.type, length: n, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data, dictionary: this.dictionary }),
+      makeData({
+        type: this.type,
+        length: n,
+        nullCount: nulls,
+        nullBitmap: nulls > 0 ? bitmap : null,
+        data,
+        dictionary: this.dictionary,
+      }),
     );
   }
 }
@@ -130,7 +159,8 @@ export function sparseStringColumn(length: number, entries: ReadonlyArray<number
   let row = 0;
   for (let j = 0; j < entries.length; j += 2) {
     const i = entries[j] as number;
-    if (!(i >= row && i < length)) throw new InvariantError(`sparse string column: row ${i} out of order or beyond ${length}`);
+    if (!(i >= row && i < length))
+      throw new InvariantError(`sparse string column: row ${i} out of order or beyond ${length}`);
     offsets.fill(at, row + 1, i + 1);
     const b = encoded[j >> 1] as Uint8Array;
     data.set(b, at);
@@ -142,6 +172,13 @@ export function sparseStringColumn(length: number, entries: ReadonlyArray<number
   offsets.fill(at, row + 1);
   const nulls = length - entries.length / 2;
   return makeVector(
-    makeData({ type: new Utf8(), length, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, valueOffsets: offsets, data }),
+    makeData({
+      type: new Utf8(),
+      length,
+      nullCount: nulls,
+      nullBitmap: nulls > 0 ? bitmap : null,
+      valueOffsets: offsets,
+      data,
+    }),
   );
 }

@@ -65,12 +65,12 @@ export class FileBlocks implements BlockStore {
 
 function writeAll(fd: number, block: Float64Array, position: number): void {
   const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 function readAll(fd: number, into: Float64Array, position: number): void {
   const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     const n = readSync(fd, bytes, done, bytes.length - done, position + done);
     if (n === 0) throw new InvariantError(`latency scratch file ended early at byte ${position + done}`);
     done += n;
@@ -127,7 +127,11 @@ export class LatencyColumns {
   private readonly u32 = new Uint32Array(this.f64.buffer);
   private sealed = false;
 
-  constructor(readonly columns: number, private readonly store: BlockStore, options: LatencyColumnsOptions = {}) {
+  constructor(
+    readonly columns: number,
+    private readonly store: BlockStore,
+    options: LatencyColumnsOptions = {},
+  ) {
     this.blockRows = options.blockRows ?? 1 << 14;
     this.gatherLimit = options.gatherLimit ?? 1 << 18;
     this.block = new Float64Array(columns * this.blockRows);
@@ -151,9 +155,14 @@ export class LatencyColumns {
    */
   quantiles(ps: readonly (readonly number[])[]): number[][] {
     this.seal();
-    if (this.appended === 0) return ps.map((cps, c) => quantiles(this.block.subarray(c * this.blockRows, c * this.blockRows + this.rows), cps));
+    if (this.appended === 0)
+      return ps.map((cps, c) =>
+        quantiles(this.block.subarray(c * this.blockRows, c * this.blockRows + this.rows), cps),
+      );
     const found = this.orderStatistics(ps.map((cps, c) => cps.flatMap((p) => ranksRead(this.count(c), p))));
-    return ps.map((cps, c) => cps.map((p) => type7(this.count(c), p, (r) => (found[c] as Map<number, number>).get(r) as number)));
+    return ps.map((cps, c) =>
+      cps.map((p) => type7(this.count(c), p, (r) => (found[c] as Map<number, number>).get(r) as number)),
+    );
   }
 
   /** Mean of column c's non-NaN values (their sum in row order over their count); NaN when none. */
@@ -188,7 +197,11 @@ export class LatencyColumns {
     ranks.forEach((rs, c) => {
       for (const rank of new Set(rs)) searches.push(this.startSearch(c, rank));
     });
-    for (let open = searches.filter((s) => s.value === undefined); open.length > 0; open = open.filter((s) => s.value === undefined)) {
+    for (
+      let open = searches.filter((s) => s.value === undefined);
+      open.length > 0;
+      open = open.filter((s) => s.value === undefined)
+    ) {
       this.narrow(open);
     }
     for (const s of searches) (found[s.column] as Map<number, number>).set(s.rank, s.value as number);
@@ -210,9 +223,17 @@ export class LatencyColumns {
       | { kind: 'bounds'; s: Search; min: number; max: number }
       | { kind: 'split'; s: Search; width: number; count: Float64Array; min: Float64Array; max: Float64Array };
     const steps: Step[] = open.map((s) => {
-      if (s.count <= this.gatherLimit || (s.bucket < 0 && !(s.hi - s.lo < Infinity))) return { kind: 'gather', s, values: new Float64Array(s.count), k: 0 };
+      if (s.count <= this.gatherLimit || (s.bucket < 0 && !(s.hi - s.lo < Infinity)))
+        return { kind: 'gather', s, values: new Float64Array(s.count), k: 0 };
       if (s.bucket >= 0) return { kind: 'bounds', s, min: Infinity, max: -Infinity };
-      return { kind: 'split', s, width: s.hi - s.lo, count: new Float64Array(SPLITS), min: new Float64Array(SPLITS).fill(Infinity), max: new Float64Array(SPLITS).fill(-Infinity) };
+      return {
+        kind: 'split',
+        s,
+        width: s.hi - s.lo,
+        count: new Float64Array(SPLITS),
+        min: new Float64Array(SPLITS).fill(Infinity),
+        max: new Float64Array(SPLITS).fill(-Infinity),
+      };
     });
     const rows = this.blockRows;
     const last = this.appended - 1;
@@ -242,7 +263,8 @@ export class LatencyColumns {
       const s = step.s;
       const within = s.rank - s.below;
       if (step.kind === 'gather') {
-        if (step.k !== s.count) throw new InvariantError(`order statistic: found ${step.k} candidates, counted ${s.count}`);
+        if (step.k !== s.count)
+          throw new InvariantError(`order statistic: found ${step.k} candidates, counted ${s.count}`);
         selectRank(step.values, within, 0);
         s.value = step.values[within] as number;
       } else if (step.kind === 'bounds') {

@@ -48,7 +48,12 @@ export interface BacklogTrend {
  * their start times; `servedPerSecond`: the run's measured throughput. Fewer than three
  * windows leave the trend untested (not growing).
  */
-export function backlogTrend(pool: string, windows: ReadonlyArray<{ start_s: number; queue: number }>, window_s: number, servedPerSecond: number): BacklogTrend {
+export function backlogTrend(
+  pool: string,
+  windows: ReadonlyArray<{ start_s: number; queue: number }>,
+  window_s: number,
+  servedPerSecond: number,
+): BacklogTrend {
   const n = windows.length;
   const threshold = Math.max(1, servedPerSecond * TREND_SERVICE_S);
   const first = windows[0]?.queue ?? 0;
@@ -102,7 +107,9 @@ export function olsSlope(xs: readonly number[], ys: readonly number[]): { slope:
 /** The stderr line for a growing backlog. */
 export function describeTrend(scenario: string, trend: BacklogTrend): string {
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
-  return `${scenario}: overloaded: the ${trend.pool} pool's queue grew from ${f(trend.first)} to ${f(trend.last)} requests over the measured period ` +
+  return (
+    `${scenario}: overloaded: the ${trend.pool} pool's queue grew from ${f(trend.first)} to ${f(trend.last)} requests over the measured period ` +
     `(fitted ${trend.slope_per_s.toPrecision(3)} requests/s, t = ${Number.isFinite(trend.t) ? trend.t.toFixed(1) : '∞'}; ` +
-    `${f(trend.growth)} added, more than the ${f(trend.threshold)} the run serves in ${TREND_SERVICE_S} s). See pools.arrow for the queues.`;
+    `${f(trend.growth)} added, more than the ${f(trend.threshold)} the run serves in ${TREND_SERVICE_S} s). See pools.arrow for the queues.`
+  );
 }

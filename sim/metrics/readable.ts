@@ -2,7 +2,11 @@
 
 /** Seconds in the unit that reads best: µs-precision ms below 1 s, s above. */
 export const ms = (v: unknown) =>
-  typeof v !== 'number' || Number.isNaN(v) ? '-' : v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(v < 0.01 ? 2 : 1)} ms`;
+  typeof v !== 'number' || Number.isNaN(v)
+    ? '-'
+    : v >= 1
+      ? `${v.toFixed(2)} s`
+      : `${(v * 1000).toFixed(v < 0.01 ? 2 : 1)} ms`;
 
 /** A fraction as a percentage. */
 export const pct = (v: unknown) => (typeof v === 'number' && !Number.isNaN(v) ? `${(v * 100).toFixed(1)}%` : '-');

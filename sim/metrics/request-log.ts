@@ -149,7 +149,15 @@ function checkOrder(r: Request): void {
 function notBefore(r: Request, last: number, t: number): number {
   if (Number.isNaN(t)) return last;
   if (t < last) {
-    const stamps = [r.arrival_s, r.prefillStart_s, r.firstToken_s, r.transferStart_s, r.transferEnd_s, r.decodeStart_s, r.completion_s];
+    const stamps = [
+      r.arrival_s,
+      r.prefillStart_s,
+      r.firstToken_s,
+      r.transferStart_s,
+      r.transferEnd_s,
+      r.decodeStart_s,
+      r.completion_s,
+    ];
     throw new InvariantError(`request ${r.id}: timestamps out of order (${stamps.join(', ')})`);
   }
   return t;
@@ -171,12 +179,28 @@ const TIME_COLUMNS = [
 
 /** The typed array behind each column of a chunk, by column name (reasons are kept sparse). */
 const CHUNK_COLUMNS = {
-  request_id: Int32Array, arrival_s: Float64Array, prompt_tokens: Int32Array, output_tokens: Int32Array,
-  status: Int32Array, warmup: Uint8Array, prefill_node: Int32Array, decode_node: Int32Array,
-  prefill_queue_s: Float64Array, prefill_start_s: Float64Array, first_token_s: Float64Array,
-  transfer_queue_s: Float64Array, transfer_s: Float64Array, decode_queue_s: Float64Array,
-  decode_start_s: Float64Array, completion_s: Float64Array, ttft_s: Float64Array, tpot_s: Float64Array,
-  e2e_s: Float64Array, preemptions: Int32Array, retries: Int32Array, link_stalls: Int32Array,
+  request_id: Int32Array,
+  arrival_s: Float64Array,
+  prompt_tokens: Int32Array,
+  output_tokens: Int32Array,
+  status: Int32Array,
+  warmup: Uint8Array,
+  prefill_node: Int32Array,
+  decode_node: Int32Array,
+  prefill_queue_s: Float64Array,
+  prefill_start_s: Float64Array,
+  first_token_s: Float64Array,
+  transfer_queue_s: Float64Array,
+  transfer_s: Float64Array,
+  decode_queue_s: Float64Array,
+  decode_start_s: Float64Array,
+  completion_s: Float64Array,
+  ttft_s: Float64Array,
+  tpot_s: Float64Array,
+  e2e_s: Float64Array,
+  preemptions: Int32Array,
+  retries: Int32Array,
+  link_stalls: Int32Array,
 } as const;
 type ChunkColumns = { [K in keyof typeof CHUNK_COLUMNS]: InstanceType<(typeof CHUNK_COLUMNS)[K]> };
 

@@ -55,7 +55,11 @@ export class RunTally {
     // A bound the SLO leaves out is not checked; a one-token output has no TPOT and
     // meets that half of the SLO.
     const slo = this.slo;
-    if (slo && (slo.ttft_s === undefined || ttft_s <= slo.ttft_s) && (slo.tpot_s === undefined || Number.isNaN(tpot_s) || tpot_s <= slo.tpot_s)) {
+    if (
+      slo &&
+      (slo.ttft_s === undefined || ttft_s <= slo.ttft_s) &&
+      (slo.tpot_s === undefined || Number.isNaN(tpot_s) || tpot_s <= slo.tpot_s)
+    ) {
       this.sloMet++;
       this.sloMetOutputTokens += r.outputTokens;
     }

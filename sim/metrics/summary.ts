@@ -61,7 +61,13 @@ export interface SummaryContext {
  */
 export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
   const span_s = ctx.duration_s - ctx.warmup_s;
-  const q = tally.quantiles({ ttft_s: [0.5, 0.9, 0.99], tpot_s: [0.5, 0.9, 0.99], e2e_s: [0.5, 0.99], prefill_queue_s: [0.99], decode_queue_s: [0.99] });
+  const q = tally.quantiles({
+    ttft_s: [0.5, 0.9, 0.99],
+    tpot_s: [0.5, 0.9, 0.99],
+    e2e_s: [0.5, 0.99],
+    prefill_queue_s: [0.99],
+    decode_queue_s: [0.99],
+  });
   const [ttft50, ttft90, ttft99] = q.ttft_s;
   const [tpot50, tpot90, tpot99] = q.tpot_s;
   const [e2e50, e2e99] = q.e2e_s;
@@ -82,12 +88,21 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     measured_requests: tally.measured,
     throughput_rps: tally.measuredCompleted / span_s,
     output_tokens_per_s: tally.outputTokens / span_s,
-    ttft_p50_s: nz(ttft50), ttft_p90_s: nz(ttft90), ttft_p99_s: nz(ttft99),
-    tpot_p50_s: nz(tpot50), tpot_p90_s: nz(tpot90), tpot_p99_s: nz(tpot99),
-    e2e_p50_s: nz(e2e50), e2e_p99_s: nz(e2e99),
-    prefill_queue_p99_s: nz(pq99), decode_queue_p99_s: nz(dq99),
-    ttft_mean_s: nz(tally.mean('ttft_s')), tpot_mean_s: nz(tally.mean('tpot_s')), e2e_mean_s: nz(tally.mean('e2e_s')),
-    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')), decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
+    ttft_p50_s: nz(ttft50),
+    ttft_p90_s: nz(ttft90),
+    ttft_p99_s: nz(ttft99),
+    tpot_p50_s: nz(tpot50),
+    tpot_p90_s: nz(tpot90),
+    tpot_p99_s: nz(tpot99),
+    e2e_p50_s: nz(e2e50),
+    e2e_p99_s: nz(e2e99),
+    prefill_queue_p99_s: nz(pq99),
+    decode_queue_p99_s: nz(dq99),
+    ttft_mean_s: nz(tally.mean('ttft_s')),
+    tpot_mean_s: nz(tally.mean('tpot_s')),
+    e2e_mean_s: nz(tally.mean('e2e_s')),
+    prefill_queue_mean_s: nz(tally.mean('prefill_queue_s')),
+    decode_queue_mean_s: nz(tally.mean('decode_queue_s')),
     slo_attainment: nz(attainment),
     slo_met: ctx.slo && !Number.isNaN(attainment) ? attainment >= ctx.slo.quantile : null,
     goodput_rps: nz(ctx.slo ? tally.sloMet / span_s : NaN),
@@ -108,12 +123,16 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     retries: tally.retries,
     cost_per_hour_usd: nz(ctx.costPerHour_usd),
     cost_per_mtok_usd: nz(tokensPerHour > 0 ? (ctx.costPerHour_usd / tokensPerHour) * 1e6 : NaN),
-    cost_per_m_goodput_tokens_usd: nz(ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN),
+    cost_per_m_goodput_tokens_usd: nz(
+      ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN,
+    ),
     energy_kwh: nz(energy_kwh),
     joules_per_output_token: nz(tally.outputTokens > 0 ? energy_J / tally.outputTokens : NaN),
     peak_power_kw: nz((ctx.power.peakIt_W * ctx.power.pue) / 1000),
     electricity_cost_per_hour_usd: nz((energy_kwh / (span_s / 3600)) * ctx.power.usdPerKwh),
-    electricity_cost_per_mtok_usd: nz(tally.outputTokens > 0 ? ((energy_kwh * ctx.power.usdPerKwh) / tally.outputTokens) * 1e6 : NaN),
+    electricity_cost_per_mtok_usd: nz(
+      tally.outputTokens > 0 ? ((energy_kwh * ctx.power.usdPerKwh) / tally.outputTokens) * 1e6 : NaN,
+    ),
     instance_hours: nz(ctx.instanceHours),
     slo_attainment_ramps: nz(ctx.slo ? ctx.rampAttainment : NaN),
   };
@@ -130,11 +149,15 @@ export type SummaryColumnType = 'utf8' | 'bool' | 'i32' | 'f64';
  * The Arrow type a field's TypeScript type allows: text as utf8 (dictionary-encoded),
  * flags as bool, numbers as a 32-bit integer (counts, never null) or a float (null as NaN, read as null).
  */
-type ColumnTypeOf<T> = [T] extends [string] ? 'utf8'
-  : [T] extends [boolean | null] ? 'bool'
-  : [T] extends [number] ? 'i32' | 'f64'
-  : [T] extends [number | null] ? 'f64'
-  : never;
+type ColumnTypeOf<T> = [T] extends [string]
+  ? 'utf8'
+  : [T] extends [boolean | null]
+    ? 'bool'
+    : [T] extends [number]
+      ? 'i32' | 'f64'
+      : [T] extends [number | null]
+        ? 'f64'
+        : never;
 
 /**
  * The columns of summary.arrow, in their order, each with its Arrow type. Typed from
@@ -153,12 +176,21 @@ export const SUMMARY_COLUMNS = {
   measured_requests: 'i32',
   throughput_rps: 'f64',
   output_tokens_per_s: 'f64',
-  ttft_p50_s: 'f64', ttft_p90_s: 'f64', ttft_p99_s: 'f64',
-  tpot_p50_s: 'f64', tpot_p90_s: 'f64', tpot_p99_s: 'f64',
-  e2e_p50_s: 'f64', e2e_p99_s: 'f64',
-  prefill_queue_p99_s: 'f64', decode_queue_p99_s: 'f64',
-  ttft_mean_s: 'f64', tpot_mean_s: 'f64', e2e_mean_s: 'f64',
-  prefill_queue_mean_s: 'f64', decode_queue_mean_s: 'f64',
+  ttft_p50_s: 'f64',
+  ttft_p90_s: 'f64',
+  ttft_p99_s: 'f64',
+  tpot_p50_s: 'f64',
+  tpot_p90_s: 'f64',
+  tpot_p99_s: 'f64',
+  e2e_p50_s: 'f64',
+  e2e_p99_s: 'f64',
+  prefill_queue_p99_s: 'f64',
+  decode_queue_p99_s: 'f64',
+  ttft_mean_s: 'f64',
+  tpot_mean_s: 'f64',
+  e2e_mean_s: 'f64',
+  prefill_queue_mean_s: 'f64',
+  decode_queue_mean_s: 'f64',
   slo_attainment: 'f64',
   slo_met: 'bool',
   goodput_rps: 'f64',

@@ -52,7 +52,11 @@ export class WindowStream {
       this.write(all, end_s);
       return undefined;
     }
-    return { nodes: this.tables.nodeTable(0, all, end_s), pools: this.tables.poolTable(0, all, end_s), links: this.tables.linkTable(0, all, end_s) };
+    return {
+      nodes: this.tables.nodeTable(0, all, end_s),
+      pools: this.tables.poolTable(0, all, end_s),
+      links: this.tables.linkTable(0, all, end_s),
+    };
   }
 
   /** Write windows [written, upTo) of a run ending at `end_s` (Infinity: windows already over). */

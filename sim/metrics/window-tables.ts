@@ -63,13 +63,13 @@ export class WindowTables {
     this.hardware = coded(instances.map((i) => i.spec.hardware));
     this.poolNames = new FixedDictionary(this.pools.map((p) => p.phase));
     this.linkNames = new FixedDictionary(links.map((l) => l.name));
-    for (const inst of instances) this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
+    for (const inst of instances)
+      this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
     for (const inst of instances) this.meters.push(...inst.work);
     this.power = new PowerMeter(instances, pools.find((p) => p.phase === 'prefill')?.servers ?? []);
   }
-
 
   /** Rows per window of each table. */
   get rowsPerWindow(): number {
@@ -91,9 +91,18 @@ export class WindowTables {
   nodeTable(k0: number, k1: number, end_s: number): Table {
     const n = Math.max(0, k1 - k0) * this.instances.length;
     const c = {
-      node: new Int32Array(n), rack: new Int32Array(n), role: new Int32Array(n), hardware: new Int32Array(n),
-      busy: new Float64Array(n), queue: new Float64Array(n), batch: new Float64Array(n), kv: new Float64Array(n),
-      up: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n), power: new Float64Array(n),
+      node: new Int32Array(n),
+      rack: new Int32Array(n),
+      role: new Int32Array(n),
+      hardware: new Int32Array(n),
+      busy: new Float64Array(n),
+      queue: new Float64Array(n),
+      batch: new Float64Array(n),
+      kv: new Float64Array(n),
+      up: new Float64Array(n),
+      mfu: new Float64Array(n),
+      mbu: new Float64Array(n),
+      power: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.instances, (inst, i, row, k, span) => {
       c.node[row] = inst.index;
@@ -107,19 +116,39 @@ export class WindowTables {
       c.kv[row] = inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN;
       c.up[row] = mean(inst.up, k, span);
       // Queueing-mode instances have no hardware to measure against: null.
-      c.mfu[row] = instanceUtilisation(inst.work, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
-      c.mbu[row] = instanceUtilisation(inst.work, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
+      c.mfu[row] = instanceUtilisation(
+        inst.work,
+        (m) => m.flops,
+        (m) => m.peakFlops_per_s,
+        k,
+        span,
+      );
+      c.mbu[row] = instanceUtilisation(
+        inst.work,
+        (m) => m.bytes,
+        (m) => m.peakBytes_per_s,
+        k,
+        span,
+      );
       // Queueing-mode instances have no hardware, hence no power: null.
       c.power[row] = this.power.windowW(i, k, span);
       this.itPower[k] = (i === 0 ? 0 : (this.itPower[k] as number)) + (c.power[row] as number);
     });
     return makeTable({
-      node: this.nodeNames.column(c.node), rack: this.racks.dictionary.column(c.rack), role: this.roles.dictionary.column(c.role),
-      hardware: this.hardware.dictionary.column(c.hardware), window_start_s: float64Column(w.start),
-      window_end_s: float64Column(w.end), busy_frac: float64Column(c.busy),
-      queue_len_mean: float64Column(c.queue), batch_mean: float64Column(c.batch),
-      kv_used_frac: float64Column(c.kv), up_frac: float64Column(c.up),
-      mfu: float64Column(c.mfu), mbu: float64Column(c.mbu), power_w_mean: float64Column(c.power),
+      node: this.nodeNames.column(c.node),
+      rack: this.racks.dictionary.column(c.rack),
+      role: this.roles.dictionary.column(c.role),
+      hardware: this.hardware.dictionary.column(c.hardware),
+      window_start_s: float64Column(w.start),
+      window_end_s: float64Column(w.end),
+      busy_frac: float64Column(c.busy),
+      queue_len_mean: float64Column(c.queue),
+      batch_mean: float64Column(c.batch),
+      kv_used_frac: float64Column(c.kv),
+      up_frac: float64Column(c.up),
+      mfu: float64Column(c.mfu),
+      mbu: float64Column(c.mbu),
+      power_w_mean: float64Column(c.power),
     });
   }
 
@@ -127,8 +156,14 @@ export class WindowTables {
   poolTable(k0: number, k1: number, end_s: number): Table {
     const n = Math.max(0, k1 - k0) * this.pools.length;
     const c = {
-      pool: new Int32Array(n), instances: new Int32Array(n), busy: new Float64Array(n), queue: new Float64Array(n),
-      inService: new Float64Array(n), mfu: new Float64Array(n), mbu: new Float64Array(n), power: new Float64Array(n),
+      pool: new Int32Array(n),
+      instances: new Int32Array(n),
+      busy: new Float64Array(n),
+      queue: new Float64Array(n),
+      inService: new Float64Array(n),
+      mfu: new Float64Array(n),
+      mbu: new Float64Array(n),
+      power: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, span) => {
       let busy = 0;
@@ -140,18 +175,35 @@ export class WindowTables {
       (this.queues[p] as number[])[k] = c.queue[row] as number;
       c.inService[row] = mean(pool.inService, k, span);
       const meters = pool.servers.flatMap((s) => (s.work ? [s.work] : []));
-      c.mfu[row] = utilisation(meters, (m) => m.flops, (m) => m.peakFlops_per_s, k, span);
-      c.mbu[row] = utilisation(meters, (m) => m.bytes, (m) => m.peakBytes_per_s, k, span);
+      c.mfu[row] = utilisation(
+        meters,
+        (m) => m.flops,
+        (m) => m.peakFlops_per_s,
+        k,
+        span,
+      );
+      c.mbu[row] = utilisation(
+        meters,
+        (m) => m.bytes,
+        (m) => m.peakBytes_per_s,
+        k,
+        span,
+      );
       // The pool's instances' whole power: a colocated instance serves both pools and counts in both.
       let power = 0;
       for (const s of pool.servers) power += s.instance ? this.power.windowW(s.instance.index, k, span) : NaN;
       c.power[row] = power;
     });
     return makeTable({
-      pool: this.poolNames.column(c.pool), instances: int32Column(c.instances),
-      window_start_s: float64Column(w.start), window_end_s: float64Column(w.end),
-      busy_frac: float64Column(c.busy), queue_len_mean: float64Column(c.queue),
-      in_service_mean: float64Column(c.inService), mfu: float64Column(c.mfu), mbu: float64Column(c.mbu),
+      pool: this.poolNames.column(c.pool),
+      instances: int32Column(c.instances),
+      window_start_s: float64Column(w.start),
+      window_end_s: float64Column(w.end),
+      busy_frac: float64Column(c.busy),
+      queue_len_mean: float64Column(c.queue),
+      in_service_mean: float64Column(c.inService),
+      mfu: float64Column(c.mfu),
+      mbu: float64Column(c.mbu),
       power_w_mean: float64Column(c.power),
     });
   }
@@ -160,7 +212,10 @@ export class WindowTables {
    * Each pool's mean queue length in the windows that lie wholly inside [from_s, to_s]
    * (the measured period), from the rows made so far.
    */
-  measuredQueues(from_s: number, to_s: number): Array<{ pool: string; windows: Array<{ start_s: number; queue: number }> }> {
+  measuredQueues(
+    from_s: number,
+    to_s: number,
+  ): Array<{ pool: string; windows: Array<{ start_s: number; queue: number }> }> {
     const w = this.window_s;
     const eps = 1e-9 * w;
     return this.pools.map((pool, p) => {
@@ -191,7 +246,10 @@ export class WindowTables {
   linkTable(k0: number, k1: number, end_s: number): Table {
     const n = Math.max(0, k1 - k0) * this.links.length;
     const c = {
-      link: new Int32Array(n), util: new Float64Array(n), flows: new Float64Array(n), bytes: new Float64Array(n),
+      link: new Int32Array(n),
+      util: new Float64Array(n),
+      flows: new Float64Array(n),
+      bytes: new Float64Array(n),
       capacity: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.links, (link, l, row, k, span) => {
@@ -203,9 +261,12 @@ export class WindowTables {
       c.capacity[row] = (link.capacity_Bps * 8) / 1e9;
     });
     return makeTable({
-      link: this.linkNames.column(c.link), window_start_s: float64Column(w.start),
-      window_end_s: float64Column(w.end), util_frac: float64Column(c.util),
-      flows_mean: float64Column(c.flows), bytes: float64Column(c.bytes),
+      link: this.linkNames.column(c.link),
+      window_start_s: float64Column(w.start),
+      window_end_s: float64Column(w.end),
+      util_frac: float64Column(c.util),
+      flows_mean: float64Column(c.flows),
+      bytes: float64Column(c.bytes),
       capacity_gbps: float64Column(c.capacity),
     });
   }
@@ -271,7 +332,13 @@ function mean(t: TimeWeighted, k: number, span_s: number): number {
  * Work done in window k over what the meters' hardware could have done in it: Σ work ÷
  * (Σ peak × span). NaN (null in the table) without meters (queueing mode).
  */
-function utilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => IntervalSum, peak: (m: WorkMeter) => number, k: number, span_s: number): number {
+function utilisation(
+  meters: readonly WorkMeter[],
+  sum: (m: WorkMeter) => IntervalSum,
+  peak: (m: WorkMeter) => number,
+  k: number,
+  span_s: number,
+): number {
   if (meters.length === 0) return NaN;
   let work = 0;
   let capacity = 0;
@@ -283,7 +350,13 @@ function utilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => Interv
 }
 
 /** An instance's work (the sum of its phases' meters) over its one replica's peak; NaN without meters. */
-function instanceUtilisation(meters: readonly WorkMeter[], sum: (m: WorkMeter) => IntervalSum, peak: (m: WorkMeter) => number, k: number, span_s: number): number {
+function instanceUtilisation(
+  meters: readonly WorkMeter[],
+  sum: (m: WorkMeter) => IntervalSum,
+  peak: (m: WorkMeter) => number,
+  k: number,
+  span_s: number,
+): number {
   const first = meters[0];
   if (!first) return NaN;
   let work = 0;

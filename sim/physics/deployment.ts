@@ -37,13 +37,24 @@ export function candidateDevices(hw: HardwareSpec): number[] {
 }
 
 /** Whether `devices` hold the weights (and a draft model's beside them) and still keep the KV reserve free. */
-export function fits(model: ModelArch, hw: HardwareSpec, precision: Precision, devices: number, draft?: ModelArch): boolean {
+export function fits(
+  model: ModelArch,
+  hw: HardwareSpec,
+  precision: Precision,
+  devices: number,
+  draft?: ModelArch,
+): boolean {
   const weights = weightBytes(model, precision) + (draft ? weightBytes(draft, precision) : 0);
   return weights <= (1 - KV_RESERVE_FRAC) * usableBytes(hw, devices);
 }
 
 /** The fewest devices that fit (the default for a node group's `devices`), or undefined. */
-export function fewestDevices(model: ModelArch, hw: HardwareSpec, precision: Precision, draft?: ModelArch): number | undefined {
+export function fewestDevices(
+  model: ModelArch,
+  hw: HardwareSpec,
+  precision: Precision,
+  draft?: ModelArch,
+): number | undefined {
   return candidateDevices(hw).find((d) => fits(model, hw, precision, d, draft));
 }
 
@@ -79,9 +90,10 @@ export function kvCapacityTokens(d: Deployment): number {
 export function draftDeployment(d: Deployment): Deployment | undefined {
   const s = d.speculative;
   if (!s) return undefined;
-  const devices = d.hardware.model === 'wafer-pipeline'
-    ? Math.min(d.devices, fewestDevices(s.draft, d.hardware, d.precision) ?? d.devices)
-    : d.devices;
+  const devices =
+    d.hardware.model === 'wafer-pipeline'
+      ? Math.min(d.devices, fewestDevices(s.draft, d.hardware, d.precision) ?? d.devices)
+      : d.devices;
   return { model: s.draft, hardware: d.hardware, devices, precision: d.precision };
 }
 

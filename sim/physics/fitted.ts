@@ -10,30 +10,81 @@ export interface FittedFamily {
   values: Record<string, number>;
 }
 
-export const FITTED: { measurements_sha256: string; date: string; families: Record<'hopper' | 'trn2' | 'cs3', FittedFamily> } = {
-  "measurements_sha256": "31ade0030ffa0c93fa0a0248c2fddabaac94b85b918f5bef02e28a01da20dcda",
-  "date": "2026-11-30",
-  "families": {
-    "hopper": {
-      "rows": ["trtllm1.0-h200-3.1-8b-tp1-128-2048","trtllm1.0-h200-3.1-8b-tp1-1000-1000","trtllm1.0-h200-3.1-8b-tp1-2048-128","trtllm1.0-h100-3.1-8b-tp1-128-2048","trtllm1.0-h100-3.1-8b-tp1-1000-1000","trtllm1.0-h100-3.1-8b-tp1-2048-128","trtllm1.0-h200-3.1-70b-tp1-128-2048","trtllm1.0-h200-3.1-70b-tp1-1000-1000","trtllm1.0-h200-3.1-70b-tp1-2048-128","trtllm1.0-h100-3.1-70b-tp2-128-2048","trtllm1.0-h100-3.1-70b-tp2-1000-1000","trtllm1.0-h100-3.1-70b-tp2-2048-128","trtllm1.0-h200-3.1-405b-tp8-128-2048","trtllm1.0-h200-3.1-405b-tp8-1000-1000","trtllm1.0-h200-3.1-405b-tp8-2048-128","trtllm1.0-h100-3.1-405b-tp8-128-2048","trtllm1.0-h100-3.1-405b-tp8-1000-1000","trtllm1.0-h100-3.1-405b-tp8-2048-128","trtllm0.14-h100-3.1-70b-tp4-qps2-ttft","trtllm0.14-h100-3.1-70b-tp4-qps2-tpot","trtllm0.14-h200-3.1-70b-tp4-qps2-ttft","trtllm0.14-h200-3.1-70b-tp4-qps2-tpot","trtllm0.14-h100-3.1-8b-tp1-qps2-ttft","trtllm0.14-h100-3.1-8b-tp1-qps2-tpot","trtllm0.9-h100-llama2-70b-tp4-128-ttft","trtllm0.9-h100-llama2-70b-tp8-2048-ttft","trtllm0.9-h200-llama2-70b-tp4-128-ttft","trtllm0.9-h200-llama2-70b-tp4-2048-ttft","nim1.8-h100-70b-tp2-5000-500-c1-ttft","nim1.8-h100-70b-tp2-5000-500-c1-tpot","nim1.8-h100-70b-tp2-500-2000-c1-ttft","nim1.8-h100-70b-tp2-500-2000-c1-tpot"],
-      "objective_before": 1.93817,
-      "objective_after": 0.2014,
-      "evaluations": 560,
-      "values": {"efficiency.prefill_mfu":0.5655,"efficiency.decode_mfu":0.6037,"efficiency.memory_bw":0.7558,"overhead.per_layer_s":0.00002995,"overhead.allreduce_s":0.0000011,"overhead.allreduce_step_s":0.000003723,"overhead.prefill_s":0.006526,"overhead.step_s":0.0002004}
+export const FITTED: {
+  measurements_sha256: string;
+  date: string;
+  families: Record<'hopper' | 'trn2' | 'cs3', FittedFamily>;
+} = {
+  measurements_sha256: '31ade0030ffa0c93fa0a0248c2fddabaac94b85b918f5bef02e28a01da20dcda',
+  date: '2026-11-30',
+  families: {
+    hopper: {
+      rows: [
+        'trtllm1.0-h200-3.1-8b-tp1-128-2048',
+        'trtllm1.0-h200-3.1-8b-tp1-1000-1000',
+        'trtllm1.0-h200-3.1-8b-tp1-2048-128',
+        'trtllm1.0-h100-3.1-8b-tp1-128-2048',
+        'trtllm1.0-h100-3.1-8b-tp1-1000-1000',
+        'trtllm1.0-h100-3.1-8b-tp1-2048-128',
+        'trtllm1.0-h200-3.1-70b-tp1-128-2048',
+        'trtllm1.0-h200-3.1-70b-tp1-1000-1000',
+        'trtllm1.0-h200-3.1-70b-tp1-2048-128',
+        'trtllm1.0-h100-3.1-70b-tp2-128-2048',
+        'trtllm1.0-h100-3.1-70b-tp2-1000-1000',
+        'trtllm1.0-h100-3.1-70b-tp2-2048-128',
+        'trtllm1.0-h200-3.1-405b-tp8-128-2048',
+        'trtllm1.0-h200-3.1-405b-tp8-1000-1000',
+        'trtllm1.0-h200-3.1-405b-tp8-2048-128',
+        'trtllm1.0-h100-3.1-405b-tp8-128-2048',
+        'trtllm1.0-h100-3.1-405b-tp8-1000-1000',
+        'trtllm1.0-h100-3.1-405b-tp8-2048-128',
+        'trtllm0.14-h100-3.1-70b-tp4-qps2-ttft',
+        'trtllm0.14-h100-3.1-70b-tp4-qps2-tpot',
+        'trtllm0.14-h200-3.1-70b-tp4-qps2-ttft',
+        'trtllm0.14-h200-3.1-70b-tp4-qps2-tpot',
+        'trtllm0.14-h100-3.1-8b-tp1-qps2-ttft',
+        'trtllm0.14-h100-3.1-8b-tp1-qps2-tpot',
+        'trtllm0.9-h100-llama2-70b-tp4-128-ttft',
+        'trtllm0.9-h100-llama2-70b-tp8-2048-ttft',
+        'trtllm0.9-h200-llama2-70b-tp4-128-ttft',
+        'trtllm0.9-h200-llama2-70b-tp4-2048-ttft',
+        'nim1.8-h100-70b-tp2-5000-500-c1-ttft',
+        'nim1.8-h100-70b-tp2-5000-500-c1-tpot',
+        'nim1.8-h100-70b-tp2-500-2000-c1-ttft',
+        'nim1.8-h100-70b-tp2-500-2000-c1-tpot',
+      ],
+      objective_before: 1.93817,
+      objective_after: 0.2014,
+      evaluations: 560,
+      values: {
+        'efficiency.prefill_mfu': 0.5655,
+        'efficiency.decode_mfu': 0.6037,
+        'efficiency.memory_bw': 0.7558,
+        'overhead.per_layer_s': 0.00002995,
+        'overhead.allreduce_s': 0.0000011,
+        'overhead.allreduce_step_s': 0.000003723,
+        'overhead.prefill_s': 0.006526,
+        'overhead.step_s': 0.0002004,
+      },
     },
-    "trn2": {
-      "rows": ["neuron-trn2-70b-ttft","neuron-trn2-70b-tpot","neuron-trn2-405b-ttft","neuron-trn2-405b-tpot"],
-      "objective_before": 1.48807,
-      "objective_after": 0.0268747,
-      "evaluations": 401,
-      "values": {"efficiency.prefill_mfu":0.3082,"overhead.allreduce_s":3.859e-8,"overhead.prefill_s":3.378e-12,"overhead.step_s":0.01454}
+    trn2: {
+      rows: ['neuron-trn2-70b-ttft', 'neuron-trn2-70b-tpot', 'neuron-trn2-405b-ttft', 'neuron-trn2-405b-tpot'],
+      objective_before: 1.48807,
+      objective_after: 0.0268747,
+      evaluations: 401,
+      values: {
+        'efficiency.prefill_mfu': 0.3082,
+        'overhead.allreduce_s': 3.859e-8,
+        'overhead.prefill_s': 3.378e-12,
+        'overhead.step_s': 0.01454,
+      },
     },
-    "cs3": {
-      "rows": ["cerebras-cs3-8b-launch","cerebras-cs3-70b-launch"],
-      "objective_before": 3.79892,
-      "objective_after": 3.23163e-8,
-      "evaluations": 303,
-      "values": {"wafer.layer_s":0.00001412,"wafer.layer_width_s":0.00001297}
-    }
-  }
+    cs3: {
+      rows: ['cerebras-cs3-8b-launch', 'cerebras-cs3-70b-launch'],
+      objective_before: 3.79892,
+      objective_after: 3.23163e-8,
+      evaluations: 303,
+      values: { 'wafer.layer_s': 0.00001412, 'wafer.layer_width_s': 0.00001297 },
+    },
+  },
 };

@@ -80,7 +80,8 @@ export function withFitted(spec: HardwareSpec, values: Readonly<Record<string, n
   const wafer: Record<string, number | undefined> | undefined = spec.wafer ? { ...spec.wafer } : undefined;
   for (const [path, v] of Object.entries(values)) {
     const [group, field] = path.split('.');
-    const target = group === 'efficiency' ? efficiency : group === 'overhead' ? overhead : group === 'wafer' ? wafer : undefined;
+    const target =
+      group === 'efficiency' ? efficiency : group === 'overhead' ? overhead : group === 'wafer' ? wafer : undefined;
     if (!target || !field) throw new InvariantError(`fitted constant ${path} does not apply to hardware ${spec.id}`);
     target[field] = v;
   }
@@ -114,21 +115,32 @@ const OVERHEAD_SOURCES = {
 };
 
 const POWER_SOURCES_HOPPER = {
-  power_w: 'NVIDIA H100 page, specifications (https://www.nvidia.com/en-us/data-center/h100/): H100 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
+  power_w:
+    'NVIDIA H100 page, specifications (https://www.nvidia.com/en-us/data-center/h100/): H100 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
   idle_power_w: 'assumption: 75 W, ~10% of TDP (no published idle measurement of an H100 SXM in our sources)',
-  decode_power_w: 'Ma et al., "The Illusion of Power Capping in LLM Decode", arXiv:2605.11999 (https://arxiv.org/abs/2605.11999): decode on H200 "draws only 137–300 W on a 700 W GPU"; the top of the range, since serving batches are large; H100 taken as H200 (same GH100 die and TDP, assumption). Splitwise (Patel et al., ISCA 2024, arXiv:2311.18677) reports the same split: prompt computation near TDP, token generation "can be run with lower power"',
-  host_power_w: 'NVIDIA DGX H100 User Guide, hardware overview (https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, 575 W per GPU. An upper bound on what the host draws (measured: 8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
+  decode_power_w:
+    'Ma et al., "The Illusion of Power Capping in LLM Decode", arXiv:2605.11999 (https://arxiv.org/abs/2605.11999): decode on H200 "draws only 137–300 W on a 700 W GPU"; the top of the range, since serving batches are large; H100 taken as H200 (same GH100 die and TDP, assumption). Splitwise (Patel et al., ISCA 2024, arXiv:2311.18677) reports the same split: prompt computation near TDP, token generation "can be run with lower power"',
+  host_power_w:
+    'NVIDIA DGX H100 User Guide, hardware overview (https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, 575 W per GPU. An upper bound on what the host draws (measured: 8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
 };
 
-const ANYSCALE_LOAD = 'Anyscale, "Loading Llama-2 70b 20x faster with Anyscale Endpoints" (https://www.anyscale.com/blog/loading-llama-2-70b-20x-faster-with-anyscale-endpoints): download and init of Llama 2 70B on a p4de (8 GPUs) cut from 4 min 25 s to 20 s by streaming S3 → CPU → GPU; ~140 GB in 20 s is 7 GB/s per node, 0.875 GB/s per GPU';
-const BOOT_ASSUMPTION = 'assumption: 120 s to power on, boot and start the serving container (not measured in our sources; Anyscale puts a whole cold start at "up to 10 minutes")';
+const ANYSCALE_LOAD =
+  'Anyscale, "Loading Llama-2 70b 20x faster with Anyscale Endpoints" (https://www.anyscale.com/blog/loading-llama-2-70b-20x-faster-with-anyscale-endpoints): download and init of Llama 2 70B on a p4de (8 GPUs) cut from 4 min 25 s to 20 s by streaming S3 → CPU → GPU; ~140 GB in 20 s is 7 GB/s per node, 0.875 GB/s per GPU';
+const BOOT_ASSUMPTION =
+  'assumption: 120 s to power on, boot and start the serving container (not measured in our sources; Anyscale puts a whole cold start at "up to 10 minutes")';
 
 const h100: HardwareSpec = {
   id: 'h100-sxm',
   description: 'NVIDIA H100 SXM 80 GB (GPU); HGX: 8 on NVLink',
   model: 'roofline',
-  bf16_tflops: 989, fp8_tflops: 1979, memory_gb: 80, memory_tbps: 3.35,
-  usable_memory_frac: 0.9, scaleup_gbytes_per_s: 450, scaleup_domain: 8, nic_gbps: 400,
+  bf16_tflops: 989,
+  fp8_tflops: 1979,
+  memory_gb: 80,
+  memory_tbps: 3.35,
+  usable_memory_frac: 0.9,
+  scaleup_gbytes_per_s: 450,
+  scaleup_domain: 8,
+  nic_gbps: 400,
   efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
   overhead: OVERHEADS,
   power_w: 700,
@@ -148,15 +160,21 @@ const h100: HardwareSpec = {
     boot_s: BOOT_ASSUMPTION,
     weight_load_gbytes_per_s: ANYSCALE_LOAD,
     price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
-},
+  },
 };
 
 const trn2: HardwareSpec = {
   id: 'trn2',
   description: 'AWS Trainium2 chip (96 GiB HBM); 16 per trn2.48xlarge on NeuronLink-v3',
   model: 'roofline',
-  bf16_tflops: 667, fp8_tflops: 1299, memory_gb: 96 * 1.073741824, memory_tbps: 2.9,
-  usable_memory_frac: 0.9, scaleup_gbytes_per_s: 1024, scaleup_domain: 16, nic_gbps: 3200 / 16,
+  bf16_tflops: 667,
+  fp8_tflops: 1299,
+  memory_gb: 96 * 1.073741824,
+  memory_tbps: 2.9,
+  usable_memory_frac: 0.9,
+  scaleup_gbytes_per_s: 1024,
+  scaleup_domain: 16,
+  nic_gbps: 3200 / 16,
   efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
   overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
   power_w: 500,
@@ -175,9 +193,12 @@ const trn2: HardwareSpec = {
     'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s': FIT_SOURCE('trn2'),
     power_w: 'assumption: 500 W per chip (AWS publishes no Trainium2 chip or trn2.48xlarge power)',
     idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
-    decode_power_w: 'assumption: as busy power (no measurement of a prefill/decode split on Trainium; the GPU split is not carried over)',
-    host_power_w: 'assumption: 150 W per chip, 2.4 kW per trn2.48xlarge: two server CPUs (~350 W each, as the DGX H100\'s Xeon 8480C), 2 TiB of memory, EFA NICs and fans; not published',
-    boot_s: 'assumption: 180 s, the GPU server\'s 120 s plus a minute to load the precompiled Neuron artifact (NEFF) a Trainium model needs (no published figure)',
+    decode_power_w:
+      'assumption: as busy power (no measurement of a prefill/decode split on Trainium; the GPU split is not carried over)',
+    host_power_w:
+      "assumption: 150 W per chip, 2.4 kW per trn2.48xlarge: two server CPUs (~350 W each, as the DGX H100's Xeon 8480C), 2 TiB of memory, EFA NICs and fans; not published",
+    boot_s:
+      "assumption: 180 s, the GPU server's 120 s plus a minute to load the precompiled Neuron artifact (NEFF) a Trainium model needs (no published figure)",
     weight_load_gbytes_per_s: `assumption: the same 7 GB/s per instance as a GPU node streaming from storage (${ANYSCALE_LOAD.split(':')[0]}), shared by 16 chips`,
     price_per_hour_usd: 'assumption: $35/h per trn2.48xlarge (no public price in our sources), per chip',
   },
@@ -190,7 +211,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
   'trn2.48xlarge': {
     ...trn2,
     id: 'trn2.48xlarge',
-    description: 'AWS trn2.48xlarge: 16 Trainium2 in a 4×4 torus, 1,536 GiB, 46.4 TB/s, EFAv3 3.2 Tb/s (figures per chip)',
+    description:
+      'AWS trn2.48xlarge: 16 Trainium2 in a 4×4 torus, 1,536 GiB, 46.4 TB/s, EFAv3 3.2 Tb/s (figures per chip)',
     // An instance shape: devices count chips, in multiples of 16.
     shape_devices: 16,
     sources: { ...trn2.sources, shape: 'AWS Neuron SDK trn2-arch: 16 chips, 1,536 GiB, 46.4 TB/s, 10.7 PF BF16' },
@@ -207,7 +229,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       ...h100.sources,
       figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml; compute as H100',
       'efficiency, overhead': `${FIT_SOURCE('hopper')}: the H100's, fitted over H100 and H200 rows together`,
-      power_w: 'NVIDIA H200 page, specifications (https://www.nvidia.com/en-us/data-center/h200/): H200 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
+      power_w:
+        'NVIDIA H200 page, specifications (https://www.nvidia.com/en-us/data-center/h200/): H200 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
       price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5e (8 × H200) US East (Ohio): $43.26/h = $5.408 per GPU-hour',
     },
   },
@@ -215,8 +238,14 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     id: 'trn3',
     description: 'AWS Trainium3 chip (144 GiB HBM); UltraServer gen 2 scale-up of 144 chips',
     model: 'roofline',
-    bf16_tflops: 671, fp8_tflops: 2517, memory_gb: 144 * 1.073741824, memory_tbps: 4.9,
-    usable_memory_frac: 0.9, scaleup_gbytes_per_s: 2000, scaleup_domain: 144, nic_gbps: 200,
+    bf16_tflops: 671,
+    fp8_tflops: 2517,
+    memory_gb: 144 * 1.073741824,
+    memory_tbps: 4.9,
+    usable_memory_frac: 0.9,
+    scaleup_gbytes_per_s: 2000,
+    scaleup_domain: 144,
+    nic_gbps: 200,
     efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
     overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
     power_w: 700,
@@ -241,11 +270,17 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     id: 'cs3',
     description: 'Cerebras CS-3 system (WSE-3, 44 GB on-wafer SRAM); wafers pipelined layer by layer',
     model: 'wafer-pipeline',
-    bf16_tflops: 62_500, fp8_tflops: 125_000, memory_gb: 44, memory_tbps: 21_000,
-    usable_memory_frac: 1.0, scaleup_gbytes_per_s: 150, scaleup_domain: 1, nic_gbps: 1200,
+    bf16_tflops: 62_500,
+    fp8_tflops: 125_000,
+    memory_gb: 44,
+    memory_tbps: 21_000,
+    usable_memory_frac: 1.0,
+    scaleup_gbytes_per_s: 150,
+    scaleup_domain: 1,
+    nic_gbps: 1200,
     efficiency: { prefill_mfu: 0.3, decode_mfu: 0.3, memory_bw: 1.0 },
     overhead: { prefill_s: 0.002, step_s: 0, per_layer_s: 0, allreduce_s: 0 },
-    wafer: { layer_s: 5.260e-6, hop_s: 18.46e-6 },
+    wafer: { layer_s: 5.26e-6, hop_s: 18.46e-6 },
     power_w: 23_000,
     idle_power_w: 2_300,
     host_power_w: 0,
@@ -258,14 +293,19 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       nic_gbps: '1.2 Tb/s system I/O, 12 × 100 GbE',
       usable_memory_frac: 'assumption: no runtime workspace carved out of SRAM',
       'wafer.layer_s/layer_width_s': `${FIT_SOURCE('cs3')}: Cerebras' launch figures without speculative decoding (8B 1,800 tok/s on 1 wafer, 70B 450 on 4)`,
-      'wafer.hop_s': 'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch figures cannot separate it from the layer time',
+      'wafer.hop_s':
+        'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch figures cannot separate it from the layer time',
       efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
-      power_w: '~23 kW per system, second-hand (no Cerebras datasheet in our sources gives it; the CS-1 drew ~20 kW peak, https://www.anandtech.com/tag/llnl)',
+      power_w:
+        '~23 kW per system, second-hand (no Cerebras datasheet in our sources gives it; the CS-1 drew ~20 kW peak, https://www.anandtech.com/tag/llnl)',
       idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
       decode_power_w: 'assumption: as busy power (weights stay in SRAM: no HBM-bound phase to draw less)',
-      host_power_w: 'assumption: 0: the 23 kW is the whole system; the appliance\'s CPU servers (MemoryX, SwarmX) are not modelled',
-      boot_s: 'assumption: 300 s to bring a CS-3 system up and configure the wafer for a model (no published figure; a wafer-scale system is configured as a whole, so bring-up, not weights, dominates)',
-      weight_load_gbytes_per_s: 'assumption: the 1.2 Tb/s system I/O (150 GB/s) per wafer; a wafer\'s ~37 GB share of a 70B model loads in ~0.3 s',
+      host_power_w:
+        "assumption: 0: the 23 kW is the whole system; the appliance's CPU servers (MemoryX, SwarmX) are not modelled",
+      boot_s:
+        'assumption: 300 s to bring a CS-3 system up and configure the wafer for a model (no published figure; a wafer-scale system is configured as a whole, so bring-up, not weights, dominates)',
+      weight_load_gbytes_per_s:
+        "assumption: the 1.2 Tb/s system I/O (150 GB/s) per wafer; a wafer's ~37 GB share of a 70B model loads in ~0.3 s",
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
       scaleup_gbytes_per_s: 'assumption: activations between wafers cross the 1.2 Tb/s system I/O (150 GB/s)',
     },
@@ -274,10 +314,18 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
 
 /** Which fitted family's constants an entry takes (trn3: Trainium2's, **assumption**). */
 export const FIT_FAMILY: Readonly<Record<string, keyof typeof FITTED.families>> = {
-  'h100-sxm': 'hopper', 'h200-sxm': 'hopper', trn2: 'trn2', 'trn2.48xlarge': 'trn2', trn3: 'trn2', cs3: 'cs3',
+  'h100-sxm': 'hopper',
+  'h200-sxm': 'hopper',
+  trn2: 'trn2',
+  'trn2.48xlarge': 'trn2',
+  trn3: 'trn2',
+  cs3: 'cs3',
 };
 
 /** The catalog: the pre-fit entries with the last fit's constants (sim/physics/fitted.ts). */
 export const HARDWARE: Readonly<Record<string, HardwareSpec>> = Object.fromEntries(
-  Object.entries(PRE_FIT_HARDWARE).map(([id, spec]) => [id, FIT_FAMILY[id] ? withFitted(spec, fitted(FIT_FAMILY[id])) : spec]),
+  Object.entries(PRE_FIT_HARDWARE).map(([id, spec]) => [
+    id,
+    FIT_FAMILY[id] ? withFitted(spec, fitted(FIT_FAMILY[id])) : spec,
+  ]),
 );

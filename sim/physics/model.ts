@@ -28,7 +28,15 @@ export const BF16: Precision = { weights: 'bf16', kv: 'bf16' };
 export const bytesPer = (f: NumberFormat): number => (f === 'fp8' ? 1 : 2);
 
 const llama = (id: string, layers: number, hidden: number, heads: number, ffn: number): ModelArch => ({
-  id, layers, hidden, heads, kv_heads: 8, head_dim: 128, ffn, vocab: 128_256, tied_embeddings: false,
+  id,
+  layers,
+  hidden,
+  heads,
+  kv_heads: 8,
+  head_dim: 128,
+  ffn,
+  vocab: 128_256,
+  tied_embeddings: false,
 });
 
 /** Llama 3.1 (Meta's model cards / config.json on Hugging Face) and a Llama 3.2 draft. */
@@ -41,7 +49,15 @@ export const MODELS: Readonly<Record<string, ModelArch>> = {
   // num_attention_heads 32, num_key_value_heads 8, head_dim 64, intermediate_size 8192,
   // vocab_size 128256, tie_word_embeddings true (1.24 B parameters).
   'llama-3.2-1b': {
-    id: 'llama-3.2-1b', layers: 16, hidden: 2048, heads: 32, kv_heads: 8, head_dim: 64, ffn: 8192, vocab: 128_256, tied_embeddings: true,
+    id: 'llama-3.2-1b',
+    layers: 16,
+    hidden: 2048,
+    heads: 32,
+    kv_heads: 8,
+    head_dim: 64,
+    ffn: 8192,
+    vocab: 128_256,
+    tied_embeddings: true,
   },
 };
 

@@ -56,7 +56,12 @@ export function devicePower(hw: HardwareSpec): InstancePower {
 /** An instance's draws: its devices' times their count (the host share is per device too). */
 export function instancePower(d: Deployment): InstancePower {
   const p = devicePower(d.hardware);
-  return { idle_w: p.idle_w * d.devices, prefill_w: p.prefill_w * d.devices, decode_w: p.decode_w * d.devices, host_w: p.host_w * d.devices };
+  return {
+    idle_w: p.idle_w * d.devices,
+    prefill_w: p.prefill_w * d.devices,
+    decode_w: p.decode_w * d.devices,
+    host_w: p.host_w * d.devices,
+  };
 }
 
 /**

@@ -21,7 +21,10 @@ export const DEFAULT_WEIGHT_LOAD_GBYTES_PER_S = 7 / 8;
 
 /** Boot and per-device weight load rate of a hardware entry, its optional fields filled. */
 export function provisioningFigures(hw: HardwareSpec): { boot_s: number; load_gbytes_per_s: number } {
-  return { boot_s: hw.boot_s ?? DEFAULT_BOOT_S, load_gbytes_per_s: hw.weight_load_gbytes_per_s ?? DEFAULT_WEIGHT_LOAD_GBYTES_PER_S };
+  return {
+    boot_s: hw.boot_s ?? DEFAULT_BOOT_S,
+    load_gbytes_per_s: hw.weight_load_gbytes_per_s ?? DEFAULT_WEIGHT_LOAD_GBYTES_PER_S,
+  };
 }
 
 /**

@@ -87,7 +87,10 @@ export function batchTimer(d: Deployment): BatchTimer {
       return t / perStep;
     },
     stepLine: (batch) =>
-      (lines[batch] ??= { ...pass.stepLine(batch, q), draft: { line: draft.stepLine(batch, 1), passes: k, tokensPerStep: perStep } }),
+      (lines[batch] ??= {
+        ...pass.stepLine(batch, q),
+        draft: { line: draft.stepLine(batch, 1), passes: k, tokensPerStep: perStep },
+      }),
   };
 }
 
@@ -229,7 +232,10 @@ function plainStepsSeconds(line: StepLine, batch: number, context0: number, step
   const g0 = a2 - a1 + (b2 - b1) * context0;
   const slope = (b2 - b1) * batch;
   if (slope === 0) {
-    return (g0 >= 0 ? lineSum(a2, b2, context0, batch, 0, steps) : lineSum(a1, b1, context0, batch, 0, steps)) + steps * extra;
+    return (
+      (g0 >= 0 ? lineSum(a2, b2, context0, batch, 0, steps) : lineSum(a1, b1, context0, batch, 0, steps)) +
+      steps * extra
+    );
   }
   const root = -g0 / slope;
   if (slope > 0) {
@@ -260,7 +266,10 @@ export function stepsWithin(line: StepLine, batch: number, context0: number, t_s
     c = stepsSeconds(line, batch, context0, 1);
     slope = Math.max(0, stepsSeconds(line, batch, context0, 2) - 2 * c);
   }
-  let k = slope > 0 ? Math.floor((-(c - slope / 2) + Math.sqrt((c - slope / 2) ** 2 + 2 * slope * t_s)) / slope) : Math.floor(t_s / c);
+  let k =
+    slope > 0
+      ? Math.floor((-(c - slope / 2) + Math.sqrt((c - slope / 2) ** 2 + 2 * slope * t_s)) / slope)
+      : Math.floor(t_s / c);
   k = Math.min(maxSteps, Math.max(0, Number.isFinite(k) ? k : 0));
   while (k > 0 && stepsSeconds(line, batch, context0, k) > t_s) k--;
   while (k < maxSteps && stepsSeconds(line, batch, context0, k + 1) <= t_s) k++;

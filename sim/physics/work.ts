@@ -97,11 +97,13 @@ export function workModel(d: Deployment): WorkModel {
       const k = spec.tokens;
       const q = k + 1;
       let flops = flopsPerToken(d.model) * batch * q * steps + pairFlops(d) * (q * sumC + (steps * batch * k * q) / 2);
-      let bytes = weightBytes(d.model, d.precision) * steps + kvBytesPerToken(d.model, d.precision) * (sumC + steps * batch * k);
+      let bytes =
+        weightBytes(d.model, d.precision) * steps + kvBytesPerToken(d.model, d.precision) * (sumC + steps * batch * k);
       for (let j = 0; j < k; j++) {
         const sumCj = sumC + steps * j * batch;
         flops += flopsPerToken(draft.model) * batch * steps + pairFlops(draft) * sumCj;
-        bytes += weightBytes(draft.model, draft.precision) * steps + kvBytesPerToken(draft.model, draft.precision) * sumCj;
+        bytes +=
+          weightBytes(draft.model, draft.precision) * steps + kvBytesPerToken(draft.model, draft.precision) * sumCj;
       }
       const perStep = expectedTokensPerStep(k, spec.acceptance);
       return { flops: flops / perStep, bytes: bytes / perStep };

@@ -43,7 +43,11 @@ const POOL_DASH: Record<string, string> = { prefill: 'none', decode: '6,3', mixe
 const QUANTILE_DASH = { p50: 'none', p99: '6,3' } as const;
 
 /** Values of each named series, for finding those that coincide. */
-function seriesValues<T>(rows: readonly T[], name: (r: T) => string, value: (r: T) => unknown): Array<{ name: string; values: unknown[] }> {
+function seriesValues<T>(
+  rows: readonly T[],
+  name: (r: T) => string,
+  value: (r: T) => unknown,
+): Array<{ name: string; values: unknown[] }> {
   const by = new Map<string, unknown[]>();
   for (const r of rows) {
     const k = name(r);
@@ -75,7 +79,12 @@ export class ChartRenderer {
   }
 
   render(options: Plot.PlotOptions): string {
-    const el = Plot.plot({ document: this.document, width: WIDTH, style: { fontSize: '12px', background: 'white' }, ...options });
+    const el = Plot.plot({
+      document: this.document,
+      width: WIDTH,
+      style: { fontSize: '12px', background: 'white' },
+      ...options,
+    });
     return (el as unknown as { outerHTML: string }).outerHTML;
   }
 
@@ -94,16 +103,27 @@ export class ChartRenderer {
         height: 160,
         x: { label: x, domain: [0, 1], ticks: [] },
         y: { label: y, domain: [0, 1], ticks: [] },
-        marks: [Plot.frame({ stroke: '#ccc' }), Plot.text([note], { frameAnchor: 'middle', fontSize: 14, fill: '#666' })],
+        marks: [
+          Plot.frame({ stroke: '#ccc' }),
+          Plot.text([note], { frameAnchor: 'middle', fontSize: 14, fill: '#666' }),
+        ],
       }),
     };
   }
 
   /** CDFs of one latency, one line per scenario in its colour, with the SLO bound(s) as dashed rules. */
-  cdf(id: string, title: string, what: string, series: Array<{ scenario: string; points: CdfPoint[] }>, slo: number[], colors: ColorMap): Chart {
+  cdf(
+    id: string,
+    title: string,
+    what: string,
+    series: Array<{ scenario: string; points: CdfPoint[] }>,
+    slo: number[],
+    colors: ColorMap,
+  ): Chart {
     const rows = series.flatMap((s) => s.points.map((p) => ({ ...p, scenario: s.scenario })));
     const caption = `Empirical CDF of ${what} over measured completed requests (requests.arrow)`;
-    if (rows.length === 0) return this.empty(id, title, `${caption}.`, `${what} →`, '↑ fraction of requests ≤ x', NONE_COMPLETED);
+    if (rows.length === 0)
+      return this.empty(id, title, `${caption}.`, `${what} →`, '↑ fraction of requests ≤ x', NONE_COMPLETED);
     const log = rows.every((r) => r.x > 0);
     const drawn = series.filter((s) => s.points.length > 0);
     return {
@@ -121,59 +141,134 @@ export class ChartRenderer {
         marks: [
           Plot.line(rows, { x: 'x', y: 'p', stroke: 'scenario', z: 'scenario', curve: 'step-after' }),
           Plot.ruleX(slo, { stroke: '#c00', strokeDasharray: '5,4' }),
-          Plot.text(slo, { x: (d: number) => d, frameAnchor: 'top', text: () => 'SLO', dx: 4, textAnchor: 'start', fill: '#c00' }),
+          Plot.text(slo, {
+            x: (d: number) => d,
+            frameAnchor: 'top',
+            text: () => 'SLO',
+            dx: 4,
+            textAnchor: 'start',
+            fill: '#c00',
+          }),
         ],
       }),
     };
   }
 
   /** p50 (solid) and p99 (dashed) of one latency per window, each scenario in its colour. */
-  latencyOverTime(id: string, metric: 'ttft_s' | 'tpot_s', what: string, rows: Array<LatencyWindow & { scenario: string }>, colors: ColorMap): Chart {
-    const data = rows.filter((r) => r[metric] > 0).map((r) => ({ t: r.t, v: r[metric], scenario: r.scenario, quantile: r.quantile, series: `${r.scenario} ${r.quantile}` }));
+  latencyOverTime(
+    id: string,
+    metric: 'ttft_s' | 'tpot_s',
+    what: string,
+    rows: Array<LatencyWindow & { scenario: string }>,
+    colors: ColorMap,
+  ): Chart {
+    const data = rows
+      .filter((r) => r[metric] > 0)
+      .map((r) => ({
+        t: r.t,
+        v: r[metric],
+        scenario: r.scenario,
+        quantile: r.quantile,
+        series: `${r.scenario} ${r.quantile}`,
+      }));
     const caption = `p50 and p99 ${what} of completed requests by arrival window (requests.arrow; warm-up included)`;
-    if (data.length === 0) return this.empty(id, `${what} over simulated time`, `${caption}.`, 'arrival time (s) →', `↑ ${what}`, NONE_COMPLETED);
+    if (data.length === 0)
+      return this.empty(
+        id,
+        `${what} over simulated time`,
+        `${caption}.`,
+        'arrival time (s) →',
+        `↑ ${what}`,
+        NONE_COMPLETED,
+      );
     const marker = data.length < 60 ? 'dot' : 'none';
     return {
       id,
       title: `${what} over simulated time`,
       mark: 'line',
       caption: `${caption}, log y axis. Colour: scenario; solid line: p50, dashed: p99.`,
-      note: noteOf(coincident(seriesValues(data, (d) => d.series, (d) => [d.t, d.v]))),
+      note: noteOf(
+        coincident(
+          seriesValues(
+            data,
+            (d) => d.series,
+            (d) => [d.t, d.v],
+          ),
+        ),
+      ),
       timeAxes: ['y'],
       html: this.render({
         height: 280,
         marginLeft: 60,
         x: { label: 'arrival time (s) →', grid: true },
-        y: timeAxis(data.map((d) => d.v), true, `↑ ${what}`),
+        y: timeAxis(
+          data.map((d) => d.v),
+          true,
+          `↑ ${what}`,
+        ),
         color: colors.scale(data.map((d) => d.scenario)),
         marks: (['p50', 'p99'] as const).map((q) =>
-          Plot.line(data.filter((d) => d.quantile === q), { x: 't', y: 'v', stroke: 'scenario', z: 'series', strokeDasharray: QUANTILE_DASH[q], marker }),
+          Plot.line(
+            data.filter((d) => d.quantile === q),
+            { x: 't', y: 'v', stroke: 'scenario', z: 'series', strokeDasharray: QUANTILE_DASH[q], marker },
+          ),
         ),
       }),
     };
   }
 
   /** Queue length or busy fraction per pool: colour the scenario, line style the pool. */
-  poolSeries(id: string, field: 'queue' | 'busy', rows: Array<PoolWindow & { scenario: string }>, colors: ColorMap): Chart {
-    const data = rows.map((r) => ({ t: r.t, v: field === 'busy' ? r.busy * 100 : r.queue, scenario: r.scenario, pool: r.pool, series: `${r.scenario} · ${r.pool}` }));
+  poolSeries(
+    id: string,
+    field: 'queue' | 'busy',
+    rows: Array<PoolWindow & { scenario: string }>,
+    colors: ColorMap,
+  ): Chart {
+    const data = rows.map((r) => ({
+      t: r.t,
+      v: field === 'busy' ? r.busy * 100 : r.queue,
+      scenario: r.scenario,
+      pool: r.pool,
+      series: `${r.scenario} · ${r.pool}`,
+    }));
     const queue = field === 'queue';
     const pools = [...new Set(data.map((d) => d.pool))];
-    const styles = pools.map((p) => `${p}: ${POOL_DASH[p] === 'none' || POOL_DASH[p] === undefined ? 'solid' : POOL_DASH[p] === '6,3' ? 'dashed' : 'dotted'}`).join(', ');
+    const styles = pools
+      .map(
+        (p) =>
+          `${p}: ${POOL_DASH[p] === 'none' || POOL_DASH[p] === undefined ? 'solid' : POOL_DASH[p] === '6,3' ? 'dashed' : 'dotted'}`,
+      )
+      .join(', ');
     return {
       id,
       title: queue ? 'Queue length per pool over time' : 'Busy fraction per pool over time',
       mark: 'line',
-      caption: (queue
-        ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.'
-        : 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).') + ` Colour: scenario; line: pool (${styles}).`,
-      note: noteOf(coincident(seriesValues(data, (d) => d.series, (d) => [d.t, d.v]))),
+      caption:
+        (queue
+          ? 'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.'
+          : 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).') +
+        ` Colour: scenario; line: pool (${styles}).`,
+      note: noteOf(
+        coincident(
+          seriesValues(
+            data,
+            (d) => d.series,
+            (d) => [d.t, d.v],
+          ),
+        ),
+      ),
       html: this.render({
         height: 260,
         x: { label: 'simulated time (s) →', grid: true },
         y: queue ? { label: '↑ requests waiting', grid: true } : { label: '↑ busy (%)', domain: [0, 100], grid: true },
         color: colors.scale(data.map((d) => d.scenario)),
         marks: [
-          ...pools.map((p) => Plot.line(data.filter((d) => d.pool === p), { x: 't', y: 'v', stroke: 'scenario', z: 'series', strokeDasharray: POOL_DASH[p] ?? 'none' })),
+          ...pools.map((p) =>
+            Plot.line(
+              data.filter((d) => d.pool === p),
+              { x: 't', y: 'v', stroke: 'scenario', z: 'series', strokeDasharray: POOL_DASH[p] ?? 'none' },
+            ),
+          ),
           Plot.ruleY([0]),
         ],
       }),
@@ -181,7 +276,13 @@ export class ChartRenderer {
   }
 
   /** One row per instance (or rack), one column per window, coloured by a [0, 1] metric (busy fraction by default). */
-  heatmap(id: string, scenario: string, by: 'instance' | 'rack', cells: HeatCell[], metric: HeatMetric = BUSY_FRAC): Chart {
+  heatmap(
+    id: string,
+    scenario: string,
+    by: 'instance' | 'rack',
+    cells: HeatCell[],
+    metric: HeatMetric = BUSY_FRAC,
+  ): Chart {
     const rows = [...new Set(cells.map((c) => c.y))];
     const times = [...new Set(cells.map((c) => c.t))].sort((a, b) => a - b);
     const every = Math.max(1, Math.ceil(times.length / 12));
@@ -193,7 +294,12 @@ export class ChartRenderer {
       html: this.render({
         height: 60 + Math.min(900, 14 * rows.length),
         marginLeft: 150,
-        x: { type: 'band', label: 'window start (s) →', ticks: times.filter((_, i) => i % every === 0), tickFormat: (t: number) => String(Math.round(t)) },
+        x: {
+          type: 'band',
+          label: 'window start (s) →',
+          ticks: times.filter((_, i) => i % every === 0),
+          tickFormat: (t: number) => String(Math.round(t)),
+        },
         y: { label: null, domain: rows },
         // A quantized scale: its legend is SVG (a continuous ramp needs a canvas, which linkedom lacks).
         color: { type: 'quantize', n: 10, scheme: 'YlOrRd', domain: [0, 1], legend: true, label: metric.label },
@@ -207,14 +313,29 @@ export class ChartRenderer {
       id,
       title: `Hand-off link utilization: ${scenario}`,
       mark: 'line',
-      caption: 'Utilization of the busiest links (up to 8, by peak window) carrying KV hand-offs (links.arrow util_frac).',
-      note: noteOf(coincident(seriesValues(rows, (r) => r.link, (r) => [r.t, r.util]))),
+      caption:
+        'Utilization of the busiest links (up to 8, by peak window) carrying KV hand-offs (links.arrow util_frac).',
+      note: noteOf(
+        coincident(
+          seriesValues(
+            rows,
+            (r) => r.link,
+            (r) => [r.t, r.util],
+          ),
+        ),
+      ),
       html: this.render({
         height: 260,
         x: { label: 'simulated time (s) →', grid: true },
         y: { label: '↑ utilization (%)', domain: [0, 100], grid: true },
         color: { legend: true },
-        marks: [Plot.line(rows.map((r) => ({ ...r, util: r.util * 100 })), { x: 't', y: 'util', stroke: 'link', z: 'link' }), Plot.ruleY([0])],
+        marks: [
+          Plot.line(
+            rows.map((r) => ({ ...r, util: r.util * 100 })),
+            { x: 't', y: 'util', stroke: 'link', z: 'link' },
+          ),
+          Plot.ruleY([0]),
+        ],
       }),
     };
   }
@@ -238,7 +359,13 @@ export class ChartRenderer {
   }
 
   /** One metric against one swept parameter, one line per configuration of the others (each in its colour). */
-  sweep(id: string, metric: { column: string; label: string; percent?: boolean; unit?: 's' }, path: string, points: SweepPoint[], colors: ColorMap): Chart {
+  sweep(
+    id: string,
+    metric: { column: string; label: string; percent?: boolean; unit?: 's' },
+    path: string,
+    points: SweepPoint[],
+    colors: ColorMap,
+  ): Chart {
     const scale = metric.percent ? 100 : 1;
     const data = points.map((p) => ({ ...p, y: p.y * scale, lo: p.lo * scale, hi: p.hi * scale }));
     const numeric = data.every((p) => typeof p.x === 'number');
@@ -251,27 +378,49 @@ export class ChartRenderer {
     // Past the cliff throughput still rises and cost still falls while the backlog
     // grows: an overloaded point is marked so the line is not read as healthy.
     const overloaded = data.filter((p) => p.overloaded);
-    const cliff = overloaded.length === 0 ? '' : ` Points marked “overloaded” (${overloaded.length}) had a pool whose queue grew over the measured period, or requests left unfinished: their means describe a backlog, not a steady state.`;
+    const cliff =
+      overloaded.length === 0
+        ? ''
+        : ` Points marked “overloaded” (${overloaded.length}) had a pool whose queue grew over the measured period, or requests left unfinished: their means describe a backlog, not a steady state.`;
     return {
       id,
       title: `${metric.label} against ${path}`,
       mark: 'dot',
       caption: `Mean over replications per point (summary.arrow point rows), with the 95% confidence band (${metric.column}_ci95); one line per configuration of the other varied parameters.${cliff}`,
-      note: noteOf(coincident(seriesValues(data, (d) => d.series, (d) => [d.x, d.y]))),
+      note: noteOf(
+        coincident(
+          seriesValues(
+            data,
+            (d) => d.series,
+            (d) => [d.x, d.y],
+          ),
+        ),
+      ),
       timeAxes: time ? ['y'] : [],
       html: this.render({
         height: 280,
         marginLeft: 60,
         // A handful of swept values: tick exactly those (a count of racks has no 1.5).
-        x: numeric ? { label: `${path} →`, grid: true, ...(xs.length <= 12 ? { ticks: xs } : {}) } : { type: 'point', label: path },
+        x: numeric
+          ? { label: `${path} →`, grid: true, ...(xs.length <= 12 ? { ticks: xs } : {}) }
+          : { type: 'point', label: path },
         // Durations in ms or s: a bare 0.00085 loses its leading digits in the margin.
-        y: time ? { ...timeAxis([...data.map((d) => d.lo), ...data.map((d) => d.hi)], false, label), ticks: 5 } : { label, grid: true },
+        y: time
+          ? { ...timeAxis([...data.map((d) => d.lo), ...data.map((d) => d.hi)], false, label), ticks: 5 }
+          : { label, grid: true },
         color: colors.scale(data.map((d) => d.series)),
         marks: [
           band,
           ...(numeric ? [Plot.line(data, { x: 'x', y: 'y', stroke: 'series' })] : []),
           Plot.dot(data, { x: 'x', y: 'y', stroke: 'series', fill: 'series' }),
-          Plot.text(overloaded, { x: 'x', y: 'y', text: () => 'overloaded', dy: -10, fontSize: 10, fill: 'currentColor' }),
+          Plot.text(overloaded, {
+            x: 'x',
+            y: 'y',
+            text: () => 'overloaded',
+            dy: -10,
+            fontSize: 10,
+            fill: 'currentColor',
+          }),
         ],
       }),
     };
@@ -313,8 +462,26 @@ export class ChartRenderer {
           Plot.line(frontier, { x: 'cost', y: 'p99', stroke: '#444' }),
           Plot.dot(data, { x: 'cost', y: 'p99', fill: 'outcome', symbol: 'family', r: 4 }),
           Plot.dot(chosen, { x: 'cost', y: 'p99', r: 10, stroke: '#c00', strokeWidth: 2 }),
-          Plot.text(data, { x: 'cost', y: 'p99', text: (d: PlanPoint) => String(d.number), dx: 6, dy: -6, textAnchor: 'start', fontSize: 9, fill: '#333' }),
-          Plot.text(chosen, { x: 'cost', y: 'p99', text: (d: PlanPoint) => `recommended: ${d.design}`, dx: 14, dy: 10, textAnchor: 'start', fill: '#c00', fontWeight: 'bold' }),
+          Plot.text(data, {
+            x: 'cost',
+            y: 'p99',
+            text: (d: PlanPoint) => String(d.number),
+            dx: 6,
+            dy: -6,
+            textAnchor: 'start',
+            fontSize: 9,
+            fill: '#333',
+          }),
+          Plot.text(chosen, {
+            x: 'cost',
+            y: 'p99',
+            text: (d: PlanPoint) => `recommended: ${d.design}`,
+            dx: 14,
+            dy: 10,
+            textAnchor: 'start',
+            fill: '#c00',
+            fontWeight: 'bold',
+          }),
         ],
       }),
     };

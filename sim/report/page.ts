@@ -45,7 +45,10 @@ export function page(title: string, lead: string, sections: readonly Section[]):
   const body = sections
     .map((s) => {
       const charts = s.charts
-        .map((c) => `<figure class="chart" id="${c.id}" data-chart="${c.id}" data-mark="${c.mark}"${c.timeAxes && c.timeAxes.length > 0 ? ` data-time-axes="${c.timeAxes.join(' ')}"` : ''}><h3>${escapeHtml(c.title)}</h3>${c.html}${c.note ? `<p class="note">${escapeHtml(c.note)}</p>` : ''}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`)
+        .map(
+          (c) =>
+            `<figure class="chart" id="${c.id}" data-chart="${c.id}" data-mark="${c.mark}"${c.timeAxes && c.timeAxes.length > 0 ? ` data-time-axes="${c.timeAxes.join(' ')}"` : ''}><h3>${escapeHtml(c.title)}</h3>${c.html}${c.note ? `<p class="note">${escapeHtml(c.note)}</p>` : ''}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`,
+        )
         .join('\n');
       return `<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>${s.intro ? `<p>${s.intro}</p>` : ''}${s.html ?? ''}\n${charts}</section>`;
     })

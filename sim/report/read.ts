@@ -46,13 +46,16 @@ const RUN_TABLES = ['requests', 'nodes', 'pools', 'links', 'summary'] as const;
  */
 export function readResults(dir: string, options: { all?: boolean } = {}): ResultSet {
   const where = `splitsim report ${dir}`;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(where, [{ path: '', message: 'is not a folder' }]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new InputError(where, [{ path: '', message: 'is not a folder' }]);
   if (existsSync(join(dir, 'plan.arrow'))) {
     return { kind: 'plan', dir, name: basename(dir), plan: readTable(join(dir, 'plan.arrow'), where) };
   }
   if (existsSync(join(dir, 'sweep.json'))) {
     if (!existsSync(join(dir, 'summary.arrow'))) {
-      throw new InputError(where, [{ path: '', message: 'a sweep without summary.arrow: run `splitsim merge` on its shards first' }]);
+      throw new InputError(where, [
+        { path: '', message: 'a sweep without summary.arrow: run `splitsim merge` on its shards first' },
+      ]);
     }
     const sweep = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepDescription;
     return { kind: 'sweep', dir, sweep, summary: readTable(join(dir, 'summary.arrow'), where) };
@@ -62,7 +65,12 @@ export function readResults(dir: string, options: { all?: boolean } = {}): Resul
     .filter((e) => !e.startsWith('.') && isRunFolder(join(dir, e)))
     .sort();
   if (folders.length === 0) {
-    throw new InputError(where, [{ path: '', message: 'holds no results: expected a scenario folder (requests.arrow …), a folder of them, a sweep or a plan' }]);
+    throw new InputError(where, [
+      {
+        path: '',
+        message: 'holds no results: expected a scenario folder (requests.arrow …), a folder of them, a sweep or a plan',
+      },
+    ]);
   }
   const order = batchOrder(dir, where);
   folders.sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
@@ -70,8 +78,11 @@ export function readResults(dir: string, options: { all?: boolean } = {}): Resul
   // A run of one scenario writes no DIR/summary.arrow: folders written after it are
   // later runs, and the latest are those.
   const batchTime = order.length > 0 ? statSync(join(dir, 'summary.arrow')).mtimeMs : 0;
-  const later = folders.filter((f) => !order.includes(f) && statSync(join(dir, f, 'summary.arrow')).mtimeMs > batchTime);
-  const latest = options.all || order.length === 0 ? folders : later.length > 0 ? later : folders.filter((f) => order.includes(f));
+  const later = folders.filter(
+    (f) => !order.includes(f) && statSync(join(dir, f, 'summary.arrow')).mtimeMs > batchTime,
+  );
+  const latest =
+    options.all || order.length === 0 ? folders : later.length > 0 ? later : folders.filter((f) => order.includes(f));
   const drawn = latest.length > 0 ? latest : folders;
   const older = folders.filter((f) => !drawn.includes(f));
   return { kind: 'runs', dir, runs: drawn.map((f) => readRun(join(dir, f), where)), older };
@@ -87,11 +98,22 @@ function isRunFolder(dir: string): boolean {
 }
 
 function readRun(dir: string, where: string): RunFolder {
-  const [requests, nodes, pools, links, summary] = RUN_TABLES.map((t) => readTable(join(dir, `${t}.arrow`), where)) as Table[];
+  const [requests, nodes, pools, links, summary] = RUN_TABLES.map((t) =>
+    readTable(join(dir, `${t}.arrow`), where),
+  ) as Table[];
   const infoPath = join(dir, 'run.json');
   const info = existsSync(infoPath) ? (JSON.parse(readFileSync(infoPath, 'utf8')) as RunInfo) : null;
   const name = (summary?.getChild('scenario')?.get(0) as string | null) ?? basename(dir);
-  return { dir, name, info, requests: requests as Table, nodes: nodes as Table, pools: pools as Table, links: links as Table, summary: summary as Table };
+  return {
+    dir,
+    name,
+    info,
+    requests: requests as Table,
+    nodes: nodes as Table,
+    pools: pools as Table,
+    links: links as Table,
+    summary: summary as Table,
+  };
 }
 
 function batchOrder(dir: string, where: string): string[] {
@@ -110,6 +132,8 @@ function readTable(path: string, where: string): Table {
   try {
     return tableFromIPC(readFileSync(path));
   } catch (err) {
-    throw new InputError(where, [{ path: basename(path), message: `is not a readable Arrow file (${(err as Error).message})` }]);
+    throw new InputError(where, [
+      { path: basename(path), message: `is not a readable Arrow file (${(err as Error).message})` },
+    ]);
   }
 }

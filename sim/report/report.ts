@@ -6,7 +6,16 @@ import { uniqueTemp } from '../metrics/write.js';
 import { type Chart, ChartRenderer, HEAT_METRICS } from './charts.js';
 import { dataTable, escapeHtml, page, type Section } from './page.js';
 import type { ResultSet, RunFolder } from './read.js';
-import { handsOff, latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, poolSeries, timeBreakdown, utilizationCells } from './run-data.js';
+import {
+  handsOff,
+  latencyCdfs,
+  latencyOverTime,
+  linkSeries,
+  measuredCompleted,
+  poolSeries,
+  timeBreakdown,
+  utilizationCells,
+} from './run-data.js';
 import { ColorMap } from './scales.js';
 import { planPoints, SWEEP_METRICS, sweepSeries } from './study-data.js';
 
@@ -94,12 +103,21 @@ const HEADROOM_COLUMNS: ReadonlyArray<[SummaryMetric, string, (v: unknown) => st
 
 /** "TTFT ≤ 1 s and TPOT ≤ 50 ms", naming only the bounds the SLO gives. */
 function sloBounds(slo: { ttft_s?: number | undefined; tpot_s?: number | undefined }): string {
-  const bounds = [slo.ttft_s === undefined ? '' : `TTFT ≤ ${ms(slo.ttft_s)}`, slo.tpot_s === undefined ? '' : `TPOT ≤ ${ms(slo.tpot_s)}`];
+  const bounds = [
+    slo.ttft_s === undefined ? '' : `TTFT ≤ ${ms(slo.ttft_s)}`,
+    slo.tpot_s === undefined ? '' : `TPOT ≤ ${ms(slo.tpot_s)}`,
+  ];
   return bounds.filter(Boolean).join(' and ');
 }
 
 /** A page of runs: summary, latency distributions, over time, utilization, links, time breakdown (in that order on the page). */
-function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older: readonly string[], heat: readonly string[]) {
+function runsReport(
+  runs: RunFolder[],
+  dir: string,
+  charts: ChartRenderer,
+  older: readonly string[],
+  heat: readonly string[],
+) {
   const names = runs.map((r) => r.name);
   // One colour per scenario on every chart of the page, in the summary's order.
   const colors = new ColorMap(names);
@@ -111,8 +129,17 @@ function runsReport(runs: RunFolder[], dir: string, charts: ChartRenderer, older
     networkSection(runs, charts),
     breakdownSection(runs, charts),
   ];
-  const left = older.length > 0 ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.` : '';
-  return { title: `splitsim report: ${names.join(', ')}`, lead: escapeHtml(`Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`), sections };
+  const left =
+    older.length > 0
+      ? ` Drawn: the latest runs (${names.join(', ')}: the batch in summary.arrow, or the runs written after it); ${older.length} older folder${older.length === 1 ? '' : 's'} left out (${older.join(', ')}): \`splitsim report --all\` draws them too.`
+      : '';
+  return {
+    title: `splitsim report: ${names.join(', ')}`,
+    lead: escapeHtml(
+      `Results in ${dir}. Tables: requests, nodes, pools, links, summary (.arrow); columns defined in docs/metrics.md.${left}`,
+    ),
+    sections,
+  };
 }
 
 /** What each run is (seed, size, SLO), and the summary and headroom tables. */
@@ -120,12 +147,17 @@ function summarySection(runs: readonly RunFolder[]): Section {
   const names = runs.map((r) => r.name);
   const summary = runs.map((r) => (r.summary.get(0)?.toJSON() ?? {}) as Record<string, unknown>);
   const tableOf = (columns: typeof SUMMARY_COLUMNS) =>
-    dataTable(['scenario', ...columns.map(([, h]) => h)], summary.map((s, i) => [names[i] as string, ...columns.map(([c, , f]) => f(s[c]))]));
+    dataTable(
+      ['scenario', ...columns.map(([, h]) => h)],
+      summary.map((s, i) => [names[i] as string, ...columns.map(([c, , f]) => f(s[c]))]),
+    );
   const table = `${tableOf(SUMMARY_COLUMNS)}<h3>Headroom</h3>${tableOf(HEADROOM_COLUMNS)}`;
   const about = runs
     .map((r) => {
       const i = r.info;
-      const what = i ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}` : 'no run.json (written by an older splitsim)';
+      const what = i
+        ? `seed ${i.seed}, ${i.instances} instances, arrivals over ${i.duration_s} s (warm-up ${i.warmup_s} s)${i.slo ? `, SLO: ${sloBounds(i.slo)} for ${pct(i.slo.quantile)}` : ''}`
+        : 'no run.json (written by an older splitsim)';
       return `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(what)}${i?.description ? `<br><span class="meta">${escapeHtml(i.description)}</span>` : ''}</li>`;
     })
     .join('');
@@ -135,27 +167,53 @@ function summarySection(runs: readonly RunFolder[]): Section {
 /** TTFT and TPOT CDFs with the SLO bounds; a note naming the runs that completed nothing. */
 function latencySection(runs: readonly RunFolder[], charts: ChartRenderer, colors: ColorMap): Section {
   const cdfs = runs.map((r) => ({ scenario: r.name, ...latencyCdfs(r.requests) }));
-  const slo = (k: 'ttft_s' | 'tpot_s') => [...new Set(runs.flatMap((r) => { const v = r.info?.slo?.[k]; return v === undefined ? [] : [v]; }))];
+  const slo = (k: 'ttft_s' | 'tpot_s') => [
+    ...new Set(
+      runs.flatMap((r) => {
+        const v = r.info?.slo?.[k];
+        return v === undefined ? [] : [v];
+      }),
+    ),
+  ];
   // A run may complete nothing (every prompt rejected, or too short a run): its
   // latency charts are empty, and the page says why rather than failing.
   const idle = runs.filter((r) => measuredCompleted(r.requests).length === 0).map((r) => r.name);
-  const idleNote = idle.length === 0
-    ? undefined
-    : escapeHtml(`No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`);
+  const idleNote =
+    idle.length === 0
+      ? undefined
+      : escapeHtml(
+          `No request completed after warm-up in ${idle.join(', ')}: there is no latency to draw for ${idle.length === 1 ? 'it' : 'them'} (the summary counts the requests rejected and unfinished).`,
+        );
   return {
     id: 'latency',
     title: 'Latency distributions',
     intro: idleNote,
     charts: [
-      charts.cdf('ttft-cdf', 'Time to first token (TTFT)', 'TTFT', cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })), slo('ttft_s'), colors),
-      charts.cdf('tpot-cdf', 'Time per output token (TPOT)', 'TPOT', cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })), slo('tpot_s'), colors),
+      charts.cdf(
+        'ttft-cdf',
+        'Time to first token (TTFT)',
+        'TTFT',
+        cdfs.map((c) => ({ scenario: c.scenario, points: c.ttft })),
+        slo('ttft_s'),
+        colors,
+      ),
+      charts.cdf(
+        'tpot-cdf',
+        'Time per output token (TPOT)',
+        'TPOT',
+        cdfs.map((c) => ({ scenario: c.scenario, points: c.tpot })),
+        slo('tpot_s'),
+        colors,
+      ),
     ],
   };
 }
 
 /** Latency, queues and busy fraction per window of simulated time. */
 function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colors: ColorMap): Section {
-  const overTime = runs.flatMap((r) => latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })));
+  const overTime = runs.flatMap((r) =>
+    latencyOverTime(r.requests, r.info?.window_s ?? windowOf(r)).map((w) => ({ ...w, scenario: r.name })),
+  );
   const pools = runs.flatMap((r) => poolSeries(r.pools).map((p) => ({ ...p, scenario: r.name })));
   return {
     id: 'over-time',
@@ -176,7 +234,15 @@ function heatmaps(r: RunFolder, charts: ChartRenderer, heat: readonly string[]) 
     // Queueing-mode runs have no FLOPs or bytes: their mfu and mbu are null.
     if (!metric || !r.nodes.getChild(column) || r.nodes.getChild(column)?.nullCount === r.nodes.numRows) return [];
     const { by, cells } = utilizationCells(r.nodes, 64, column);
-    return [charts.heatmap(column === 'busy_frac' ? `heatmap-${r.name}` : `heatmap-${column}-${r.name}`, r.name, by, cells, metric)];
+    return [
+      charts.heatmap(
+        column === 'busy_frac' ? `heatmap-${r.name}` : `heatmap-${column}-${r.name}`,
+        r.name,
+        by,
+        cells,
+        metric,
+      ),
+    ];
   });
 }
 
@@ -190,7 +256,12 @@ function networkSection(runs: readonly RunFolder[], charts: ChartRenderer): Sect
   return {
     id: 'network',
     title: 'KV hand-off links',
-    intro: without.length > 0 ? escapeHtml(`No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`) : undefined,
+    intro:
+      without.length > 0
+        ? escapeHtml(
+            `No hand-offs in ${without.join(', ')} (colocated instances, KV hand-off off, or no instance with a NIC): no link chart${without.length === 1 ? '' : 's'} for ${without.length === 1 ? 'it' : 'them'}.`,
+          )
+        : undefined,
     charts: networked.map((r) => charts.links(`links-${r.name}`, r.name, linkSeries(r.links))),
   };
 }
@@ -206,10 +277,15 @@ function breakdownSection(runs: readonly RunFolder[], charts: ChartRenderer): Se
       charts.breakdown(
         'time-breakdown',
         breakdowns.flatMap((b) => b.stages.map((s) => ({ scenario: b.scenario, ...s }))),
-        leftOut > 0 ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their last attempt).` : '',
+        leftOut > 0
+          ? ` ${leftOut} requests displaced by failures are left out (their stage columns describe only their last attempt).`
+          : '',
       ),
     ],
-    html: dataTable(['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)], breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))])),
+    html: dataTable(
+      ['scenario', 'requests', ...breakdowns[0]!.stages.map((s) => s.stage)],
+      breakdowns.map((b) => [b.scenario, String(b.requests), ...b.stages.map((s) => ms(s.seconds))]),
+    ),
   };
 }
 
@@ -224,12 +300,25 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
   const { sweep, summary } = results;
   const sections: Section[] = [];
   // One colour per configuration of the other parameters across every chart.
-  const colors = new ColorMap([...new Set(SWEEP_METRICS.flatMap((m) => sweep.paths.flatMap((path) => sweepSeries(summary, sweep, m.column, path).map((p) => p.series))))].sort());
-  const points = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
+  const colors = new ColorMap(
+    [
+      ...new Set(
+        SWEEP_METRICS.flatMap((m) =>
+          sweep.paths.flatMap((path) => sweepSeries(summary, sweep, m.column, path).map((p) => p.series)),
+        ),
+      ),
+    ].sort(),
+  );
+  const points = summary
+    .toArray()
+    .map((r) => r.toJSON() as Record<string, unknown>)
+    .filter((r) => r.row_kind === 'point');
   sections.push({
     id: 'grid',
     title: 'The grid',
-    intro: escapeHtml(`${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over replications).`),
+    intro: escapeHtml(
+      `${sweep.points.length} points × ${sweep.replications} replications from ${sweep.base}; replication r uses seed base + r at every point (common random numbers). ± is the 95% confidence half-width (Student t over replications).`,
+    ),
     html: dataTable(
       [...sweep.paths, 'TTFT p99', 'TPOT p99', 'req/s', 'SLO attained', 'decode busy'],
       points.map((p) => [
@@ -244,14 +333,20 @@ function sweepReport(results: Extract<ResultSet, { kind: 'sweep' }>, charts: Cha
     charts: [],
   });
   sweep.paths.forEach((path, k) => {
-    const drawn = SWEEP_METRICS.map((m) => ({ m, pts: sweepSeries(summary, sweep, m.column, path) })).filter((d) => d.pts.length > 0);
+    const drawn = SWEEP_METRICS.map((m) => ({ m, pts: sweepSeries(summary, sweep, m.column, path) })).filter(
+      (d) => d.pts.length > 0,
+    );
     sections.push({
       id: `by-${k}`,
       title: `Against ${path}`,
       charts: drawn.map(({ m, pts }) => charts.sweep(`sweep-${m.column}-by-${k}`, m, path, pts, colors)),
     });
   });
-  return { title: `splitsim sweep report: ${sweep.name}`, lead: escapeHtml(`Sweep results in ${results.dir} (summary.arrow; runs/ holds each run's tables).`), sections };
+  return {
+    title: `splitsim sweep report: ${sweep.name}`,
+    lead: escapeHtml(`Sweep results in ${results.dir} (summary.arrow; runs/ holds each run's tables).`),
+    sections,
+  };
 }
 
 function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: ChartRenderer) {
@@ -260,7 +355,17 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
   const frontier = pts.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
   const rows = results.plan.toArray().map((r) => r.toJSON() as Record<string, unknown>);
   const checks = rows.filter((r) => r.stage !== 'search');
-  const setAside = rec ? pts.filter((p) => p.meets && p.cost <= rec.cost && !p.recommended && checks.some((c) => c.design === p.design && c.meets_slo === false)).map((p) => p.design) : [];
+  const setAside = rec
+    ? pts
+        .filter(
+          (p) =>
+            p.meets &&
+            p.cost <= rec.cost &&
+            !p.recommended &&
+            checks.some((c) => c.design === p.design && c.meets_slo === false),
+        )
+        .map((p) => p.design)
+    : [];
   return {
     title: `splitsim plan report: ${results.name}`,
     lead: escapeHtml(`Plan results in ${results.dir} (plan.arrow: every design evaluated).`),
@@ -268,28 +373,62 @@ function planReport(results: Extract<ResultSet, { kind: 'plan' }>, charts: Chart
       {
         id: 'recommendation',
         title: 'Recommendation',
-        intro: rec ? escapeHtml(`The cheapest design that meets the SLO in the search and on every check seed (the verify rows at seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).${setAside.length > 0 ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.` : ''}`) : 'No design met the SLO on every check seed.',
-        html: checks.length > 0
-          ? dataTable(['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'], checks.map((c) => [String(c.stage), String(c.design), num(c.rate_per_s), num(c.seed, 0), c.meets_slo ? 'yes' : 'no', pct(c.slo_attainment)]))
-          : '',
+        intro: rec
+          ? escapeHtml(
+              `The cheapest design that meets the SLO in the search and on every check seed (the verify rows at seeds other than the search's): ${rec.design}, at $${rec.cost.toFixed(2)}/hour (p99 at ${rec.p99.toFixed(2)}× the SLO bound).${setAside.length > 0 ? ` Set aside (met the SLO in the search but missed it on a check seed): ${setAside.join('; ')}.` : ''}`,
+            )
+          : 'No design met the SLO on every check seed.',
+        html:
+          checks.length > 0
+            ? dataTable(
+                ['check', 'design', 'rate (req/s)', 'seed', 'meets SLO', 'SLO attained'],
+                checks.map((c) => [
+                  String(c.stage),
+                  String(c.design),
+                  num(c.rate_per_s),
+                  num(c.seed, 0),
+                  c.meets_slo ? 'yes' : 'no',
+                  pct(c.slo_attainment),
+                ]),
+              )
+            : '',
         charts: [charts.pareto('plan-pareto', pts)],
       },
       {
         id: 'designs',
         title: 'Designs searched',
         intro: 'The key to the numbers on the Pareto chart: every design of the search, cheapest first.',
-        html: dataTable(['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'], pts.map((p) => [
-          String(p.number), `${p.design}${p.recommended ? ' (recommended)' : ''}`, p.family, p.cost.toFixed(2), p.p99.toFixed(2), p.meets ? 'yes' : 'no', p.pareto ? 'yes' : '',
-        ])),
+        html: dataTable(
+          ['#', 'design', 'hardware', '$/hour', 'p99 ÷ SLO', 'meets SLO', 'frontier'],
+          pts.map((p) => [
+            String(p.number),
+            `${p.design}${p.recommended ? ' (recommended)' : ''}`,
+            p.family,
+            p.cost.toFixed(2),
+            p.p99.toFixed(2),
+            p.meets ? 'yes' : 'no',
+            p.pareto ? 'yes' : '',
+          ]),
+        ),
         charts: [],
       },
       {
         id: 'frontier',
         title: 'Pareto frontier',
-        html: dataTable(['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'], frontier.map((p) => {
-          const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
-          return [p.design, p.cost.toFixed(2), p.p99.toFixed(2), ms(row.ttft_p99_s), ms(row.tpot_p99_s), p.meets ? 'yes' : 'no'];
-        })),
+        html: dataTable(
+          ['design', '$/hour', 'p99 ÷ SLO', 'TTFT p99', 'TPOT p99', 'meets SLO'],
+          frontier.map((p) => {
+            const row = rows.find((r) => r.stage === 'search' && r.design === p.design) ?? {};
+            return [
+              p.design,
+              p.cost.toFixed(2),
+              p.p99.toFixed(2),
+              ms(row.ttft_p99_s),
+              ms(row.tpot_p99_s),
+              p.meets ? 'yes' : 'no',
+            ];
+          }),
+        ),
         charts: [],
       },
     ],

@@ -17,7 +17,9 @@ export interface CdfPoint {
  * NaN values (a phase that did not happen) are left out.
  */
 export function cdf(values: ArrayLike<number>, points = 400): CdfPoint[] {
-  const sorted = Float64Array.from(Array.prototype.filter.call(values, (v: number) => !Number.isNaN(v)) as number[]).sort();
+  const sorted = Float64Array.from(
+    Array.prototype.filter.call(values, (v: number) => !Number.isNaN(v)) as number[],
+  ).sort();
   const n = sorted.length;
   if (n === 0) return [];
   const k = Math.min(points, n);
@@ -59,7 +61,10 @@ const pick = (values: Float64Array, idx: readonly number[]) => idx.map((i) => va
 /** TTFT and TPOT of the measured completed requests (the summary's population). */
 export function latencyCdfs(requests: Table, points = 400): { ttft: CdfPoint[]; tpot: CdfPoint[] } {
   const idx = measuredCompleted(requests);
-  return { ttft: cdf(pick(numbers(requests, 'ttft_s'), idx), points), tpot: cdf(pick(numbers(requests, 'tpot_s'), idx), points) };
+  return {
+    ttft: cdf(pick(numbers(requests, 'ttft_s'), idx), points),
+    tpot: cdf(pick(numbers(requests, 'tpot_s'), idx), points),
+  };
 }
 
 export interface LatencyWindow {
@@ -90,8 +95,10 @@ export function latencyOverTime(requests: Table, window_s: number): LatencyWindo
     .table(rows)
     .groupby('t')
     .rollup({
-      ttft50: aq.op.quantile('ttft', 0.5), ttft99: aq.op.quantile('ttft', 0.99),
-      tpot50: aq.op.quantile('tpot', 0.5), tpot99: aq.op.quantile('tpot', 0.99),
+      ttft50: aq.op.quantile('ttft', 0.5),
+      ttft99: aq.op.quantile('ttft', 0.99),
+      tpot50: aq.op.quantile('tpot', 0.5),
+      tpot99: aq.op.quantile('tpot', 0.99),
     })
     .orderby('t')
     .objects() as Array<{ t: number; ttft50: number; ttft99: number; tpot50: number | null; tpot99: number | null }>;
@@ -114,7 +121,12 @@ export function poolSeries(pools: Table): PoolWindow[] {
   const t = numbers(pools, 'window_start_s');
   const queue = numbers(pools, 'queue_len_mean');
   const busy = numbers(pools, 'busy_frac');
-  return pool.map((p, i) => ({ t: t[i] as number, pool: String(p), queue: queue[i] as number, busy: busy[i] as number }));
+  return pool.map((p, i) => ({
+    t: t[i] as number,
+    pool: String(p),
+    queue: queue[i] as number,
+    busy: busy[i] as number,
+  }));
 }
 
 export interface HeatCell {
@@ -130,14 +142,21 @@ export interface HeatCell {
  * per window; above `maxRows` instances, the mean over each rack's instances instead
  * (a 1,024-instance datacenter has 64 racks).
  */
-export function utilizationCells(nodes: Table, maxRows = 64, column = 'busy_frac'): { by: 'instance' | 'rack'; cells: HeatCell[] } {
+export function utilizationCells(
+  nodes: Table,
+  maxRows = 64,
+  column = 'busy_frac',
+): { by: 'instance' | 'rack'; cells: HeatCell[] } {
   const node = strings(nodes, 'node');
   const rack = strings(nodes, 'rack');
   const t = numbers(nodes, 'window_start_s');
   const busy = numbers(nodes, column);
   const instances = new Set(node).size;
   if (instances <= maxRows) {
-    return { by: 'instance', cells: node.map((n, i) => ({ t: t[i] as number, y: String(n), value: busy[i] as number })) };
+    return {
+      by: 'instance',
+      cells: node.map((n, i) => ({ t: t[i] as number, y: String(n), value: busy[i] as number })),
+    };
   }
   const sums = new Map<string, { t: number; y: string; sum: number; n: number }>();
   for (let i = 0; i < node.length; i++) {
@@ -163,7 +182,12 @@ export function linkSeries(links: Table, top = 8): LinkWindow[] {
   const util = numbers(links, 'util_frac');
   const peak = new Map<string, number>();
   link.forEach((l, i) => peak.set(String(l), Math.max(peak.get(String(l)) ?? 0, util[i] as number)));
-  const keep = new Set([...peak.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, top).map(([l]) => l));
+  const keep = new Set(
+    [...peak.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, top)
+      .map(([l]) => l),
+  );
   const rows: LinkWindow[] = [];
   link.forEach((l, i) => {
     if (keep.has(String(l))) rows.push({ t: t[i] as number, link: String(l), util: util[i] as number });
@@ -189,10 +213,23 @@ export type StageName = (typeof STAGES)[number];
  * attempt). Stages a request skipped (no hand-off on a mixed instance, no decode for a
  * one-token output) count 0, so the stages add up to the mean end-to-end latency.
  */
-export function timeBreakdown(requests: Table): { stages: Array<{ stage: StageName; seconds: number }>; requests: number; leftOut: number } {
+export function timeBreakdown(requests: Table): {
+  stages: Array<{ stage: StageName; seconds: number }>;
+  requests: number;
+  leftOut: number;
+} {
   const idx = measuredCompleted(requests);
   const col = (n: string) => numbers(requests, n);
-  const [arrival, pStart, first, tq, tr, dq, dStart, done] = ['arrival_s', 'prefill_start_s', 'first_token_s', 'transfer_queue_s', 'transfer_s', 'decode_queue_s', 'decode_start_s', 'completion_s'].map(col) as Float64Array[];
+  const [arrival, pStart, first, tq, tr, dq, dStart, done] = [
+    'arrival_s',
+    'prefill_start_s',
+    'first_token_s',
+    'transfer_queue_s',
+    'transfer_s',
+    'decode_queue_s',
+    'decode_start_s',
+    'completion_s',
+  ].map(col) as Float64Array[];
   const retries = requests.getChild('retries') ? col('retries') : new Float64Array(requests.numRows);
   const z = (v: number) => (Number.isNaN(v) ? 0 : v);
   const sums = [0, 0, 0, 0, 0, 0];

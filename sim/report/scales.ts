@@ -7,7 +7,18 @@ import { InvariantError } from '../engine/index.js';
  * Tableau 10 (Plot's and Tableau's default categorical scheme): ten colours chosen to
  * stay distinct for colour-blind readers. Past ten series, colours repeat in order.
  */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+] as const;
 
 /** One colour per name, in the order given (the summary's order); built once per report. */
 export class ColorMap {

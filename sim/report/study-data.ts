@@ -35,14 +35,25 @@ export interface SweepPoint {
  * One metric against one varied parameter, from the sweep summary's point rows
  * (means over replications and `<metric>_ci95` half-widths).
  */
-export function sweepSeries(summary: Table, sweep: SweepDescription, metric: SummaryMetric, path: string): SweepPoint[] {
-  const rows = summary.toArray().map((r) => r.toJSON() as Record<string, unknown>).filter((r) => r.row_kind === 'point');
+export function sweepSeries(
+  summary: Table,
+  sweep: SweepDescription,
+  metric: SummaryMetric,
+  path: string,
+): SweepPoint[] {
+  const rows = summary
+    .toArray()
+    .map((r) => r.toJSON() as Record<string, unknown>)
+    .filter((r) => r.row_kind === 'point');
   const others = sweep.paths.filter((p) => p !== path);
   return rows
     .filter((r) => typeof r[metric] === 'number' && !Number.isNaN(r[metric]))
     .map((r) => {
       const y = r[metric] as number;
-      const half = typeof r[`${metric}_ci95`] === 'number' && !Number.isNaN(r[`${metric}_ci95`]) ? (r[`${metric}_ci95`] as number) : 0;
+      const half =
+        typeof r[`${metric}_ci95`] === 'number' && !Number.isNaN(r[`${metric}_ci95`])
+          ? (r[`${metric}_ci95`] as number)
+          : 0;
       return {
         x: r[path] as number | string,
         y,
@@ -90,6 +101,7 @@ export function planPoints(plan: Table): PlanPoint[] {
 }
 
 function familyOf(r: Record<string, unknown>): string {
-  const hw = (role: string) => `${String(r[`${role}_hardware`])}${typeof r[`${role}_devices`] === 'number' ? `×${r[`${role}_devices`]}` : ''}`;
+  const hw = (role: string) =>
+    `${String(r[`${role}_hardware`])}${typeof r[`${role}_devices`] === 'number' ? `×${r[`${role}_devices`]}` : ''}`;
   return r.kind === 'split' ? `${hw('prefill')} → ${hw('decode')}` : `${hw('mixed')} colocated`;
 }

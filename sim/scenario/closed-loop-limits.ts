@@ -20,14 +20,24 @@ type ClosedArrivals = Extract<ScenarioFile['workload']['arrivals'], { process: '
  */
 export function closedLoopLimits(a: ClosedArrivals, duration_s: number, specs: readonly InstanceSpec[]): Problem[] {
   if (a.users > MAX_USERS) {
-    return [{ path: 'workload.arrivals.users', message: `must be at most ${MAX_USERS.toLocaleString('en-US')}, got ${a.users}` }];
+    return [
+      {
+        path: 'workload.arrivals.users',
+        message: `must be at most ${MAX_USERS.toLocaleString('en-US')}, got ${a.users}`,
+      },
+    ];
   }
   const fastest_s = fastestPrefill_s(specs);
   const cycle_s = meanSeconds(a.think_s) + fastest_s;
   const expected = a.users * (1 + duration_s / cycle_s);
   if (!(expected <= MAX_REQUESTS)) {
     const why = `users × duration_s / (mean think_s + fastest one-token prefill, ${fastest_s.toPrecision(3)} s)`;
-    return [{ path: 'workload.arrivals', message: `could generate up to about ${expected.toExponential(2)} requests (${why}); the limit is ${MAX_REQUESTS.toExponential(0)}` }];
+    return [
+      {
+        path: 'workload.arrivals',
+        message: `could generate up to about ${expected.toExponential(2)} requests (${why}); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+      },
+    ];
   }
   return [];
 }
@@ -59,7 +69,11 @@ function fastestPrefill_s(specs: readonly InstanceSpec[]): number {
  * prefill-capable instances, none of them on service times, which hold no KV); other
  * cases are caught as the run goes (MAX_INSTANT_RESENDS, sim/workload/closed-loop.ts).
  */
-export function instantRejections(a: ClosedArrivals, prompt: TokenDistribution | undefined, specs: readonly InstanceSpec[]): Problem[] {
+export function instantRejections(
+  a: ClosedArrivals,
+  prompt: TokenDistribution | undefined,
+  specs: readonly InstanceSpec[],
+): Problem[] {
   if (a.think_s.dist !== 'constant' || a.think_s.value_s > 0 || !prompt) return [];
   let largest = 0;
   for (const spec of specs) {
@@ -69,10 +83,12 @@ export function instantRejections(a: ClosedArrivals, prompt: TokenDistribution |
   }
   const shortest = shortestPrompt(prompt);
   if (specs.length === 0 || shortest <= largest) return [];
-  return [{
-    path: 'workload.arrivals.think_s',
-    message: `is 0, and every prompt (at least ${shortest} tokens) is longer than any prefill instance's KV capacity (at most ${largest} tokens), so each request would be rejected the instant it is sent and sent again, with no time passing; shorten the prompts or give think_s a positive time`,
-  }];
+  return [
+    {
+      path: 'workload.arrivals.think_s',
+      message: `is 0, and every prompt (at least ${shortest} tokens) is longer than any prefill instance's KV capacity (at most ${largest} tokens), so each request would be rejected the instant it is sent and sent again, with no time passing; shorten the prompts or give think_s a positive time`,
+    },
+  ];
 }
 
 function shortestPrompt(d: TokenDistribution): number {

@@ -45,8 +45,16 @@ export function showChar(code: number): string {
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   if (code >= 0x21 && code <= 0x7e) return `${JSON.stringify(String.fromCodePoint(code))}`;
   const names: Record<number, string> = {
-    0x09: 'a tab', 0x20: 'a space', 0xa0: 'a no-break space', 0xfeff: 'a byte-order mark', 0x200b: 'a zero-width space',
-    0x201c: 'a curly quote “', 0x201d: 'a curly quote ”', 0x2018: 'a curly quote ‘', 0x2019: 'a curly quote ’', 0xfffd: 'an undecodable byte',
+    0x09: 'a tab',
+    0x20: 'a space',
+    0xa0: 'a no-break space',
+    0xfeff: 'a byte-order mark',
+    0x200b: 'a zero-width space',
+    0x201c: 'a curly quote “',
+    0x201d: 'a curly quote ”',
+    0x2018: 'a curly quote ‘',
+    0x2019: 'a curly quote ’',
+    0xfffd: 'an undecodable byte',
   };
   return `character ${hex}${names[code] ? ` (${names[code]})` : ''}`;
 }

@@ -114,13 +114,21 @@ export function checkLimits(
   // Instances, two pools, and at most a few links per instance and rack.
   const rows = windows * (instances * 3 + 2);
   if (!(rows <= MAX_WINDOW_ROWS)) {
-    problems.push({ path: 'metrics.window_s', message: `${file.metrics.window_s} s windows over ${horizon_s} s would write about ${rows.toExponential(2)} window rows; the limit is ${MAX_WINDOW_ROWS.toExponential(0)}: use wider windows` });
+    problems.push({
+      path: 'metrics.window_s',
+      message: `${file.metrics.window_s} s windows over ${horizon_s} s would write about ${rows.toExponential(2)} window rows; the limit is ${MAX_WINDOW_ROWS.toExponential(0)}: use wider windows`,
+    });
   }
-  file.datacenter.racks.forEach((rack, r) => rack.nodes.forEach((g, n) => {
-    if (g.devices !== undefined && g.devices > MAX_DEVICES) {
-      problems.push({ path: `datacenter.racks[${r}].nodes[${n}].devices`, message: `must be at most ${MAX_DEVICES}, got ${g.devices}` });
-    }
-  }));
+  file.datacenter.racks.forEach((rack, r) =>
+    rack.nodes.forEach((g, n) => {
+      if (g.devices !== undefined && g.devices > MAX_DEVICES) {
+        problems.push({
+          path: `datacenter.racks[${r}].nodes[${n}].devices`,
+          message: `must be at most ${MAX_DEVICES}, got ${g.devices}`,
+        });
+      }
+    }),
+  );
   return problems;
 }
 
@@ -139,7 +147,10 @@ export function checkTimes(file: ScenarioFile): Problem[] {
         const unit = key.endsWith('_us') ? 1e-6 : key.endsWith('_s') ? 1 : 0;
         if (unit && typeof v === 'number' && !(v * unit <= MAX_TIME_S)) {
           const limit = unit === 1 ? `${sci(MAX_TIME_S)} s` : `${sci(MAX_TIME_S / unit)} µs`;
-          problems.push({ path: here, message: `must be at most ${limit} (2^53 µs, about 285 years: beyond it a time is no longer exact to the microsecond, and draws around it overflow), got ${v}` });
+          problems.push({
+            path: here,
+            message: `must be at most ${limit} (2^53 µs, about 285 years: beyond it a time is no longer exact to the microsecond, and draws around it overflow), got ${v}`,
+          });
         } else walk(v, here);
       }
     }
@@ -149,22 +160,33 @@ export function checkTimes(file: ScenarioFile): Problem[] {
 }
 
 /** Requests the arrival process will generate, and those a burst holds at once. */
-function checkArrivals(a: Exclude<ScenarioFile['workload']['arrivals'], { process: 'closed' }>, duration_s: number): Problem[] {
+function checkArrivals(
+  a: Exclude<ScenarioFile['workload']['arrivals'], { process: 'closed' }>,
+  duration_s: number,
+): Problem[] {
   if (a.process === 'trace') return [];
   const problems: Problem[] = [];
   if (a.process === 'diurnal') {
     // Thinning draws candidates at the peak rate: the count is at most peak × duration.
-    const peak = a.sinusoid ? a.sinusoid.mean_rate_per_s * (1 + a.sinusoid.amplitude) : Math.max(0, ...(a.points ?? []).map((p) => p.rate_per_s));
+    const peak = a.sinusoid
+      ? a.sinusoid.mean_rate_per_s * (1 + a.sinusoid.amplitude)
+      : Math.max(0, ...(a.points ?? []).map((p) => p.rate_per_s));
     const expected = peak * duration_s;
     if (!(expected <= MAX_REQUESTS)) {
-      problems.push({ path: 'workload.arrivals', message: `would generate about ${sci(expected)} requests (peak rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}` });
+      problems.push({
+        path: 'workload.arrivals',
+        message: `would generate about ${sci(expected)} requests (peak rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+      });
     }
     return problems;
   }
   if (a.process !== 'gamma') {
     const expected = a.rate_per_s * duration_s;
     if (!(expected <= MAX_REQUESTS)) {
-      problems.push({ path: 'workload.arrivals.rate_per_s', message: `would generate about ${sci(expected)} requests (rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}` });
+      problems.push({
+        path: 'workload.arrivals.rate_per_s',
+        message: `would generate about ${sci(expected)} requests (rate × duration_s); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+      });
     }
     return problems;
   }
@@ -178,7 +200,10 @@ function checkArrivals(a: Exclude<ScenarioFile['workload']['arrivals'], { proces
   const steady = a.rate_per_s * duration_s;
   if (!(expected <= MAX_REQUESTS)) {
     const path = steady * 2 > expected ? 'workload.arrivals.rate_per_s' : 'workload.arrivals.cv';
-    problems.push({ path, message: `would generate about ${sci(expected)} requests over duration_s (a gamma process with cv ${a.cv} clusters its arrivals); the limit is ${MAX_REQUESTS.toExponential(0)}` });
+    problems.push({
+      path,
+      message: `would generate about ${sci(expected)} requests over duration_s (a gamma process with cv ${a.cv} clusters its arrivals); the limit is ${MAX_REQUESTS.toExponential(0)}`,
+    });
   } else if (!(cluster <= MAX_IN_FLIGHT)) {
     problems.push({
       path: 'workload.arrivals.cv',
@@ -193,12 +218,15 @@ export function checkInstanceCount(racks: ScenarioFile['datacenter']['racks']): 
   let total = 0;
   let worst = { r: 0, g: 0, n: 0 };
   // An autoscaled group is built at its maximum (those past count start off).
-  const size = (group: (typeof racks)[number]['nodes'][number]) => (group.autoscale ? Math.max(group.autoscale.max, group.count) : group.count);
-  racks.forEach((rack, r) => rack.nodes.forEach((group, g) => {
-    const n = rack.count * size(group);
-    total += n;
-    if (n > worst.n) worst = { r, g, n };
-  }));
+  const size = (group: (typeof racks)[number]['nodes'][number]) =>
+    group.autoscale ? Math.max(group.autoscale.max, group.count) : group.count;
+  racks.forEach((rack, r) =>
+    rack.nodes.forEach((group, g) => {
+      const n = rack.count * size(group);
+      total += n;
+      if (n > worst.n) worst = { r, g, n };
+    }),
+  );
   if (total <= MAX_INSTANCES) return [];
   // Name the factor of the largest product: the group's count, or the rack's copies.
   const rack = racks[worst.r] as (typeof racks)[number];
@@ -206,6 +234,16 @@ export function checkInstanceCount(racks: ScenarioFile['datacenter']['racks']): 
   const perCopy = rack.nodes.reduce((a, x) => a + size(x), 0);
   const field = group.autoscale && group.autoscale.max > group.count ? 'autoscale.max' : 'count';
   return size(group) >= rack.count
-    ? [{ path: `datacenter.racks[${worst.r}].nodes[${worst.g}].${field}`, message: `${size(group)} instances in this node group${rack.count > 1 ? ` (× ${rack.count} rack copies)` : ''} make ${total} in the datacenter; the limit is ${MAX_INSTANCES}` }]
-    : [{ path: `datacenter.racks[${worst.r}].count`, message: `${rack.count} copies of this rack (${perCopy} instances each) make ${total} instances in the datacenter; the limit is ${MAX_INSTANCES}` }];
+    ? [
+        {
+          path: `datacenter.racks[${worst.r}].nodes[${worst.g}].${field}`,
+          message: `${size(group)} instances in this node group${rack.count > 1 ? ` (× ${rack.count} rack copies)` : ''} make ${total} in the datacenter; the limit is ${MAX_INSTANCES}`,
+        },
+      ]
+    : [
+        {
+          path: `datacenter.racks[${worst.r}].count`,
+          message: `${rack.count} copies of this rack (${perCopy} instances each) make ${total} instances in the datacenter; the limit is ${MAX_INSTANCES}`,
+        },
+      ];
 }

@@ -28,7 +28,10 @@ export function parseScenario(text: string, source: string): ResolvedScenario {
 export function checkScenario(json: unknown, source: string): ResolvedScenario {
   const parsed = scenarioSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {
-    throw new InputError(source, parsed.error.issues.flatMap((i) => describeIssue(i, json)));
+    throw new InputError(
+      source,
+      parsed.error.issues.flatMap((i) => describeIssue(i, json)),
+    );
   }
   const { scenario, problems } = resolve(parsed.data, source);
   if (!scenario) throw new InputError(source, problems);
@@ -50,17 +53,28 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): Problem[] {
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const hint = typeof input === 'string' ? didYouMean(input, allowed) : '';
-      return [{ path, message: `must be one of ${allowed.map((v) => `"${v}"`).join(', ')}, got ${showValue(input)}${hint}` }];
+      return [
+        { path, message: `must be one of ${allowed.map((v) => `"${v}"`).join(', ')}, got ${showValue(input)}${hint}` },
+      ];
     }
     case 'invalid_union': {
       const { discriminator, options } = issue as unknown as { discriminator?: string; options?: unknown[] };
       if (discriminator && options) {
         const names = options.map(String);
-        const value = input && typeof input === 'object' ? (input as Record<string, unknown>)[discriminator] : undefined;
+        const value =
+          input && typeof input === 'object' ? (input as Record<string, unknown>)[discriminator] : undefined;
         const where = path.endsWith(discriminator) ? path : path ? `${path}.${discriminator}` : discriminator;
         const hint = typeof value === 'string' ? didYouMean(value, names) : '';
-        const what = value === undefined ? 'is required' : `must be one of ${names.map((n) => `"${n}"`).join(', ')}, got ${showValue(value)}${hint}`;
-        return [{ path: where, message: value === undefined ? `${what}: one of ${names.map((n) => `"${n}"`).join(', ')}` : what }];
+        const what =
+          value === undefined
+            ? 'is required'
+            : `must be one of ${names.map((n) => `"${n}"`).join(', ')}, got ${showValue(value)}${hint}`;
+        return [
+          {
+            path: where,
+            message: value === undefined ? `${what}: one of ${names.map((n) => `"${n}"`).join(', ')}` : what,
+          },
+        ];
       }
       // A name or an inline object (model, hardware): when the value has the type of
       // exactly one option, that option's problems name the field ("model.layers"),
@@ -68,21 +82,47 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): Problem[] {
       const errors = (issue as unknown as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
       const typed = errors.filter((list) => !list.some((e) => e.code === 'invalid_type' && e.path.length === 0));
       if (typed.length === 1) {
-        return (typed[0] as z.core.$ZodIssue[]).flatMap((e) => describeIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, root));
+        return (typed[0] as z.core.$ZodIssue[]).flatMap((e) =>
+          describeIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, root),
+        );
       }
-      const kinds = errors.map((list) => (list.find((e) => e.code === 'invalid_type' && e.path.length === 0) as { expected?: string } | undefined)?.expected).filter((k) => k !== undefined);
+      const kinds = errors
+        .map(
+          (list) =>
+            (list.find((e) => e.code === 'invalid_type' && e.path.length === 0) as { expected?: string } | undefined)
+              ?.expected,
+        )
+        .filter((k) => k !== undefined);
       if (typed.length === 0 && kinds.length === errors.length && kinds.length > 0) {
-        const what = { string: 'a name (string)', object: 'an object', number: 'a number', array: 'an array' } as Record<string, string>;
-        return [{ path, message: `must be ${kinds.map((k) => what[k as string] ?? String(k)).join(' or ')}, got ${showValue(input)}` }];
+        const what = {
+          string: 'a name (string)',
+          object: 'an object',
+          number: 'a number',
+          array: 'an array',
+        } as Record<string, string>;
+        return [
+          {
+            path,
+            message: `must be ${kinds.map((k) => what[k as string] ?? String(k)).join(' or ')}, got ${showValue(input)}`,
+          },
+        ];
       }
       return [{ path, message: issue.message }];
     }
     case 'invalid_type':
       if (!issue.message.startsWith('must') && !issue.message.startsWith('is required')) {
-        const what = { array: 'an array', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' }[issue.expected as string] ?? issue.expected;
+        const what =
+          { array: 'an array', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' }[
+            issue.expected as string
+          ] ?? issue.expected;
         return [{ path, message: input === undefined ? 'is required' : `must be ${what}, got ${showValue(input)}` }];
       }
-      return [{ path, message: issue.message.startsWith('must') ? `${issue.message}, got ${showValue(input)}` : issue.message }];
+      return [
+        {
+          path,
+          message: issue.message.startsWith('must') ? `${issue.message}, got ${showValue(input)}` : issue.message,
+        },
+      ];
     default: {
       const message = issue.message.startsWith('must') ? `${issue.message}, got ${showValue(input)}` : issue.message;
       return [{ path, message }];
@@ -130,7 +170,12 @@ function unwrap(schema: unknown, value: unknown): unknown {
         schema = options.find((o) => defOf(o)?.type === 'object') ?? options[0];
         continue;
       }
-      schema = options.find((o) => (defOf(o)?.shape as Record<string, { _zod: { def: { values?: unknown[] } } }> | undefined)?.[tag ?? '']?._zod.def.values?.includes(wanted)) ?? options[0];
+      schema =
+        options.find((o) =>
+          (defOf(o)?.shape as Record<string, { _zod: { def: { values?: unknown[] } } }> | undefined)?.[
+            tag ?? ''
+          ]?._zod.def.values?.includes(wanted),
+        ) ?? options[0];
     } else return schema;
   }
 }

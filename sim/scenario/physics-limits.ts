@@ -28,7 +28,13 @@ const fmt = (s: number) => (Number.isFinite(s) ? s.toExponential(2) : String(s))
  * a full batch over as much context as the replica holds (a batch holds at least one
  * KV token per request, so it is never larger than that).
  */
-export function checkDeploymentTimes(d: Deployment, path: string, promptBound: number | undefined, decodeMaxBatch: number, report: Report): void {
+export function checkDeploymentTimes(
+  d: Deployment,
+  path: string,
+  promptBound: number | undefined,
+  decodeMaxBatch: number,
+  report: Report,
+): void {
   const timer = batchTimer(d);
   const capacity = Math.max(1, kvCapacityTokens(d));
   const prompt = Math.min(promptBound ?? capacity, capacity);
@@ -40,7 +46,10 @@ export function checkDeploymentTimes(d: Deployment, path: string, promptBound: n
   ];
   for (const [what, seconds] of checks) {
     if (!(seconds <= MAX_TIME_S)) {
-      report(`${path}.hardware`, `${what} on ${d.devices} × ${d.hardware.id} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} s (2^53 µs): check its rates (TFLOP/s, TB/s, GB/s, efficiencies) and overheads`);
+      report(
+        `${path}.hardware`,
+        `${what} on ${d.devices} × ${d.hardware.id} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} s (2^53 µs): check its rates (TFLOP/s, TB/s, GB/s, efficiencies) and overheads`,
+      );
       return;
     }
   }
@@ -54,13 +63,17 @@ export function checkLinkTimes(file: ScenarioFile, instances: readonly InstanceS
   const physics = instances.filter((i) => i.deployment);
   const first = physics[0]?.deployment;
   if (file.datacenter.network.kv_transfer !== 'network' || !first) return;
-  const bound = promptTokensBound(file.workload) ?? Math.max(...physics.map((i) => kvCapacityTokens(i.deployment as Deployment)));
+  const bound =
+    promptTokensBound(file.workload) ?? Math.max(...physics.map((i) => kvCapacityTokens(i.deployment as Deployment)));
   const bytes = kvHandoffBytes(first.model, first.precision, Math.max(1, bound));
   const check = (gbps: number | undefined, path: string) => {
     if (gbps === undefined) return;
     const seconds = (bytes * 8) / (gbps * 1e9);
     if (!(seconds <= MAX_TIME_S)) {
-      report(path, `moving one ${Math.max(1, bound)}-token prompt's KV (${fmt(bytes)} bytes) at ${gbps} Gb/s${path.endsWith('.hardware') ? ' (nic_gbps × devices)' : ''} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} s (2^53 µs)`);
+      report(
+        path,
+        `moving one ${Math.max(1, bound)}-token prompt's KV (${fmt(bytes)} bytes) at ${gbps} Gb/s${path.endsWith('.hardware') ? ' (nic_gbps × devices)' : ''} would take ${fmt(seconds)} s; the limit is ${fmt(MAX_TIME_S)} s (2^53 µs)`,
+      );
     }
   };
   check(file.datacenter.network.spine_gbps, 'datacenter.network.spine_gbps');

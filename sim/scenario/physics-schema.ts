@@ -16,9 +16,18 @@ export const inlineModel = z.strictObject({
   tied_embeddings: flag().default(false),
 });
 
-const efficiency = z.strictObject({ prefill_mfu: fraction(), decode_mfu: fraction(), memory_bw: fraction(), memory_bw_half_tokens: nonNegative().optional() });
+const efficiency = z.strictObject({
+  prefill_mfu: fraction(),
+  decode_mfu: fraction(),
+  memory_bw: fraction(),
+  memory_bw_half_tokens: nonNegative().optional(),
+});
 const overhead = z.strictObject({
-  prefill_s: nonNegative(), step_s: nonNegative(), per_layer_s: nonNegative(), allreduce_s: nonNegative(), allreduce_step_s: nonNegative().optional(),
+  prefill_s: nonNegative(),
+  step_s: nonNegative(),
+  per_layer_s: nonNegative(),
+  allreduce_s: nonNegative(),
+  allreduce_step_s: nonNegative().optional(),
 });
 const wafer = z.strictObject({ layer_s: positive(), hop_s: nonNegative(), layer_width_s: nonNegative().optional() });
 

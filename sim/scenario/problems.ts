@@ -23,7 +23,10 @@ export class InputError extends Error {
 
   /** Several files' problems as one error. */
   static combine(errors: readonly InputError[]): InputError {
-    return new InputError('', errors.flatMap((e) => e.problems));
+    return new InputError(
+      '',
+      errors.flatMap((e) => e.problems),
+    );
   }
 }
 

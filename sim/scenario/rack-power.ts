@@ -20,12 +20,18 @@ export function checkRackPower(file: ScenarioFile, instances: readonly InstanceS
     const inRack = instances.filter((i) => i.rack === copy);
     const unpowered = inRack.find((i) => !i.deployment);
     if (unpowered) {
-      report(path, `rack '${rack.name}' has instances without hardware power (${unpowered.name} runs on service times only): a power budget needs every instance on the performance model`);
+      report(
+        path,
+        `rack '${rack.name}' has instances without hardware power (${unpowered.name} runs on service times only): a power budget needs every instance on the performance model`,
+      );
       return;
     }
     const kw = inRack.reduce((sum, i) => sum + nameplateW(instancePower(i.deployment!)), 0) / 1000;
     if (kw > rack.power_kw * (1 + 1e-12)) {
-      report(path, `rack '${rack.name}' draws up to ${fmtKw(kw)} kW at nameplate (${inRack.length} instances: busy power plus host), over its budget of ${rack.power_kw} kW`);
+      report(
+        path,
+        `rack '${rack.name}' draws up to ${fmtKw(kw)} kW at nameplate (${inRack.length} instances: busy power plus host), over its budget of ${rack.power_kw} kW`,
+      );
     }
   });
 }

@@ -1,17 +1,36 @@
 import {
-  type Deployment, fewestDevices, fits, HARDWARE, type HardwareSpec, MODELS, type ModelArch, type Precision, type Speculative,
-  usableBytes, weightBytes, KV_RESERVE_FRAC, MAX_DEVICES,
+  type Deployment,
+  fewestDevices,
+  fits,
+  HARDWARE,
+  type HardwareSpec,
+  MODELS,
+  type ModelArch,
+  type Precision,
+  type Speculative,
+  usableBytes,
+  weightBytes,
+  KV_RESERVE_FRAC,
+  MAX_DEVICES,
 } from '../physics/index.js';
 import { hardwareFields, type InlineHardware, type InlineModel } from './physics-schema.js';
 import { didYouMean, formatPath } from './problems.js';
 
 type Report = (path: string, message: string) => void;
 
-export function resolveModel(model: string | InlineModel | undefined, report: Report, path = 'model'): ModelArch | undefined {
+export function resolveModel(
+  model: string | InlineModel | undefined,
+  report: Report,
+  path = 'model',
+): ModelArch | undefined {
   if (model === undefined) return undefined;
   if (typeof model !== 'string') return checkInlineModel(model, report) ? model : undefined;
   const found = MODELS[model];
-  if (!found) report(path, `unknown model '${model}'${didYouMean(model, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`);
+  if (!found)
+    report(
+      path,
+      `unknown model '${model}'${didYouMean(model, Object.keys(MODELS))}; catalog: ${Object.keys(MODELS).join(', ')}`,
+    );
   return found;
 }
 
@@ -26,11 +45,17 @@ export function resolveModel(model: string | InlineModel | undefined, report: Re
  */
 function checkInlineModel(model: InlineModel, report: Report): boolean {
   if (model.kv_heads > model.heads) {
-    report('model.kv_heads', `must be at most heads (${model.heads}): each key/value head serves one or more query heads, got ${model.kv_heads}`);
+    report(
+      'model.kv_heads',
+      `must be at most heads (${model.heads}): each key/value head serves one or more query heads, got ${model.kv_heads}`,
+    );
     return false;
   }
   if (model.heads % model.kv_heads !== 0) {
-    report('model.kv_heads', `must divide heads (${model.heads}) so that each key/value head serves the same number of query heads (grouped-query attention), got ${model.kv_heads}`);
+    report(
+      'model.kv_heads',
+      `must divide heads (${model.heads}) so that each key/value head serves the same number of query heads (grouped-query attention), got ${model.kv_heads}`,
+    );
     return false;
   }
   return true;
@@ -40,7 +65,11 @@ function checkInlineModel(model: InlineModel, report: Report): boolean {
 export function resolveHardware(hw: string | InlineHardware, path: string, report: Report): HardwareSpec | undefined {
   if (typeof hw === 'string') {
     const found = HARDWARE[hw];
-    if (!found) report(path, `unknown hardware '${hw}'${didYouMean(hw, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`);
+    if (!found)
+      report(
+        path,
+        `unknown hardware '${hw}'${didYouMean(hw, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`,
+      );
     return found;
   }
   const { base, ...fields } = hw;
@@ -48,7 +77,10 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
   if (base !== undefined) {
     const found = HARDWARE[base];
     if (!found) {
-      report(`${path}.base`, `unknown hardware '${base}'${didYouMean(base, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`);
+      report(
+        `${path}.base`,
+        `unknown hardware '${base}'${didYouMean(base, Object.keys(HARDWARE))}; catalog: ${Object.keys(HARDWARE).join(', ')}`,
+      );
       return undefined;
     }
     start = found;
@@ -65,15 +97,17 @@ export function resolveHardware(hw: string | InlineHardware, path: string, repor
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const where = formatPath(issue.path);
-      const message = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined
-        ? `is required for inline hardware without a 'base'`
-        : issue.message;
+      const message =
+        issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined
+          ? `is required for inline hardware without a 'base'`
+          : issue.message;
       report(where ? `${path}.${where}` : path, message);
     }
     return undefined;
   }
   const spec = parsed.data as HardwareSpec;
-  if (spec.model === 'wafer-pipeline' && !spec.wafer) report(`${path}.wafer`, 'is required for a wafer-pipeline model (layer_s, hop_s)');
+  if (spec.model === 'wafer-pipeline' && !spec.wafer)
+    report(`${path}.wafer`, 'is required for a wafer-pipeline model (layer_s, hop_s)');
   return spec;
 }
 
@@ -101,7 +135,10 @@ export function resolveDeployment(
   if (devices === undefined) {
     const d = fewestDevices(model, hardware, precision);
     if (d === undefined) {
-      report(`${path}.hardware`, `${model.id} (${gb(need)} of weights) fits on no replica of up to ${MAX_DEVICES} ${hardware.id} devices`);
+      report(
+        `${path}.hardware`,
+        `${model.id} (${gb(need)} of weights) fits on no replica of up to ${MAX_DEVICES} ${hardware.id} devices`,
+      );
       return undefined;
     }
     if (!draft) return { model, hardware, devices: d, precision };
@@ -113,7 +150,10 @@ export function resolveDeployment(
     return { model, hardware, devices: both, precision, speculative };
   }
   if (hardware.shape_devices && devices % hardware.shape_devices !== 0) {
-    report(`${path}.devices`, `must be a multiple of ${hardware.shape_devices} (${hardware.id} chips per instance), got ${devices}`);
+    report(
+      `${path}.devices`,
+      `must be a multiple of ${hardware.shape_devices} (${hardware.id} chips per instance), got ${devices}`,
+    );
     return undefined;
   }
   if (!fits(model, hardware, precision, devices)) {
@@ -127,7 +167,10 @@ export function resolveDeployment(
   }
   if (draft && !fits(model, hardware, precision, devices, draft)) {
     const fewest = fewestDevices(model, hardware, precision, draft);
-    report(draftPath, `${draftMessage(draft, `on ${devices} × ${hardware.id} (${gb(usableBytes(hardware, devices))} usable)`)}${fewest ? `; fewest devices that hold both: ${fewest}` : ''}`);
+    report(
+      draftPath,
+      `${draftMessage(draft, `on ${devices} × ${hardware.id} (${gb(usableBytes(hardware, devices))} usable)`)}${fewest ? `; fewest devices that hold both: ${fewest}` : ''}`,
+    );
     return undefined;
   }
   return draft ? { model, hardware, devices, precision, speculative } : { model, hardware, devices, precision };

@@ -11,7 +11,11 @@ type Workload = ScenarioFile['workload'];
  * every row: paths are made absolute (relative to the scenario file), a trace gives
  * the lengths itself, and a trace run's duration defaults to its last arrival + 1 s.
  */
-export function resolveWorkload(file: ScenarioFile, source: string, report: Report): { workload: Workload; duration_s: number } {
+export function resolveWorkload(
+  file: ScenarioFile,
+  source: string,
+  report: Report,
+): { workload: Workload; duration_s: number } {
   const base = source ? dirname(resolvePath(source)) : process.cwd();
   const w: Workload = structuredClone(file.workload);
   const a = w.arrivals;
@@ -24,13 +28,18 @@ export function resolveWorkload(file: ScenarioFile, source: string, report: Repo
   if (a.process === 'trace') {
     a.path = resolvePath(base, a.path);
     for (const key of ['prompt_tokens', 'output_tokens'] as const) {
-      if (w[key]) report(`workload.${key}`, 'is not used with trace arrivals: the trace gives each request its lengths; remove it');
+      if (w[key])
+        report(
+          `workload.${key}`,
+          'is not used with trace arrivals: the trace gives each request its lengths; remove it',
+        );
     }
     traceFailed = true;
     if (readable(a.path, 'workload.arrivals.path', report)) {
       try {
         const scan = scanTrace(a);
-        if (scan.rows === 0) report('workload.arrivals', `the window [start_s, start_s + duration_s) of ${a.path} holds no rows`);
+        if (scan.rows === 0)
+          report('workload.arrivals', `the window [start_s, start_s + duration_s) of ${a.path} holds no rows`);
         else {
           traceFailed = false;
           duration_s ??= scan.lastArrival_s + 1;
@@ -63,9 +72,14 @@ function checkDiurnal(a: Extract<Workload['arrivals'], { process: 'diurnal' }>, 
   if (a.points) {
     a.points.forEach((p, i) => {
       const prev = a.points?.[i - 1];
-      if (prev && p.t_s <= prev.t_s) report(`workload.arrivals.points[${i}].t_s`, `must be greater than the previous point's (${prev.t_s}), got ${p.t_s}`);
+      if (prev && p.t_s <= prev.t_s)
+        report(
+          `workload.arrivals.points[${i}].t_s`,
+          `must be greater than the previous point's (${prev.t_s}), got ${p.t_s}`,
+        );
     });
-    if (a.points.every((p) => p.rate_per_s === 0)) report('workload.arrivals.points', 'every rate is 0: no request would arrive');
+    if (a.points.every((p) => p.rate_per_s === 0))
+      report('workload.arrivals.points', 'every rate is 0: no request would arrive');
     const last = a.points[a.points.length - 1];
     if (a.period_s !== undefined && last && a.period_s < last.t_s) {
       report('workload.arrivals.period_s', `must cover the points (last at ${last.t_s} s), got ${a.period_s}`);
@@ -75,9 +89,20 @@ function checkDiurnal(a: Extract<Workload['arrivals'], { process: 'diurnal' }>, 
   }
 }
 
-function checkLengths(d: TokenDistribution, path: string, field: 'prompt' | 'output', base: string, report: Report): void {
+function checkLengths(
+  d: TokenDistribution,
+  path: string,
+  field: 'prompt' | 'output',
+  base: string,
+  report: Report,
+): void {
   if (d.dist === 'uniform' && d.min > d.max) report(`${path}.max`, `must be at least min (${d.min}), got ${d.max}`);
-  if ((d.dist === 'lognormal' || d.dist === 'empirical') && d.min !== undefined && d.max !== undefined && d.min > d.max) {
+  if (
+    (d.dist === 'lognormal' || d.dist === 'empirical') &&
+    d.min !== undefined &&
+    d.max !== undefined &&
+    d.min > d.max
+  ) {
     report(`${path}.max`, `must be at least min (${d.min}), got ${d.max}`);
   }
   if (d.dist === 'empirical') {

@@ -13,7 +13,6 @@ import { resolveWorkload } from './resolve-workload.js';
 import { autoscaleGroups, checkAutoscale, groupSize } from './resolve-autoscale.js';
 import type { ScenarioFile } from './schema.js';
 
-
 type Report = (path: string, message: string) => void;
 type Group = ScenarioFile['datacenter']['racks'][number]['nodes'][number];
 
@@ -39,9 +38,17 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   }
   const model = resolveModel(file.model, report);
   const groups = resolveGroups(file, model, report);
-  file.datacenter.racks.forEach((rack, r) => rack.nodes.forEach((group, g) => {
-    checkAutoscale(file, group, `datacenter.racks[${r}].nodes[${g}]`, duration_s + (file.drain_s ?? duration_s), report);
-  }));
+  file.datacenter.racks.forEach((rack, r) =>
+    rack.nodes.forEach((group, g) => {
+      checkAutoscale(
+        file,
+        group,
+        `datacenter.racks[${r}].nodes[${g}]`,
+        duration_s + (file.drain_s ?? duration_s),
+        report,
+      );
+    }),
+  );
   // Before expansion: a million-instance file is refused without building it.
   problems.push(...checkInstanceCount(file.datacenter.racks));
 
@@ -135,10 +142,21 @@ function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], repo
   const onPhysics = decoders.filter((x) => x.deployment);
   if (onPhysics.length > 0 && onPhysics.length < decoders.length) {
     const odd = decoders.find((x) => !x.deployment) as InstanceSpec;
-    report(`${odd.groupPath}.service`, 'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV on physics decoders only)');
+    report(
+      `${odd.groupPath}.service`,
+      'decode node groups must all run on service times or all on the performance model (a hand-off reserves KV on physics decoders only)',
+    );
   }
-  if (has('prefill') && file.datacenter.network.kv_transfer === 'network' && onPhysics.length === 0 && decoders.length > 0) {
-    report('datacenter.network.kv_transfer', 'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have no KV); set "off" for queueing-mode studies');
+  if (
+    has('prefill') &&
+    file.datacenter.network.kv_transfer === 'network' &&
+    onPhysics.length === 0 &&
+    decoders.length > 0
+  ) {
+    report(
+      'datacenter.network.kv_transfer',
+      'a KV hand-off over the network needs decode instances on the performance model (service-time decoders have no KV); set "off" for queueing-mode studies',
+    );
   }
   if (has('prefill') && !has('decode')) {
     report('datacenter.racks', 'prefill instances hand off to decode instances, but no node group has role "decode"');
@@ -146,12 +164,25 @@ function checkRoles(file: ScenarioFile, instances: readonly InstanceSpec[], repo
 }
 
 /** What one run may hold (sim/scenario/limits.ts), and closed-loop users that could stall time. */
-function runLimitProblems(file: ScenarioFile, duration_s: number, instances: readonly InstanceSpec[], faults: NonNullable<ResolvedScenario['faults']>): Problem[] {
-  const failing = faults.random.map((r, k) => ({ path: `faults.random[${k}]`, instances: r.instances.length, mtbf_s: r.mtbf_s, mttr_s: r.mttr_s }));
+function runLimitProblems(
+  file: ScenarioFile,
+  duration_s: number,
+  instances: readonly InstanceSpec[],
+  faults: NonNullable<ResolvedScenario['faults']>,
+): Problem[] {
+  const failing = faults.random.map((r, k) => ({
+    path: `faults.random[${k}]`,
+    instances: r.instances.length,
+    mtbf_s: r.mtbf_s,
+    mttr_s: r.mttr_s,
+  }));
   const problems = checkLimits(file, duration_s, duration_s + (file.drain_s ?? duration_s), instances.length, failing);
   const a = file.workload.arrivals;
   if (a.process === 'closed') {
-    problems.push(...closedLoopLimits(a, duration_s, instances), ...instantRejections(a, file.workload.prompt_tokens, instances));
+    problems.push(
+      ...closedLoopLimits(a, duration_s, instances),
+      ...instantRejections(a, file.workload.prompt_tokens, instances),
+    );
   }
   return problems;
 }
@@ -160,7 +191,13 @@ function runLimitProblems(file: ScenarioFile, duration_s: number, instances: rea
  * A node group's phases run either on queueing-mode service times or on the
  * performance model of its hardware for the scenario's model.
  */
-function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: Group, path: string, report: Report): { hardware: string; deployment?: Deployment } {
+function resolveGroup(
+  file: ScenarioFile,
+  model: ModelArch | undefined,
+  group: Group,
+  path: string,
+  report: Report,
+): { hardware: string; deployment?: Deployment } {
   const phases = group.role === 'mixed' ? (['prefill', 'decode'] as const) : ([group.role] as const);
   for (const phase of ['prefill', 'decode'] as const) {
     if (group.service?.[phase] && !(phases as readonly string[]).includes(phase)) {
@@ -168,19 +205,29 @@ function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: G
     }
   }
   if (group.speculative && group.role === 'prefill') {
-    report(`${path}.speculative`, 'speculative decoding runs where tokens are decoded: a "decode" or "mixed" node group, not "prefill"');
+    report(
+      `${path}.speculative`,
+      'speculative decoding runs where tokens are decoded: a "decode" or "mixed" node group, not "prefill"',
+    );
   } else if (group.speculative && group.service?.decode) {
     report(`${path}.speculative`, 'needs the performance model: this group decodes on service times (service.decode)');
   }
   const physical = phases.filter((phase) => !group.service?.[phase]);
-  const label = group.hardware === undefined ? 'queueing' : typeof group.hardware === 'string' ? group.hardware : group.hardware.id;
+  const label =
+    group.hardware === undefined ? 'queueing' : typeof group.hardware === 'string' ? group.hardware : group.hardware.id;
   if (physical.length === 0) return { hardware: label };
   if (group.hardware === undefined) {
-    report(`${path}.hardware`, `is required: the ${physical.join(' and ')} phase has no service time, so it runs on the performance model of its hardware`);
+    report(
+      `${path}.hardware`,
+      `is required: the ${physical.join(' and ')} phase has no service time, so it runs on the performance model of its hardware`,
+    );
     return { hardware: label };
   }
   if (group.role === 'mixed' && physical.length < 2) {
-    report(`${path}.service`, 'a mixed instance runs both phases on service times or both on the performance model, not one of each');
+    report(
+      `${path}.service`,
+      'a mixed instance runs both phases on service times or both on the performance model, not one of each',
+    );
     return { hardware: label };
   }
   if (!model) {
@@ -200,7 +247,12 @@ function resolveGroup(file: ScenarioFile, model: ModelArch | undefined, group: G
  * A group's speculative decoding: undefined when it has none, null when it is wrong
  * (reported). Only a replica that decodes on the performance model speculates.
  */
-function resolveSpeculative(group: Group, target: ModelArch, path: string, report: Report): Speculative | undefined | null {
+function resolveSpeculative(
+  group: Group,
+  target: ModelArch,
+  path: string,
+  report: Report,
+): Speculative | undefined | null {
   const s = group.speculative;
   if (!s) return undefined;
   const at = `${path}.speculative`;
@@ -210,7 +262,10 @@ function resolveSpeculative(group: Group, target: ModelArch, path: string, repor
   if (!draft) return null;
   if (draft.vocab !== target.vocab) {
     // The target verifies the draft's tokens: both must speak the same vocabulary.
-    report(`${at}.draft_model`, `${draft.id} has a vocabulary of ${draft.vocab} tokens; the target ${target.id} has ${target.vocab}: a draft must share the target's vocabulary`);
+    report(
+      `${at}.draft_model`,
+      `${draft.id} has a vocabulary of ${draft.vocab} tokens; the target ${target.id} has ${target.vocab}: a draft must share the target's vocabulary`,
+    );
     return null;
   }
   return { draft, tokens: s.tokens, acceptance: s.acceptance };

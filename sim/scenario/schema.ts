@@ -1,6 +1,20 @@
 import * as z from 'zod';
 import { MAX_SPECULATIVE_TOKENS } from '../physics/index.js';
-import { atLeastOne, belowOne, fraction, identifier, intBetween, unitInterval, integer, nonNegative, nonNegativeInt, oneOf, positive, positiveInt, text } from './fields.js';
+import {
+  atLeastOne,
+  belowOne,
+  fraction,
+  identifier,
+  intBetween,
+  unitInterval,
+  integer,
+  nonNegative,
+  nonNegativeInt,
+  oneOf,
+  positive,
+  positiveInt,
+  text,
+} from './fields.js';
 import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 
 // The scenario file format: one zod schema that gives the parser, the TypeScript
@@ -11,7 +25,15 @@ import { inlineHardware, inlineModel, precision } from './physics-schema.js';
 export const ROLES = ['prefill', 'decode', 'mixed'] as const;
 export const TRACE_FORMATS = ['azure-csv', 'mooncake-jsonl'] as const;
 export const ADMISSIONS = ['evict', 'reserve'] as const;
-export const ROUTERS = ['pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'] as const;
+export const ROUTERS = [
+  'pool-fcfs',
+  'round-robin',
+  'random',
+  'jsq',
+  'least-work',
+  'power-of-two',
+  'rack-aware',
+] as const;
 
 export const tokenDistribution = z.discriminatedUnion('dist', [
   z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
@@ -123,9 +145,17 @@ export const arrivals = z.discriminatedUnion('process', [
   z.strictObject({
     process: z.literal('diurnal'),
     sinusoid: z
-      .strictObject({ mean_rate_per_s: positive(), amplitude: unitInterval(), period_s: positive(), phase_s: nonNegative().default(0) })
+      .strictObject({
+        mean_rate_per_s: positive(),
+        amplitude: unitInterval(),
+        period_s: positive(),
+        phase_s: nonNegative().default(0),
+      })
       .optional(),
-    points: z.array(z.strictObject({ t_s: nonNegative(), rate_per_s: nonNegative() })).min(1, { error: 'must list at least one point' }).optional(),
+    points: z
+      .array(z.strictObject({ t_s: nonNegative(), rate_per_s: nonNegative() }))
+      .min(1, { error: 'must list at least one point' })
+      .optional(),
     period_s: positive().optional(),
   }),
   z.strictObject({
@@ -152,12 +182,14 @@ export const faults = z.strictObject({
   max_retries: nonNegativeInt().default(3),
   /** Random failures: every matching instance fails after exponential up-times. */
   random: z
-    .array(z.strictObject({
-      hardware: text().optional(),
-      role: oneOf(ROLES).optional(),
-      mtbf_s: positive(),
-      mttr_s: positive(),
-    }))
+    .array(
+      z.strictObject({
+        hardware: text().optional(),
+        role: oneOf(ROLES).optional(),
+        mtbf_s: positive(),
+        mttr_s: positive(),
+      }),
+    )
     .default([]),
   instances: z.array(z.strictObject({ instance: text(), ...outage })).default([]),
   racks: z.array(z.strictObject({ rack: text(), ...outage })).default([]),
@@ -207,12 +239,19 @@ export const scenarioSchema = z.strictObject({
       admission: oneOf(ADMISSIONS).default('evict'),
     })
     .default({
-      router: 'least-work', prefill_max_batch_tokens: 8192, decode_max_batch: 256, decode_stepping: 'fast-forward',
-      mixed_policy: 'chunked', chunk_tokens: 2048, admission: 'evict',
+      router: 'least-work',
+      prefill_max_batch_tokens: 8192,
+      decode_max_batch: 256,
+      decode_stepping: 'fast-forward',
+      mixed_policy: 'chunked',
+      chunk_tokens: 2048,
+      admission: 'evict',
     }),
   // Either bound alone is an SLO (attainment then counts that bound only); resolve()
   // requires at least one.
-  slo: z.strictObject({ ttft_s: positive().optional(), tpot_s: positive().optional(), quantile: fraction().default(0.99) }).optional(),
+  slo: z
+    .strictObject({ ttft_s: positive().optional(), tpot_s: positive().optional(), quantile: fraction().default(0.99) })
+    .optional(),
   metrics: z.strictObject({ window_s: positive().default(10) }).default({ window_s: 10 }),
   faults: faults.optional(),
 });

@@ -225,7 +225,10 @@ export class ColocatedEngine {
     const decoding = chunks.length === 0 || this.o.policy === 'chunked';
     // Growth: each decoding request appends a token; evict the newest until it fits.
     if (decoding && !b.stepFits()) {
-      if (this.o.admission.mode === 'reserve') throw new InvariantError(`eviction on ${this.instance.name} under reserve admission: ${this.kv.used} + ${b.size} > ${this.kv.capacity_tokens} tokens`);
+      if (this.o.admission.mode === 'reserve')
+        throw new InvariantError(
+          `eviction on ${this.instance.name} under reserve admission: ${this.kv.used} + ${b.size} > ${this.kv.capacity_tokens} tokens`,
+        );
       this.decode.count(now, -b.evictUntilStepFits());
     }
     this.kv.record(now);
@@ -235,7 +238,10 @@ export class ColocatedEngine {
       if (b.evicted.length === 0 && b.size === 0) this.prefill.idle();
       return;
     }
-    if (!this.kv.fits(batch)) throw new InvariantError(`KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`);
+    if (!this.kv.fits(batch))
+      throw new InvariantError(
+        `KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`,
+      );
     this.busy = true;
     this.current = { decode: batch > 0, chunks };
     if (chunks.length > 0) this.startPass(now, batch, chunks);
@@ -249,7 +255,10 @@ export class ColocatedEngine {
    */
   private admitDecoders(now: number): void {
     while (this.decode.next()) this.join(this.decode.take(now) as Request, now);
-    if (this.running > this.o.maxBatch) throw new InvariantError(`${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`);
+    if (this.running > this.o.maxBatch)
+      throw new InvariantError(
+        `${this.running} requests running on ${this.instance.name}, more than decode_max_batch ${this.o.maxBatch}`,
+      );
     this.batch.readmitWhileFits(this.o.maxBatch, this.prefilling.length + this.decode.local.length, this.joinNow);
   }
 
@@ -262,7 +271,9 @@ export class ColocatedEngine {
   /** Work of that recomputation, when metered (two numbers, not an object per iteration otherwise). */
   private recomputeWork(): Work | undefined {
     const b = this.batch;
-    return b.recomputeTokens > 0 ? this.charging?.decode.model.prefill(b.recomputeTokens, b.recomputeSquares) : undefined;
+    return b.recomputeTokens > 0
+      ? this.charging?.decode.model.prefill(b.recomputeTokens, b.recomputeSquares)
+      : undefined;
   }
 
   /**
@@ -287,7 +298,10 @@ export class ColocatedEngine {
     const decodeFrac = batch / tokens;
     const r = this.recomputeWork() ?? { flops: 0, bytes: 0 };
     ch.prefill.pass.begin(now, now + dt, { flops: w.flops * (1 - decodeFrac), bytes: w.bytes * (1 - decodeFrac) });
-    ch.decode.pass.begin(now, now + dt, { flops: w.flops * decodeFrac + r.flops, bytes: w.bytes * decodeFrac + r.bytes });
+    ch.decode.pass.begin(now, now + dt, {
+      flops: w.flops * decodeFrac + r.flops,
+      bytes: w.bytes * decodeFrac + r.bytes,
+    });
   }
 
   /**
@@ -306,8 +320,18 @@ export class ColocatedEngine {
     dt += recompute_s;
     let steps = 1;
     const waiting = this.prefill.next() !== undefined && !blocked;
-    if (this.o.stepping === 'fast-forward' && b.recomputeTokens === 0 && !waiting) steps = b.fastForwardSteps(this.stepsLeft);
-    this.run.start(now, this.timer.stepLine(batch), batch, b.contextSum + batch, recompute_s, steps, dt, this.recomputeWork());
+    if (this.o.stepping === 'fast-forward' && b.recomputeTokens === 0 && !waiting)
+      steps = b.fastForwardSteps(this.stepsLeft);
+    this.run.start(
+      now,
+      this.timer.stepLine(batch),
+      batch,
+      b.contextSum + batch,
+      recompute_s,
+      steps,
+      dt,
+      this.recomputeWork(),
+    );
   }
 
   /** Chunked: the budget left after one token per running request goes to prompts. */
@@ -336,9 +360,12 @@ export class ColocatedEngine {
       const promise = this.promise(r);
       if (p + 1 > cap || promise > cap) {
         this.prefill.take(now);
-        this.prefill.drop(r, promise > cap
-          ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the instance's KV capacity (${cap} tokens)`
-          : `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`);
+        this.prefill.drop(
+          r,
+          promise > cap
+            ? `prompt of ${r.promptTokens} tokens plus max_tokens ${promise - r.promptTokens + 1} cannot fit the instance's KV capacity (${cap} tokens)`
+            : `prompt of ${p} tokens cannot fit the instance's KV capacity (${cap} tokens)`,
+        );
         continue;
       }
       const b = this.batch;

@@ -18,7 +18,6 @@ export type HandOff = (request: Request, to: DecodeBatcher) => Abortable | null;
 /** How decode steps become events: one event per step, or one per run of steps. */
 export type DecodeStepping = 'fast-forward' | 'exact';
 
-
 /**
  * Decode on the performance model, with continuous batching: requests join and leave
  * at step boundaries; each step emits one token per request and takes
@@ -83,7 +82,6 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
   measure(charging: Charging): void {
     this.run.charging = charging;
   }
-
 
   protected *held(): Iterable<Request> {
     yield* this.batch.running;
@@ -201,7 +199,10 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
       if (b.evicted.length === 0) this.goIdle();
       return;
     }
-    if (!b.stepFits()) throw new InvariantError(`KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`);
+    if (!b.stepFits())
+      throw new InvariantError(
+        `KV overflow on ${this.instance.name}: ${this.kv.used} + ${batch} > ${this.kv.capacity_tokens} tokens`,
+      );
     this.stepping = true;
     // A running batcher takes shared work at its next boundary, not when woken.
     this.unpark();
@@ -216,7 +217,16 @@ export class DecodeBatcher extends PhaseServer implements FlowReceiver {
     const changesNext = recompute > 0 || (this.landed.length > 0 && batch < this.maxBatch);
     if (this.stepping_mode === 'fast-forward' && !changesNext) steps = b.fastForwardSteps(this.stepsLeft);
     const recomputeWork = recompute > 0 ? this.run.charging?.model.prefill(recompute, recomputeSquares) : undefined;
-    this.run.start(now, this.timer.stepLine(batch), batch, context0, recompute_s, steps, recompute_s + this.timer.decodeStepSeconds(batch, context0), recomputeWork);
+    this.run.start(
+      now,
+      this.timer.stepLine(batch),
+      batch,
+      context0,
+      recompute_s,
+      steps,
+      recompute_s + this.timer.decodeStepSeconds(batch, context0),
+      recomputeWork,
+    );
   }
 
   protected evacuate(now: number): Request[] {

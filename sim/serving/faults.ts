@@ -11,7 +11,13 @@ import type { ServingSystem } from './pipeline.js';
  * stream so that adding a fault elsewhere does not move its failures. Nothing is
  * scheduled at or past the horizon: the run stops there.
  */
-export function injectFaults(calendar: Calendar, streams: RandomStreams, faults: ResolvedFaults, system: ServingSystem, horizon_s: number): void {
+export function injectFaults(
+  calendar: Calendar,
+  streams: RandomStreams,
+  faults: ResolvedFaults,
+  system: ServingSystem,
+  horizon_s: number,
+): void {
   const at = (t_s: number, action: () => void) => {
     if (t_s < horizon_s) calendar.scheduleAt(t_s, run, { action }, EventOrder.fault);
   };

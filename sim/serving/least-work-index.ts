@@ -40,7 +40,8 @@ export class LeastWorkIndex implements IndexedRouter {
     this.ties = new Int32Array(2 * leaves);
     this.leafOf = new Int32Array(maxIndex + 1).fill(-1);
     targets.forEach((t, i) => {
-      if (this.leafOf[t.instance.index] !== -1) throw new InvariantError(`least-work index: two servers of instance ${t.instance.name} in one pool`);
+      if (this.leafOf[t.instance.index] !== -1)
+        throw new InvariantError(`least-work index: two servers of instance ${t.instance.name} in one pool`);
       this.leafOf[t.instance.index] = i;
       this.least[leaves + i] = t.outstandingTokens;
       this.ties[leaves + i] = 1;
@@ -59,7 +60,8 @@ export class LeastWorkIndex implements IndexedRouter {
   }
 
   choose<T extends RoutingTarget>(_request: RoutableRequest, targets: readonly T[]): T {
-    if (targets.length !== this.targets.length) throw new InvariantError(`least-work index tracks ${this.targets.length} servers, asked among ${targets.length}`);
+    if (targets.length !== this.targets.length)
+      throw new InvariantError(`least-work index tracks ${this.targets.length} servers, asked among ${targets.length}`);
     const least = this.least;
     const ties = this.ties;
     const best = least[1] as number;

@@ -58,9 +58,24 @@ export class ServingSystem implements PhaseEvents {
     this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
     this.network = this.topology ? new Network(calendar) : null;
     const { servers, routable } = this.buildServers(scenario, streams, windows);
-    const router = (phase: Phase, name: RouterName) => poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology);
-    this.prefill = new Pool('prefill', calendar, servers.prefill, routable.prefill, router('prefill', scenario.routers.prefill), windows);
-    this.decode = new Pool('decode', calendar, servers.decode, routable.decode, router('decode', scenario.routers.decode), windows);
+    const router = (phase: Phase, name: RouterName) =>
+      poolRouter(phase, name, streams.stream(`routing.${phase}`), this.topology);
+    this.prefill = new Pool(
+      'prefill',
+      calendar,
+      servers.prefill,
+      routable.prefill,
+      router('prefill', scenario.routers.prefill),
+      windows,
+    );
+    this.decode = new Pool(
+      'decode',
+      calendar,
+      servers.decode,
+      routable.decode,
+      router('decode', scenario.routers.decode),
+      windows,
+    );
     this.decodeReservesKv = routable.decode.length > 0 && routable.decode.every((s) => s instanceof DecodeBatcher);
     this.failover = new Failover(calendar, this, this.units, scenario.faults.maxRetries, this.network, this.topology);
   }
@@ -70,7 +85,11 @@ export class ServingSystem implements PhaseEvents {
    * routable ones take routed work (a mixed instance's decode keeps its own requests).
    * Also fills `mixedDecode` and `units`.
    */
-  private buildServers(scenario: ResolvedScenario, streams: RandomStreams, windows: Windows): { servers: PhaseLists; routable: PhaseLists } {
+  private buildServers(
+    scenario: ResolvedScenario,
+    streams: RandomStreams,
+    windows: Windows,
+  ): { servers: PhaseLists; routable: PhaseLists } {
     const handOff = this.handOffFor(scenario);
     const servers: PhaseLists = { prefill: [], decode: [] };
     const routable: PhaseLists = { prefill: [], decode: [] };
@@ -106,18 +125,32 @@ export class ServingSystem implements PhaseEvents {
   /** A mixed instance's engine, both phases on one replica, metered per face. */
   private colocated(inst: Instance, d: Deployment, scenario: ResolvedScenario, windows: Windows): ColocatedEngine {
     const s = scenario.scheduling;
-    const engine = new ColocatedEngine(this.calendar, inst, this, windows, batchTimer(d), {
-      policy: s.mixed_policy,
-      maxPrefillTokens: s.prefill_max_batch_tokens,
-      chunkTokens: s.chunk_tokens,
-      maxBatch: s.decode_max_batch,
-      kvCapacityTokens: kvCapacityTokens(d),
-      stepping: s.decode_stepping,
-      // resolve() requires workload.max_tokens with reserve admission.
-      admission: s.admission === 'reserve' ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number } : { mode: 'evict' },
-    }, stepsLeft);
+    const engine = new ColocatedEngine(
+      this.calendar,
+      inst,
+      this,
+      windows,
+      batchTimer(d),
+      {
+        policy: s.mixed_policy,
+        maxPrefillTokens: s.prefill_max_batch_tokens,
+        chunkTokens: s.chunk_tokens,
+        maxBatch: s.decode_max_batch,
+        kvCapacityTokens: kvCapacityTokens(d),
+        stepping: s.decode_stepping,
+        // resolve() requires workload.max_tokens with reserve admission.
+        admission:
+          s.admission === 'reserve'
+            ? { mode: 'reserve', maxTokens: scenario.workload.max_tokens as number }
+            : { mode: 'evict' },
+      },
+      stepsLeft,
+    );
     const work = workModel(d);
-    engine.measure(chargingFor(engine.prefill, inst, d, work, windows), chargingFor(engine.decode, inst, d, work, windows));
+    engine.measure(
+      chargingFor(engine.prefill, inst, d, work, windows),
+      chargingFor(engine.decode, inst, d, work, windows),
+    );
     return engine;
   }
 
@@ -140,16 +173,31 @@ export class ServingSystem implements PhaseEvents {
   }
 
   /** A phase server: service times in queueing mode, else the instance's performance model. */
-  private server(inst: Instance, phase: Phase, scenario: ResolvedScenario, streams: RandomStreams, windows: Windows, handOff: HandOff): PhaseServer {
+  private server(
+    inst: Instance,
+    phase: Phase,
+    scenario: ResolvedScenario,
+    streams: RandomStreams,
+    windows: Windows,
+    handOff: HandOff,
+  ): PhaseServer {
     const spec: InstanceSpec = inst.spec;
     const service = spec.service[phase];
     if (service) {
       // One stream per phase, shared by its servers in the order services start.
-      return new QueueingServer(this.calendar, inst, phase, this, windows, serviceTime(service, streams.stream(`service.${phase}`)));
+      return new QueueingServer(
+        this.calendar,
+        inst,
+        phase,
+        this,
+        windows,
+        serviceTime(service, streams.stream(`service.${phase}`)),
+      );
     }
     const deployment = spec.deployment;
     // resolve() guarantees a deployment for every phase without a service time.
-    if (!deployment) throw new InvariantError(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
+    if (!deployment)
+      throw new InvariantError(`instance ${spec.name} has neither a service time nor a deployment for ${phase}`);
     const timer = batchTimer(deployment);
     const capacity = kvCapacityTokens(deployment);
     const s = scenario.scheduling;
@@ -158,7 +206,18 @@ export class ServingSystem implements PhaseEvents {
       p.charging = chargingFor(p, inst, deployment, workModel(deployment), windows);
       return p;
     }
-    const dec = new DecodeBatcher(this.calendar, inst, this, windows, timer, s.decode_max_batch, capacity, handOff, stepsLeft, s.decode_stepping);
+    const dec = new DecodeBatcher(
+      this.calendar,
+      inst,
+      this,
+      windows,
+      timer,
+      s.decode_max_batch,
+      capacity,
+      handOff,
+      stepsLeft,
+      s.decode_stepping,
+    );
     dec.measure(chargingFor(dec, inst, deployment, workModel(deployment), windows));
     return dec;
   }

@@ -56,7 +56,10 @@ export class PrefillBatcher extends PhaseServer {
       const p = contextTokens(next);
       if (p > this.kv.capacity_tokens) {
         this.takeWaiting(now);
-        this.reject(next, `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kv.capacity_tokens} tokens)`);
+        this.reject(
+          next,
+          `prompt of ${p} tokens exceeds the prefill instance's KV capacity (${this.kv.capacity_tokens} tokens)`,
+        );
         continue;
       }
       if (!this.kv.fits(p) || (this.batch.length > 0 && tokens + p > this.maxBatchTokens)) break;

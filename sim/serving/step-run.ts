@@ -33,7 +33,16 @@ export class StepRun<T extends object> {
   }
 
   /** Start `steps` steps now; `oneStep_s` is the exact time of a one-step run. */
-  start(now: number, line: StepLine, batch: number, context0: number, recompute_s: number, steps: number, oneStep_s: number, recomputeWork?: Work): void {
+  start(
+    now: number,
+    line: StepLine,
+    batch: number,
+    context0: number,
+    recompute_s: number,
+    steps: number,
+    oneStep_s: number,
+    recomputeWork?: Work,
+  ): void {
     this.start_s = now;
     this.line = line;
     this.batch = batch;
@@ -95,7 +104,12 @@ export class StepRun<T extends object> {
     if (lo >= this.steps) return;
     this.timer.cancel();
     this.steps = lo;
-    this.timer = this.calendar.schedule(Math.max(0, this.boundary(lo) - now), this.onEnd, this.owner, EventOrder.completion);
+    this.timer = this.calendar.schedule(
+      Math.max(0, this.boundary(lo) - now),
+      this.onEnd,
+      this.owner,
+      EventOrder.completion,
+    );
     this.charging?.pass.revise(now, Math.max(now, this.boundary(lo)), this.work(lo));
   }
 }

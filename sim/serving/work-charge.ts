@@ -15,7 +15,13 @@ export interface Charging {
  * its pool's MFU and MBU, and the sum of its instance's phase meters the node's (one
  * meter charged per pass, not two: this is on the path of every pass).
  */
-export function chargingFor(server: PhaseServer, instance: Instance, d: Deployment, model: WorkModel, w: Windows): Charging {
+export function chargingFor(
+  server: PhaseServer,
+  instance: Instance,
+  d: Deployment,
+  model: WorkModel,
+  w: Windows,
+): Charging {
   server.work ??= new WorkMeter(w, peakFlopsPerSecond(d), peakBytesPerSecond(d));
   if (!instance.work.includes(server.work)) instance.work.push(server.work);
   return { model, pass: new PassCharge([server.work]) };

@@ -39,9 +39,10 @@ export function checkSweepFile(file: string): string {
   const plan = loadSweep(file);
   const points = samplePoints(plan, MAX_POINTS_CHECKED);
   checkPoints(file, plan, points);
-  const checked = points.length === plan.pointCount
-    ? 'every point checked'
-    : `${points.length.toLocaleString('en-US')} of its points checked, every value of each path among them`;
+  const checked =
+    points.length === plan.pointCount
+      ? 'every point checked'
+      : `${points.length.toLocaleString('en-US')} of its points checked, every value of each path among them`;
   return `sweep ${plan.name}, ${plan.pointCount.toLocaleString('en-US')} points × ${plan.replications} replications = ${plan.runCount.toLocaleString('en-US')} runs; ${checked}`;
 }
 
@@ -49,7 +50,11 @@ export function checkSweepFile(file: string): string {
 export function checkPlanFile(file: string): string {
   const { plan } = loadPlan(file);
   const pools = [
-    ...(plan.split ? [`split: ${plan.split.prefill.candidates.length} prefill × ${plan.split.decode.candidates.length} decode candidates`] : []),
+    ...(plan.split
+      ? [
+          `split: ${plan.split.prefill.candidates.length} prefill × ${plan.split.decode.candidates.length} decode candidates`,
+        ]
+      : []),
     ...(plan.mixed ? [`mixed: ${plan.mixed.candidates.length} candidates`] : []),
   ];
   return `plan ${plan.name}, ${pools.join(', ')}; every candidate checked at 1 and at max_instances`;

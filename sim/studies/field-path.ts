@@ -36,7 +36,14 @@ export function setAtPath(root: unknown, parts: readonly PathPart[], value: unkn
   let node = root;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i] as PathPart;
-    const next = typeof key === 'number' ? (Array.isArray(node) ? ownValue(node, key) : undefined) : (isObject(node) ? ownValue(node, key) : undefined);
+    const next =
+      typeof key === 'number'
+        ? Array.isArray(node)
+          ? ownValue(node, key)
+          : undefined
+        : isObject(node)
+          ? ownValue(node, key)
+          : undefined;
     if (next === undefined || next === null || typeof next !== 'object') {
       return `the base scenario has nothing at ${show(parts.slice(0, i + 1))}`;
     }

@@ -31,17 +31,21 @@ export class RackFit {
       const per = this.perRack(k);
       return per > 0 ? Math.ceil(n / per) : Infinity;
     };
-    return d.kind === 'split' ? racks(d.prefillInstances, kw.prefill) + racks(d.decodeInstances, kw.decode) : racks(d.instances, kw.mixed);
+    return d.kind === 'split'
+      ? racks(d.prefillInstances, kw.prefill) + racks(d.decodeInstances, kw.decode)
+      : racks(d.instances, kw.mixed);
   }
 
   /** Why a design cannot be built under the constraint; undefined when it can. */
   unfit(d: Design): string | undefined {
     const kw = this.instanceKw(d);
     for (const [pool, k] of Object.entries(kw)) {
-      if (k !== undefined && this.perRack(k) === 0) return `one ${pool} instance draws ${fmt(k)} kW at nameplate, more than a rack's ${this.rack_power_kw} kW (rack_power_kw)`;
+      if (k !== undefined && this.perRack(k) === 0)
+        return `one ${pool} instance draws ${fmt(k)} kW at nameplate, more than a rack's ${this.rack_power_kw} kW (rack_power_kw)`;
     }
     const used = this.racksUsed(d);
-    if (used > this.max_racks) return `needs ${used} racks of ${this.rack_power_kw} kW, more than max_racks (${this.max_racks})`;
+    if (used > this.max_racks)
+      return `needs ${used} racks of ${this.rack_power_kw} kW, more than max_racks (${this.max_racks})`;
     return undefined;
   }
 
@@ -62,7 +66,11 @@ export class RackFit {
 }
 
 /** Nameplate kW of the first instance of each pool in a design's resolved instances. */
-export function poolNameplateKw(instances: readonly InstanceSpec[]): { prefill?: number; decode?: number; mixed?: number } {
+export function poolNameplateKw(instances: readonly InstanceSpec[]): {
+  prefill?: number;
+  decode?: number;
+  mixed?: number;
+} {
   const out: { prefill?: number; decode?: number; mixed?: number } = {};
   for (const i of instances) {
     if (out[i.role] !== undefined || !i.deployment) continue;
@@ -84,7 +92,8 @@ export function rackFitOf(
 ): RackFit | undefined {
   if (plan.rack_power_kw === undefined) return undefined;
   const memo = new Map<string, { prefill?: number; decode?: number; mixed?: number }>();
-  const one = (d: Design): Design => (d.kind === 'split' ? { ...d, prefillInstances: 1, decodeInstances: 1 } : { ...d, instances: 1 });
+  const one = (d: Design): Design =>
+    d.kind === 'split' ? { ...d, prefillInstances: 1, decodeInstances: 1 } : { ...d, instances: 1 };
   return new RackFit(plan.rack_power_kw, plan.max_racks ?? Infinity, (d) => {
     const key = JSON.stringify(one(d));
     let kw = memo.get(key);
@@ -94,8 +103,16 @@ export function rackFitOf(
 }
 
 /** `max_racks` counts racks of `rack_power_kw`: alone it has no rack size to count. */
-export function checkRackFields(plan: { rack_power_kw?: number | undefined; max_racks?: number | undefined }, file: string): void {
+export function checkRackFields(
+  plan: { rack_power_kw?: number | undefined; max_racks?: number | undefined },
+  file: string,
+): void {
   if (plan.max_racks !== undefined && plan.rack_power_kw === undefined) {
-    throw new InputError(file, [{ path: 'max_racks', message: 'needs rack_power_kw: racks are counted by packing instances into racks of that power budget' }]);
+    throw new InputError(file, [
+      {
+        path: 'max_racks',
+        message: 'needs rack_power_kw: racks are counted by packing instances into racks of that power budget',
+      },
+    ]);
   }
 }

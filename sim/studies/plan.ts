@@ -9,7 +9,10 @@ import { checkRackFields, rackFitOf, type RackFit } from './plan-racks.js';
 
 const candidate = z.union([
   z.string(),
-  z.strictObject({ hardware: z.union([z.string(), z.record(z.string(), z.unknown())]), devices: positiveInt().optional() }),
+  z.strictObject({
+    hardware: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    devices: positiveInt().optional(),
+  }),
 ]);
 const pool = z.strictObject({
   candidates: z.array(candidate).min(1, { error: 'must list at least one candidate' }),
@@ -38,8 +41,16 @@ export const planSchema = z.strictObject({
    * hundredfold margin, and the search would size a datacenter for that load).
    */
   headroom: z
-    .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be a number ≥ 1 (a load margin: 1.2 plans for 1.2× the base rate)') })
-    .min(1, { error: 'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than the base load)' })
+    .number({
+      error: (i) =>
+        i.input === undefined
+          ? 'is required'
+          : 'must be a number ≥ 1 (a load margin: 1.2 plans for 1.2× the base rate)',
+    })
+    .min(1, {
+      error:
+        'must be at least 1 (a load margin: 1.2 plans for 1.2× the base rate; below 1 would plan for less than the base load)',
+    })
     .max(100, { error: 'must be at most 100 (a margin over the base rate; 100× is surely a typo)' })
     .default(1),
   /**
@@ -48,7 +59,12 @@ export const planSchema = z.strictObject({
    * by default. At most 20 (each is a full run).
    */
   check_seeds: z
-    .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)') })
+    .number({
+      error: (i) =>
+        i.input === undefined
+          ? 'is required'
+          : 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)',
+    })
     .int({ error: 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)' })
     .min(1, { error: 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)' })
     .max(20, { error: 'must be an integer from 1 to 20 (fresh seeds to check the recommendation on)' })
@@ -97,7 +113,8 @@ export interface PlanResult {
   infeasible: Array<{ design: string; reason: string }>;
 }
 
-const label = (c: Candidate) => (typeof c.hardware === 'string' ? c.hardware : String((c.hardware as { id?: unknown }).id ?? 'inline'));
+const label = (c: Candidate) =>
+  typeof c.hardware === 'string' ? c.hardware : String((c.hardware as { id?: unknown }).id ?? 'inline');
 const norm = (c: z.output<typeof candidate>): Candidate => (typeof c === 'string' ? { hardware: c } : c);
 
 export function describeDesign(d: Design): string {
@@ -117,7 +134,11 @@ export function describeDesign(d: Design): string {
  * recommendation is re-run with fresh seeds, and with one instance fewer in each pool.
  * Steps: search, verify (check seeds), explain (one instance fewer), goodput.
  */
-export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => void, signal?: AbortSignal): Promise<PlanResult> {
+export async function runPlan(
+  file: string,
+  onEvaluation?: (e: Evaluation) => void,
+  signal?: AbortSignal,
+): Promise<PlanResult> {
   const loaded = loadPlan(file);
   const { plan, base, slo } = loaded;
   const arrivals = (base.workload as { arrivals?: { rate_per_s?: number } } | undefined)?.arrivals;
@@ -127,8 +148,15 @@ export async function runPlan(file: string, onEvaluation?: (e: Evaluation) => vo
   const runs = new PlanRuns(loaded, rate, baseRate, onEvaluation, signal);
   const found = await search(plan, runs);
   const result: PlanResult = {
-    name: plan.name, slo, evaluations: runs.evaluations, checks: [], rejected: [], infeasible: runs.infeasible,
-    base_rate_per_s: baseRate, headroom: plan.headroom, planned_rate_per_s: rate,
+    name: plan.name,
+    slo,
+    evaluations: runs.evaluations,
+    checks: [],
+    rejected: [],
+    infeasible: runs.infeasible,
+    base_rate_per_s: baseRate,
+    headroom: plan.headroom,
+    planned_rate_per_s: rate,
   };
   if (!found.best) {
     result.why = `no candidate design within max_instances meets the SLO at ${margin(plan.headroom, rate)}`;
@@ -172,7 +200,10 @@ class PlanRuns {
     private readonly onEvaluation: ((e: Evaluation) => void) | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {
-    this.racks = rackFitOf(loaded.plan, (d) => checkScenario(loaded.scenarioFor(d, baseRate), loaded.basePath).instances);
+    this.racks = rackFitOf(
+      loaded.plan,
+      (d) => checkScenario(loaded.scenarioFor(d, baseRate), loaded.basePath).instances,
+    );
   }
 
   /** Whether a design fits no rack even at its smallest (recorded as infeasible, not run). */
@@ -187,13 +218,27 @@ class PlanRuns {
    * few thousand events, so that aborting `signal` (Ctrl-C in the CLI) stops a plan
    * within one of them.
    */
-  async evaluate(d: Design, stage: Evaluation['stage'], at = this.rate, seed = this.loaded.scenario0.seed): Promise<Evaluation> {
+  async evaluate(
+    d: Design,
+    stage: Evaluation['stage'],
+    at = this.rate,
+    seed = this.loaded.scenario0.seed,
+  ): Promise<Evaluation> {
     const key = JSON.stringify([d, at, seed]);
     const hit = this.cache.get(key);
     if (hit) return hit;
     const { scenarioFor, basePath } = this.loaded;
-    const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal: this.signal })).summary;
-    const e: Evaluation = { design: d, stage, rate_per_s: at, seed, summary, meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true, racks: this.racks?.racksUsed(d) };
+    const summary = (await runScenarioAsync(checkScenario(scenarioFor(d, at), basePath), { seed, signal: this.signal }))
+      .summary;
+    const e: Evaluation = {
+      design: d,
+      stage,
+      rate_per_s: at,
+      seed,
+      summary,
+      meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true,
+      racks: this.racks?.racksUsed(d),
+    };
     this.cache.set(key, e);
     this.evaluations.push(e);
     this.onEvaluation?.(e);
@@ -202,7 +247,10 @@ class PlanRuns {
 
   /** Hourly price of a design, from the catalog, without running it. */
   price(d: Design): number {
-    return checkScenario(this.loaded.scenarioFor(d, this.baseRate), this.loaded.basePath).instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0);
+    return checkScenario(this.loaded.scenarioFor(d, this.baseRate), this.loaded.basePath).instances.reduce(
+      (sum, i) => sum + i.price_per_hour_usd,
+      0,
+    );
   }
 }
 
@@ -222,7 +270,8 @@ async function search(plan: PlanFile, runs: PlanRuns): Promise<Found> {
   };
   if (plan.split) {
     for (const pc of plan.split.prefill.candidates.map(norm)) {
-      for (const dc of plan.split.decode.candidates.map(norm)) await searchSplit(plan.split, pc, dc, runs, found, consider);
+      for (const dc of plan.split.decode.candidates.map(norm))
+        await searchSplit(plan.split, pc, dc, runs, found, consider);
     }
   }
   if (plan.mixed) {
@@ -260,7 +309,13 @@ async function searchSplit(
   found: Found,
   consider: (e: Evaluation) => void,
 ): Promise<void> {
-  const design = (np: number, nd: number): Design => ({ kind: 'split', prefill: pc, decode: dc, prefillInstances: np, decodeInstances: nd });
+  const design = (np: number, nd: number): Design => ({
+    kind: 'split',
+    prefill: pc,
+    decode: dc,
+    prefillInstances: np,
+    decodeInstances: nd,
+  });
   // Cost is linear in the counts: a decode count whose cost with a single prefill
   // instance already exceeds the best design ends the walk.
   const oneAndOne = runs.price(design(1, 1));
@@ -334,10 +389,15 @@ async function verify(
 
 /** The design with one instance more in each pool in turn, within max_instances. */
 function oneMore(plan: PlanFile, d: Design): Design[] {
-  if (d.kind === 'mixed') return d.instances < (plan.mixed?.max_instances ?? 0) ? [{ ...d, instances: d.instances + 1 }] : [];
+  if (d.kind === 'mixed')
+    return d.instances < (plan.mixed?.max_instances ?? 0) ? [{ ...d, instances: d.instances + 1 }] : [];
   return [
-    ...(d.prefillInstances < (plan.split?.prefill.max_instances ?? 0) ? [{ ...d, prefillInstances: d.prefillInstances + 1 }] : []),
-    ...(d.decodeInstances < (plan.split?.decode.max_instances ?? 0) ? [{ ...d, decodeInstances: d.decodeInstances + 1 }] : []),
+    ...(d.prefillInstances < (plan.split?.prefill.max_instances ?? 0)
+      ? [{ ...d, prefillInstances: d.prefillInstances + 1 }]
+      : []),
+    ...(d.decodeInstances < (plan.split?.decode.max_instances ?? 0)
+      ? [{ ...d, decodeInstances: d.decodeInstances + 1 }]
+      : []),
   ];
 }
 
@@ -356,17 +416,28 @@ function oneFewer(d: Design): Design[] {
  * the search overshot), then the runs of designs set aside; `result.why` says what
  * the reader should know.
  */
-async function explain(runs: PlanRuns, recommended: Evaluation, seedRuns: readonly Evaluation[], seed: number, result: PlanResult): Promise<void> {
+async function explain(
+  runs: PlanRuns,
+  recommended: Evaluation,
+  seedRuns: readonly Evaluation[],
+  seed: number,
+  result: PlanResult,
+): Promise<void> {
   const d = recommended.design;
   const fewerRuns: Evaluation[] = [];
   for (const f of oneFewer(d)) fewerRuns.push(await runs.evaluate(f, 'verify', runs.rate, seed));
   result.checks = [...seedRuns, ...fewerRuns, ...result.checks.filter((c) => c.design !== d)];
   const reasons: string[] = [];
-  for (const r of result.rejected) reasons.push(`${describeDesign(r.design)} met the SLO in the search but missed it on a check seed: set aside`);
-  if (d.kind === 'split' && d.prefillInstances === 1) reasons.push('the prefill pool is at its minimum of one instance');
+  for (const r of result.rejected)
+    reasons.push(`${describeDesign(r.design)} met the SLO in the search but missed it on a check seed: set aside`);
+  if (d.kind === 'split' && d.prefillInstances === 1)
+    reasons.push('the prefill pool is at its minimum of one instance');
   if (d.kind === 'split' && d.decodeInstances === 1) reasons.push('the decode pool is at its minimum of one instance');
   for (const c of fewerRuns) {
-    if (c.meets) reasons.push(`${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`);
+    if (c.meets)
+      reasons.push(
+        `${describeDesign(c.design)} also meets the SLO on a fresh seed: the search's run of it fell just short (noise at the boundary)`,
+      );
   }
   if (reasons.length > 0) result.why = reasons.join('; ');
 }
@@ -419,25 +490,48 @@ export interface LoadedPlan {
  */
 export function loadPlan(file: string): LoadedPlan {
   const plan = readStudyFile(file, planSchema, 'plan');
-  if (!plan.split && !plan.mixed) throw new InputError(file, [{ path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' }]);
+  if (!plan.split && !plan.mixed)
+    throw new InputError(file, [
+      { path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' },
+    ]);
   checkRackFields(plan, file);
   const basePath = basePathOf(file, plan.base);
   const baseJson = readJsonFile(basePath, 'base scenario', file);
-  if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson)) throw new InputError(file, [{ path: 'base', message: `${plan.base} is not a scenario (a JSON object)` }]);
+  if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson))
+    throw new InputError(file, [{ path: 'base', message: `${plan.base} is not a scenario (a JSON object)` }]);
   const base = baseJson as Record<string, unknown>;
   const scenario0 = checkScenario(base, basePath);
-  if (!scenario0.slo) throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
+  if (!scenario0.slo)
+    throw new InputError(file, [{ path: 'base', message: `${plan.base} has no "slo": a plan needs one to meet` }]);
   const rate = (base.workload as { arrivals?: { rate_per_s?: unknown } } | undefined)?.arrivals?.rate_per_s;
   if (plan.headroom !== 1 && typeof rate !== 'number') {
-    throw new InputError(file, [{ path: 'headroom', message: `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1` }]);
+    throw new InputError(file, [
+      {
+        path: 'headroom',
+        message: `needs a base scenario with an arrival rate (workload.arrivals.rate_per_s) to scale; ${plan.base} has none (closed-loop or trace arrivals): leave headroom out or at 1`,
+      },
+    ]);
   }
   const network = (base.datacenter as { network?: unknown } | undefined)?.network;
   const scenarioFor = (d: Design, rate: number) => {
-    const group = (c: Candidate, count: number, role: string) => ({ hardware: c.hardware, ...(c.devices ? { devices: c.devices } : {}), count, role });
-    const rack = (name: string, nodes: object[]) => ({ name, ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}), nodes });
-    const racks = d.kind === 'split'
-      ? [rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]), rack('decode', [group(d.decode, d.decodeInstances, 'decode')])]
-      : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
+    const group = (c: Candidate, count: number, role: string) => ({
+      hardware: c.hardware,
+      ...(c.devices ? { devices: c.devices } : {}),
+      count,
+      role,
+    });
+    const rack = (name: string, nodes: object[]) => ({
+      name,
+      ...(plan.rack_uplink_gbps ? { uplink_gbps: plan.rack_uplink_gbps } : {}),
+      nodes,
+    });
+    const racks =
+      d.kind === 'split'
+        ? [
+            rack('prefill', [group(d.prefill, d.prefillInstances, 'prefill')]),
+            rack('decode', [group(d.decode, d.decodeInstances, 'decode')]),
+          ]
+        : [rack('mixed', [group(d.mixed, d.instances, 'mixed')])];
     const s = structuredClone(base) as Record<string, any>;
     s.datacenter = { racks, ...(network ? { network } : {}) };
     if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
@@ -477,12 +571,16 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
       } else if (pool && rest.startsWith('.nodes[0]')) {
         // A candidate written as a bare id stands for its hardware field.
         const field = rest.slice('.nodes[0]'.length);
-        const where = typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
+        const where =
+          typeof pool.candidate === 'string' && field.startsWith('.hardware') ? field.slice('.hardware'.length) : field;
         add({ path: `${pool.path}.candidates[${pool.index}]${where}`, message: q.message });
       } else if (pool && rest === '.uplink_gbps') {
         add({ path: 'rack_uplink_gbps', message: q.message });
       } else if (q.path === 'datacenter.racks' || q.path === 'datacenter') {
-        add({ path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split', message: `${q.message} (${label})` });
+        add({
+          path: pools.length === 1 ? `${pools[0]?.path}.max_instances` : 'split',
+          message: `${q.message} (${label})`,
+        });
       } else {
         add({ path: pools[0]?.path ?? '', message: `${q.path ? `${q.path}: ` : ''}${q.message} (${label})` });
       }
@@ -496,8 +594,17 @@ function candidateProblems(plan: PlanFile, problemsOf: (d: Design) => readonly P
           { path: 'split.prefill', candidate: pc, index: i, max: prefill.max_instances },
           { path: 'split.decode', candidate: dc, index: j, max: decode.max_instances },
         ];
-        for (const [np, nd] of [[1, 1], [prefill.max_instances, decode.max_instances]] as const) {
-          const d: Design = { kind: 'split', prefill: norm(pc), decode: norm(dc), prefillInstances: np, decodeInstances: nd };
+        for (const [np, nd] of [
+          [1, 1],
+          [prefill.max_instances, decode.max_instances],
+        ] as const) {
+          const d: Design = {
+            kind: 'split',
+            prefill: norm(pc),
+            decode: norm(dc),
+            prefillInstances: np,
+            decodeInstances: nd,
+          };
           locate(d, pools, `with ${describeDesign(d)}`);
         }
       });
@@ -524,7 +631,10 @@ export function p99VsSlo(e: Evaluation, slo: Pick<Slo, 'ttft_s' | 'tpot_s'>): nu
   const t = e.summary.ttft_p99_s;
   const p = e.summary.tpot_p99_s;
   if (typeof t !== 'number') return Infinity;
-  return Math.max(slo.ttft_s === undefined ? 0 : t / slo.ttft_s, typeof p === 'number' && slo.tpot_s !== undefined ? p / slo.tpot_s : 0);
+  return Math.max(
+    slo.ttft_s === undefined ? 0 : t / slo.ttft_s,
+    typeof p === 'number' && slo.tpot_s !== undefined ? p / slo.tpot_s : 0,
+  );
 }
 
 /** Searched designs not dominated in (cost, p99 vs SLO), cheapest first. */

@@ -12,14 +12,18 @@ export function readJsonFile(file: string, what: string, reportAs = file): unkno
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(reportAs, [{ path: '', message: `cannot read ${what}: ${code === 'ENOENT' ? `no such file: ${file}` : String(err)}` }]);
+    throw new InputError(reportAs, [
+      { path: '', message: `cannot read ${what}: ${code === 'ENOENT' ? `no such file: ${file}` : String(err)}` },
+    ]);
   }
   try {
     return JSON.parse(text);
   } catch {
     const at = locateJsonError(text);
     const { line, column } = lineColumn(text, Math.max(0, at));
-    throw new InputError(reportAs, [{ path: '', message: `${what} is not valid JSON: line ${line}, column ${column}` }]);
+    throw new InputError(reportAs, [
+      { path: '', message: `${what} is not valid JSON: line ${line}, column ${column}` },
+    ]);
   }
 }
 
@@ -31,7 +35,11 @@ export function readStudyFile<S extends z.ZodType>(file: string, schema: S, what
 /** A study file's JSON checked against its schema, every problem with its path. */
 export function parseStudy<S extends z.ZodType>(json: unknown, file: string, schema: S): z.output<S> {
   const parsed = schema.safeParse(json, { reportInput: true });
-  if (!parsed.success) throw new InputError(file, parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+  if (!parsed.success)
+    throw new InputError(
+      file,
+      parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    );
   return parsed.data;
 }
 

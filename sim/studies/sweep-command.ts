@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import { Schema, Table, tableFromIPC } from 'apache-arrow';
 import { uniqueTemp, writeTable } from '../metrics/write.js';
 import { InputError, type Problem } from '../scenario/index.js';
-import { allPoints, checkPoints, loadSweep, MAX_SWEEP_RUNS, pointsOf, runId, runsOf, type Shard, type SweepPlan, type SweepValue } from './sweep.js';
+import {
+  allPoints,
+  checkPoints,
+  loadSweep,
+  MAX_SWEEP_RUNS,
+  pointsOf,
+  runId,
+  runsOf,
+  type Shard,
+  type SweepPlan,
+  type SweepValue,
+} from './sweep.js';
 import { executeRuns } from './sweep-run.js';
 import { type Row, runRows, runsTable, type SweepShape, sweepSummaryTable } from './sweep-summary.js';
 
@@ -35,14 +46,22 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
     if (!m) throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
     const k = Number(m[1]);
     const n = Number(m[2]);
-    if (k === 0 && n >= 1) throw bad('--shard', `shards count from 1: did you mean 1/${n}? (the last is ${n}/${n}); must be ${usage}, got ${JSON.stringify(flag)}`);
-    if (!(n >= 1 && k >= 1 && k <= n && Number.isSafeInteger(n))) throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
+    if (k === 0 && n >= 1)
+      throw bad(
+        '--shard',
+        `shards count from 1: did you mean 1/${n}? (the last is ${n}/${n}); must be ${usage}, got ${JSON.stringify(flag)}`,
+      );
+    if (!(n >= 1 && k >= 1 && k <= n && Number.isSafeInteger(n)))
+      throw bad('--shard', `must be ${usage}, got ${JSON.stringify(flag)}`);
     return { k, n };
   }
   const integer = (name: string, value: string | undefined, min: number): number => {
     const x = Number(value);
     if (value === undefined || !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(x) || x < min) {
-      throw bad(name, `must be an integer ≥ ${min}, got ${value === undefined ? 'nothing (it is not set)' : JSON.stringify(value)}`);
+      throw bad(
+        name,
+        `must be an integer ≥ ${min}, got ${value === undefined ? 'nothing (it is not set)' : JSON.stringify(value)}`,
+      );
     }
     return x;
   };
@@ -52,28 +71,46 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv): 
   };
   const zeroBased = (name: string, value: string, n: number): Shard => {
     const index = integer(name, value, 0);
-    if (index >= n) throw bad(name, `is ${index}, but ${n} shards have indices 0 … ${n - 1} (shard ${index + 1} of ${n} does not exist): is SPLITSIM_SHARDS the array size?`);
+    if (index >= n)
+      throw bad(
+        name,
+        `is ${index}, but ${n} shards have indices 0 … ${n - 1} (shard ${index + 1} of ${n} does not exist): is SPLITSIM_SHARDS the array size?`,
+      );
     return { k: index + 1, n };
   };
   if (env.JOB_COMPLETION_INDEX !== undefined) {
     return zeroBased('JOB_COMPLETION_INDEX', env.JOB_COMPLETION_INDEX, count('SPLITSIM_SHARDS', env.SPLITSIM_SHARDS));
   }
   if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-    const n = count(env.SLURM_ARRAY_TASK_COUNT !== undefined ? 'SLURM_ARRAY_TASK_COUNT' : 'SPLITSIM_SHARDS', env.SLURM_ARRAY_TASK_COUNT ?? env.SPLITSIM_SHARDS);
+    const n = count(
+      env.SLURM_ARRAY_TASK_COUNT !== undefined ? 'SLURM_ARRAY_TASK_COUNT' : 'SPLITSIM_SHARDS',
+      env.SLURM_ARRAY_TASK_COUNT ?? env.SPLITSIM_SHARDS,
+    );
     if (env.SLURM_ARRAY_TASK_MIN === undefined) {
-      throw bad('SLURM_ARRAY_TASK_MIN', 'is not set, though SLURM_ARRAY_TASK_ID is: Slurm sets both in every job-array task (sbatch --array); without the first index the shard cannot be placed');
+      throw bad(
+        'SLURM_ARRAY_TASK_MIN',
+        'is not set, though SLURM_ARRAY_TASK_ID is: Slurm sets both in every job-array task (sbatch --array); without the first index the shard cannot be placed',
+      );
     }
     const id = integer('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID, 0);
     const min = integer('SLURM_ARRAY_TASK_MIN', env.SLURM_ARRAY_TASK_MIN, 0);
-    const step = env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : integer('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP, 1);
+    const step =
+      env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : integer('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP, 1);
     const offset = id - min;
     if (offset < 0 || offset % step !== 0 || offset / step >= n) {
-      throw bad('SLURM_ARRAY_TASK_ID', `${id} is not one of ${n} indices ${min}, ${min + step}, … ${min + (n - 1) * step} (from SLURM_ARRAY_TASK_MIN, _STEP and _COUNT): give the array as a range, --array=0-${n - 1}`);
+      throw bad(
+        'SLURM_ARRAY_TASK_ID',
+        `${id} is not one of ${n} indices ${min}, ${min + step}, … ${min + (n - 1) * step} (from SLURM_ARRAY_TASK_MIN, _STEP and _COUNT): give the array as a range, --array=0-${n - 1}`,
+      );
     }
     return { k: offset / step + 1, n };
   }
   if (env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined) {
-    return zeroBased('AWS_BATCH_JOB_ARRAY_INDEX', env.AWS_BATCH_JOB_ARRAY_INDEX, count('SPLITSIM_SHARDS', env.SPLITSIM_SHARDS));
+    return zeroBased(
+      'AWS_BATCH_JOB_ARRAY_INDEX',
+      env.AWS_BATCH_JOB_ARRAY_INDEX,
+      count('SPLITSIM_SHARDS', env.SPLITSIM_SHARDS),
+    );
   }
   return undefined;
 }
@@ -95,7 +132,13 @@ export interface SweepOutcome {
  */
 export async function runSweep(
   file: string,
-  o: { out: string; workers: number; shard?: Shard | undefined; onProgress?: (done: number, total: number) => void; signal?: AbortSignal | undefined },
+  o: {
+    out: string;
+    workers: number;
+    shard?: Shard | undefined;
+    onProgress?: (done: number, total: number) => void;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<SweepOutcome> {
   const plan = loadSweep(file);
   const dir = join(o.out, plan.name);
@@ -103,10 +146,16 @@ export async function runSweep(
   checkPoints(file, plan, new Set([0, ...pointsOf(runs)]));
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'sweep.json'), describePlan(plan, !o.shard));
-  const results = await executeRuns(runs, plan.baseScenario, join(dir, 'runs'), o.workers, { onDone: o.onProgress, signal: o.signal });
+  const results = await executeRuns(runs, plan.baseScenario, join(dir, 'runs'), o.workers, {
+    onDone: o.onProgress,
+    signal: o.signal,
+  });
   const rows = runRows(runs, results);
   if (o.shard) {
-    writeTable(join(dir, 'shards', `shard-${o.shard.k}-of-${o.shard.n}.arrow`), withFingerprint(runsTable(plan, rows), plan.fingerprint));
+    writeTable(
+      join(dir, 'shards', `shard-${o.shard.k}-of-${o.shard.n}.arrow`),
+      withFingerprint(runsTable(plan, rows), plan.fingerprint),
+    );
     return { plan, dir, runs: runs.length };
   }
   const summary = sweepSummaryTable(plan, rows, allPoints(plan));
@@ -125,8 +174,18 @@ interface SweepDescription {
   points?: Array<Record<string, SweepValue>>;
 }
 
-function describePlan(plan: SweepShape & { name: string; base: string; fingerprint: string }, withPoints: boolean): SweepDescription {
-  const d: SweepDescription = { name: plan.name, base: plan.base, paths: plan.paths, values: plan.values, replications: plan.replications, fingerprint: plan.fingerprint };
+function describePlan(
+  plan: SweepShape & { name: string; base: string; fingerprint: string },
+  withPoints: boolean,
+): SweepDescription {
+  const d: SweepDescription = {
+    name: plan.name,
+    base: plan.base,
+    paths: plan.paths,
+    values: plan.values,
+    replications: plan.replications,
+    fingerprint: plan.fingerprint,
+  };
   // A shard does not list the points: a 160,000-point grid in 100,000 shards would
   // write its whole grid 100,000 times. Merge writes them once.
   if (withPoints) d.points = allPoints(plan);
@@ -145,10 +204,15 @@ function withFingerprint(table: Table, fingerprint: string): Table {
 export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; summary: Table } {
   const where = `splitsim merge ${dir}`;
   const descFile = join(dir, 'sweep.json');
-  if (!existsSync(descFile)) throw new InputError(where, [{ path: '', message: 'no sweep.json: not the output folder of a sweep' }]);
+  if (!existsSync(descFile))
+    throw new InputError(where, [{ path: '', message: 'no sweep.json: not the output folder of a sweep' }]);
   const desc = readDescription(descFile);
   const shardDir = join(dir, 'shards');
-  const files = existsSync(shardDir) ? readdirSync(shardDir).filter((f) => f.endsWith('.arrow')).sort() : [];
+  const files = existsSync(shardDir)
+    ? readdirSync(shardDir)
+        .filter((f) => f.endsWith('.arrow'))
+        .sort()
+    : [];
   if (files.length === 0) throw new InputError(where, [{ path: '', message: 'no shards/*.arrow to merge' }]);
   const problems: Problem[] = [];
   const tables: Array<[string, Table]> = [];
@@ -159,7 +223,12 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
       table = tableFromIPC(readFileSync(path));
     } catch {
       // apache-arrow's own message names its internals ("reading 'fieldsLength'"), not the file's state.
-      problems.push({ file: path, path: '', message: 'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again' });
+      problems.push({
+        file: path,
+        path: '',
+        message:
+          'is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again',
+      });
       continue;
     }
     if (table.getChild('run') === null) {
@@ -171,9 +240,10 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
       problems.push({
         file: path,
         path: '',
-        message: fingerprint === undefined
-          ? 'records no sweep fingerprint (written by an older splitsim?): run this shard again'
-          : `ran a different sweep (fingerprint ${fingerprint}) than ${descFile} describes (${desc.fingerprint}): shards of different sweep files were written under the name "${desc.name}"; run every shard from the same sweep file, or give each sweep its own --out`,
+        message:
+          fingerprint === undefined
+            ? 'records no sweep fingerprint (written by an older splitsim?): run this shard again'
+            : `ran a different sweep (fingerprint ${fingerprint}) than ${descFile} describes (${desc.fingerprint}): shards of different sweep files were written under the name "${desc.name}"; run every shard from the same sweep file, or give each sweep its own --out`,
       });
       continue;
     }
@@ -188,13 +258,22 @@ export function mergeSweep(dir: string): { plan: SweepShape & { name: string }; 
     }
   }
   const ids: string[] = [];
-  for (let point = 0; point < desc.points_count; point++) for (let r = 0; r < desc.replications; r++) ids.push(runId(point, r));
+  for (let point = 0; point < desc.points_count; point++)
+    for (let r = 0; r < desc.replications; r++) ids.push(runId(point, r));
   const missing = ids.filter((id) => !byRun.has(id));
   if (missing.length > 0) {
-    throw new InputError(where, [{ path: '', message: `${missing.length} of ${ids.length} runs have no shard result yet (first: ${missing.slice(0, 5).join(', ')})` }]);
+    throw new InputError(where, [
+      {
+        path: '',
+        message: `${missing.length} of ${ids.length} runs have no shard result yet (first: ${missing.slice(0, 5).join(', ')})`,
+      },
+    ]);
   }
   const rows = ids.map((id) => byRun.get(id) as Row);
-  const shape: SweepShape & { name: string; base: string; fingerprint: string } = { ...desc, pointCount: desc.points_count };
+  const shape: SweepShape & { name: string; base: string; fingerprint: string } = {
+    ...desc,
+    pointCount: desc.points_count,
+  };
   const points = allPoints(shape);
   const summary = sweepSummaryTable(shape, rows, points);
   writeTable(join(dir, 'summary.arrow'), summary);
@@ -209,15 +288,38 @@ function readDescription(file: string): SweepDescription & { points_count: numbe
   try {
     d = JSON.parse(readFileSync(file, 'utf8')) as Partial<SweepDescription>;
   } catch (err) {
-    throw new InputError(file, [{ path: '', message: `is not valid JSON (truncated or corrupt: ${(err as Error).message}); run any shard again to rewrite it` }]);
+    throw new InputError(file, [
+      {
+        path: '',
+        message: `is not valid JSON (truncated or corrupt: ${(err as Error).message}); run any shard again to rewrite it`,
+      },
+    ]);
   }
-  const ok = d !== null && typeof d === 'object' && typeof d.name === 'string' && typeof d.fingerprint === 'string' && Array.isArray(d.paths) &&
-    Array.isArray(d.values) && d.values.length === d.paths.length && d.values.every((v) => Array.isArray(v) && v.length > 0) &&
-    Number.isSafeInteger(d.replications) && (d.replications as number) >= 1;
-  if (!ok) throw new InputError(file, [{ path: '', message: 'is not the sweep.json of this version of splitsim (no name, fingerprint, paths, values or replications): run any shard again to rewrite it' }]);
+  const ok =
+    d !== null &&
+    typeof d === 'object' &&
+    typeof d.name === 'string' &&
+    typeof d.fingerprint === 'string' &&
+    Array.isArray(d.paths) &&
+    Array.isArray(d.values) &&
+    d.values.length === d.paths.length &&
+    d.values.every((v) => Array.isArray(v) && v.length > 0) &&
+    Number.isSafeInteger(d.replications) &&
+    (d.replications as number) >= 1;
+  if (!ok)
+    throw new InputError(file, [
+      {
+        path: '',
+        message:
+          'is not the sweep.json of this version of splitsim (no name, fingerprint, paths, values or replications): run any shard again to rewrite it',
+      },
+    ]);
   let points = 1;
   for (const v of d.values as unknown[][]) points = Math.min(points * v.length, MAX_SWEEP_RUNS + 1);
-  if (points * (d.replications as number) > MAX_SWEEP_RUNS) throw new InputError(file, [{ path: '', message: `describes more than the ${MAX_SWEEP_RUNS} runs a sweep may hold` }]);
+  if (points * (d.replications as number) > MAX_SWEEP_RUNS)
+    throw new InputError(file, [
+      { path: '', message: `describes more than the ${MAX_SWEEP_RUNS} runs a sweep may hold` },
+    ]);
   return { ...(d as SweepDescription), points_count: points };
 }
 

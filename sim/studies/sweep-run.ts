@@ -41,7 +41,10 @@ export const defaultWorkers = (): number => availableParallelism();
  */
 export function expectedRequests(base: SweepBase, values: Record<string, SweepValue>): number {
   const s = base.json as { duration_s?: unknown; workload?: { arrivals?: { rate_per_s?: unknown } } };
-  const rate = 'workload.arrivals.rate_per_s' in values ? values['workload.arrivals.rate_per_s'] : s.workload?.arrivals?.rate_per_s;
+  const rate =
+    'workload.arrivals.rate_per_s' in values
+      ? values['workload.arrivals.rate_per_s']
+      : s.workload?.arrivals?.rate_per_s;
   const duration = 'duration_s' in values ? values.duration_s : s.duration_s;
   return typeof rate === 'number' && typeof duration === 'number' ? rate * duration : 0;
 }
@@ -64,7 +67,10 @@ export type WorkerMessage = { id: string; summary: Summary } | { id: string; err
  * Run from the TypeScript sources (vitest, tsx), a thread starts without the parent's
  * loader, so worker-entry.js registers tsx before loading sweep-worker.ts.
  */
-const workerModule = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './sweep-worker.js', import.meta.url);
+const workerModule = new URL(
+  import.meta.url.endsWith('.ts') ? './worker-entry.js' : './sweep-worker.js',
+  import.meta.url,
+);
 
 /** Positions in the shared counter. */
 const NEXT = 0;
@@ -93,13 +99,22 @@ export function errorOf(m: Extract<WorkerMessage, { error: ThreadError }>): Erro
 /** The jobs of the runs, the longest (by expected requests) first, so that the last to finish are short. */
 function longestFirst(runs: readonly SweepRun[], base: SweepBase, runsDir: string): RunJob[] {
   return runs
-    .map((r) => ({ job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) }, cost: expectedRequests(base, r.values) }))
+    .map((r) => ({
+      job: { id: r.id, base, values: r.values, seed: r.seed, dir: join(runsDir, r.id) },
+      cost: expectedRequests(base, r.values),
+    }))
     .sort((a, b) => b.cost - a.cost)
     .map((j) => j.job);
 }
 
 /** This thread's share: claim and run jobs until none is left, saying each outcome as a thread would. */
-async function workHere(jobs: readonly RunJob[], claims: Int32Array, heard: (m: WorkerMessage) => void, threads: boolean, signal: AbortSignal | undefined): Promise<void> {
+async function workHere(
+  jobs: readonly RunJob[],
+  claims: Int32Array,
+  heard: (m: WorkerMessage) => void,
+  threads: boolean,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   for (let job = claimJob(jobs, claims); job; job = claimJob(jobs, claims)) {
     // As a thread would say it: a failure names its run, whichever thread ran it.
     heard(await outcomeOf(job, signal));
@@ -173,17 +188,23 @@ export async function executeRuns(
   const left = () => {
     if (--running === 0) end();
   };
-  const threads = thisThreadWorks ? Math.max(0, Math.min(workers, jobs.length) - 1) : Math.max(1, Math.min(workers, jobs.length));
+  const threads = thisThreadWorks
+    ? Math.max(0, Math.min(workers, jobs.length) - 1)
+    : Math.max(1, Math.min(workers, jobs.length));
   running += threads;
-  const pool = startThreads(threads, { jobs, claims: claims.buffer }, {
-    heard,
-    fail,
-    // Exits after the end are ours (terminate).
-    exited: (code) => {
-      if (code !== 0 && !over) fail(new Error(`a sweep worker thread exited with code ${code}`));
-      left();
+  const pool = startThreads(
+    threads,
+    { jobs, claims: claims.buffer },
+    {
+      heard,
+      fail,
+      // Exits after the end are ours (terminate).
+      exited: (code) => {
+        if (code !== 0 && !over) fail(new Error(`a sweep worker thread exited with code ${code}`));
+        left();
+      },
     },
-  });
+  );
   try {
     if (thisThreadWorks) await workHere(jobs, claims, heard, threads > 0, signal);
     left();
@@ -197,6 +218,7 @@ export async function executeRuns(
   }
   signal?.throwIfAborted();
   if (failure) throw failure;
-  if (results.size !== jobs.length) throw new InvariantError(`sweep ended with ${results.size} of ${jobs.length} runs done`);
+  if (results.size !== jobs.length)
+    throw new InvariantError(`sweep ended with ${results.size} of ${jobs.length} runs done`);
   return results;
 }

@@ -16,7 +16,15 @@ export function runRows(runs: readonly SweepRun[], results: ReadonlyMap<string, 
   return runs.map((r) => {
     const summary = results.get(r.id);
     if (!summary) throw new InvariantError(`run ${r.id} has no result`);
-    return { row_kind: 'run', run: r.id, point: r.point, replication: r.replication, seed: r.seed, ...r.values, ...summary };
+    return {
+      row_kind: 'run',
+      run: r.id,
+      point: r.point,
+      replication: r.replication,
+      seed: r.seed,
+      ...r.values,
+      ...summary,
+    };
   });
 }
 
@@ -24,7 +32,9 @@ export function runRows(runs: readonly SweepRun[], results: ReadonlyMap<string, 
 function metricsOf(rows: readonly Row[]): string[] {
   const first = rows[0] ?? {};
   const skip = ['row_kind', 'run', 'point', 'replication', 'seed', 'runs', 'scenario', 'slo_met', 'overloaded'];
-  return Object.keys(first).filter((k) => !skip.includes(k) && !k.endsWith('_ci95') && (typeof first[k] === 'number' || first[k] === null));
+  return Object.keys(first).filter(
+    (k) => !skip.includes(k) && !k.endsWith('_ci95') && (typeof first[k] === 'number' || first[k] === null),
+  );
 }
 
 /**
@@ -32,9 +42,15 @@ function metricsOf(rows: readonly Row[]): string[] {
  * and the half-width of its 95% Student-t interval, t(0.975, n−1)·s/√n over the n
  * replications where the metric is defined (null with fewer than two).
  */
-export function pointRows(plan: SweepShape, rows: readonly Row[], points: ReadonlyArray<Record<string, SweepValue>>): Row[] {
+export function pointRows(
+  plan: SweepShape,
+  rows: readonly Row[],
+  points: ReadonlyArray<Record<string, SweepValue>>,
+): Row[] {
   const metrics = metricsOf(rows).filter((m) => !plan.paths.includes(m));
-  const table = aq.from(rows.map((r) => Object.fromEntries([['point', r.point], ...metrics.map((m) => [m, r[m] ?? null])])));
+  const table = aq.from(
+    rows.map((r) => Object.fromEntries([['point', r.point], ...metrics.map((m) => [m, r[m] ?? null])])),
+  );
   const spec: Record<string, unknown> = { runs: aq.op.count() };
   for (const m of metrics) {
     spec[`${m}__mean`] = aq.op.mean(m);
@@ -44,9 +60,19 @@ export function pointRows(plan: SweepShape, rows: readonly Row[], points: Readon
   // A point is overloaded when any of its runs is: its means would hide the one that was.
   const overloaded = new Set<number>();
   for (const r of rows) if (r.overloaded === true) overloaded.add(r.point as number);
-  const grouped = table.groupby('point').rollup(spec as Parameters<typeof table.rollup>[0]).orderby('point').objects() as Array<Record<string, number>>;
+  const grouped = table
+    .groupby('point')
+    .rollup(spec as Parameters<typeof table.rollup>[0])
+    .orderby('point')
+    .objects() as Array<Record<string, number>>;
   return grouped.map((g) => {
-    const row: Row = { row_kind: 'point', point: g.point, runs: g.runs, ...points[g.point as number], overloaded: overloaded.has(g.point as number) };
+    const row: Row = {
+      row_kind: 'point',
+      point: g.point,
+      runs: g.runs,
+      ...points[g.point as number],
+      overloaded: overloaded.has(g.point as number),
+    };
     for (const m of metrics) {
       const n = g[`${m}__n`] as number;
       const mean = g[`${m}__mean`];
@@ -58,7 +84,11 @@ export function pointRows(plan: SweepShape, rows: readonly Row[], points: Readon
 }
 
 /** The sweep's summary.arrow: run rows, then point rows. */
-export function sweepSummaryTable(plan: SweepShape, runs: readonly Row[], points: ReadonlyArray<Record<string, SweepValue>>): Table {
+export function sweepSummaryTable(
+  plan: SweepShape,
+  runs: readonly Row[],
+  points: ReadonlyArray<Record<string, SweepValue>>,
+): Table {
   const pointRowsOf = pointRows(plan, runs, points);
   const scenario = runs[0]?.scenario;
   // Appended one by one: spreading hundreds of thousands of rows into a call overflows the stack.
@@ -82,7 +112,12 @@ function sweepColumns(plan: SweepShape, runs: readonly Row[]): Array<[string, Co
     return 'string';
   };
   return [
-    ['row_kind', 'string'], ['run', 'string'], ['point', 'int'], ['replication', 'int'], ['seed', 'int'], ['runs', 'int'],
+    ['row_kind', 'string'],
+    ['run', 'string'],
+    ['point', 'int'],
+    ['replication', 'int'],
+    ['seed', 'int'],
+    ['runs', 'int'],
     ...plan.paths.map((p): [string, ColumnKind] => [p, kind(p)]),
     ['scenario', 'string'],
     // Point rows hold means, so counts are floats too.

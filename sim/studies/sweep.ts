@@ -93,20 +93,27 @@ export function loadSweep(file: string): SweepPlan {
   if (isRecord(rawVary)) {
     for (const p of Object.keys(rawVary)) {
       const bad = reservedSegment(p);
-      if (bad) problems.push({ path: `vary.${p}`, message: `"${bad}" is not a field of a scenario (it names an object's prototype); refused so a sweep cannot write into it` });
+      if (bad)
+        problems.push({
+          path: `vary.${p}`,
+          message: `"${bad}" is not a field of a scenario (it names an object's prototype); refused so a sweep cannot write into it`,
+        });
     }
   }
   if (problems.length > 0) throw new InputError(file, problems);
   const sweep = parseStudy(raw, file, sweepSchema);
   const base = basePathOf(file, sweep.base);
   const baseJson = readJsonFile(base, 'base scenario', file);
-  if (!isRecord(baseJson)) throw new InputError(file, [{ path: 'base', message: `${sweep.base} is not a scenario (a JSON object)` }]);
+  if (!isRecord(baseJson))
+    throw new InputError(file, [{ path: 'base', message: `${sweep.base} is not a scenario (a JSON object)` }]);
   const paths = Object.keys(sweep.vary);
   const values = paths.map((p) => sweep.vary[p] as unknown[]);
   paths.forEach((p, k) => {
-    if (!parseFieldPath(p)) problems.push({ path: `vary.${p}`, message: 'is not a field path (like datacenter.racks[1].count)' });
+    if (!parseFieldPath(p))
+      problems.push({ path: `vary.${p}`, message: 'is not a field path (like datacenter.racks[1].count)' });
     (values[k] as unknown[]).forEach((v, i) => {
-      if (v !== null && typeof v === 'object') problems.push({ path: `vary.${p}[${i}]`, message: 'must be a number, string, boolean or null' });
+      if (v !== null && typeof v === 'object')
+        problems.push({ path: `vary.${p}[${i}]`, message: 'must be a number, string, boolean or null' });
     });
   });
   if (problems.length > 0) throw new InputError(file, problems);
@@ -117,13 +124,17 @@ export function loadSweep(file: string): SweepPlan {
   const runCount = pointCount * sweep.replications;
   if (pointCount > MAX_SWEEP_RUNS) {
     const sizes = values.map((v) => v.length.toLocaleString('en-US')).join(' × ');
-    throw new InputError(file, [{ path: 'vary', message: `a grid of ${sizes} points is more than ${WHY_MAX}; split it into several sweeps` }]);
+    throw new InputError(file, [
+      { path: 'vary', message: `a grid of ${sizes} points is more than ${WHY_MAX}; split it into several sweeps` },
+    ]);
   }
   if (runCount > MAX_SWEEP_RUNS) {
-    throw new InputError(file, [{
-      path: 'replications',
-      message: `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs would be more than ${WHY_MAX}`,
-    }]);
+    throw new InputError(file, [
+      {
+        path: 'replications',
+        message: `${pointCount.toLocaleString('en-US')} point${pointCount === 1 ? '' : 's'} × ${sweep.replications.toLocaleString('en-US')} replications = ${runCount.toLocaleString('en-US')} runs would be more than ${WHY_MAX}`,
+      },
+    ]);
   }
   const plan: SweepPlan = {
     name: sweep.name,
@@ -139,7 +150,11 @@ export function loadSweep(file: string): SweepPlan {
   };
   // Field paths are the same at every point: reaching them at point 0 checks them all.
   const at0 = buildScenario(plan.baseScenario, pointValues(plan, 0));
-  if (at0.problems.length > 0) throw new InputError(file, at0.problems.map((message, i) => ({ path: `vary.${at0.paths[i]}`, message })));
+  if (at0.problems.length > 0)
+    throw new InputError(
+      file,
+      at0.problems.map((message, i) => ({ path: `vary.${at0.paths[i]}`, message })),
+    );
   return plan;
 }
 
@@ -149,7 +164,13 @@ export function loadSweep(file: string): SweepPlan {
  * different machines mount it in different places), the vary lists in order, the
  * replications and the name. Files the base refers to (a trace) are not hashed.
  */
-function fingerprintOf(name: string, baseJson: unknown, paths: string[], values: unknown[][], replications: number): string {
+function fingerprintOf(
+  name: string,
+  baseJson: unknown,
+  paths: string[],
+  values: unknown[][],
+  replications: number,
+): string {
   const text = JSON.stringify({ name, base: baseJson, vary: paths.map((p, k) => [p, values[k]]), replications });
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
@@ -182,7 +203,14 @@ export function allPoints(plan: Pick<SweepPlan, 'paths' | 'values' | 'pointCount
 export function runAt(plan: SweepPlan, index: number): SweepRun {
   const point = Math.floor(index / plan.replications);
   const replication = index % plan.replications;
-  return { id: runId(point, replication), index, point, replication, seed: plan.baseSeed + replication, values: pointValues(plan, point) };
+  return {
+    id: runId(point, replication),
+    index,
+    point,
+    replication,
+    seed: plan.baseSeed + replication,
+    values: pointValues(plan, point),
+  };
 }
 
 export const runId = (point: number, replication: number) => `p${String(point).padStart(3, '0')}-r${replication}`;
@@ -201,7 +229,10 @@ export function runsOf(plan: SweepPlan, shard?: Shard): SweepRun[] {
 }
 
 /** A point's scenario JSON: the base with the point's values set. */
-export function buildScenario(base: SweepBase, values: Record<string, SweepValue>): { scenario: unknown; problems: string[]; paths: string[] } {
+export function buildScenario(
+  base: SweepBase,
+  values: Record<string, SweepValue>,
+): { scenario: unknown; problems: string[]; paths: string[] } {
   const scenario = structuredClone(base.json);
   const problems: string[] = [];
   const paths: string[] = [];
@@ -219,7 +250,11 @@ export function buildScenario(base: SweepBase, values: Record<string, SweepValue
 /** The scenario of a run, built and ready for checkScenario (field paths were checked by loadSweep). */
 export function scenarioOf(base: SweepBase, values: Record<string, SweepValue>): unknown {
   const built = buildScenario(base, values);
-  if (built.problems.length > 0) throw new InputError(base.file, built.problems.map((message, i) => ({ path: `vary.${built.paths[i]}`, message })));
+  if (built.problems.length > 0)
+    throw new InputError(
+      base.file,
+      built.problems.map((message, i) => ({ path: `vary.${built.paths[i]}`, message })),
+    );
   return built.scenario;
 }
 
@@ -236,7 +271,8 @@ export function checkPoints(file: string, plan: SweepPlan, points: Iterable<numb
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const where = plan.paths.map((p) => `${p}=${JSON.stringify(values[p])}`).join(', ');
-      for (const q of err.problems) problems.push({ path: q.path, message: `${q.message} (at point ${point}: ${where})` });
+      for (const q of err.problems)
+        problems.push({ path: q.path, message: `${q.message} (at point ${point}: ${where})` });
     }
   }
   if (problems.length > 0) throw new InputError(file, dedupe(problems));

@@ -15,7 +15,8 @@ export type ThreadError =
 
 /** What a thrown value says, as data. */
 export function toThreadError(err: unknown): ThreadError {
-  if (err instanceof InputError) return { name: 'InputError', message: err.message, problems: err.problems.map((p) => ({ ...p })) };
+  if (err instanceof InputError)
+    return { name: 'InputError', message: err.message, problems: err.problems.map((p) => ({ ...p })) };
   if (err instanceof InvariantError) return { name: 'InvariantError', message: err.message };
   if (err instanceof Error) return { name: 'Error', message: err.message, originalName: err.name };
   return { name: 'Error', message: String(err), originalName: typeof err };
@@ -28,7 +29,10 @@ export function toThreadError(err: unknown): ThreadError {
 export function fromThreadError(e: ThreadError, where: string): Error {
   switch (e.name) {
     case 'InputError':
-      return new InputError('', e.problems.map((p) => ({ ...p, message: `${p.message} (in ${where})` })));
+      return new InputError(
+        '',
+        e.problems.map((p) => ({ ...p, message: `${p.message} (in ${where})` })),
+      );
     case 'InvariantError':
       return new InvariantError(`${where}: ${e.message}`);
     case 'Error':

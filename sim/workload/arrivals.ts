@@ -10,7 +10,10 @@ export type InterArrival = () => number;
  * k = 1/cv² and scale 1/(rate·k): mean gap 1/rate, CV cv (cv = 1 is Poisson; cv > 1 is
  * bursty). `deterministic` spaces arrivals exactly 1/rate apart.
  */
-export function interArrival(spec: Extract<Arrivals, { process: 'poisson' | 'gamma' | 'deterministic' }>, source: Source): InterArrival {
+export function interArrival(
+  spec: Extract<Arrivals, { process: 'poisson' | 'gamma' | 'deterministic' }>,
+  source: Source,
+): InterArrival {
   switch (spec.process) {
     case 'poisson':
       return randomExponential.source(source)(spec.rate_per_s);

@@ -56,7 +56,8 @@ export function closedLoopFeed<R extends object>(
   const a = workload.arrivals;
   if (a.process !== 'closed') throw new InvariantError(`closedLoopFeed given a ${a.process} workload`);
   // resolve() requires lengths for every synthetic process.
-  if (!workload.prompt_tokens || !workload.output_tokens) throw new InvariantError('a closed-loop workload without token lengths');
+  if (!workload.prompt_tokens || !workload.output_tokens)
+    throw new InvariantError('a closed-loop workload without token lengths');
   const prompt = lengthSampler(workload.prompt_tokens, streams.stream('lengths.prompt'), 'prompt');
   const output = lengthSampler(workload.output_tokens, streams.stream('lengths.output'), 'output');
   const think = serviceTime(a.think_s, streams.stream('arrivals.think'));
@@ -82,10 +83,12 @@ export function closedLoopFeed<R extends object>(
       const next_s = calendar.now_s + think();
       if (next_s === u.sent_s) {
         if (++u.instantResends >= MAX_INSTANT_RESENDS) {
-          throw new InputError(source, [{
-            path: 'workload.arrivals.think_s',
-            message: `user ${u.index}'s last ${MAX_INSTANT_RESENDS} requests all ended at the instant they were sent (t = ${u.sent_s} s), rejected at once, and it thinks for no time, so simulated time cannot advance; give think_s a positive time, or fix what rejects them (a prompt longer than any instance's KV capacity is rejected at once)`,
-          }]);
+          throw new InputError(source, [
+            {
+              path: 'workload.arrivals.think_s',
+              message: `user ${u.index}'s last ${MAX_INSTANT_RESENDS} requests all ended at the instant they were sent (t = ${u.sent_s} s), rejected at once, and it thinks for no time, so simulated time cannot advance; give think_s a positive time, or fix what rejects them (a prompt longer than any instance's KV capacity is rejected at once)`,
+            },
+          ]);
         }
       } else {
         u.instantResends = 0;

@@ -30,7 +30,10 @@ export function sinusoid(p: SinusoidProfile): { rate: RateProfile; max: number }
  * Piecewise-linear rate through points (t_s ascending); before the first point its
  * rate, after the last point the last rate, or, with `period_s`, the profile repeats.
  */
-export function piecewise(points: ReadonlyArray<{ t_s: number; rate_per_s: number }>, period_s?: number): { rate: RateProfile; max: number } {
+export function piecewise(
+  points: ReadonlyArray<{ t_s: number; rate_per_s: number }>,
+  period_s?: number,
+): { rate: RateProfile; max: number } {
   const rate: RateProfile = (t0) => {
     const t = period_s ? t0 % period_s : t0;
     const first = points[0] as { t_s: number; rate_per_s: number };
@@ -54,7 +57,12 @@ export function piecewise(points: ReadonlyArray<{ t_s: number; rate_per_s: numbe
  * gives Infinity (no more arrivals): a rate that stays 0 (points ending at 0, say)
  * would otherwise reject candidates forever.
  */
-export function thinnedArrivals(profile: { rate: RateProfile; max: number }, gaps: Source, accept: Source, until_s = Infinity): () => number {
+export function thinnedArrivals(
+  profile: { rate: RateProfile; max: number },
+  gaps: Source,
+  accept: Source,
+  until_s = Infinity,
+): () => number {
   if (!(profile.max > 0)) return () => Infinity;
   const gap = randomExponential.source(gaps)(profile.max);
   let t = 0;

@@ -28,7 +28,11 @@ export interface Feed<R extends object> {
  * pending arrival event at a time, so memory does not grow with the run's length (a
  * trace is read as it is replayed).
  */
-export function openLoopFeed<R extends object>(stream: ArrivalStream, calendar: Calendar, sink: RequestSink<R>): Feed<R> {
+export function openLoopFeed<R extends object>(
+  stream: ArrivalStream,
+  calendar: Calendar,
+  sink: RequestSink<R>,
+): Feed<R> {
   const state = { pending: stream.next() };
   const arrive = (g: typeof state) => {
     const a = g.pending as Arrival;

@@ -20,7 +20,8 @@ export function* fileBytes(path: string, chunkBytes = 1 << 16): Generator<Uint8A
     const n = readSync(fd, head, 0, 2, 0);
     const raw = chunks(fd, chunkBytes);
     if (n === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) yield* gunzip(raw);
-    else if (/\.gz$/i.test(path)) throw new GzipError('is named .gz but is not gzip data (it does not start with the bytes 1f 8b)');
+    else if (/\.gz$/i.test(path))
+      throw new GzipError('is named .gz but is not gzip data (it does not start with the bytes 1f 8b)');
     else yield* raw;
   } finally {
     closeSync(fd);

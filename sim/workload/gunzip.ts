@@ -47,8 +47,12 @@ const Z_BUF_ERROR = -5;
 
 function failure(inflate: Inflate, compressed_bytes: number): GzipError {
   if (inflate.err === Z_BUF_ERROR) {
-    return new GzipError(`the gzip data ends early, after ${compressed_bytes.toLocaleString('en-US')} bytes: the file is truncated`);
+    return new GzipError(
+      `the gzip data ends early, after ${compressed_bytes.toLocaleString('en-US')} bytes: the file is truncated`,
+    );
   }
   const what = inflate.err === Z_DATA_ERROR ? 'is corrupt' : 'cannot be decompressed';
-  return new GzipError(`the gzip data ${what} (zlib: ${inflate.msg || `status ${inflate.err}`}) within its first ${compressed_bytes.toLocaleString('en-US')} bytes`);
+  return new GzipError(
+    `the gzip data ${what} (zlib: ${inflate.msg || `status ${inflate.err}`}) within its first ${compressed_bytes.toLocaleString('en-US')} bytes`,
+  );
 }

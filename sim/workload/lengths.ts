@@ -33,7 +33,11 @@ export function lengthSampler(spec: TokenDistribution, source: Source, field: 'p
       // Resample the trace's own lengths uniformly (the whole column is held: 4 bytes a row).
       const values = traceLengths(spec.path, spec.format, field);
       const n = values.length;
-      return clamped(() => values[Math.floor(source() * n)] as number, spec.min ?? 1, spec.max ?? Number.MAX_SAFE_INTEGER);
+      return clamped(
+        () => values[Math.floor(source() * n)] as number,
+        spec.min ?? 1,
+        spec.max ?? Number.MAX_SAFE_INTEGER,
+      );
     }
   }
 }

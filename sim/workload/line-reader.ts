@@ -21,13 +21,20 @@ export const MAX_LINE_CHARS = 1 << 20;
  * over `maxLineChars` is a TraceError naming it; gzip data that is truncated or
  * corrupt is a TraceError saying how many lines were read before it.
  */
-export function* readLines(path: string, chunkBytes = 1 << 16, maxLineChars = MAX_LINE_CHARS): Generator<[number, string]> {
+export function* readLines(
+  path: string,
+  chunkBytes = 1 << 16,
+  maxLineChars = MAX_LINE_CHARS,
+): Generator<[number, string]> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let lineNo = 0;
   const bounded = (text: string) => {
     if (text.length > maxLineChars) {
-      throw new TraceError(lineNo + 1, `is longer than ${maxLineChars.toLocaleString('en-US')} characters, which no trace row is (not a trace, or not this format?); it starts ${quote(text.slice(0, 60))}…`);
+      throw new TraceError(
+        lineNo + 1,
+        `is longer than ${maxLineChars.toLocaleString('en-US')} characters, which no trace row is (not a trace, or not this format?); it starts ${quote(text.slice(0, 60))}…`,
+      );
     }
   };
   try {
@@ -43,7 +50,10 @@ export function* readLines(path: string, chunkBytes = 1 << 16, maxLineChars = MA
   } catch (err) {
     // Not pinned to a line: zlib may hold back decoded text until its check fails.
     if (err instanceof GzipError) {
-      throw new TraceError(undefined, lineNo === 0 ? err.message : `${err.message} (${lineNo.toLocaleString('en-US')} lines read before it)`);
+      throw new TraceError(
+        undefined,
+        lineNo === 0 ? err.message : `${err.message} (${lineNo.toLocaleString('en-US')} lines read before it)`,
+      );
     }
     throw err;
   }

@@ -27,7 +27,11 @@ export interface ArrivalStream {
  * `arrivals` stream (thinning acceptances from `arrivals.thinning`) and lengths from
  * `lengths.prompt` / `lengths.output`; a trace replays its rows.
  */
-export function arrivalStream(workload: ScenarioFile['workload'], streams: RandomStreams, duration_s: number): ArrivalStream {
+export function arrivalStream(
+  workload: ScenarioFile['workload'],
+  streams: RandomStreams,
+  duration_s: number,
+): ArrivalStream {
   const a = workload.arrivals;
   if (a.process === 'trace') {
     const rows = traceArrivals(a);
@@ -46,7 +50,10 @@ export function arrivalStream(workload: ScenarioFile['workload'], streams: Rando
           promptTokens: row.promptTokens,
           outputTokens: row.outputTokens,
           prefixBlocks: row.prefixBlocks,
-          rejectReason: max !== undefined && row.promptTokens > max ? `prompt of ${row.promptTokens} tokens exceeds max_prompt_tokens (${max})` : undefined,
+          rejectReason:
+            max !== undefined && row.promptTokens > max
+              ? `prompt of ${row.promptTokens} tokens exceeds max_prompt_tokens (${max})`
+              : undefined,
         };
       },
     };

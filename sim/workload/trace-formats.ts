@@ -77,7 +77,8 @@ export function parseMooncakeRow(text: string, line: number): TraceRow | null {
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new TraceError(line, 'not a JSON object');
   const ms = o.timestamp;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new TraceError(line, `timestamp must be a non-negative number of ms, got ${quote(ms)}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new TraceError(line, `timestamp must be a non-negative number of ms, got ${quote(ms)}`);
   const blocks = o.hash_ids;
   if (blocks !== undefined && (!Array.isArray(blocks) || !blocks.every((b) => Number.isInteger(b)))) {
     throw new TraceError(line, 'hash_ids must be an array of integers');

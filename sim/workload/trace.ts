@@ -40,7 +40,10 @@ export function* traceArrivals(w: TraceWindow): Generator<TraceArrival> {
     first ??= row;
     const offset = offsetSeconds(row, first);
     if (offset < previous) {
-      throw new TraceError(line, `timestamp is earlier than line ${previousLine}'s (rows must be in time order; sort the file)`);
+      throw new TraceError(
+        line,
+        `timestamp is earlier than line ${previousLine}'s (rows must be in time order; sort the file)`,
+      );
     }
     previous = offset;
     previousLine = line;

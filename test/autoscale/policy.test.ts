@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { decide, recommended, type PolicySettings } from '../../sim/autoscale/policy.js';
 
 const settings = (over: Partial<PolicySettings> = {}): PolicySettings => ({
-  policy: 'utilization', target: 0.7, min: 1, max: 100, scale_out_cooldown_s: 0, scale_in_cooldown_s: 0, ...over,
+  policy: 'utilization',
+  target: 0.7,
+  min: 1,
+  max: 100,
+  scale_out_cooldown_s: 0,
+  scale_in_cooldown_s: 0,
+  ...over,
 });
 const at = (up: number, provisioning = 0, lastOut_s = 0, lastIn_s = 0) => ({ up, provisioning, lastOut_s, lastIn_s });
 
@@ -18,7 +24,8 @@ describe('utilization policy: ⌈λ·E[S]/ρ*⌉', () => {
   });
   it('settles: applied to its own answer in a steady load, it stays', () => {
     let n = 2;
-    for (let k = 0; k < 5; k++) n = decide({ policy: 'utilization', busyInstances: 5 }, settings(), at(n), 100 * (k + 1));
+    for (let k = 0; k < 5; k++)
+      n = decide({ policy: 'utilization', busyInstances: 5 }, settings(), at(n), 100 * (k + 1));
     expect(n).toBe(8);
   });
 });

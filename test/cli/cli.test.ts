@@ -9,13 +9,18 @@ import { baseScenario, edited } from '../helpers/base-scenario.js';
 const bin = join(import.meta.dirname, '../../bin/splitsim.js');
 
 function splitsim(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, SPLITSIM_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, SPLITSIM_DEBUG: '' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function workdir(files: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-cli-'));
-  for (const [name, json] of Object.entries(files)) writeFileSync(join(dir, name), typeof json === 'string' ? json : JSON.stringify(json));
+  for (const [name, json] of Object.entries(files))
+    writeFileSync(join(dir, name), typeof json === 'string' ? json : JSON.stringify(json));
   return dir;
 }
 
@@ -26,7 +31,14 @@ describe('splitsim CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/requests\s+\d+ = \d+ completed \+ 0 rejected \+ 0 unfinished/);
-    expect(readdirSync(join(dir, 'out/base')).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
+    expect(readdirSync(join(dir, 'out/base')).sort()).toEqual([
+      'links.arrow',
+      'nodes.arrow',
+      'pools.arrow',
+      'requests.arrow',
+      'run.json',
+      'summary.arrow',
+    ]);
     const summary = tableFromIPC(readFileSync(join(dir, 'out/base/summary.arrow')));
     expect(summary.getChild('scenario')?.get(0)).toBe('base');
     // Only the results folder is there: no staging leftovers.

@@ -14,7 +14,11 @@ const bin = join(import.meta.dirname, '../../bin/splitsim.js');
  * Run the CLI with stdout piped to us; close our end once `closeAfter` chunks have
  * arrived (0: at once, before it writes anything).
  */
-function piped(args: string[], cwd: string, closeAfter: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; chunks: number }> {
+function piped(
+  args: string[],
+  cwd: string,
+  closeAfter: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; chunks: number }> {
   const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let chunks = 0;
@@ -58,7 +62,14 @@ describe('a closed stdout', () => {
     const left = readdirSync(join(dir, 'out')).sort();
     expect([['a'], ['a', 'b']]).toContainEqual(left);
     for (const name of left) {
-      expect(readdirSync(join(dir, 'out', name)).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
+      expect(readdirSync(join(dir, 'out', name)).sort()).toEqual([
+        'links.arrow',
+        'nodes.arrow',
+        'pools.arrow',
+        'requests.arrow',
+        'run.json',
+        'summary.arrow',
+      ]);
     }
     expect(existsSync(join(dir, 'out/summary.arrow'))).toBe(false);
   });

@@ -47,7 +47,9 @@ describe('splitsim help', () => {
     const r = await cli(['help']);
     expect(r.status).toBe(0);
     // Guards the parsing of the usage, which the next test iterates over.
-    expect(await listedCommands()).toEqual(expect.arrayContaining(['run', 'validate', 'catalog', 'sweep', 'merge', 'plan', 'report', 'help']));
+    expect(await listedCommands()).toEqual(
+      expect.arrayContaining(['run', 'validate', 'catalog', 'sweep', 'merge', 'plan', 'report', 'help']),
+    );
     // With no command, or --help / -h alone, the same overview.
     for (const argv of [[], ['--help'], ['-h']]) expect((await cli(argv)).stdout).toBe(r.stdout);
   });

@@ -33,7 +33,10 @@ describe('hostile inputs', () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const out = join(mkdtempSync(join(tmpdir(), 'splitsim-hostile-')), 'out');
     const cmd = command ?? 'run';
-    const args = cmd === 'validate' || cmd === 'merge' || cmd === 'report' ? [cmd, join(dir, file)] : [cmd, join(dir, file), '--out', out, '--quiet'];
+    const args =
+      cmd === 'validate' || cmd === 'merge' || cmd === 'report'
+        ? [cmd, join(dir, file)]
+        : [cmd, join(dir, file), '--out', out, '--quiet'];
     const status = await main(args);
     const text = errors.join('\n');
     expect(status, text).toBe(2);

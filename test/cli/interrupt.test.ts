@@ -24,7 +24,9 @@ const endless = (name: string) => ({
 /** Every hidden staging entry below `dir`. */
 function staging(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|[\\/])\.[^\\/]+\.partial-[^\\/]*$/.test(f));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    /(^|[\\/])\.[^\\/]+\.partial-[^\\/]*$/.test(f),
+  );
 }
 
 /** Wait for `what`; on timeout, kill `child` (so no run outlives a failed test) and fail. */
@@ -40,7 +42,10 @@ async function until(child: ChildProcess, what: () => boolean, ms = 20_000): Pro
 }
 
 /** The exit status, or a failure if the process has not exited within `ms` (it is then killed). */
-function exitOf(child: ChildProcess, ms = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function exitOf(
+  child: ChildProcess,
+  ms = 20_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
@@ -71,11 +76,24 @@ describe.each(Object.entries(STATUS) as Array<[keyof typeof STATUS, number]>)('%
     expect(exit.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(join(dir, 'out'))).toEqual([]);
 
-    writeFileSync(join(dir, 'long.json'), JSON.stringify({ ...baseScenario(), name: 'long', duration_s: 50, warmup_s: 5 }));
-    const again = spawnSync(process.execPath, [bin, 'run', 'long.json', '--out', 'out', '--quiet'], { cwd: dir, encoding: 'utf8' });
+    writeFileSync(
+      join(dir, 'long.json'),
+      JSON.stringify({ ...baseScenario(), name: 'long', duration_s: 50, warmup_s: 5 }),
+    );
+    const again = spawnSync(process.execPath, [bin, 'run', 'long.json', '--out', 'out', '--quiet'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(again.status).toBe(0);
     expect(readdirSync(join(dir, 'out'))).toEqual(['long']);
-    expect(readdirSync(join(dir, 'out/long')).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
+    expect(readdirSync(join(dir, 'out/long')).sort()).toEqual([
+      'links.arrow',
+      'nodes.arrow',
+      'pools.arrow',
+      'requests.arrow',
+      'run.json',
+      'summary.arrow',
+    ]);
   });
 });
 
@@ -83,8 +101,13 @@ describe('interrupting studies', () => {
   it('SIGTERM during a sweep terminates its worker threads and removes every unfinished run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-int-sweep-'));
     writeFileSync(join(dir, 'long.json'), JSON.stringify(endless('long')));
-    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'sw', base: 'long.json', vary: { seed: [1, 2] }, replications: 1 }));
-    const child = spawn(process.execPath, [bin, 'sweep', 'sweep.json', '--out', 'out', '--workers', '2', '--quiet'], { cwd: dir });
+    writeFileSync(
+      join(dir, 'sweep.json'),
+      JSON.stringify({ name: 'sw', base: 'long.json', vary: { seed: [1, 2] }, replications: 1 }),
+    );
+    const child = spawn(process.execPath, [bin, 'sweep', 'sweep.json', '--out', 'out', '--workers', '2', '--quiet'], {
+      cwd: dir,
+    });
     // Both runs are writing: this thread's and the worker thread's.
     await until(child, () => staging(join(dir, 'out')).length === 2);
     child.kill('SIGTERM');
@@ -101,15 +124,26 @@ describe('interrupting studies', () => {
     // the runs above exercise.
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-int-plan-'));
     writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
-    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ name: 'pl', base: 'base.json', mixed: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 8 } }));
+    writeFileSync(
+      join(dir, 'plan.json'),
+      JSON.stringify({
+        name: 'pl',
+        base: 'base.json',
+        mixed: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 8 },
+      }),
+    );
     const controller = new AbortController();
     const reason = new Interrupted('SIGINT');
     let evaluated = 0;
-    const plan = runPlan(join(dir, 'plan.json'), () => {
-      evaluated++;
-      // Abort from a timer, as a signal handler would: outside the run, while it yields.
-      setImmediate(() => controller.abort(reason));
-    }, controller.signal);
+    const plan = runPlan(
+      join(dir, 'plan.json'),
+      () => {
+        evaluated++;
+        // Abort from a timer, as a signal handler would: outside the run, while it yields.
+        setImmediate(() => controller.abort(reason));
+      },
+      controller.signal,
+    );
     await expect(plan).rejects.toBe(reason);
     // The search evaluates 4 designs (bisection over 8) before verifying: it stopped within the second.
     expect(evaluated).toBe(1);

@@ -10,8 +10,14 @@ import { baseScenario } from '../helpers/base-scenario.js';
 function workdir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-out-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify(baseScenario()));
-  writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'sw', base: 'base.json', vary: { seed: [1, 2] }, replications: 1 }));
-  writeFileSync(join(dir, 'plan.json'), JSON.stringify({ name: 'pl', base: 'base.json', mixed: { candidates: ['h100-sxm'], max_instances: 2 } }));
+  writeFileSync(
+    join(dir, 'sweep.json'),
+    JSON.stringify({ name: 'sw', base: 'base.json', vary: { seed: [1, 2] }, replications: 1 }),
+  );
+  writeFileSync(
+    join(dir, 'plan.json'),
+    JSON.stringify({ name: 'pl', base: 'base.json', mixed: { candidates: ['h100-sxm'], max_instances: 2 } }),
+  );
   writeFileSync(join(dir, 'notes.txt'), 'not a folder\n');
   return dir;
 }
@@ -51,7 +57,9 @@ describe.each(['run', 'sweep', 'plan'] as const)('splitsim %s --out', (command) 
     const dir = workdir();
     const r = await cli([command, file(dir), '--out', join(dir, 'notes.txt', 'results'), '--quiet']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`--out: ${join(dir, 'notes.txt', 'results')}: ${join(dir, 'notes.txt')} is a file, not a folder`);
+    expect(r.stderr).toContain(
+      `--out: ${join(dir, 'notes.txt', 'results')}: ${join(dir, 'notes.txt')} is a file, not a folder`,
+    );
   });
 });
 

@@ -14,7 +14,11 @@ function runAt(rate: number) {
   delete s.$schema;
   s.workload.arrivals.rate_per_s = rate;
   writeFileSync(join(dir, 'aws.json'), JSON.stringify(s));
-  const r = spawnSync(process.execPath, [bin, 'run', 'aws.json', '--out', 'out'], { cwd: dir, encoding: 'utf8', env: { ...process.env, SPLITSIM_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [bin, 'run', 'aws.json', '--out', 'out'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, SPLITSIM_DEBUG: '' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,7 +26,9 @@ describe('overload on the command line', () => {
   it('the AWS split at 80 requests/s: a warning naming the prefill pool, and the summary marks it', () => {
     const r = runAt(80);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^aws-split-llama70b: overloaded: the prefill pool's queue grew from [\d,]+ to [\d,]+ requests over the measured period/m);
+    expect(r.stderr).toMatch(
+      /^aws-split-llama70b: overloaded: the prefill pool's queue grew from [\d,]+ to [\d,]+ requests over the measured period/m,
+    );
     expect(r.stderr).not.toMatch(/decode pool/);
     expect(r.stdout).toMatch(/OVERLOADED/);
     expect(r.stdout).toMatch(/headroom\s+busy\s+MFU\s+MBU\s+batch\s+KV/);

@@ -17,7 +17,10 @@ vi.mock('../../sim/studies/sweep-run.js', async (importOriginal) => {
   return {
     ...real,
     executeRuns: async () => {
-      throw real.errorOf({ id: 'p000-r1', error: structuredClone(toThreadError(new InvariantError('KV in use 9 exceeds capacity 8'))) });
+      throw real.errorOf({
+        id: 'p000-r1',
+        error: structuredClone(toThreadError(new InvariantError('KV in use 9 exceeds capacity 8'))),
+      });
     },
   };
 });
@@ -33,12 +36,30 @@ describe('an invariant broken in a sweep worker thread', () => {
   it('exits 1 with the "a bug; please report it" line naming the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-worker-invariant-'));
     writeFileSync(join(dir, 'base.json'), JSON.stringify(baseScenario()));
-    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'grid', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 2] }, replications: 2 }));
+    writeFileSync(
+      join(dir, 'sweep.json'),
+      JSON.stringify({
+        name: 'grid',
+        base: 'base.json',
+        vary: { 'workload.arrivals.rate_per_s': [1, 2] },
+        replications: 2,
+      }),
+    );
     vi.stubEnv('SPLITSIM_DEBUG', ''); // no stack trace after the line
     const err: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    const status = await main(['sweep', join(dir, 'sweep.json'), '--out', join(dir, 'out'), '--workers', '2', '--quiet']);
+    const status = await main([
+      'sweep',
+      join(dir, 'sweep.json'),
+      '--out',
+      join(dir, 'out'),
+      '--workers',
+      '2',
+      '--quiet',
+    ]);
     expect(status).toBe(1);
-    expect(err.join('\n')).toBe('splitsim: internal invariant broken (a bug; please report it): run p000-r1: KV in use 9 exceeds capacity 8');
+    expect(err.join('\n')).toBe(
+      'splitsim: internal invariant broken (a bug; please report it): run p000-r1: KV in use 9 exceeds capacity 8',
+    );
   });
 });

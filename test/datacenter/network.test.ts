@@ -13,7 +13,12 @@ function setup() {
   const network = new Network(calendar);
   const done: Record<string, number> = {};
   const send = (name: string, at: number, path: Link[], bytes: number, latency_s = 0) =>
-    calendar.schedule(at, () => network.transfer(path, bytes, latency_s, { delivered: () => (done[name] = calendar.now_s) }), {}, EventOrder.arrival);
+    calendar.schedule(
+      at,
+      () => network.transfer(path, bytes, latency_s, { delivered: () => (done[name] = calendar.now_s) }),
+      {},
+      EventOrder.arrival,
+    );
   return { calendar, network, done, send };
 }
 
@@ -115,7 +120,7 @@ describe('shortcuts of the max-min recomputation', () => {
    */
   function deliveries(shortcuts: boolean, seed: number, outages = false): number[] {
     let state = seed;
-    const u = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const u = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const calendar = new Calendar();
     const network = new Network(calendar, shortcuts);
     const nics = Array.from({ length: 6 }, (_, i) => new Link(`nic${i}`, (2 + (i % 3)) * MB, W));
@@ -127,11 +132,17 @@ describe('shortcuts of the max-min recomputation', () => {
       t += -Math.log(1 - u()) * 0.4;
       const a = Math.floor(u() * 6);
       const b = (a + 1 + Math.floor(u() * 5)) % 6;
-      const path = Math.floor(a / 3) === Math.floor(b / 3)
-        ? [nics[a]!, nics[b]!]
-        : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!];
+      const path =
+        Math.floor(a / 3) === Math.floor(b / 3)
+          ? [nics[a]!, nics[b]!]
+          : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!];
       const bytes = (0.2 + u() * 3) * MB;
-      calendar.schedule(t, () => network.transfer(path, bytes, 0, { delivered: () => (done[k] = calendar.now_s) }), {}, EventOrder.arrival);
+      calendar.schedule(
+        t,
+        () => network.transfer(path, bytes, 0, { delivered: () => (done[k] = calendar.now_s) }),
+        {},
+        EventOrder.arrival,
+      );
     }
     if (outages) {
       const links = [...nics, ...up, spine];
@@ -152,7 +163,8 @@ describe('shortcuts of the max-min recomputation', () => {
       const fast = deliveries(true, seed);
       const full = deliveries(false, seed);
       expect(fast.length).toBe(300);
-      for (let k = 0; k < 300; k++) expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
+      for (let k = 0; k < 300; k++)
+        expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
     }
   });
 
@@ -161,7 +173,8 @@ describe('shortcuts of the max-min recomputation', () => {
       const fast = deliveries(true, seed, true);
       const full = deliveries(false, seed, true);
       expect(fast.filter((t) => t !== undefined).length).toBe(300);
-      for (let k = 0; k < 300; k++) expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
+      for (let k = 0; k < 300; k++)
+        expect(Math.abs(fast[k]! - full[k]!), `transfer ${k}, seed ${seed}`).toBeLessThan(1e-9 * full[k]!);
     }
   });
 });
@@ -190,7 +203,7 @@ describe('maxMinRates', () => {
 
   it('equals textbook progressive filling, with roomy links left out of the search', () => {
     let state = 5;
-    const u = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const u = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const network = new Network(new Calendar());
     for (let trial = 0; trial < 200; trial++) {
       // NICs of 1–4 MB/s, two uplinks that are sometimes roomy and sometimes exactly the
@@ -202,7 +215,11 @@ describe('maxMinRates', () => {
       for (let k = 1 + Math.floor(u() * 8); k > 0; k--) {
         const a = Math.floor(u() * 6);
         const b = (a + 1 + Math.floor(u() * 5)) % 6;
-        paths.push(Math.floor(a / 3) === Math.floor(b / 3) ? [nics[a]!, nics[b]!] : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!]);
+        paths.push(
+          Math.floor(a / 3) === Math.floor(b / 3)
+            ? [nics[a]!, nics[b]!]
+            : [nics[a]!, up[Math.floor(a / 3)]!, spine, up[Math.floor(b / 3)]!, nics[b]!],
+        );
       }
       const flows = paths.map((p) => new Flow(p, MB, 0, { delivered() {} }, null, 0, network));
       for (const f of flows) for (const l of f.path) if (!l.flows.includes(f)) l.flows.push(f);

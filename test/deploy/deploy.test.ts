@@ -19,7 +19,9 @@ describe('deploy/', () => {
     const shards = /name: SPLITSIM_SHARDS\s+value: "(\d+)"/.exec(yaml)?.[1];
     expect(yaml).toMatch(/"npx", "splitsim", "sweep"/);
     // Kubernetes gives the pods JOB_COMPLETION_INDEX 0 … completions − 1.
-    const ks = Array.from({ length: completions }, (_, i) => resolveShard(undefined, { JOB_COMPLETION_INDEX: String(i), SPLITSIM_SHARDS: shards }));
+    const ks = Array.from({ length: completions }, (_, i) =>
+      resolveShard(undefined, { JOB_COMPLETION_INDEX: String(i), SPLITSIM_SHARDS: shards }),
+    );
     expect(ks).toEqual(oneToN(completions).map((k) => ({ k, n: completions })));
   });
 
@@ -28,7 +30,12 @@ describe('deploy/', () => {
     const [, lo, hi] = /#SBATCH --array=(\d+)-(\d+)\n/.exec(script) ?? [];
     const min = Number(lo);
     const count = Number(hi) - min + 1;
-    const env = (id: number) => ({ SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: hi, SLURM_ARRAY_TASK_COUNT: String(count) });
+    const env = (id: number) => ({
+      SLURM_ARRAY_TASK_ID: String(id),
+      SLURM_ARRAY_TASK_MIN: String(min),
+      SLURM_ARRAY_TASK_MAX: hi,
+      SLURM_ARRAY_TASK_COUNT: String(count),
+    });
     const ks = Array.from({ length: count }, (_, i) => resolveShard(undefined, env(min + i))?.k);
     expect(ks).toEqual(oneToN(count));
   });
@@ -36,17 +43,29 @@ describe('deploy/', () => {
   it('the Slurm array script, run as two array tasks then merged, gives the unsharded sweep', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-slurm-'));
     writeFileSync(join(dir, 'base.json'), JSON.stringify({ ...baseScenario(), duration_s: 60, warmup_s: 10 }));
-    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 's', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 2, 3] } }));
+    writeFileSync(
+      join(dir, 'sweep.json'),
+      JSON.stringify({ name: 's', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 2, 3] } }),
+    );
     for (const task of ['1', '2']) {
       const r = spawnSync('bash', [join(root, 'deploy/slurm-sweep.sh'), join(dir, 'sweep.json'), join(dir, 'out')], {
         cwd: root,
         encoding: 'utf8',
-        env: { ...process.env, SLURM_ARRAY_TASK_ID: task, SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '2', SLURM_CPUS_PER_TASK: '1' },
+        env: {
+          ...process.env,
+          SLURM_ARRAY_TASK_ID: task,
+          SLURM_ARRAY_TASK_MIN: '1',
+          SLURM_ARRAY_TASK_COUNT: '2',
+          SLURM_CPUS_PER_TASK: '1',
+        },
       });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }
-    const merge = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'merge', join(dir, 'out/s')], { cwd: root, encoding: 'utf8' });
+    const merge = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'merge', join(dir, 'out/s')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(merge.status).toBe(0);
     const whole = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'whole'), workers: 1 });
     const { tableToIPC, tableFromIPC } = await import('apache-arrow');

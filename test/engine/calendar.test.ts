@@ -73,11 +73,16 @@ describe('Calendar', () => {
     const cal = new Calendar();
     const seen: string[] = [];
     const log = (e: { tag: string }) => seen.push(e.tag);
-    cal.schedule(1, (e: { tag: string }) => {
-      log(e);
-      cal.schedule(0, log, { tag: 'zero-delay completion' }, 1);
-      cal.schedule(0, log, { tag: 'zero-delay arrival' }, 2);
-    }, { tag: 'arrival' }, 2);
+    cal.schedule(
+      1,
+      (e: { tag: string }) => {
+        log(e);
+        cal.schedule(0, log, { tag: 'zero-delay completion' }, 1);
+        cal.schedule(0, log, { tag: 'zero-delay arrival' }, 2);
+      },
+      { tag: 'arrival' },
+      2,
+    );
     cal.schedule(1, log, { tag: 'waiting arrival' }, 2);
     cal.run(Infinity);
     expect(seen).toEqual(['arrival', 'zero-delay completion', 'waiting arrival', 'zero-delay arrival']);
@@ -88,7 +93,7 @@ describe('Calendar', () => {
     const fired: { t: number; p: number; k: number }[] = [];
     const log = (e: { t: number; p: number; k: number }) => fired.push(e);
     let seed = 12345;
-    const u = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const u = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let k = 0; k < 2000; k++) {
       const e = { t: Math.floor(u() * 20), p: Math.floor(u() * 3), k };
       cal.scheduleAt(e.t, log, e, e.p);

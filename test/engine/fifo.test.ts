@@ -21,27 +21,30 @@ describe('Fifo', () => {
 
   it('behaves like an array queue under any sequence of push, shift and remove', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('push', 'shift', 'remove'), fc.nat(40)), { maxLength: 300 }), (ops) => {
-        const q = new Fifo<number>();
-        const model: number[] = [];
-        let next = 0;
-        for (const [op, k] of ops) {
-          if (op === 'push') {
-            q.push(next);
-            model.push(next++);
-          } else if (op === 'shift') {
-            expect(q.shift()).toBe(model.shift());
-          } else {
-            const target = k % (next + 1);
-            const i = model.indexOf(target);
-            expect(q.remove(target)).toBe(i >= 0);
-            if (i >= 0) model.splice(i, 1);
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('push', 'shift', 'remove'), fc.nat(40)), { maxLength: 300 }),
+        (ops) => {
+          const q = new Fifo<number>();
+          const model: number[] = [];
+          let next = 0;
+          for (const [op, k] of ops) {
+            if (op === 'push') {
+              q.push(next);
+              model.push(next++);
+            } else if (op === 'shift') {
+              expect(q.shift()).toBe(model.shift());
+            } else {
+              const target = k % (next + 1);
+              const i = model.indexOf(target);
+              expect(q.remove(target)).toBe(i >= 0);
+              if (i >= 0) model.splice(i, 1);
+            }
+            expect(q.length).toBe(model.length);
+            expect(q.peek()).toBe(model[0]);
+            expect([...q]).toEqual(model);
           }
-          expect(q.length).toBe(model.length);
-          expect(q.peek()).toBe(model[0]);
-          expect([...q]).toEqual(model);
-        }
-      }),
+        },
+      ),
       { numRuns: 200, seed: 7 },
     );
   });

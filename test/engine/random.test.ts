@@ -25,7 +25,8 @@ describe('RandomStreams', () => {
 
   it('seeds differ for neighbouring seeds and similar names', () => {
     const seeds = new Set<number>();
-    for (let s = 0; s < 100; s++) for (const n of ['a', 'b', 'service.prefill', 'service.decode']) seeds.add(streamSeed(s, n));
+    for (let s = 0; s < 100; s++)
+      for (const n of ['a', 'b', 'service.prefill', 'service.decode']) seeds.add(streamSeed(s, n));
     expect(seeds.size).toBe(400);
   });
 

@@ -7,8 +7,15 @@ export function baseScenario(): Record<string, any> {
     warmup_s: 20,
     datacenter: {
       racks: [
-        { name: 'pre', count: 2, nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }] },
-        { name: 'dec', nodes: [{ count: 3, role: 'decode', service: { decode: { dist: 'lognormal', mean_s: 1, cv: 0.5 } } }] },
+        {
+          name: 'pre',
+          count: 2,
+          nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }],
+        },
+        {
+          name: 'dec',
+          nodes: [{ count: 3, role: 'decode', service: { decode: { dist: 'lognormal', mean_s: 1, cv: 0.5 } } }],
+        },
       ],
       network: { kv_transfer: 'off' },
     },
@@ -34,8 +41,15 @@ export function edited(edit: (s: Record<string, any>) => void): Record<string, a
  * H100s (the plan replaces the datacenter), 12 requests/s for 60 s, a tight SLO. */
 export function smallPlanBase(): Record<string, unknown> {
   return {
-    name: 'plan-base', seed: 5, duration_s: 60, warmup_s: 10, model: 'llama-3.1-8b',
-    datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+    name: 'plan-base',
+    seed: 5,
+    duration_s: 60,
+    warmup_s: 10,
+    model: 'llama-3.1-8b',
+    datacenter: {
+      racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }],
+      network: { kv_transfer: 'off' },
+    },
     workload: {
       arrivals: { process: 'poisson', rate_per_s: 12 },
       prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },

@@ -20,7 +20,7 @@ const STATUSES = ['completed', 'rejected', 'unfinished'] as const;
  */
 export function workloadArrivals(scenario: ResolvedScenario, seed: number = scenario.seed): number[] {
   const a = scenario.workload.arrivals;
-  if (a.process === 'closed') throw new Error('a closed loop\'s arrivals depend on the run: they cannot be drawn apart');
+  if (a.process === 'closed') throw new Error("a closed loop's arrivals depend on the run: they cannot be drawn apart");
   if (a.process === 'trace') {
     const start = a.start_s;
     const end = a.duration_s === undefined ? Infinity : start + a.duration_s;
@@ -75,7 +75,8 @@ export function expectConserved(run: ConservedRun, expected: number | readonly n
   const statusCol = t.getChild('status');
   const reasonCol = t.getChild('reason');
   const arrivalCol = t.getChild('arrival_s');
-  if (!idCol || !statusCol || !reasonCol || !arrivalCol) throw new Error('requests table lacks request_id, status, reason or arrival_s');
+  if (!idCol || !statusCol || !reasonCol || !arrivalCol)
+    throw new Error('requests table lacks request_id, status, reason or arrival_s');
   expect(t.numRows, 'rows in requests.arrow = arrivals generated').toBe(n);
   const seen = new Uint8Array(n);
   const counts = { completed: 0, rejected: 0, unfinished: 0 };
@@ -89,17 +90,25 @@ export function expectConserved(run: ConservedRun, expected: number | readonly n
     const reason = reasonCol.get(i) as string | null;
     if (!(STATUSES as readonly string[]).includes(status)) problems.push(`row ${i}: status ${JSON.stringify(status)}`);
     else counts[status as keyof typeof counts]++;
-    if ((status === 'completed') !== (reason === null)) problems.push(`row ${i} (${status}): reason ${JSON.stringify(reason)}`);
+    if ((status === 'completed') !== (reason === null))
+      problems.push(`row ${i} (${status}): reason ${JSON.stringify(reason)}`);
     if (typeof expected !== 'number' && id >= 0 && id < n) {
       const want = expected[id] as number;
       const got = Number(arrivalCol.get(i));
-      if (!(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)))) problems.push(`request ${id}: arrival_s ${got}, the workload's arrival ${id} is at ${want}`);
+      if (!(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want))))
+        problems.push(`request ${id}: arrival_s ${got}, the workload's arrival ${id} is at ${want}`);
     }
   }
   expect(problems).toEqual([]);
-  expect(seen.every((s) => s === 1), 'every id 0…n−1 present').toBe(true);
+  expect(
+    seen.every((s) => s === 1),
+    'every id 0…n−1 present',
+  ).toBe(true);
   const s = run.summary;
-  expect({ requests: s.requests, completed: s.completed, rejected: s.rejected, unfinished: s.unfinished }).toEqual({ requests: n, ...counts });
+  expect({ requests: s.requests, completed: s.completed, rejected: s.rejected, unfinished: s.unfinished }).toEqual({
+    requests: n,
+    ...counts,
+  });
 }
 
 /**
@@ -108,8 +117,17 @@ export function expectConserved(run: ConservedRun, expected: number | readonly n
  * it is checked against the number of requests the run made (its own counter, not the
  * log's).
  */
-export function expectRunConserved(r: { scenario: ResolvedScenario; seed: number; tables: { requests: Table }; summary: Record<string, unknown>; stats?: { generated: number } }): void {
+export function expectRunConserved(r: {
+  scenario: ResolvedScenario;
+  seed: number;
+  tables: { requests: Table };
+  summary: Record<string, unknown>;
+  stats?: { generated: number };
+}): void {
   const closed = r.scenario.workload.arrivals.process === 'closed';
   if (closed && !r.stats) throw new Error('a closed-loop run is checked against its stats.generated');
-  expectConserved({ requests: r.tables.requests, summary: r.summary }, closed ? (r.stats as { generated: number }).generated : workloadArrivals(r.scenario, r.seed));
+  expectConserved(
+    { requests: r.tables.requests, summary: r.summary },
+    closed ? (r.stats as { generated: number }).generated : workloadArrivals(r.scenario, r.seed),
+  );
 }

@@ -17,7 +17,9 @@ beforeAll(() => {
 const run = Calendar.prototype.run;
 Calendar.prototype.run = function guardedRun(this: Calendar, horizon_s: number, maxEvents?: number): boolean {
   if (collecting) {
-    throw new Error('a simulation ran while vitest was collecting this file (in a describe body or at module level): move it into a test or a beforeAll');
+    throw new Error(
+      'a simulation ran while vitest was collecting this file (in a describe body or at module level): move it into a test or a beforeAll',
+    );
   }
   return run.call(this, horizon_s, maxEvents);
 };

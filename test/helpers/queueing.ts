@@ -1,7 +1,10 @@
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { checkScenario, type ResolvedScenario } from '../../sim/index.js';
 
-type Dist = { dist: 'exponential'; mean_s: number } | { dist: 'deterministic'; value_s: number } | { dist: 'lognormal'; mean_s: number; cv: number };
+type Dist =
+  | { dist: 'exponential'; mean_s: number }
+  | { dist: 'deterministic'; value_s: number }
+  | { dist: 'lognormal'; mean_s: number; cv: number };
 
 export interface Station {
   count: number;

@@ -12,7 +12,12 @@ type Requests = ReturnType<typeof runScenario>['tables']['requests'];
  * `timestamps` are compared relative to their own size; `durations` (differences of
  * timestamps, small beside them) relative to the request's end-to-end time.
  */
-export function worstTimeDifference(a: Requests, b: Requests, timestamps: readonly string[], durations: readonly string[] = []): number {
+export function worstTimeDifference(
+  a: Requests,
+  b: Requests,
+  timestamps: readonly string[],
+  durations: readonly string[] = [],
+): number {
   expect(b.numRows).toBe(a.numRows);
   const order = (t: Requests) => {
     const ids = column(t, 'request_id');

@@ -5,7 +5,13 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BlockStore, FileBlocks, LatencyColumns, MemoryBlocks, quantiles } from '../../sim/metrics/latency-columns.js';
+import {
+  type BlockStore,
+  FileBlocks,
+  LatencyColumns,
+  MemoryBlocks,
+  quantiles,
+} from '../../sim/metrics/latency-columns.js';
 
 const PS = [0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 1];
 
@@ -63,7 +69,15 @@ describe('latency columns in blocks', () => {
       const u = lcg(11);
       // Sizes around block boundaries; tiny blocks and gather limits force every step
       // of the search (bounds, splits) on every column.
-      for (const [n, blockRows, gatherLimit] of [[0, 16, 4], [5, 16, 4], [16, 16, 4], [17, 16, 4], [1000, 64, 8], [5000, 256, 3], [20000, 1024, 50]] as const) {
+      for (const [n, blockRows, gatherLimit] of [
+        [0, 16, 4],
+        [5, 16, 4],
+        [16, 16, 4],
+        [17, 16, 4],
+        [1000, 64, 8],
+        [5000, 256, 3],
+        [20000, 1024, 50],
+      ] as const) {
         const values = columnsOf(n, u);
         const cols = filled(values, store(), blockRows, gatherLimit);
         const got = cols.quantiles(values.map(() => PS));

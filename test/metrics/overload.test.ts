@@ -20,28 +20,64 @@ describe('the trend test', () => {
   it('flags a queue that rises by more than 10 s of service, not a flat or a small rise', () => {
     const w = (f: (k: number) => number) => Array.from({ length: 100 }, (_, k) => ({ start_s: k * 10, queue: f(k) }));
     // 1,000 s measured, served 5 requests/s: the threshold is 50 requests.
-    expect(backlogTrend('prefill', w((k) => k), 10, 5).growing).toBe(true); // +100
-    expect(backlogTrend('prefill', w((k) => 0.3 * k), 10, 5).growing).toBe(false); // +30: significant but small
-    expect(backlogTrend('prefill', w((k) => 7 + (k % 3)), 10, 5).growing).toBe(false);
+    expect(
+      backlogTrend(
+        'prefill',
+        w((k) => k),
+        10,
+        5,
+      ).growing,
+    ).toBe(true); // +100
+    expect(
+      backlogTrend(
+        'prefill',
+        w((k) => 0.3 * k),
+        10,
+        5,
+      ).growing,
+    ).toBe(false); // +30: significant but small
+    expect(
+      backlogTrend(
+        'prefill',
+        w((k) => 7 + (k % 3)),
+        10,
+        5,
+      ).growing,
+    ).toBe(false);
     expect(backlogTrend('prefill', w((k) => k).slice(0, 2), 10, 5).growing).toBe(false); // too few windows to test
   });
 });
 
 /** One exponential server (mean 1 s) fed by Poisson arrivals at ρ: M/M/1; decode is instant-ish. */
 function mm1(rho: number, duration_s: number) {
-  return checkScenario({
-    name: `mm1-${rho}`, seed: 1, duration_s, warmup_s: duration_s / 20,
-    datacenter: {
-      racks: [{ name: 'r', nodes: [
-        { count: 1, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 1 } } },
-        { count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 0.001 } } },
-      ] }],
-      network: { kv_transfer: 'off' },
+  return checkScenario(
+    {
+      name: `mm1-${rho}`,
+      seed: 1,
+      duration_s,
+      warmup_s: duration_s / 20,
+      datacenter: {
+        racks: [
+          {
+            name: 'r',
+            nodes: [
+              { count: 1, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 1 } } },
+              { count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 0.001 } } },
+            ],
+          },
+        ],
+        network: { kv_transfer: 'off' },
+      },
+      workload: {
+        arrivals: { process: 'poisson', rate_per_s: rho },
+        prompt_tokens: { dist: 'constant', value: 100 },
+        output_tokens: { dist: 'constant', value: 10 },
+      },
+      scheduling: { router: 'jsq' },
+      metrics: { window_s: duration_s / 200 },
     },
-    workload: { arrivals: { process: 'poisson', rate_per_s: rho }, prompt_tokens: { dist: 'constant', value: 100 }, output_tokens: { dist: 'constant', value: 10 } },
-    scheduling: { router: 'jsq' },
-    metrics: { window_s: duration_s / 200 },
-  }, 'mm1.json');
+    'mm1.json',
+  );
 }
 
 describe('hand-built queues', () => {

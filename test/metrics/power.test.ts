@@ -16,21 +16,32 @@ const span = 100;
 /** 8 users send one request each at t = 0 (think time past the end): with prefill-first
  * the prompts run as two passes, then the 8 decode together to the same last step. */
 function run(hardware: unknown, faults?: unknown, warmup_s = 0) {
-  return runScenario(checkScenario({
-    ...(faults ? { faults } : {}),
-    name: 'power-hand', seed: 1, duration_s: span, warmup_s, model: 'llama-3.1-8b',
-    datacenter: {
-      racks: [{ name: 'r', nodes: [{ hardware, devices: 1, count: 1, role: 'mixed' }] }],
-      network: { kv_transfer: 'off' }, pue: PUE, electricity_usd_per_kwh: USD_PER_KWH,
-    },
-    workload: {
-      arrivals: { process: 'closed', users: 8, think_s: { dist: 'constant', value_s: 10_000 } },
-      prompt_tokens: { dist: 'constant', value: 500 },
-      output_tokens: { dist: 'constant', value: 200 },
-    },
-    scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
-    metrics: { window_s: 10 },
-  }, 'power-hand.json'));
+  return runScenario(
+    checkScenario(
+      {
+        ...(faults ? { faults } : {}),
+        name: 'power-hand',
+        seed: 1,
+        duration_s: span,
+        warmup_s,
+        model: 'llama-3.1-8b',
+        datacenter: {
+          racks: [{ name: 'r', nodes: [{ hardware, devices: 1, count: 1, role: 'mixed' }] }],
+          network: { kv_transfer: 'off' },
+          pue: PUE,
+          electricity_usd_per_kwh: USD_PER_KWH,
+        },
+        workload: {
+          arrivals: { process: 'closed', users: 8, think_s: { dist: 'constant', value_s: 10_000 } },
+          prompt_tokens: { dist: 'constant', value: 500 },
+          output_tokens: { dist: 'constant', value: 200 },
+        },
+        scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
+        metrics: { window_s: 10 },
+      },
+      'power-hand.json',
+    ),
+  );
 }
 
 describe('energy of one instance busy for a known part of a known span', () => {
@@ -55,8 +66,12 @@ describe('energy of one instance busy for a known part of a known span', () => {
     const it_J = (HOST + IDLE) * span + (BUSY - IDLE) * prefill_s + (DECODE - IDLE) * (busy_s - prefill_s);
     expect(r.summary.energy_kwh! / ((it_J * PUE) / 3.6e6)).toBeCloseTo(1, 9);
     expect(r.summary.joules_per_output_token! / ((it_J * PUE) / (8 * 200))).toBeCloseTo(1, 9);
-    expect(r.summary.electricity_cost_per_hour_usd! / (((it_J * PUE) / 3.6e6) * USD_PER_KWH * (3600 / span))).toBeCloseTo(1, 9);
-    expect(r.summary.electricity_cost_per_mtok_usd! / ((((it_J * PUE) / 3.6e6) * USD_PER_KWH) / (8 * 200) * 1e6)).toBeCloseTo(1, 9);
+    expect(
+      r.summary.electricity_cost_per_hour_usd! / (((it_J * PUE) / 3.6e6) * USD_PER_KWH * (3600 / span)),
+    ).toBeCloseTo(1, 9);
+    expect(
+      r.summary.electricity_cost_per_mtok_usd! / (((((it_J * PUE) / 3.6e6) * USD_PER_KWH) / (8 * 200)) * 1e6),
+    ).toBeCloseTo(1, 9);
   });
 
   it('nodes.arrow power_w_mean integrates to the same IT energy; an idle window draws host + idle', () => {
@@ -71,7 +86,7 @@ describe('energy of one instance busy for a known part of a known span', () => {
     expect(Math.max(...power)).toBe(power[0]);
   });
 
-  it('pools.arrow: each pool row carries its instances\' power (the colocated one in both)', () => {
+  it("pools.arrow: each pool row carries its instances' power (the colocated one in both)", () => {
     const pools = column(r.tables.pools, 'power_w_mean');
     const nodes = column(r.tables.nodes, 'power_w_mean');
     expect(pools.length).toBe(2 * nodes.length);
@@ -111,15 +126,34 @@ describe('the measured period', () => {
 
 describe('a split datacenter', () => {
   it('charges a prefill instance busy power and a decode instance decode power, by its busy fraction', () => {
-    const r = runScenario(checkScenario({
-      name: 'power-split', duration_s: 30, model: 'llama-3.1-8b',
-      datacenter: {
-        racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'prefill' }, { hardware: 'h100-sxm', devices: 1, role: 'decode' }] }],
-        network: { kv_transfer: 'off' },
-      },
-      workload: { arrivals: { process: 'poisson', rate_per_s: 4 }, prompt_tokens: { dist: 'constant', value: 2000 }, output_tokens: { dist: 'constant', value: 100 } },
-      metrics: { window_s: 5 },
-    }, 'split.json'));
+    const r = runScenario(
+      checkScenario(
+        {
+          name: 'power-split',
+          duration_s: 30,
+          model: 'llama-3.1-8b',
+          datacenter: {
+            racks: [
+              {
+                name: 'r',
+                nodes: [
+                  { hardware: 'h100-sxm', devices: 1, role: 'prefill' },
+                  { hardware: 'h100-sxm', devices: 1, role: 'decode' },
+                ],
+              },
+            ],
+            network: { kv_transfer: 'off' },
+          },
+          workload: {
+            arrivals: { process: 'poisson', rate_per_s: 4 },
+            prompt_tokens: { dist: 'constant', value: 2000 },
+            output_tokens: { dist: 'constant', value: 100 },
+          },
+          metrics: { window_s: 5 },
+        },
+        'split.json',
+      ),
+    );
     const role = r.tables.nodes.getChild('role')!;
     const busy = column(r.tables.nodes, 'busy_frac');
     const power = column(r.tables.nodes, 'power_w_mean');
@@ -145,16 +179,37 @@ describe('a failed instance', () => {
 
 describe('queueing mode has no hardware, hence no power', () => {
   it('energy, power and their costs are null', () => {
-    const r = runScenario(checkScenario({
-      name: 'q', duration_s: 20, datacenter: {
-        racks: [{ name: 'r', nodes: [{ role: 'mixed', service: { prefill: { dist: 'deterministic', value_s: 0.1 }, decode: { dist: 'deterministic', value_s: 0.1 } } }] }],
-        network: { kv_transfer: 'off' },
-      },
-      workload: {
-        arrivals: { process: 'deterministic', rate_per_s: 1 },
-        prompt_tokens: { dist: 'constant', value: 10 }, output_tokens: { dist: 'constant', value: 10 },
-      },
-    }, 'q.json'));
+    const r = runScenario(
+      checkScenario(
+        {
+          name: 'q',
+          duration_s: 20,
+          datacenter: {
+            racks: [
+              {
+                name: 'r',
+                nodes: [
+                  {
+                    role: 'mixed',
+                    service: {
+                      prefill: { dist: 'deterministic', value_s: 0.1 },
+                      decode: { dist: 'deterministic', value_s: 0.1 },
+                    },
+                  },
+                ],
+              },
+            ],
+            network: { kv_transfer: 'off' },
+          },
+          workload: {
+            arrivals: { process: 'deterministic', rate_per_s: 1 },
+            prompt_tokens: { dist: 'constant', value: 10 },
+            output_tokens: { dist: 'constant', value: 10 },
+          },
+        },
+        'q.json',
+      ),
+    );
     expect(r.summary.energy_kwh).toBeNull();
     expect(r.summary.peak_power_kw).toBeNull();
     expect(r.summary.electricity_cost_per_hour_usd).toBeNull();

@@ -17,16 +17,20 @@ const column = fc.oneof(
 describe('selectRank', () => {
   it('puts at rank k the value a sort puts there, smaller ones before it and larger after', () => {
     fc.assert(
-      fc.property(column.filter((v) => v.length > 0), fc.nat(), (values, seed) => {
-        const a = Float64Array.from(values);
-        const k = seed % a.length;
-        selectRank(a, k, 0);
-        const sorted = Float64Array.from(values).sort();
-        expect(a[k]).toBe(sorted[k]);
-        for (let i = 0; i < k; i++) expect(a[i]).toBeLessThanOrEqual(a[k]!);
-        for (let i = k + 1; i < a.length; i++) expect(a[i]).toBeGreaterThanOrEqual(a[k]!);
-        expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from(sorted));
-      }),
+      fc.property(
+        column.filter((v) => v.length > 0),
+        fc.nat(),
+        (values, seed) => {
+          const a = Float64Array.from(values);
+          const k = seed % a.length;
+          selectRank(a, k, 0);
+          const sorted = Float64Array.from(values).sort();
+          expect(a[k]).toBe(sorted[k]);
+          for (let i = 0; i < k; i++) expect(a[i]).toBeLessThanOrEqual(a[k]!);
+          for (let i = k + 1; i < a.length; i++) expect(a[i]).toBeGreaterThanOrEqual(a[k]!);
+          expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from(sorted));
+        },
+      ),
       { numRuns: 300, seed: 3 },
     );
   });
@@ -35,18 +39,27 @@ describe('selectRank', () => {
 describe('quantiles', () => {
   it('equal R type 7 over a sorted copy, NaN left out', () => {
     fc.assert(
-      fc.property(column, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }), fc.nat(50), (values, ps, nans) => {
-        const withNaN = Float64Array.from([...values, ...Array.from({ length: nans }, () => NaN)]);
-        const sorted = Float64Array.from(values).sort();
-        const n = sorted.length;
-        const expected = ps.map((p) => {
-          if (n === 0) return NaN;
-          const h = (n - 1) * p;
-          const lo = Math.floor(h);
-          return lo + 1 < n ? sorted[lo]! + (sorted[lo + 1]! - sorted[lo]!) * (h - lo) : sorted[lo]!;
-        });
-        expect(quantiles(withNaN, [...ps, 0, 1])).toEqual([...expected, n ? sorted[0] : NaN, n ? sorted[n - 1] : NaN]);
-      }),
+      fc.property(
+        column,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+        fc.nat(50),
+        (values, ps, nans) => {
+          const withNaN = Float64Array.from([...values, ...Array.from({ length: nans }, () => NaN)]);
+          const sorted = Float64Array.from(values).sort();
+          const n = sorted.length;
+          const expected = ps.map((p) => {
+            if (n === 0) return NaN;
+            const h = (n - 1) * p;
+            const lo = Math.floor(h);
+            return lo + 1 < n ? sorted[lo]! + (sorted[lo + 1]! - sorted[lo]!) * (h - lo) : sorted[lo]!;
+          });
+          expect(quantiles(withNaN, [...ps, 0, 1])).toEqual([
+            ...expected,
+            n ? sorted[0] : NaN,
+            n ? sorted[n - 1] : NaN,
+          ]);
+        },
+      ),
       { numRuns: 300, seed: 9 },
     );
   });

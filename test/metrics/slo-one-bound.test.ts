@@ -25,14 +25,20 @@ describe('an SLO on one bound', () => {
     expect(summary.slo_attainment).toBe(expected);
     expect(summary.goodput_rps).toBeCloseTo(goodput, 12);
     // The base scenario's TPOT bound (50 ms) would fail most requests: not counted here.
-    const both = attainment({ ttft_s: 1, tpot_s: 0.05, quantile: 0.5 }, (ttft, tpot) => ttft <= 1 && (Number.isNaN(tpot) || tpot <= 0.05));
+    const both = attainment(
+      { ttft_s: 1, tpot_s: 0.05, quantile: 0.5 },
+      (ttft, tpot) => ttft <= 1 && (Number.isNaN(tpot) || tpot <= 0.05),
+    );
     expect(both.summary.slo_attainment).toBe(both.expected);
     expect(expected).toBeGreaterThan(both.expected);
     expect(summary.slo_met).toBe(expected >= 0.5);
   });
 
   it('TPOT alone: attainment counts TPOT only (a one-token output meets it)', () => {
-    const { summary, expected } = attainment({ tpot_s: 0.5, quantile: 0.9 }, (_ttft, tpot) => Number.isNaN(tpot) || tpot <= 0.5);
+    const { summary, expected } = attainment(
+      { tpot_s: 0.5, quantile: 0.9 },
+      (_ttft, tpot) => Number.isNaN(tpot) || tpot <= 0.5,
+    );
     expect(summary.slo_attainment).toBe(expected);
     expect(expected).toBeGreaterThan(0);
     expect(expected).toBeLessThan(1);

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays, tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { hostTag, ownerOf, removeAbandoned, removeOwnStaging, STALE_AFTER_MS, stagingName } from '../../sim/metrics/staging.js';
+import {
+  hostTag,
+  ownerOf,
+  removeAbandoned,
+  removeOwnStaging,
+  STALE_AFTER_MS,
+  stagingName,
+} from '../../sim/metrics/staging.js';
 import { ResultFolder } from '../../sim/metrics/write.js';
 
 /** A pid that was alive a moment ago and is not now. */
@@ -94,7 +101,11 @@ describe('ResultFolder', () => {
     b.commit();
     a.commit();
     expect(readdirSync(parent)).toEqual(['res']);
-    expect(tableFromIPC(readFileSync(join(dir, 't.arrow'))).getChild('v')?.get(0)).toBe(1); // a's: committed last
+    expect(
+      tableFromIPC(readFileSync(join(dir, 't.arrow')))
+        .getChild('v')
+        ?.get(0),
+    ).toBe(1); // a's: committed last
     expect(existsSync(a.staging) || existsSync(b.staging)).toBe(false);
   });
 

@@ -13,7 +13,11 @@ import { queueingScenario } from '../helpers/queueing.js';
 
 describe('streamed requests.arrow', () => {
   // ~80,000 requests: more than one record batch.
-  const s = queueingScenario({ rate: 200, prefill: { count: 4, service: { dist: 'exponential', mean_s: 0.015 } }, duration_s: 400 });
+  const s = queueingScenario({
+    rate: 200,
+    prefill: { count: 4, service: { dist: 'exponential', mean_s: 0.015 } },
+    duration_s: 400,
+  });
 
   it('I1 conservation, streamed: is written in batches of BATCH_ROWS, conserves requests and equals the in-memory table byte for byte', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
@@ -32,7 +36,14 @@ describe('streamed requests.arrow', () => {
   it('keeps the summary latencies in a scratch file, exact, and leaves it out of the result', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
     const streamed = runScenarioToFolder(s, dir);
-    expect(readdirSync(dir).sort()).toEqual(['links.arrow', 'nodes.arrow', 'pools.arrow', 'requests.arrow', 'run.json', 'summary.arrow']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'links.arrow',
+      'nodes.arrow',
+      'pools.arrow',
+      'requests.arrow',
+      'run.json',
+      'summary.arrow',
+    ]);
     expect(readdirSync(join(dir, '..'))).toEqual(['run']);
     // Quantiles over the measured completed rows of the file, as a reader would take them.
     const t = tableFromIPC(readFileSync(join(dir, 'requests.arrow')));
@@ -40,12 +51,20 @@ describe('streamed requests.arrow', () => {
     const rows = [...Array(t.numRows).keys()].filter((i) => status![i] === 'completed' && !warmup![i]);
     expect(rows.length).toBeGreaterThan(4 * (1 << 14)); // several blocks of the tally
     const pick = (col: ArrayLike<number>) => Float64Array.from(rows, (i) => col[i] as number);
-    expect([streamed.summary.ttft_p50_s, streamed.summary.ttft_p99_s]).toEqual(quantiles(pick(ttft as Float64Array), [0.5, 0.99]));
-    expect([streamed.summary.e2e_p50_s, streamed.summary.e2e_p99_s]).toEqual(quantiles(pick(e2e as Float64Array), [0.5, 0.99]));
+    expect([streamed.summary.ttft_p50_s, streamed.summary.ttft_p99_s]).toEqual(
+      quantiles(pick(ttft as Float64Array), [0.5, 0.99]),
+    );
+    expect([streamed.summary.e2e_p50_s, streamed.summary.e2e_p99_s]).toEqual(
+      quantiles(pick(e2e as Float64Array), [0.5, 0.99]),
+    );
   });
 
   it('an empty run still writes a readable file with the schema', () => {
-    const quiet = queueingScenario({ rate: 1e-9, prefill: { count: 1, service: { dist: 'exponential', mean_s: 1 } }, duration_s: 10 });
+    const quiet = queueingScenario({
+      rate: 1e-9,
+      prefill: { count: 1, service: { dist: 'exponential', mean_s: 1 } },
+      duration_s: 10,
+    });
     const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
     runScenarioToFolder(quiet, dir);
     const t = tableFromIPC(readFileSync(join(dir, 'requests.arrow')));
@@ -56,7 +75,12 @@ describe('streamed requests.arrow', () => {
 
 describe('streamed window tables', () => {
   // 20,000 windows of 20 ms: 140,000 window rows, written in several batches mid-run.
-  const s = queueingScenario({ rate: 200, prefill: { count: 4, service: { dist: 'exponential', mean_s: 0.015 } }, duration_s: 400, window_s: 0.02 });
+  const s = queueingScenario({
+    rate: 200,
+    prefill: { count: 4, service: { dist: 'exponential', mean_s: 0.015 } },
+    duration_s: 400,
+    window_s: 0.02,
+  });
 
   it('are written as windows end, with the rows and summary of an in-memory run', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'splitsim-stream-')), 'run');
@@ -66,9 +90,12 @@ describe('streamed window tables', () => {
     for (const name of ['nodes', 'pools', 'links'] as const) {
       const back = tableFromIPC(readFileSync(join(dir, `${name}.arrow`)));
       const kept = memory.tables[name];
-      expect(back.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(kept.schema.fields.map((f) => `${f.name}:${f.type}`));
+      expect(back.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(
+        kept.schema.fields.map((f) => `${f.name}:${f.type}`),
+      );
       expect(back.numRows, name).toBe(kept.numRows);
-      for (const f of kept.schema.fields) expect(back.getChild(f.name)?.toArray(), `${name}.${f.name}`).toEqual(kept.getChild(f.name)?.toArray());
+      for (const f of kept.schema.fields)
+        expect(back.getChild(f.name)?.toArray(), `${name}.${f.name}`).toEqual(kept.getChild(f.name)?.toArray());
     }
     const nodes = tableFromIPC(readFileSync(join(dir, 'nodes.arrow')));
     // Five instances per window, over 400 s and the drain of the last requests.

@@ -10,16 +10,22 @@ import { baseScenario, edited } from '../helpers/base-scenario.js';
 const ARROW_TYPE = { utf8: Type.Dictionary, bool: Type.Bool, i32: Type.Int, f64: Type.Float } as const;
 
 describe('summary.arrow columns', () => {
-  it('are the summary\'s fields, in the order summarize writes them, each of the type the map gives', () => {
+  it("are the summary's fields, in the order summarize writes them, each of the type the map gives", () => {
     const result = runScenario(checkScenario(baseScenario(), 'base.json'));
     expect(Object.keys(result.summary)).toEqual(Object.keys(SUMMARY_COLUMNS));
     const fields = result.tables.summary.schema.fields;
     expect(fields.map((f) => f.name)).toEqual(Object.keys(SUMMARY_COLUMNS));
-    for (const f of fields) expect([f.name, f.type.typeId]).toEqual([f.name, ARROW_TYPE[SUMMARY_COLUMNS[f.name as SummaryMetric]]]);
+    for (const f of fields)
+      expect([f.name, f.type.typeId]).toEqual([f.name, ARROW_TYPE[SUMMARY_COLUMNS[f.name as SummaryMetric]]]);
   });
 
   it('write a null metric (no SLO: slo_attainment, slo_met) as null, and counts as integers', () => {
-    const result = runScenario(checkScenario(edited((s) => delete s.slo), 'base.json'));
+    const result = runScenario(
+      checkScenario(
+        edited((s) => delete s.slo),
+        'base.json',
+      ),
+    );
     const row = result.tables.summary.get(0)!.toJSON();
     expect(result.summary.slo_attainment).toBeNull();
     expect(row.slo_attainment).toBeNull();

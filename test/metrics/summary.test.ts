@@ -9,11 +9,17 @@ import { column } from '../helpers/queueing.js';
 describe('run summary', () => {
   it('quantiles are arquero’s (R type 7), NaN left out', () => {
     let state = 7;
-    const u = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const u = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (const n of [1, 2, 3, 10, 1001]) {
       const values = Float64Array.from({ length: n }, () => (u() < 0.1 ? NaN : u() * 100));
       const ps = [0, 0.01, 0.5, 0.9, 0.99, 1];
-      const expected = ps.map((p) => aq.table({ v: Array.from(values) }).rollup({ q: aq.op.quantile('v', p) }).get('q', 0) as number | null);
+      const expected = ps.map(
+        (p) =>
+          aq
+            .table({ v: Array.from(values) })
+            .rollup({ q: aq.op.quantile('v', p) })
+            .get('q', 0) as number | null,
+      );
       expect(quantiles(values, ps).map((v) => (Number.isNaN(v) ? null : v))).toEqual(expected.map((v) => v ?? null));
     }
   });
@@ -34,9 +40,15 @@ describe('run summary', () => {
       rows.tpot.push(tpot![i]!);
       rows.e2e.push(e2e![i]!);
     }
-    const expected = aq.table(rows).rollup({
-      ttft99: aq.op.quantile('ttft', 0.99), tpot50: aq.op.quantile('tpot', 0.5), e2e99: aq.op.quantile('e2e', 0.99), ttftMean: aq.op.mean('ttft'),
-    }).object() as Record<string, number>;
+    const expected = aq
+      .table(rows)
+      .rollup({
+        ttft99: aq.op.quantile('ttft', 0.99),
+        tpot50: aq.op.quantile('tpot', 0.5),
+        e2e99: aq.op.quantile('e2e', 0.99),
+        ttftMean: aq.op.mean('ttft'),
+      })
+      .object() as Record<string, number>;
     const s = r.summary;
     expect(s.ttft_p99_s).toBe(expected.ttft99);
     expect(s.tpot_p50_s).toBe(expected.tpot50);

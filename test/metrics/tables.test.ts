@@ -24,11 +24,19 @@ describe('determinism', () => {
   });
 
   it('I11 common random numbers: changing the router does not reshuffle arrivals or lengths (common random numbers)', () => {
-    const rr = runScenario(checkScenario(edited((s) => (s.scheduling.router = 'round-robin')), 'rr.json'));
+    const rr = runScenario(
+      checkScenario(
+        edited((s) => (s.scheduling.router = 'round-robin')),
+        'rr.json',
+      ),
+    );
     const byId = (t: typeof result.tables.requests, name: string) => {
       const ids = column(t, 'request_id');
       const v = column(t, name);
-      return ids.map((id, i) => [id, v[i]] as const).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+      return ids
+        .map((id, i) => [id, v[i]] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map((x) => x[1]);
     };
     for (const name of ['arrival_s', 'prompt_tokens', 'output_tokens']) {
       expect(byId(rr.tables.requests, name)).toEqual(byId(result.tables.requests, name));
@@ -48,7 +56,9 @@ describe('requests.arrow invariants', () => {
   });
 
   it('I2 stage order: each request’s timestamps arrival ≤ prefill start ≤ first token ≤ decode start ≤ completion', () => {
-    const cols = ['arrival_s', 'prefill_start_s', 'first_token_s', 'decode_start_s', 'completion_s'].map((c) => column(t, c));
+    const cols = ['arrival_s', 'prefill_start_s', 'first_token_s', 'decode_start_s', 'completion_s'].map((c) =>
+      column(t, c),
+    );
     for (let i = 0; i < t.numRows; i++) {
       for (let k = 1; k < cols.length; k++) {
         expect((cols[k] as number[])[i]).toBeGreaterThanOrEqual((cols[k - 1] as number[])[i] as number);
@@ -57,7 +67,15 @@ describe('requests.arrow invariants', () => {
   });
 
   it('derives TTFT, TPOT and end-to-end from the timestamps (docs/metrics.md)', () => {
-    const [arr, ft, done, out, ttft, tpot, e2e] = ['arrival_s', 'first_token_s', 'completion_s', 'output_tokens', 'ttft_s', 'tpot_s', 'e2e_s'].map((c) => column(t, c)) as number[][];
+    const [arr, ft, done, out, ttft, tpot, e2e] = [
+      'arrival_s',
+      'first_token_s',
+      'completion_s',
+      'output_tokens',
+      'ttft_s',
+      'tpot_s',
+      'e2e_s',
+    ].map((c) => column(t, c)) as number[][];
     for (let i = 0; i < t.numRows; i++) {
       expect(ttft![i]).toBeCloseTo(ft![i]! - arr![i]!, 12);
       expect(e2e![i]).toBeCloseTo(done![i]! - arr![i]!, 12);
@@ -77,12 +95,16 @@ describe('Arrow round trip', () => {
   it('reads back every column of every table with its type and nulls', () => {
     for (const [name, table] of Object.entries(result.tables)) {
       const back = roundTrip(table);
-      expect(back.schema.fields.map((f) => `${f.name}:${f.type}`), name).toEqual(table.schema.fields.map((f) => `${f.name}:${f.type}`));
+      expect(
+        back.schema.fields.map((f) => `${f.name}:${f.type}`),
+        name,
+      ).toEqual(table.schema.fields.map((f) => `${f.name}:${f.type}`));
       expect(back.numRows).toBe(table.numRows);
       for (const f of table.schema.fields) {
         const a = table.getChild(f.name);
         const b = back.getChild(f.name);
-        for (let i = 0; i < Math.min(table.numRows, 50); i++) expect(b?.get(i), `${name}.${f.name}[${i}]`).toEqual(a?.get(i));
+        for (let i = 0; i < Math.min(table.numRows, 50); i++)
+          expect(b?.get(i), `${name}.${f.name}[${i}]`).toEqual(a?.get(i));
       }
     }
     const req = result.tables.requests;
@@ -97,23 +119,99 @@ describe('Arrow round trip', () => {
 
   it('has the columns of the spec, in order', () => {
     expect(result.tables.requests.schema.fields.map((f) => f.name)).toEqual([
-      'request_id', 'arrival_s', 'prompt_tokens', 'output_tokens', 'status', 'reason', 'warmup', 'prefill_node',
-      'decode_node', 'prefill_queue_s', 'prefill_start_s', 'first_token_s', 'transfer_queue_s', 'transfer_s',
-      'decode_queue_s', 'decode_start_s', 'completion_s', 'ttft_s', 'tpot_s', 'e2e_s', 'preemptions', 'retries', 'link_stalls',
+      'request_id',
+      'arrival_s',
+      'prompt_tokens',
+      'output_tokens',
+      'status',
+      'reason',
+      'warmup',
+      'prefill_node',
+      'decode_node',
+      'prefill_queue_s',
+      'prefill_start_s',
+      'first_token_s',
+      'transfer_queue_s',
+      'transfer_s',
+      'decode_queue_s',
+      'decode_start_s',
+      'completion_s',
+      'ttft_s',
+      'tpot_s',
+      'e2e_s',
+      'preemptions',
+      'retries',
+      'link_stalls',
     ]);
     expect(result.tables.nodes.schema.fields.map((f) => f.name)).toEqual([
-      'node', 'rack', 'role', 'hardware', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'batch_mean', 'kv_used_frac', 'up_frac', 'mfu', 'mbu', 'power_w_mean',
+      'node',
+      'rack',
+      'role',
+      'hardware',
+      'window_start_s',
+      'window_end_s',
+      'busy_frac',
+      'queue_len_mean',
+      'batch_mean',
+      'kv_used_frac',
+      'up_frac',
+      'mfu',
+      'mbu',
+      'power_w_mean',
     ]);
     expect(result.tables.pools.schema.fields.map((f) => f.name)).toEqual([
-      'pool', 'instances', 'window_start_s', 'window_end_s', 'busy_frac', 'queue_len_mean', 'in_service_mean', 'mfu', 'mbu', 'power_w_mean',
+      'pool',
+      'instances',
+      'window_start_s',
+      'window_end_s',
+      'busy_frac',
+      'queue_len_mean',
+      'in_service_mean',
+      'mfu',
+      'mbu',
+      'power_w_mean',
     ]);
     const summaryColumns = result.tables.summary.schema.fields.map((f) => f.name);
-    for (const c of ['scenario', 'requests', 'completed', 'rejected', 'unfinished', 'throughput_rps', 'ttft_p50_s', 'ttft_p90_s', 'ttft_p99_s',
-      'tpot_p50_s', 'tpot_p90_s', 'tpot_p99_s', 'e2e_p50_s', 'e2e_p99_s', 'prefill_queue_p99_s', 'decode_queue_p99_s', 'slo_attainment',
-      'goodput_rps', 'prefill_util', 'decode_util', 'availability', 'instance_failures', 'requests_affected', 'requests_retried', 'retries',
-      'cost_per_hour_usd', 'cost_per_mtok_usd', 'overloaded', 'prefill_mfu', 'prefill_mbu', 'decode_mfu', 'decode_mbu',
-      'cost_per_m_goodput_tokens_usd', 'energy_kwh', 'joules_per_output_token', 'peak_power_kw',
-      'electricity_cost_per_hour_usd', 'electricity_cost_per_mtok_usd']) {
+    for (const c of [
+      'scenario',
+      'requests',
+      'completed',
+      'rejected',
+      'unfinished',
+      'throughput_rps',
+      'ttft_p50_s',
+      'ttft_p90_s',
+      'ttft_p99_s',
+      'tpot_p50_s',
+      'tpot_p90_s',
+      'tpot_p99_s',
+      'e2e_p50_s',
+      'e2e_p99_s',
+      'prefill_queue_p99_s',
+      'decode_queue_p99_s',
+      'slo_attainment',
+      'goodput_rps',
+      'prefill_util',
+      'decode_util',
+      'availability',
+      'instance_failures',
+      'requests_affected',
+      'requests_retried',
+      'retries',
+      'cost_per_hour_usd',
+      'cost_per_mtok_usd',
+      'overloaded',
+      'prefill_mfu',
+      'prefill_mbu',
+      'decode_mfu',
+      'decode_mbu',
+      'cost_per_m_goodput_tokens_usd',
+      'energy_kwh',
+      'joules_per_output_token',
+      'peak_power_kw',
+      'electricity_cost_per_hour_usd',
+      'electricity_cost_per_mtok_usd',
+    ]) {
       expect(summaryColumns).toContain(c);
     }
   });
@@ -137,7 +235,9 @@ describe('nodes.arrow and pools.arrow', () => {
     const pool = p.getChild('pool');
     const start = column(p, 'window_start_s');
     const busy = column(p, 'busy_frac');
-    const inside = busy.filter((_, i) => pool?.get(i) === 'prefill' && (start[i] as number) >= 20 && (start[i] as number) < 200);
+    const inside = busy.filter(
+      (_, i) => pool?.get(i) === 'prefill' && (start[i] as number) >= 20 && (start[i] as number) < 200,
+    );
     expect(inside).toHaveLength(18);
     expect(inside.reduce((a, b) => a + b, 0) / inside.length).toBeCloseTo(result.summary.prefill_util!, 12);
   });

@@ -12,7 +12,7 @@ const L = 32;
 const H = 4096;
 const FFN = 14_336;
 const V = 128_256;
-const layerParams = H * H /* q */ + 2 * H * 1024 /* k, v */ + H * H /* o */ + 3 * H * FFN + 2 * H /* norms */;
+const layerParams = H * H /* q */ + 2 * H * 1024 /* k, v */ + H * H /* o */ + 3 * H * FFN + 2 * H; /* norms */
 const params = L * layerParams + H /* final norm */ + 2 * V * H; /* embedding + head */
 const matmulFlopsPerToken = 2 * (params - V * H); // the input embedding is a lookup
 const pairFlops = 4 * L * 32 * 128; // QKᵀ and AV per (query, key) pair, all layers
@@ -30,7 +30,12 @@ describe('the work of a pass', () => {
   });
 
   it('sums a run of decode steps in closed form, speculative ones too (draft counted)', () => {
-    const spec: Deployment = { ...d, model: MODELS['llama-3.1-70b']!, devices: 4, speculative: { draft: MODELS['llama-3.2-1b']!, tokens: 4, acceptance: 0.7 } };
+    const spec: Deployment = {
+      ...d,
+      model: MODELS['llama-3.1-70b']!,
+      devices: 4,
+      speculative: { draft: MODELS['llama-3.2-1b']!, tokens: 4, acceptance: 0.7 },
+    };
     for (const dep of [d, spec]) {
       const m = workModel(dep);
       const B = 5;
@@ -68,21 +73,33 @@ describe('MFU and MBU of one colocated H100 with a known batch', () => {
   const span = 100;
   let r: ReturnType<typeof runScenario>;
   beforeAll(() => {
-    r = runScenario(checkScenario({
-      name: 'hand', seed: 1, duration_s: span, warmup_s: 0, model: 'llama-3.1-8b',
-      datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
-      workload: {
-        arrivals: { process: 'closed', users: B, think_s: { dist: 'constant', value_s: 10_000 } },
-        prompt_tokens: { dist: 'constant', value: P },
-        output_tokens: { dist: 'constant', value: N },
-      },
-      scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
-      metrics: { window_s: span },
-    }, 'hand.json'));
+    r = runScenario(
+      checkScenario(
+        {
+          name: 'hand',
+          seed: 1,
+          duration_s: span,
+          warmup_s: 0,
+          model: 'llama-3.1-8b',
+          datacenter: {
+            racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 1, role: 'mixed' }] }],
+            network: { kv_transfer: 'off' },
+          },
+          workload: {
+            arrivals: { process: 'closed', users: B, think_s: { dist: 'constant', value_s: 10_000 } },
+            prompt_tokens: { dist: 'constant', value: P },
+            output_tokens: { dist: 'constant', value: N },
+          },
+          scheduling: { router: 'least-work', mixed_policy: 'prefill-first' },
+          metrics: { window_s: span },
+        },
+        'hand.json',
+      ),
+    );
   });
   // Prefill: B·P tokens, B·P²/2 causal pairs, weights read once per pass (two passes),
   // B·P KV tokens written.
-  const prefillFlops = matmulFlopsPerToken * B * P + pairFlops * (B * P * P) / 2;
+  const prefillFlops = matmulFlopsPerToken * B * P + (pairFlops * (B * P * P)) / 2;
   const prefillBytes = 2 * weightBytes + kvBytesPerToken * B * P;
   // Decode step j (0 ≤ j ≤ N − 2) of each request reads P + 1 + j tokens of context.
   const steps = N - 1;

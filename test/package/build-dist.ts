@@ -7,5 +7,6 @@ import { join } from 'node:path';
 export default function buildDist(): void {
   const root = join(import.meta.dirname, '../..');
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run build failed (the CLI tests need dist/):\n${r.stdout}${r.stderr}${r.error ?? ''}`);
+  if (r.status !== 0)
+    throw new Error(`npm run build failed (the CLI tests need dist/):\n${r.stdout}${r.stderr}${r.error ?? ''}`);
 }

@@ -18,7 +18,10 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.to
 function run(command: string, args: string[], cwd: string) {
   const options: SpawnSyncOptions = { cwd, env, encoding: 'utf8', timeout: 240_000 };
   const r = spawnSync(command, args, options);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}${r.error ?? ''}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}${r.error ?? ''}`,
+    );
   return String(r.stdout);
 }
 
@@ -27,7 +30,9 @@ let files: string[] = [];
 beforeAll(() => {
   // --ignore-scripts: dist/ is fresh (vitest's global set-up built it), and a rebuild
   // here would empty dist/ under the tests that spawn the CLI meanwhile.
-  const [packed] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const [packed] = JSON.parse(
+    run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root),
+  ) as Array<{ filename: string; files: Array<{ path: string }> }>;
   files = packed!.files.map((f) => f.path);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
@@ -36,12 +41,23 @@ beforeAll(() => {
 
 describe('the packed package', () => {
   it('holds the build, the CLI, the scenarios and the docs; no sources, tests or results', () => {
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/studies/sweep-worker.js', 'bin/splitsim.js', 'scenarios/queueing/mm4-tandem.json', 'docs/scenario.schema.json', 'README.md']) {
+    for (const f of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'dist/studies/sweep-worker.js',
+      'bin/splitsim.js',
+      'scenarios/queueing/mm4-tandem.json',
+      'docs/scenario.schema.json',
+      'README.md',
+    ]) {
       expect(files).toContain(f);
     }
     const allowed = /^(dist|bin|scenarios|traces|docs)\/|^(README\.md|LICENSE|package\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
-    expect(files.filter((f) => /^(test|results|sim|bench|scripts)\/|worker-entry|\.test\.|tsbuildinfo/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) => /^(test|results|sim|bench|scripts)\/|worker-entry|\.test\.|tsbuildinfo/.test(f)),
+    ).toEqual([]);
   });
 
   it('imports from "splitsim", runs a scenario and reports bad input as an InputError', () => {
@@ -54,7 +70,14 @@ try { checkScenario({ name: 'x', duration_s: -1 }, 'inline'); } catch (e) { if (
 console.log(JSON.stringify({ ...summary, paths }));
 `,
     );
-    const out = JSON.parse(run(process.execPath, ['use.mjs'], app)) as { requests: number; completed: number; rejected: number; unfinished: number; prefill_util: number; paths: string[] };
+    const out = JSON.parse(run(process.execPath, ['use.mjs'], app)) as {
+      requests: number;
+      completed: number;
+      rejected: number;
+      unfinished: number;
+      prefill_util: number;
+      paths: string[];
+    };
     // Poisson arrivals at 3.2/s for 2000 s (6400 expected, sd 80), every one accounted for.
     expect(Math.abs(out.requests - 6400)).toBeLessThan(4 * 80);
     expect(out.completed + out.rejected + out.unfinished).toBe(out.requests);
@@ -79,9 +102,20 @@ export { p99 };
 `,
     );
     // The same consumer with a misspelt distribution must fail: the check has teeth.
-    writeFileSync(join(app, 'bad.ts'), `import type { ScenarioInput } from 'splitsim';\nexport const d: ScenarioInput['workload']['prompt_tokens'] = { dist: 'fixed', value: 10 };\n`);
+    writeFileSync(
+      join(app, 'bad.ts'),
+      `import type { ScenarioInput } from 'splitsim';\nexport const d: ScenarioInput['workload']['prompt_tokens'] = { dist: 'fixed', value: 10 };\n`,
+    );
     const tsconfig = (file: string) => ({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      },
       files: [file],
     });
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig('use.ts')));
@@ -94,7 +128,13 @@ export { p99 };
   });
 
   it('runs its CLI and a sweep on worker threads without tsx (compiled worker module)', () => {
-    expect(run(join(app, 'node_modules/.bin/splitsim'), ['validate', 'node_modules/splitsim/scenarios/queueing/mm4-tandem.json'], app)).toMatch(/mm4-tandem\.json: ok/);
+    expect(
+      run(
+        join(app, 'node_modules/.bin/splitsim'),
+        ['validate', 'node_modules/splitsim/scenarios/queueing/mm4-tandem.json'],
+        app,
+      ),
+    ).toMatch(/mm4-tandem\.json: ok/);
     // Worker threads only (the main thread claims nothing), from the installed dist/.
     writeFileSync(
       join(app, 'sweep.mjs'),
@@ -111,6 +151,10 @@ console.log(JSON.stringify([...done.keys()].sort()));
 `,
     );
     expect(JSON.parse(run(process.execPath, ['sweep.mjs'], app))).toEqual(['r1', 'r2']);
-    expect(spawnSync(process.execPath, ['-e', "import('tsx').then(() => process.exit(0), () => process.exit(3))"], { cwd: app }).status).toBe(3);
+    expect(
+      spawnSync(process.execPath, ['-e', "import('tsx').then(() => process.exit(0), () => process.exit(3))"], {
+        cwd: app,
+      }).status,
+    ).toBe(3);
   });
 });

@@ -7,15 +7,31 @@ import { checkScenario, runScenario } from '../../sim/index.js';
 import { column, roundTrip } from '../helpers/queueing.js';
 
 /** One request (arriving at t = 1 s) on a prefill instance and a decode instance of `hardware`. */
-function singleRequest(model: string, hardware: string, devices: number | undefined, prompt: number, output: number, speculative?: object) {
-  const group = (role: string) => ({ hardware, role, count: 1, ...(devices ? { devices } : {}), ...(speculative && role === 'decode' ? { speculative } : {}) });
+function singleRequest(
+  model: string,
+  hardware: string,
+  devices: number | undefined,
+  prompt: number,
+  output: number,
+  speculative?: object,
+) {
+  const group = (role: string) => ({
+    hardware,
+    role,
+    count: 1,
+    ...(devices ? { devices } : {}),
+    ...(speculative && role === 'decode' ? { speculative } : {}),
+  });
   const s = checkScenario(
     {
       name: 'calibration',
       duration_s: 1.5,
       drain_s: 600,
       model,
-      datacenter: { racks: [{ name: 'r', nodes: [group('prefill'), group('decode')] }], network: { kv_transfer: 'off' } },
+      datacenter: {
+        racks: [{ name: 'r', nodes: [group('prefill'), group('decode')] }],
+        network: { kv_transfer: 'off' },
+      },
       workload: {
         arrivals: { process: 'deterministic', rate_per_s: 1 },
         prompt_tokens: { dist: 'constant', value: prompt },
@@ -47,8 +63,12 @@ describe('single-user decode speed, read from requests.arrow', () => {
   });
 
   it("CS-3 with the built-in AWS split's speculative setting, Llama 3.1 70B: Cerebras' 2,100 tokens/s ± 10%", () => {
-    const scenario = JSON.parse(readFileSync(new URL('../../scenarios/aws-split-llama70b.json', import.meta.url), 'utf8'));
-    const decode = scenario.datacenter.racks.flatMap((r: { nodes: object[] }) => r.nodes).find((n: { hardware: string }) => n.hardware === 'cs3');
+    const scenario = JSON.parse(
+      readFileSync(new URL('../../scenarios/aws-split-llama70b.json', import.meta.url), 'utf8'),
+    );
+    const decode = scenario.datacenter.racks
+      .flatMap((r: { nodes: object[] }) => r.nodes)
+      .find((n: { hardware: string }) => n.hardware === 'cs3');
     expect(decode.speculative).toBeDefined();
     const { tokensPerSecond } = singleRequest('llama-3.1-70b', 'cs3', 4, 1000, 500, decode.speculative);
     expect(tokensPerSecond).toBeGreaterThan(2100 * 0.9);
@@ -78,7 +98,12 @@ describe('single-user decode speed, read from requests.arrow', () => {
 describe('a lone request reproduces the physics', () => {
   it('TTFT = prefill time; TPOT = mean decode step time over the growing context', async () => {
     const { batchTimer, HARDWARE, MODELS, BF16 } = await import('../../sim/physics/index.js');
-    const timer = batchTimer({ model: MODELS['llama-3.1-70b']!, hardware: HARDWARE['h100-sxm']!, devices: 8, precision: BF16 });
+    const timer = batchTimer({
+      model: MODELS['llama-3.1-70b']!,
+      hardware: HARDWARE['h100-sxm']!,
+      devices: 8,
+      precision: BF16,
+    });
     const prompt = 3000;
     const output = 40;
     const r = singleRequest('llama-3.1-70b', 'h100-sxm', 8, prompt, output);

@@ -2,8 +2,17 @@
 // the public sources in docs/physics.md, and the monotonicity a roofline must have.
 import { describe, expect, it } from 'vitest';
 import {
-  BF16, batchTimer, type Deployment, fewestDevices, HARDWARE, kvBytesPerToken, kvCapacityTokens, kvHandoffBytes,
-  MODELS, parameterCount, weightBytes,
+  BF16,
+  batchTimer,
+  type Deployment,
+  fewestDevices,
+  HARDWARE,
+  kvBytesPerToken,
+  kvCapacityTokens,
+  kvHandoffBytes,
+  MODELS,
+  parameterCount,
+  weightBytes,
 } from '../../sim/physics/index.js';
 
 const FP8_KV = { weights: 'bf16', kv: 'fp8' } as const;
@@ -29,7 +38,9 @@ describe('model catalog', () => {
 
   it('FP8 KV halves the KV bytes; FP8 weights halve the weight bytes', () => {
     expect(kvBytesPerToken(m('llama-3.1-70b'), FP8_KV)).toBe(327_680 / 2);
-    expect(weightBytes(m('llama-3.1-70b'), { weights: 'fp8', kv: 'bf16' })).toBe(weightBytes(m('llama-3.1-70b'), BF16) / 2);
+    expect(weightBytes(m('llama-3.1-70b'), { weights: 'fp8', kv: 'bf16' })).toBe(
+      weightBytes(m('llama-3.1-70b'), BF16) / 2,
+    );
   });
 
   it('hand-off size: an 8k-token 70B prompt carries 2.68 GB of KV (Llama 3.1 70B config: 80 layers × 8 KV heads × 128 × 2 × 2 bytes)', () => {
@@ -103,7 +114,11 @@ describe('closed-form runs of decode steps', () => {
     // 8B on one H100 at batch 4096 from 4.1M tokens of context crosses from compute- to
     // memory-bound after ~70 steps; the other cases stay on one side.
     const { stepsSeconds } = await import('../../sim/physics/index.js');
-    for (const [model, hardware, devices] of [['llama-3.1-70b', 'h100-sxm', 8], ['llama-3.1-8b', 'h100-sxm', 1], ['llama-3.1-70b', 'cs3', 4]] as const) {
+    for (const [model, hardware, devices] of [
+      ['llama-3.1-70b', 'h100-sxm', 8],
+      ['llama-3.1-8b', 'h100-sxm', 1],
+      ['llama-3.1-70b', 'cs3', 4],
+    ] as const) {
       const t = batchTimer(dep(model, hardware, devices));
       for (const batch of [1, 7, 64, 512, 4096]) {
         for (const context0 of [batch * 10, batch * 1000, batch * 3000]) {
@@ -128,7 +143,11 @@ describe('inverting a run of decode steps', () => {
   it('stepsWithin(t) is the most steps ending by t, across the crossover', async () => {
     const { stepsSeconds, stepsWithin } = await import('../../sim/physics/index.js');
     const t = batchTimer(dep('llama-3.1-8b', 'h100-sxm', 1));
-    for (const [batch, context0] of [[4096, 4096 * 1000], [16, 16 * 500], [1, 100]] as const) {
+    for (const [batch, context0] of [
+      [4096, 4096 * 1000],
+      [16, 16 * 500],
+      [1, 100],
+    ] as const) {
       const line = t.stepLine(batch);
       for (const k of [0, 1, 2, 7, 70, 150, 299]) {
         const end = stepsSeconds(line, batch, context0, k);

@@ -30,7 +30,8 @@ describe('fitted constants', () => {
       expect(Object.keys(fit.values).sort(), family.name).toEqual(family.parameters.map((p) => p.path).sort());
       for (const id of family.hardware) {
         expect(FIT_FAMILY[id], id).toBe(family.name);
-        for (const p of family.parameters) expect(valueAt(HARDWARE[id]!, p.path), `${id} ${p.path}`).toBe(fit.values[p.path]);
+        for (const p of family.parameters)
+          expect(valueAt(HARDWARE[id]!, p.path), `${id} ${p.path}`).toBe(fit.values[p.path]);
       }
     }
   });
@@ -61,9 +62,15 @@ describe('fitted constants', () => {
 describe('single-user rows on the catalog reproduce their published values within 25%', () => {
   const rows = readMeasurements(csvUrl.pathname);
   const sample = [
-    'neuron-trn2-70b-tpot', 'neuron-trn2-405b-tpot', 'neuron-trn2-70b-user-tps', 'neuron-trn2-405b-ttft',
-    'nim1.8-h100-70b-tp2-5000-500-c1-ttft', 'nim1.8-h100-70b-tp2-500-2000-c1-tpot', 'trtllm0.9-h200-llama2-70b-tp4-128-ttft',
-    'cerebras-cs3-8b-launch', 'cerebras-cs3-70b-launch',
+    'neuron-trn2-70b-tpot',
+    'neuron-trn2-405b-tpot',
+    'neuron-trn2-70b-user-tps',
+    'neuron-trn2-405b-ttft',
+    'nim1.8-h100-70b-tp2-5000-500-c1-ttft',
+    'nim1.8-h100-70b-tp2-500-2000-c1-tpot',
+    'trtllm0.9-h200-llama2-70b-tp4-128-ttft',
+    'cerebras-cs3-8b-launch',
+    'cerebras-cs3-70b-launch',
   ];
   for (const id of sample) {
     it(id, () => {

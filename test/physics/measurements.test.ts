@@ -54,8 +54,17 @@ describe('docs/measurements.csv', () => {
     const good = rows[0]!.raw;
     const line = (over: Partial<Record<string, string>>) => COLUMNS.map((c) => csvField(over[c] ?? good[c])).join(',');
     const file = join(dir, 'm.csv');
-    writeFileSync(file, [COLUMNS.join(','), line({ id: 'a', source_url: '' }), line({ id: 'b', source_url: 'https://github.com/o/r/blob/main/x.md' })].join('\n') + '\n');
-    expect(() => readMeasurements(file)).toThrow(/row 2 \(a\): source_url must be an https address[\s\S]*row 3 \(b\): source_url must pin a commit/);
+    writeFileSync(
+      file,
+      [
+        COLUMNS.join(','),
+        line({ id: 'a', source_url: '' }),
+        line({ id: 'b', source_url: 'https://github.com/o/r/blob/main/x.md' }),
+      ].join('\n') + '\n',
+    );
+    expect(() => readMeasurements(file)).toThrow(
+      /row 2 \(a\): source_url must be an https address[\s\S]*row 3 \(b\): source_url must pin a commit/,
+    );
   });
 });
 
@@ -72,14 +81,33 @@ describe('npm run calibrate output', () => {
   });
 
   it('a sample of single-request rows simulates to the recorded values', () => {
-    const sample = ['neuron-trn2-70b-ttft', 'neuron-trn2-405b-tpot', 'trtllm0.9-h100-llama2-70b-tp4-128-ttft', 'nim1.8-h100-70b-tp2-5000-500-c1-ttft', 'cerebras-cs3-70b-launch'];
-    const recorded = new Map(resultsText.trimEnd().split('\n').slice(1).map((line) => [line.slice(0, line.indexOf(',')), line]));
+    const sample = [
+      'neuron-trn2-70b-ttft',
+      'neuron-trn2-405b-tpot',
+      'trtllm0.9-h100-llama2-70b-tp4-128-ttft',
+      'nim1.8-h100-70b-tp2-5000-500-c1-ttft',
+      'cerebras-cs3-70b-launch',
+    ];
+    const recorded = new Map(
+      resultsText
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => [line.slice(0, line.indexOf(',')), line]),
+    );
     for (const id of sample) {
       const row = rows.find((r) => r.id === id);
       expect(row?.arrival?.kind, id).toBe('single');
       // Every column but the last (the held-out error, which needs a refit).
       const withoutHeldOut = (line: string | undefined) => line?.slice(0, line.lastIndexOf(','));
-      expect(withoutHeldOut(resultsCsv([simulateRow(row!)]).trimEnd().split('\n')[1]), id).toBe(withoutHeldOut(recorded.get(id)));
+      expect(
+        withoutHeldOut(
+          resultsCsv([simulateRow(row!)])
+            .trimEnd()
+            .split('\n')[1],
+        ),
+        id,
+      ).toBe(withoutHeldOut(recorded.get(id)));
     }
   });
 });

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { HARDWARE, MODELS, weightBytes, type Deployment } from '../../sim/physics/index.js';
-import { DEFAULT_BOOT_S, DEFAULT_WEIGHT_LOAD_GBYTES_PER_S, provisioningSeconds } from '../../sim/physics/provisioning.js';
+import {
+  DEFAULT_BOOT_S,
+  DEFAULT_WEIGHT_LOAD_GBYTES_PER_S,
+  provisioningSeconds,
+} from '../../sim/physics/provisioning.js';
 
 const llama70b = MODELS['llama-3.1-70b']!;
 const bf16 = { weights: 'bf16', kv: 'bf16' } as const;
-const deployment = (hw: string, devices: number): Deployment => ({ model: llama70b, hardware: HARDWARE[hw]!, devices, precision: bf16 });
+const deployment = (hw: string, devices: number): Deployment => ({
+  model: llama70b,
+  hardware: HARDWARE[hw]!,
+  devices,
+  precision: bf16,
+});
 
 describe('provisioning delay = boot + replica weight bytes ÷ (per-device load rate × devices)', () => {
   it('an 8-GPU H100 replica of Llama 3.1 70B: 120 s boot plus ~141 GB at 7 GB/s (Anyscale) ≈ 140 s', () => {
@@ -39,6 +48,9 @@ describe('provisioning delay = boot + replica weight bytes ÷ (per-device load r
   it('hardware without the fields takes the stated defaults', () => {
     const bare = { ...HARDWARE['h100-sxm']!, boot_s: undefined, weight_load_gbytes_per_s: undefined };
     const d: Deployment = { model: llama70b, hardware: bare, devices: 2, precision: bf16 };
-    expect(provisioningSeconds(d)).toBeCloseTo(DEFAULT_BOOT_S + weightBytes(llama70b, bf16) / (DEFAULT_WEIGHT_LOAD_GBYTES_PER_S * 1e9 * 2), 9);
+    expect(provisioningSeconds(d)).toBeCloseTo(
+      DEFAULT_BOOT_S + weightBytes(llama70b, bf16) / (DEFAULT_WEIGHT_LOAD_GBYTES_PER_S * 1e9 * 2),
+      9,
+    );
   });
 });

@@ -3,8 +3,18 @@
 // sequence plus k draft passes), and the KV and weights of both models.
 import { describe, expect, it } from 'vitest';
 import {
-  batchTimer, type Deployment, draftDeployment, expectedTokensPerStep, fewestDevices, fits, HARDWARE, kvCapacityTokens,
-  MODELS, parameterCount, stepsSeconds, stepsWithin,
+  batchTimer,
+  type Deployment,
+  draftDeployment,
+  expectedTokensPerStep,
+  fewestDevices,
+  fits,
+  HARDWARE,
+  kvCapacityTokens,
+  MODELS,
+  parameterCount,
+  stepsSeconds,
+  stepsWithin,
 } from '../../sim/physics/index.js';
 
 const BF16 = { weights: 'bf16', kv: 'bf16' } as const;
@@ -59,7 +69,9 @@ describe('expected tokens per verification step', () => {
 describe('the Llama 3.2 1B draft', () => {
   it('has the parameters its config.json implies (1.236 B, tied embeddings)', () => {
     // 16 × (2048·32·64 + 2·2048·8·64 + 32·64·2048 + 3·2048·8192 + 2·2048) + 2048 + 128,256·2048
-    expect(parameterCount(draft)).toBe(16 * (4_194_304 + 2_097_152 + 4_194_304 + 50_331_648 + 4096) + 2048 + 262_668_288);
+    expect(parameterCount(draft)).toBe(
+      16 * (4_194_304 + 2_097_152 + 4_194_304 + 50_331_648 + 4096) + 2048 + 262_668_288,
+    );
     expect(parameterCount(draft)).toBe(1_235_814_400);
   });
 });
@@ -73,7 +85,9 @@ describe('a speculative decode step', () => {
       const t = batchTimer(onOneH100(k, 0)).decodeStepSeconds(B, C);
       expect(t).toBeCloseTo(handStep(k, B, C), 12);
       // Slower than plain decoding, which it then only costs.
-      expect(t).toBeGreaterThan(batchTimer({ model: target, hardware: h100, devices: 1, precision: BF16 }).decodeStepSeconds(B, C));
+      expect(t).toBeGreaterThan(
+        batchTimer({ model: target, hardware: h100, devices: 1, precision: BF16 }).decodeStepSeconds(B, C),
+      );
     }
   });
 
@@ -81,7 +95,7 @@ describe('a speculative decode step', () => {
     const k = 5;
     expect(batchTimer(onOneH100(k, 1)).decodeStepSeconds(B, C)).toBeCloseTo(handStep(k, B, C) / (k + 1), 12);
     const near = batchTimer(onOneH100(k, 1 - 1e-9)).decodeStepSeconds(B, C);
-    expect(near * (k + 1) / handStep(k, B, C)).toBeCloseTo(1, 7);
+    expect((near * (k + 1)) / handStep(k, B, C)).toBeCloseTo(1, 7);
   });
 
   it('at α = 0.8, k = 7 costs the step over E = 4.1611392 per token', () => {
@@ -92,12 +106,17 @@ describe('a speculative decode step', () => {
     const timer = batchTimer(onOneH100(4, 0.7));
     // 64 sequences from 224k to 288k of context: the verification pass turns from
     // compute- to memory-bound; 256 from 5k to 108k: the draft's passes do.
-    const memoryBound = (l: { a1: number; b1: number; a2: number; b2: number }, c: number) => l.a1 + l.b1 * c > l.a2 + l.b2 * c;
+    const memoryBound = (l: { a1: number; b1: number; a2: number; b2: number }, c: number) =>
+      l.a1 + l.b1 * c > l.a2 + l.b2 * c;
     const l64 = timer.stepLine(64);
     expect([memoryBound(l64, 224_000), memoryBound(l64, 288_000)]).toEqual([false, true]);
     const d256 = timer.stepLine(256).draft!.line;
     expect([memoryBound(d256, 5120), memoryBound(d256, 5120 + 256 * 400)]).toEqual([false, true]);
-    for (const [batch, context0, steps] of [[1, 3000, 40], [256, 256 * 20, 400], [64, 64 * 3500, 1000]] as const) {
+    for (const [batch, context0, steps] of [
+      [1, 3000, 40],
+      [256, 256 * 20, 400],
+      [64, 64 * 3500, 1000],
+    ] as const) {
       const line = timer.stepLine(batch);
       let sum = 0;
       for (let i = 0; i < steps; i++) sum += timer.decodeStepSeconds(batch, context0 + i * batch);
@@ -114,7 +133,10 @@ describe('a speculative decode step', () => {
     const plain = batchTimer({ model: target, hardware: h100, devices: 1, precision: BF16 });
     const draftAlone = batchTimer({ model: draft, hardware: h100, devices: 1, precision: BF16 });
     const L = 3000;
-    expect(timer.prefillSeconds(L, L * L)).toBeCloseTo(plain.prefillSeconds(L, L * L) + draftAlone.prefillSeconds(L, L * L) - h100.overhead.prefill_s, 12);
+    expect(timer.prefillSeconds(L, L * L)).toBeCloseTo(
+      plain.prefillSeconds(L, L * L) + draftAlone.prefillSeconds(L, L * L) - h100.overhead.prefill_s,
+      12,
+    );
   });
 });
 
@@ -140,7 +162,13 @@ describe('memory of a speculating replica', () => {
 
   it('puts a wafer-pipeline draft on the fewest wafers that hold it', () => {
     const cs3 = HARDWARE.cs3!;
-    const d: Deployment = { model: MODELS['llama-3.1-70b']!, hardware: cs3, devices: 4, precision: BF16, speculative: { draft, tokens: 3, acceptance: 0.5 } };
+    const d: Deployment = {
+      model: MODELS['llama-3.1-70b']!,
+      hardware: cs3,
+      devices: 4,
+      precision: BF16,
+      speculative: { draft, tokens: 3, acceptance: 0.5 },
+    };
     expect(draftDeployment(d)?.devices).toBe(1);
     expect(draftDeployment({ ...d, hardware: h100 })?.devices).toBe(4);
   });

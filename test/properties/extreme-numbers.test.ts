@@ -14,14 +14,35 @@ function bases(): Array<Record<string, any>> {
   q.duration_s = 20;
   q.warmup_s = 2;
   q.workload.arrivals = { process: 'gamma', rate_per_s: 2, cv: 2 };
-  q.faults = { random: [{ role: 'prefill', mtbf_s: 30, mttr_s: 2 }], instances: [{ instance: 'dec-0/decode-0', at_s: 5, repair_s: 3 }] };
+  q.faults = {
+    random: [{ role: 'prefill', mtbf_s: 30, mttr_s: 2 }],
+    instances: [{ instance: 'dec-0/decode-0', at_s: 5, repair_s: 3 }],
+  };
   const p = baseScenario();
   p.duration_s = 20;
   p.warmup_s = 2;
   p.model = { id: 'm', layers: 32, hidden: 4096, heads: 32, kv_heads: 8, head_dim: 128, ffn: 14336, vocab: 128256 };
   p.datacenter = {
     racks: [
-      { name: 'pre', uplink_gbps: 800, nodes: [{ hardware: { id: 'hw', base: 'h100-sxm', bf16_tflops: 900, memory_tbps: 3, nic_gbps: 400, overhead: { step_s: 0.001 } }, devices: 1, count: 1, role: 'prefill' }] },
+      {
+        name: 'pre',
+        uplink_gbps: 800,
+        nodes: [
+          {
+            hardware: {
+              id: 'hw',
+              base: 'h100-sxm',
+              bf16_tflops: 900,
+              memory_tbps: 3,
+              nic_gbps: 400,
+              overhead: { step_s: 0.001 },
+            },
+            devices: 1,
+            count: 1,
+            role: 'prefill',
+          },
+        ],
+      },
       { name: 'dec', uplink_gbps: 800, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'decode' }] },
     ],
     network: { kv_transfer: 'network', spine_gbps: 1600, latency_us: 5 },
@@ -29,9 +50,18 @@ function bases(): Array<Record<string, any>> {
   p.workload.prompt_tokens.max = 8192;
   p.scheduling = { router: 'least-work', decode_max_batch: 64 };
   const d = structuredClone(q);
-  d.workload.arrivals = { process: 'diurnal', points: [{ t_s: 0, rate_per_s: 2 }, { t_s: 10, rate_per_s: 1 }] };
+  d.workload.arrivals = {
+    process: 'diurnal',
+    points: [
+      { t_s: 0, rate_per_s: 2 },
+      { t_s: 10, rate_per_s: 1 },
+    ],
+  };
   const w = structuredClone(q);
-  w.workload.arrivals = { process: 'diurnal', sinusoid: { mean_rate_per_s: 2, amplitude: 0.5, period_s: 10, phase_s: 1 } };
+  w.workload.arrivals = {
+    process: 'diurnal',
+    sinusoid: { mean_rate_per_s: 2, amplitude: 0.5, period_s: 10, phase_s: 1 },
+  };
   return [q, p, d, w];
 }
 
@@ -39,7 +69,8 @@ function bases(): Array<Record<string, any>> {
 function numericPaths(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
   if (typeof value === 'number') return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => numericPaths(v, [...path, i]));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => numericPaths(v, [...path, k]));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => numericPaths(v, [...path, k]));
   return [];
 }
 
@@ -61,7 +92,10 @@ describe('extreme numbers', () => {
           scenario = checkScenario(s, 'extreme.json');
         } catch (err) {
           if (!(err instanceof InputError)) throw new Error(`${label}: ${String(err)}`);
-          expect(err.problems.every((p) => p.path !== ''), label).toBe(true);
+          expect(
+            err.problems.every((p) => p.path !== ''),
+            label,
+          ).toBe(true);
           refused++;
           continue;
         }

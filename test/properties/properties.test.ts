@@ -24,9 +24,19 @@ describe('the scenario validator', () => {
 
   it('answers any edit of a valid scenario the same way, naming a path for each problem', () => {
     const paths = [
-      ['duration_s'], ['warmup_s'], ['seed'], ['name'], ['workload', 'arrivals', 'rate_per_s'], ['workload', 'prompt_tokens'],
-      ['datacenter', 'racks', 0, 'count'], ['datacenter', 'racks', 0, 'nodes', 0, 'count'], ['datacenter', 'racks', 0, 'nodes', 0, 'role'],
-      ['scheduling', 'router'], ['slo', 'quantile'], ['metrics', 'window_s'], ['datacenter', 'network'],
+      ['duration_s'],
+      ['warmup_s'],
+      ['seed'],
+      ['name'],
+      ['workload', 'arrivals', 'rate_per_s'],
+      ['workload', 'prompt_tokens'],
+      ['datacenter', 'racks', 0, 'count'],
+      ['datacenter', 'racks', 0, 'nodes', 0, 'count'],
+      ['datacenter', 'racks', 0, 'nodes', 0, 'role'],
+      ['scheduling', 'router'],
+      ['slo', 'quantile'],
+      ['metrics', 'window_s'],
+      ['datacenter', 'network'],
     ];
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
@@ -111,7 +121,13 @@ const scenarioArb = fc
         prompt_tokens: { dist: 'uniform', min: 1, max: g.prompt },
         output_tokens: { dist: 'uniform', min: 1, max: g.output },
       },
-      scheduling: { router: g.router, decode_stepping: g.stepping, mixed_policy: g.policy, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
+      scheduling: {
+        router: g.router,
+        decode_stepping: g.stepping,
+        mixed_policy: g.policy,
+        decode_max_batch: g.maxBatch,
+        chunk_tokens: 512,
+      },
       metrics: { window_s: 1 },
       ...faultsFor(g.faults, g.network && g.physics),
     };
@@ -128,7 +144,8 @@ describe('generated runs', () => {
         // Conservation: ids 0…n−1 once each, n = the workload's arrivals, one status each.
         expectRunConserved(r);
         // KV and link capacity never exceeded (time averages of the state stay ≤ 1).
-        for (const f of column(r.tables.nodes, 'kv_used_frac')) if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
+        for (const f of column(r.tables.nodes, 'kv_used_frac'))
+          if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
         for (const u of column(r.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
         // Every rejected or unfinished request says why.
         const status = r.tables.requests.getChild('status');
@@ -146,25 +163,53 @@ describe('generated runs', () => {
 
 /** Physics scenarios for the stepping property (decode or colocated, any router, network). */
 const physicsArb = fc.record({
-  colocated: fc.boolean(), network: fc.boolean(),
+  colocated: fc.boolean(),
+  network: fc.boolean(),
   router: fc.constantFrom('pool-fcfs', 'round-robin', 'random', 'jsq', 'least-work', 'power-of-two', 'rack-aware'),
-  prefill: fc.integer({ min: 1, max: 3 }), decode: fc.integer({ min: 1, max: 3 }), racks: fc.integer({ min: 1, max: 2 }),
-  rate: fc.double({ min: 0.5, max: 25, noNaN: true }), duration: fc.double({ min: 5, max: 40, noNaN: true }),
-  prompt: fc.integer({ min: 1, max: 8000 }), output: fc.integer({ min: 1, max: 600 }), memory: fc.double({ min: 20, max: 40, noNaN: true }),
-  policy: fc.constantFrom('chunked', 'prefill-first'), maxBatch: fc.integer({ min: 1, max: 48 }), seed: fc.integer({ min: 0, max: 1000 }),
+  prefill: fc.integer({ min: 1, max: 3 }),
+  decode: fc.integer({ min: 1, max: 3 }),
+  racks: fc.integer({ min: 1, max: 2 }),
+  rate: fc.double({ min: 0.5, max: 25, noNaN: true }),
+  duration: fc.double({ min: 5, max: 40, noNaN: true }),
+  prompt: fc.integer({ min: 1, max: 8000 }),
+  output: fc.integer({ min: 1, max: 600 }),
+  memory: fc.double({ min: 20, max: 40, noNaN: true }),
+  policy: fc.constantFrom('chunked', 'prefill-first'),
+  maxBatch: fc.integer({ min: 1, max: 48 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
   faults: faultsArb,
 });
 const buildPhysics = (g: any, stepping: string) => {
   const hardware = { id: 'gen', base: 'h100-sxm', memory_gb: g.memory };
   const group = (role: string, count: number) => ({ hardware, devices: 1, count, role });
   const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
-  return checkScenario({
-    name: 'ff', seed: g.seed, duration_s: g.duration, drain_s: 3000, model: 'llama-3.1-8b',
-    datacenter: { racks: [{ name: 'r', count: g.racks, uplink_gbps: 200, nodes }], network: { kv_transfer: g.network ? 'network' : 'off', spine_gbps: 400, latency_us: 5 } },
-    workload: { arrivals: { process: 'poisson', rate_per_s: g.rate }, prompt_tokens: { dist: 'uniform', min: 1, max: g.prompt }, output_tokens: { dist: 'uniform', min: 1, max: g.output } },
-    scheduling: { router: g.router, decode_stepping: stepping, mixed_policy: g.policy, decode_max_batch: g.maxBatch, chunk_tokens: 512 },
-    ...faultsFor(g.faults, g.network),
-  }, 'g.json');
+  return checkScenario(
+    {
+      name: 'ff',
+      seed: g.seed,
+      duration_s: g.duration,
+      drain_s: 3000,
+      model: 'llama-3.1-8b',
+      datacenter: {
+        racks: [{ name: 'r', count: g.racks, uplink_gbps: 200, nodes }],
+        network: { kv_transfer: g.network ? 'network' : 'off', spine_gbps: 400, latency_us: 5 },
+      },
+      workload: {
+        arrivals: { process: 'poisson', rate_per_s: g.rate },
+        prompt_tokens: { dist: 'uniform', min: 1, max: g.prompt },
+        output_tokens: { dist: 'uniform', min: 1, max: g.output },
+      },
+      scheduling: {
+        router: g.router,
+        decode_stepping: stepping,
+        mixed_policy: g.policy,
+        decode_max_batch: g.maxBatch,
+        chunk_tokens: 512,
+      },
+      ...faultsFor(g.faults, g.network),
+    },
+    'g.json',
+  );
 };
 describe('fast-forward decode', () => {
   it('I6 fast-forward = exact: every request has the same times as with exact stepping (200 generated scenarios)', () => {

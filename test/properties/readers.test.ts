@@ -18,7 +18,9 @@ describe('trace row parsers', () => {
       fc.string(),
       fc.jsonValue().map((v) => JSON.stringify(v)),
       fc.tuple(fc.string(), fc.integer(), fc.integer()).map(([a, b, c]) => `${a},${b},${c}`),
-      fc.record({ timestamp: fc.anything(), input_length: fc.anything(), output_length: fc.anything() }).map((o) => JSON.stringify(o) ?? ''),
+      fc
+        .record({ timestamp: fc.anything(), input_length: fc.anything(), output_length: fc.anything() })
+        .map((o) => JSON.stringify(o) ?? ''),
     );
     fc.assert(
       fc.property(line, fc.integer({ min: 2, max: 10_000 }), (text, lineNo) => {
@@ -43,35 +45,43 @@ describe('trace row parsers', () => {
 
 describe('the line reader on gzip files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-gz-prop-'));
-  const text = fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('\n', '\r\n', ',')), { maxLength: 60 }).map((parts) => parts.join(''));
+  const text = fc
+    .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('\n', '\r\n', ',')), { maxLength: 60 })
+    .map((parts) => parts.join(''));
   const lines = (path: string, chunk: number) => [...readLines(path, chunk)];
 
   it('gives the plain file’s lines for any text and chunk size; a damaged copy gives the same lines or a TraceError', () => {
     let n = 0;
     fc.assert(
-      fc.property(text, fc.integer({ min: 1, max: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (t, chunk, at, mask) => {
-        const plain = join(dir, `p${n}.txt`);
-        const gz = join(dir, `p${n++}.txt.gz`);
-        writeFileSync(plain, t);
-        const zipped = gzipSync(t);
-        writeFileSync(gz, zipped);
-        const truth = lines(plain, 64);
-        expect(lines(gz, chunk)).toEqual(truth);
-
-        const damaged = Buffer.from(zipped);
-        // Past the magic bytes: a file without them is read as text (tested elsewhere).
-        const k = 2 + (at % (damaged.length - 2));
-        damaged[k] = damaged[k]! ^ mask;
-        writeFileSync(gz, damaged);
-        try {
-          // Header bytes outside the CRC (MTIME, XFL, OS) may change without harm.
+      fc.property(
+        text,
+        fc.integer({ min: 1, max: 64 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (t, chunk, at, mask) => {
+          const plain = join(dir, `p${n}.txt`);
+          const gz = join(dir, `p${n++}.txt.gz`);
+          writeFileSync(plain, t);
+          const zipped = gzipSync(t);
+          writeFileSync(gz, zipped);
+          const truth = lines(plain, 64);
           expect(lines(gz, chunk)).toEqual(truth);
-        } catch (err) {
-          if (!(err instanceof TraceError)) throw err;
-        }
-        writeFileSync(gz, zipped.subarray(0, at % zipped.length));
-        expect(() => lines(gz, chunk)).toThrow(TraceError);
-      }),
+
+          const damaged = Buffer.from(zipped);
+          // Past the magic bytes: a file without them is read as text (tested elsewhere).
+          const k = 2 + (at % (damaged.length - 2));
+          damaged[k] = damaged[k]! ^ mask;
+          writeFileSync(gz, damaged);
+          try {
+            // Header bytes outside the CRC (MTIME, XFL, OS) may change without harm.
+            expect(lines(gz, chunk)).toEqual(truth);
+          } catch (err) {
+            if (!(err instanceof TraceError)) throw err;
+          }
+          writeFileSync(gz, zipped.subarray(0, at % zipped.length));
+          expect(() => lines(gz, chunk)).toThrow(TraceError);
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });
@@ -83,10 +93,16 @@ describe('the JSON error locator', () => {
       fc.string(),
       fc.jsonValue().map((v) => JSON.stringify(v)),
       // A valid document with one character dropped or changed.
-      fc.tuple(fc.jsonValue().map((v) => JSON.stringify(v, null, 1)), fc.nat(), fc.string({ minLength: 1, maxLength: 1 })).map(([s, i, c]) => {
-        const k = s.length === 0 ? 0 : i % s.length;
-        return s.slice(0, k) + c + s.slice(k + 1);
-      }),
+      fc
+        .tuple(
+          fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
+          fc.nat(),
+          fc.string({ minLength: 1, maxLength: 1 }),
+        )
+        .map(([s, i, c]) => {
+          const k = s.length === 0 ? 0 : i % s.length;
+          return s.slice(0, k) + c + s.slice(k + 1);
+        }),
     );
     fc.assert(
       fc.property(text, (t) => {

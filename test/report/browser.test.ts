@@ -11,7 +11,9 @@ import { planFolder, runBatch, sweepFolder } from './fixtures.js';
 const CHROMIUM = process.env.SPLITSIM_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) {
-  console.warn(`report browser test skipped: no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run does, or set SPLITSIM_CHROMIUM)`);
+  console.warn(
+    `report browser test skipped: no Chromium at ${CHROMIUM} (install Debian's "chromium" package, as .ci/run does, or set SPLITSIM_CHROMIUM)`,
+  );
 }
 const shots = join(import.meta.dirname, '../../results/test-report');
 
@@ -22,7 +24,15 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
     // Flags as this machine needs them: no sandbox as root, no background network calls.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -77,16 +87,36 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
           swatches[(sw.textContent ?? '').trim()] = colour;
         }
         const svg = [...fig.querySelectorAll('svg')].at(-1)!;
-        const strokes = [...svg.querySelectorAll('[aria-label="line"] path')].map((p: any) => (globalThis as any).getComputedStyle(p).stroke as string);
-        const ticks = (axis: 'x' | 'y'): Box[] => [...svg.querySelectorAll(`[aria-label="${axis}-axis tick label"] text`)].map((t) => {
-          const r = t.getBoundingClientRect();
-          return { text: (t.textContent ?? '').trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-        });
-        return { id: fig.getAttribute('data-chart') ?? '', timeAxes: (fig.getAttribute('data-time-axes') ?? '').split(' ').filter(Boolean), swatches, strokes, x: ticks('x'), y: ticks('y') };
+        const strokes = [...svg.querySelectorAll('[aria-label="line"] path')].map(
+          (p: any) => (globalThis as any).getComputedStyle(p).stroke as string,
+        );
+        const ticks = (axis: 'x' | 'y'): Box[] =>
+          [...svg.querySelectorAll(`[aria-label="${axis}-axis tick label"] text`)].map((t) => {
+            const r = t.getBoundingClientRect();
+            return { text: (t.textContent ?? '').trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+          });
+        return {
+          id: fig.getAttribute('data-chart') ?? '',
+          timeAxes: (fig.getAttribute('data-time-axes') ?? '').split(' ').filter(Boolean),
+          swatches,
+          strokes,
+          x: ticks('x'),
+          y: ticks('y'),
+        };
       });
-      const tables = [...document.querySelectorAll('table.data')].map((t: any) => ({ width: t.getBoundingClientRect().width, room: t.closest('section')!.getBoundingClientRect().width }));
+      const tables = [...document.querySelectorAll('table.data')].map((t: any) => ({
+        width: t.getBoundingClientRect().width,
+        room: t.closest('section')!.getBoundingClientRect().width,
+      }));
       return { charts, tables } as {
-        charts: Array<{ id: string; timeAxes: string[]; swatches: Record<string, string>; strokes: string[]; x: Box[]; y: Box[] }>;
+        charts: Array<{
+          id: string;
+          timeAxes: string[];
+          swatches: Record<string, string>;
+          strokes: string[];
+          x: Box[];
+          y: Box[];
+        }>;
         tables: Array<{ width: number; room: number }>;
       };
     });
@@ -99,7 +129,10 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
     for (const c of layout.charts) {
       for (const axis of c.timeAxes as Array<'x' | 'y'>) {
         expect(c[axis].length, `${c.id} has ${axis} ticks`).toBeGreaterThanOrEqual(2);
-        for (const t of c[axis]) expect(t.text, `${c.id} ${axis} tick of ${JSON.stringify(c[axis].map((x) => x.text))}`).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+        for (const t of c[axis])
+          expect(t.text, `${c.id} ${axis} tick of ${JSON.stringify(c[axis].map((x) => x.text))}`).toMatch(
+            /^\d+(\.\d+)? (ms|s)$/,
+          );
       }
       for (const axis of ['x', 'y'] as const) {
         const boxes = [...c[axis]].sort((a, b) => (axis === 'x' ? a.left - b.left : a.top - b.top));
@@ -128,7 +161,16 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
   it('a batch of runs: every chart of each scenario has marks', async () => {
     const { dir, names } = runBatch();
     const { marks, errors, requests, layout } = await open(dir, 'runs');
-    const expected = ['ttft-cdf', 'tpot-cdf', 'ttft-over-time', 'tpot-over-time', 'pool-queue', 'pool-busy', 'time-breakdown', ...names.flatMap((n) => [`heatmap-${n}`, `heatmap-mfu-${n}`, `links-${n}`])];
+    const expected = [
+      'ttft-cdf',
+      'tpot-cdf',
+      'ttft-over-time',
+      'tpot-over-time',
+      'pool-queue',
+      'pool-busy',
+      'time-breakdown',
+      ...names.flatMap((n) => [`heatmap-${n}`, `heatmap-mfu-${n}`, `links-${n}`]),
+    ];
     // One colour per scenario on every chart: distinct scenarios, distinct colours, and
     // the lines of each chart drawn in exactly the colours of its scenarios.
     const colours = checkColours(layout, names);
@@ -166,7 +208,9 @@ describe.skipIf(!available)('reports in headless Chromium', () => {
     const { report, marks, errors, layout } = await open(await planFolder(), 'plan');
     expect(marks['plan-pareto']).toBeGreaterThan(3);
     // Every point is numbered beside it (the key is the design table), the hardware family a symbol.
-    const designs = (report.html.match(/<section id="designs">[\s\S]*?<\/section>/)?.[0].match(/<tr><td>\d+<\/td>/g) ?? []).length;
+    const designs = (
+      report.html.match(/<section id="designs">[\s\S]*?<\/section>/)?.[0].match(/<tr><td>\d+<\/td>/g) ?? []
+    ).length;
     expect(designs).toBeGreaterThan(3);
     expect(marks['plan-pareto']).toBe(designs + 1); // each design's dot, and the ring round the recommendation
     checkTicks(layout);

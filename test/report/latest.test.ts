@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { baseScenario } from '../helpers/base-scenario.js';
 
 const root = join(import.meta.dirname, '../..');
-const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), ...args], { encoding: 'utf8', cwd: root });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), ...args], { encoding: 'utf8', cwd: root });
 const charts = (html: string) => [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
 
 describe('report of a folder of runs', () => {
@@ -16,9 +17,13 @@ describe('report of a folder of runs', () => {
   const out = join(dir, 'results');
   for (const name of ['old', 'a', 'b', 'later']) {
     // a and b are the same scenario under two names: every series of theirs coincides.
-    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...baseScenario(), name, duration_s: 60, ...(name === 'old' ? { seed: 9 } : {}) }));
+    writeFileSync(
+      join(dir, `${name}.json`),
+      JSON.stringify({ ...baseScenario(), name, duration_s: 60, ...(name === 'old' ? { seed: 9 } : {}) }),
+    );
   }
-  const run = (...names: string[]) => expect(cli('run', ...names.map((n) => join(dir, `${n}.json`)), '--out', out, '--quiet').status).toBe(0);
+  const run = (...names: string[]) =>
+    expect(cli('run', ...names.map((n) => join(dir, `${n}.json`)), '--out', out, '--quiet').status).toBe(0);
 
   it('draws the batch of the last run, names what it left out, and --all draws everything', () => {
     run('old');

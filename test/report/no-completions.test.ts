@@ -16,14 +16,29 @@ import { baseScenario } from '../helpers/base-scenario.js';
  * catalog): a 140,000-token prompt can never be prefilled, so every request is rejected.
  */
 const rejectedAll = {
-  name: 'rejected-all', seed: 1, duration_s: 20, warmup_s: 0, model: 'llama-3.1-70b',
+  name: 'rejected-all',
+  seed: 1,
+  duration_s: 20,
+  warmup_s: 0,
+  model: 'llama-3.1-70b',
   datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'trn2', role: 'mixed' }] }], network: { kv_transfer: 'off' } },
-  workload: { arrivals: { process: 'poisson', rate_per_s: 2 }, prompt_tokens: { dist: 'constant', value: 140_000 }, output_tokens: { dist: 'constant', value: 10 } },
+  workload: {
+    arrivals: { process: 'poisson', rate_per_s: 2 },
+    prompt_tokens: { dist: 'constant', value: 140_000 },
+    output_tokens: { dist: 'constant', value: 10 },
+  },
   slo: { ttft_s: 1, tpot_s: 0.05, quantile: 0.9 },
 };
 
 /** Arrivals so rare that a 2-second run has none. */
-const noArrivals = { ...baseScenario(), name: 'no-arrivals', duration_s: 2, warmup_s: 0, drain_s: 0, workload: { ...baseScenario().workload, arrivals: { process: 'poisson', rate_per_s: 1e-6 } } };
+const noArrivals = {
+  ...baseScenario(),
+  name: 'no-arrivals',
+  duration_s: 2,
+  warmup_s: 0,
+  drain_s: 0,
+  workload: { ...baseScenario().workload, arrivals: { process: 'poisson', rate_per_s: 1e-6 } },
+};
 
 const LATENCY_CHARTS = ['ttft-cdf', 'tpot-cdf', 'ttft-over-time', 'tpot-over-time'];
 
@@ -59,7 +74,15 @@ describe('a report of runs that completed no request', () => {
     vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const out = join(dir, 'out');
-    const status = await main(['run', join(dir, 'rejected-all.json'), join(dir, 'no-arrivals.json'), '--out', out, '--report', '--quiet']);
+    const status = await main([
+      'run',
+      join(dir, 'rejected-all.json'),
+      join(dir, 'no-arrivals.json'),
+      '--out',
+      out,
+      '--report',
+      '--quiet',
+    ]);
     expect(status, errors.join('\n')).toBe(0);
     expect(errors).toEqual([]);
     const html = readFileSync(join(out, 'report.html'), 'utf8');

@@ -7,7 +7,15 @@ import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, readResults } from '../../sim/report/index.js';
 import {
-  cdf, latencyCdfs, latencyOverTime, linkSeries, measuredCompleted, numbers, poolSeries, timeBreakdown, utilizationCells,
+  cdf,
+  latencyCdfs,
+  latencyOverTime,
+  linkSeries,
+  measuredCompleted,
+  numbers,
+  poolSeries,
+  timeBreakdown,
+  utilizationCells,
 } from '../../sim/report/run-data.js';
 import { planPoints, sweepSeries } from '../../sim/report/study-data.js';
 import { baseScenario } from '../helpers/base-scenario.js';
@@ -54,7 +62,11 @@ describe('run charts: data from the tables', () => {
   });
 
   it('a CDF of a few values is the exact step function', () => {
-    expect(cdf([3, NaN, 1, 2])).toEqual([{ x: 1, p: 1 / 3 }, { x: 2, p: 2 / 3 }, { x: 3, p: 1 }]);
+    expect(cdf([3, NaN, 1, 2])).toEqual([
+      { x: 1, p: 1 / 3 },
+      { x: 2, p: 2 / 3 },
+      { x: 3, p: 1 },
+    ]);
     expect(cdf([])).toEqual([]);
   });
 
@@ -65,9 +77,13 @@ describe('run charts: data from the tables', () => {
     const ttft = numbers(t, 'ttft_s');
     const status = t.getChild('status')!;
     const w = rows.find((r) => r.t === 20 && r.quantile === 'p99')!;
-    const inWindow = [...Array(t.numRows).keys()].filter((i) => status.get(i) === 'completed' && arrival[i]! >= 20 && arrival[i]! < 22).map((i) => ttft[i]!).sort((a, b) => a - b);
+    const inWindow = [...Array(t.numRows).keys()]
+      .filter((i) => status.get(i) === 'completed' && arrival[i]! >= 20 && arrival[i]! < 22)
+      .map((i) => ttft[i]!)
+      .sort((a, b) => a - b);
     const h = (inWindow.length - 1) * 0.99;
-    const expected = inWindow[Math.floor(h)]! + (h - Math.floor(h)) * (inWindow[Math.ceil(h)]! - inWindow[Math.floor(h)]!);
+    const expected =
+      inWindow[Math.floor(h)]! + (h - Math.floor(h)) * (inWindow[Math.ceil(h)]! - inWindow[Math.floor(h)]!);
     expect(w.ttft_s).toBeCloseTo(expected, 12);
   });
 
@@ -84,9 +100,14 @@ describe('run charts: data from the tables', () => {
     const busy = numbers(clean!.nodes, 'busy_frac');
     const rack = clean!.nodes.getChild('rack')!;
     const start = numbers(clean!.nodes, 'window_start_s');
-    const mine = [...Array(clean!.nodes.numRows).keys()].filter((i) => rack.get(i) === 'dec-0' && start[i] === 10).map((i) => busy[i]!);
+    const mine = [...Array(clean!.nodes.numRows).keys()]
+      .filter((i) => rack.get(i) === 'dec-0' && start[i] === 10)
+      .map((i) => busy[i]!);
     expect(mine.length).toBe(3);
-    expect(racks.cells.find((c) => c.y === 'dec-0' && c.t === 10)!.value).toBeCloseTo(mine.reduce((a, b) => a + b) / 3, 12);
+    expect(racks.cells.find((c) => c.y === 'dec-0' && c.t === 10)!.value).toBeCloseTo(
+      mine.reduce((a, b) => a + b) / 3,
+      12,
+    );
     const links = linkSeries(clean!.links, 3);
     expect(new Set(links.map((l) => l.link)).size).toBe(3);
     const peak = Math.max(...numbers(clean!.links, 'util_frac'));
@@ -118,9 +139,19 @@ describe('the page', () => {
   it('holds every run chart, as inline SVG, with no script and nothing fetched', () => {
     const ids = report.charts.map((c) => c.id);
     expect(ids).toEqual([
-      'ttft-cdf', 'tpot-cdf', 'ttft-over-time', 'tpot-over-time', 'pool-queue', 'pool-busy',
-      'heatmap-two-decoders', 'heatmap-mfu-two-decoders', 'heatmap-three-decoders', 'heatmap-mfu-three-decoders',
-      'links-two-decoders', 'links-three-decoders', 'time-breakdown',
+      'ttft-cdf',
+      'tpot-cdf',
+      'ttft-over-time',
+      'tpot-over-time',
+      'pool-queue',
+      'pool-busy',
+      'heatmap-two-decoders',
+      'heatmap-mfu-two-decoders',
+      'heatmap-three-decoders',
+      'heatmap-mfu-three-decoders',
+      'links-two-decoders',
+      'links-three-decoders',
+      'time-breakdown',
     ]);
     for (const id of ids) expect(report.html).toContain(`data-chart="${id}"`);
     expect(report.html).not.toMatch(/<script|<link |src="http|href="http|@import|url\(/i);
@@ -129,15 +160,27 @@ describe('the page', () => {
   });
 
   it('draws the heat maps on the metrics asked for, from nodes.arrow', () => {
-    const ids = buildReport(runs, { heat: ['mbu', 'kv_used_frac'] }).charts.map((c) => c.id).filter((id) => id.startsWith('heatmap'));
+    const ids = buildReport(runs, { heat: ['mbu', 'kv_used_frac'] })
+      .charts.map((c) => c.id)
+      .filter((id) => id.startsWith('heatmap'));
     expect(report.html).toContain('<h3>Headroom</h3>');
     expect(report.html).toContain('decode MFU');
-    expect(ids).toEqual(['heatmap-mbu-two-decoders', 'heatmap-kv_used_frac-two-decoders', 'heatmap-mbu-three-decoders', 'heatmap-kv_used_frac-three-decoders']);
+    expect(ids).toEqual([
+      'heatmap-mbu-two-decoders',
+      'heatmap-kv_used_frac-two-decoders',
+      'heatmap-mbu-three-decoders',
+      'heatmap-kv_used_frac-three-decoders',
+    ]);
   });
 
   it('escapes what users wrote (a description is shown as text, never as markup)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-escape-'));
-    const spec = { ...splitScenario('hostile', 1), duration_s: 10, warmup_s: 1, description: '<script>alert("x")</script> & <b>bold</b>' };
+    const spec = {
+      ...splitScenario('hostile', 1),
+      duration_s: 10,
+      warmup_s: 1,
+      description: '<script>alert("x")</script> & <b>bold</b>',
+    };
     runScenarioToFolder(checkScenario(spec, 'hostile.json'), join(dir, 'hostile'));
     const html = buildReport(readResults(join(dir, 'hostile'))).html;
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
@@ -152,9 +195,15 @@ describe('study charts', () => {
     if (results.kind !== 'sweep') throw new Error('expected a sweep');
     const pts = sweepSeries(results.summary, results.sweep, 'ttft_mean_s', 'workload.arrivals.rate_per_s');
     expect(pts.length).toBe(4);
-    const rows = results.summary.toArray().map((r) => r.toJSON()).filter((r) => r.row_kind === 'point');
+    const rows = results.summary
+      .toArray()
+      .map((r) => r.toJSON())
+      .filter((r) => r.row_kind === 'point');
     for (const p of pts) {
-      const row = rows.find((r) => r['workload.arrivals.rate_per_s'] === p.x && p.series === `scheduling.router = ${r['scheduling.router']}`)!;
+      const row = rows.find(
+        (r) =>
+          r['workload.arrivals.rate_per_s'] === p.x && p.series === `scheduling.router = ${r['scheduling.router']}`,
+      )!;
       expect(p.y).toBe(row.ttft_mean_s);
       expect(p.hi - p.y).toBeCloseTo(row.ttft_mean_s_ci95, 12);
       expect(row.ttft_mean_s_ci95).toBeGreaterThan(0);
@@ -169,7 +218,9 @@ describe('study charts', () => {
     const results = readResults(dir);
     if (results.kind !== 'plan') throw new Error('expected a plan');
     const pts = planPoints(results.plan);
-    const table = tableFromIPC(readFileSync(join(dir, 'plan.arrow'))).toArray().map((r) => r.toJSON());
+    const table = tableFromIPC(readFileSync(join(dir, 'plan.arrow')))
+      .toArray()
+      .map((r) => r.toJSON());
     expect(pts.length).toBe(table.filter((r) => r.stage === 'search').length);
     expect(pts.filter((p) => p.recommended).length).toBe(1);
     const rec = pts.find((p) => p.recommended)!;
@@ -178,7 +229,10 @@ describe('study charts', () => {
     // it aside for missing the SLO on a check seed (a verify row of it that misses).
     for (const p of pts) {
       if (!p.meets || p.cost >= rec.cost) continue;
-      expect(table.some((r) => r.stage === 'verify' && r.design === p.design && r.meets_slo === false), p.design).toBe(true);
+      expect(
+        table.some((r) => r.stage === 'verify' && r.design === p.design && r.meets_slo === false),
+        p.design,
+      ).toBe(true);
     }
     // Every point is numbered once, cheapest first, and has a hardware family.
     expect(pts.map((p) => p.number)).toEqual(pts.map((_, i) => i + 1));
@@ -189,7 +243,8 @@ describe('study charts', () => {
 });
 
 describe('splitsim report', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), ...args], { encoding: 'utf8', cwd: root });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), ...args], { encoding: 'utf8', cwd: root });
 
   it('writes DIR/report.html for a results folder', () => {
     const r = cli('report', batch.dir);

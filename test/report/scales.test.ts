@@ -34,10 +34,19 @@ describe('colours and coinciding series', () => {
 
   it('finds series with identical values and says so', () => {
     const groups = coincident([
-      { name: 'x', values: [1, 2] }, { name: 'y', values: [1, 2] }, { name: 'z', values: [1, 3] }, { name: 'w', values: [1, 2] }, { name: 'e', values: [] },
+      { name: 'x', values: [1, 2] },
+      { name: 'y', values: [1, 2] },
+      { name: 'z', values: [1, 3] },
+      { name: 'w', values: [1, 2] },
+      { name: 'e', values: [] },
     ]);
     expect(groups).toEqual([['x', 'y', 'w']]);
     expect(coincideNote(groups)).toBe('x, y and w coincide (identical values): the lines hide each other.');
-    expect(coincident([{ name: 'x', values: [1] }, { name: 'y', values: [2] }])).toEqual([]);
+    expect(
+      coincident([
+        { name: 'x', values: [1] },
+        { name: 'y', values: [2] },
+      ]),
+    ).toEqual([]);
   });
 });

@@ -26,7 +26,9 @@ describe('JSON text', () => {
 
   it('names a UTF-16 file instead of showing its bytes', () => {
     const utf16 = Buffer.from(`\uFEFF${text}`, 'utf16le').toString('utf8');
-    expect(messages(() => parseScenario(utf16, 'f.json'))).toEqual([': is not UTF-8 (it looks like UTF-16): save it as UTF-8']);
+    expect(messages(() => parseScenario(utf16, 'f.json'))).toEqual([
+      ': is not UTF-8 (it looks like UTF-16): save it as UTF-8',
+    ]);
   });
 
   it('refuses a duplicated key, naming its path and both lines', () => {
@@ -34,7 +36,9 @@ describe('JSON text', () => {
     const dup = text.replace('"duration_s": 200,', '"duration_s": 30,\n  "duration_s": 3000000,');
     const found = messages(() => parseScenario(dup, 'f.json'));
     const line = (needle: string) => dup.slice(0, dup.indexOf(needle)).split('\n').length;
-    expect(found).toEqual([`duration_s: given twice in one object (lines ${line('"duration_s": 30,')} and ${line('"duration_s": 3000000')}); JSON keeps only the last, so remove one`]);
+    expect(found).toEqual([
+      `duration_s: given twice in one object (lines ${line('"duration_s": 30,')} and ${line('"duration_s": 3000000')}); JSON keeps only the last, so remove one`,
+    ]);
   });
 
   it('finds duplicates at any depth and inside arrays, and only within one object', () => {
@@ -51,8 +55,12 @@ describe('JSON text', () => {
   it('shows an invisible character by its code point', () => {
     const nbsp = text.replace('"seed": 1,', '"seed":\u00a01,');
     const [found] = messages(() => parseScenario(nbsp, 'f.json'));
-    expect(found).toMatch(/^: not valid JSON: line \d+, column \d+: unexpected character U\+00A0 \(a no-break space\)$/);
-    expect(messages(() => parseJsonText('{"a": 1,}', 'f.json'))).toEqual([': not valid JSON: line 1, column 9: unexpected "}"']);
+    expect(found).toMatch(
+      /^: not valid JSON: line \d+, column \d+: unexpected character U\+00A0 \(a no-break space\)$/,
+    );
+    expect(messages(() => parseJsonText('{"a": 1,}', 'f.json'))).toEqual([
+      ': not valid JSON: line 1, column 9: unexpected "}"',
+    ]);
   });
 
   it('judges deeply nested input without overflowing the stack', () => {

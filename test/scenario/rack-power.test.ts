@@ -6,15 +6,26 @@ import { checkScenario, InputError } from '../../sim/index.js';
 
 function scenario(power_kw: number, count = 1, rackCount = 1) {
   return {
-    name: 'rack-power', duration_s: 10, model: 'llama-3.1-70b',
+    name: 'rack-power',
+    duration_s: 10,
+    model: 'llama-3.1-70b',
     datacenter: {
       racks: [
-        { name: 'gpu', count: rackCount, power_kw, nodes: [{ hardware: 'h100-sxm', devices: 8, count, role: 'mixed' }] },
+        {
+          name: 'gpu',
+          count: rackCount,
+          power_kw,
+          nodes: [{ hardware: 'h100-sxm', devices: 8, count, role: 'mixed' }],
+        },
         { name: 'free', nodes: [{ hardware: 'h100-sxm', devices: 8, count: 3, role: 'mixed' }] },
       ],
       network: { kv_transfer: 'off' },
     },
-    workload: { arrivals: { process: 'poisson', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 100 }, output_tokens: { dist: 'constant', value: 10 } },
+    workload: {
+      arrivals: { process: 'poisson', rate_per_s: 1 },
+      prompt_tokens: { dist: 'constant', value: 100 },
+      output_tokens: { dist: 'constant', value: 10 },
+    },
   };
 }
 
@@ -33,7 +44,9 @@ describe('racks[].power_kw', () => {
     expect(problems(scenario(10.2))).toEqual([]);
     const refused = problems(scenario(10.1));
     expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatch(/^datacenter\.racks\[0\]\.power_kw: rack 'gpu' draws up to 10\.2 kW at nameplate .* over its budget of 10\.1 kW/);
+    expect(refused[0]).toMatch(
+      /^datacenter\.racks\[0\]\.power_kw: rack 'gpu' draws up to 10\.2 kW at nameplate .* over its budget of 10\.1 kW/,
+    );
   });
 
   it('is a budget per copy of the rack: three copies of two instances need 20.4 kW each, not 61.2', () => {

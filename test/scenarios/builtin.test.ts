@@ -10,7 +10,11 @@ import { column } from '../helpers/queueing.js';
 
 const root = join(import.meta.dirname, '../..');
 const dirs = ['scenarios', 'scenarios/queueing'];
-const files = dirs.flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.json')).map((f) => join(d, f)));
+const files = dirs.flatMap((d) =>
+  readdirSync(join(root, d))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => join(d, f)),
+);
 const BUILT_INS = ['aws-split-llama70b', 'h100-split-llama70b', 'h100-colocated-llama70b', 'trn2-colocated-llama70b'];
 
 const results = new Map<string, RunResult>();
@@ -50,7 +54,13 @@ describe.each(files)('%s', (file) => {
 
   it('I2 stage order: each request’s timestamps are ordered', () => {
     const t = result(file).tables.requests;
-    const [arr, ps, ft, ds, done] = ['arrival_s', 'prefill_start_s', 'first_token_s', 'decode_start_s', 'completion_s'].map((c) => column(t, c)) as number[][];
+    const [arr, ps, ft, ds, done] = [
+      'arrival_s',
+      'prefill_start_s',
+      'first_token_s',
+      'decode_start_s',
+      'completion_s',
+    ].map((c) => column(t, c)) as number[][];
     for (let i = 0; i < t.numRows; i++) {
       expect(ps![i]!).toBeGreaterThanOrEqual(arr![i]!);
       expect(ft![i]!).toBeGreaterThanOrEqual(ps![i]!);
@@ -65,7 +75,10 @@ describe.each(files)('%s', (file) => {
     // instances, window by window, they must agree.
     const r = result(file);
     const roles = new Set(r.scenario.instances.map((i) => i.role));
-    for (const [pool, role] of [['prefill', 'prefill'], ['decode', 'decode']] as const) {
+    for (const [pool, role] of [
+      ['prefill', 'prefill'],
+      ['decode', 'decode'],
+    ] as const) {
       if (!roles.has(role) || roles.has('mixed')) continue;
       const nodes = r.tables.nodes;
       const perWindow = new Map<number, number[]>();
@@ -92,8 +105,11 @@ describe.each(files)('%s', (file) => {
     if (column(req, 'preemptions').some((p) => p > 0) || r.summary.unfinished > 0) return;
     const pools = r.tables.pools;
     const area = { prefill: 0, decode: 0 } as Record<string, number>;
-    const [start, end, q] = ['window_start_s', 'window_end_s', 'queue_len_mean'].map((c) => column(pools, c)) as number[][];
-    for (let i = 0; i < pools.numRows; i++) area[String(pools.getChild('pool')?.get(i))]! += q![i]! * (end![i]! - start![i]!);
+    const [start, end, q] = ['window_start_s', 'window_end_s', 'queue_len_mean'].map((c) =>
+      column(pools, c),
+    ) as number[][];
+    for (let i = 0; i < pools.numRows; i++)
+      area[String(pools.getChild('pool')?.get(i))]! += q![i]! * (end![i]! - start![i]!);
     const sum = (c: string) => column(req, c).reduce((a, v) => a + (Number.isNaN(v) ? 0 : v), 0);
     expect(area.prefill!).toBeCloseTo(sum('prefill_queue_s'), 6);
     expect(area.decode!).toBeCloseTo(sum('transfer_queue_s') + sum('decode_queue_s'), 6);

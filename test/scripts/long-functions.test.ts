@@ -24,14 +24,20 @@ describe('the long-function scanner (scripts/long-functions.ts)', () => {
   });
 
   it('counts a function as its lines from header to closing brace, and reports those over the limit', () => {
-    const text = ['function long() {', ...Array.from({ length: 59 }, (_, i) => `  const v${i} = ${i};`), '}', 'function short() {', '}'].join('\n');
+    const text = [
+      'function long() {',
+      ...Array.from({ length: 59 }, (_, i) => `  const v${i} = ${i};`),
+      '}',
+      'function short() {',
+      '}',
+    ].join('\n');
     expect(findFunctions(text)).toEqual([
       { name: 'long', start: 1, end: 61, lines: 61 },
       { name: 'short', start: 62, end: 63, lines: 2 },
     ]);
   });
 
-  it('lists the .ts files\' functions over the limit, naming file and line', () => {
+  it("lists the .ts files' functions over the limit, naming file and line", () => {
     const root = mkdtempSync(join(tmpdir(), 'long-functions-'));
     mkdirSync(join(root, 'src/deep'), { recursive: true });
     writeFileSync(join(root, 'src/deep/sample.ts'), fixture);
@@ -42,7 +48,11 @@ describe('the long-function scanner (scripts/long-functions.ts)', () => {
 
   it('reads every .ts file of sim/, scripts/, test/ and bench/ with its brackets balanced (a misread string, template or regex would unbalance them)', () => {
     const root = new URL('../..', import.meta.url).pathname;
-    const files = ['sim', 'scripts', 'test', 'bench'].flatMap((d) => (readdirSync(join(root, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(d, f)));
+    const files = ['sim', 'scripts', 'test', 'bench'].flatMap((d) =>
+      (readdirSync(join(root, d), { recursive: true }) as string[])
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(d, f)),
+    );
     expect(files.length).toBeGreaterThan(100);
     const unbalanced = files.filter((f) => {
       const depth: Record<string, number> = { '(': 0, '[': 0, '{': 0 };

@@ -19,10 +19,15 @@ function scenario(kvTokens: number, rate: number, promptMax = 3000, extra: Recor
       warmup_s: 20,
       model: model.id,
       datacenter: {
-        racks: [{ name: 'r', nodes: [
-          { hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' },
-          { hardware, devices: 1, count: 2, role: 'decode' },
-        ] }],
+        racks: [
+          {
+            name: 'r',
+            nodes: [
+              { hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' },
+              { hardware, devices: 1, count: 2, role: 'decode' },
+            ],
+          },
+        ],
         network: { kv_transfer: 'off' },
       },
       workload: {
@@ -49,7 +54,12 @@ describe('continuous batching', () => {
     const meanBatch = batch.reduce((a, b) => a + b, 0) / batch.length;
     expect(meanBatch).toBeGreaterThan(2);
     // One request at a time, a decode instance could emit at most 1/step(1, 200) tokens/s.
-    const timer = batchTimer({ model: MODELS['llama-3.1-8b']!, hardware: HARDWARE['h100-sxm']!, devices: 1, precision: BF16 });
+    const timer = batchTimer({
+      model: MODELS['llama-3.1-8b']!,
+      hardware: HARDWARE['h100-sxm']!,
+      devices: 1,
+      precision: BF16,
+    });
     const serialBound = 2 / timer.decodeStepSeconds(1, 200);
     expect(r.summary.output_tokens_per_s).toBeGreaterThan(serialBound);
   });

@@ -5,9 +5,25 @@ import { BF16, batchTimer, HARDWARE, MODELS } from '../../sim/physics/index.js';
 import { expectRunConserved } from '../helpers/conservation.js';
 import { column } from '../helpers/queueing.js';
 
-const timer = batchTimer({ model: MODELS['llama-3.1-70b']!, hardware: HARDWARE['h100-sxm']!, devices: 8, precision: BF16 });
+const timer = batchTimer({
+  model: MODELS['llama-3.1-70b']!,
+  hardware: HARDWARE['h100-sxm']!,
+  devices: 8,
+  precision: BF16,
+});
 
-function mixed(policy: string, o: { rate: number; duration_s: number; prompt: object; output: object; chunk?: number; process?: string; count?: number }) {
+function mixed(
+  policy: string,
+  o: {
+    rate: number;
+    duration_s: number;
+    prompt: object;
+    output: object;
+    chunk?: number;
+    process?: string;
+    count?: number;
+  },
+) {
   return checkScenario(
     {
       name: 'colocated',
@@ -15,7 +31,9 @@ function mixed(policy: string, o: { rate: number; duration_s: number; prompt: ob
       duration_s: o.duration_s,
       drain_s: 600,
       model: 'llama-3.1-70b',
-      datacenter: { racks: [{ name: 'hgx', nodes: [{ hardware: 'h100-sxm', devices: 8, count: o.count ?? 1, role: 'mixed' }] }] },
+      datacenter: {
+        racks: [{ name: 'hgx', nodes: [{ hardware: 'h100-sxm', devices: 8, count: o.count ?? 1, role: 'mixed' }] }],
+      },
       workload: {
         arrivals: { process: o.process ?? 'poisson', rate_per_s: o.rate },
         prompt_tokens: o.prompt,
@@ -28,11 +46,24 @@ function mixed(policy: string, o: { rate: number; duration_s: number; prompt: ob
 }
 
 const lone = (policy: string, prompt: number, output: number, chunk?: number) => {
-  const r = runScenario(mixed(policy, { rate: 1, duration_s: 1.5, process: 'deterministic', prompt: { dist: 'constant', value: prompt }, output: { dist: 'constant', value: output }, chunk }));
+  const r = runScenario(
+    mixed(policy, {
+      rate: 1,
+      duration_s: 1.5,
+      process: 'deterministic',
+      prompt: { dist: 'constant', value: prompt },
+      output: { dist: 'constant', value: output },
+      chunk,
+    }),
+  );
   const t = r.tables.requests;
   expect(t.getChild('status')?.get(0)).toBe('completed');
   expect(t.getChild('decode_node')?.get(0)).toBe(t.getChild('prefill_node')?.get(0));
-  return { ttft: column(t, 'ttft_s')[0] as number, tpot: column(t, 'tpot_s')[0] as number, transfer: column(t, 'transfer_s')[0] };
+  return {
+    ttft: column(t, 'ttft_s')[0] as number,
+    tpot: column(t, 'tpot_s')[0] as number,
+    transfer: column(t, 'transfer_s')[0],
+  };
 };
 
 describe('a lone request on a colocated instance', () => {
@@ -63,11 +94,15 @@ describe('a lone request on a colocated instance', () => {
 
 describe('colocated under load', () => {
   const load = (policy: string) =>
-    runScenario(mixed(policy, {
-      rate: 6, duration_s: 120, count: 2,
-      prompt: { dist: 'lognormal', median: 2000, sigma: 0.7, max: 16000 },
-      output: { dist: 'lognormal', median: 200, sigma: 0.7, max: 1500 },
-    }));
+    runScenario(
+      mixed(policy, {
+        rate: 6,
+        duration_s: 120,
+        count: 2,
+        prompt: { dist: 'lognormal', median: 2000, sigma: 0.7, max: 16000 },
+        output: { dist: 'lognormal', median: 200, sigma: 0.7, max: 1500 },
+      }),
+    );
   let pf: ReturnType<typeof load>;
   let ch: ReturnType<typeof load>;
   beforeAll(() => {
@@ -88,7 +123,9 @@ describe('colocated under load', () => {
   });
 
   it('reports both phases in pools.arrow and a price', () => {
-    const pools = new Set(Array.from({ length: ch.tables.pools.numRows }, (_, i) => ch.tables.pools.getChild('pool')?.get(i)));
+    const pools = new Set(
+      Array.from({ length: ch.tables.pools.numRows }, (_, i) => ch.tables.pools.getChild('pool')?.get(i)),
+    );
     expect([...pools].sort()).toEqual(['decode', 'prefill']);
     expect(ch.summary.cost_per_hour_usd).toBeCloseTo(2 * 8 * 4.916, 9);
   });

@@ -25,14 +25,21 @@ function traced() {
     ['18:00:04.0000000', 200, 20],
     ['18:00:20.0000000', 100, 10],
   ];
-  writeFileSync(path, ['TIMESTAMP,ContextTokens,GeneratedTokens', ...rows.map(([t, p, o]) => `2023-11-16 ${t},${p},${o}`)].join('\n') + '\n');
+  writeFileSync(
+    path,
+    ['TIMESTAMP,ContextTokens,GeneratedTokens', ...rows.map(([t, p, o]) => `2023-11-16 ${t},${p},${o}`)].join('\n') +
+      '\n',
+  );
   return checkScenario(
     {
       name: 'conservation',
       duration_s: 5,
       drain_s: 0.5,
       model: 'llama-3.1-8b',
-      datacenter: { racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', count: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+      datacenter: {
+        racks: [{ name: 'r', nodes: [{ hardware: 'h100-sxm', count: 1, role: 'mixed' }] }],
+        network: { kv_transfer: 'off' },
+      },
       workload: { arrivals: { process: 'trace', path, format: 'azure-csv', time_scale: 2, max_prompt_tokens: 32_768 } },
     },
     join(dir, 'conservation.json'),
@@ -68,10 +75,28 @@ describe('conservation helper', () => {
         seed: 7,
         duration_s: 50,
         datacenter: {
-          racks: [{ name: 'r', nodes: [{ count: 2, role: 'mixed', service: { prefill: { dist: 'exponential', mean_s: 0.1 }, decode: { dist: 'exponential', mean_s: 0.2 } } }] }],
+          racks: [
+            {
+              name: 'r',
+              nodes: [
+                {
+                  count: 2,
+                  role: 'mixed',
+                  service: {
+                    prefill: { dist: 'exponential', mean_s: 0.1 },
+                    decode: { dist: 'exponential', mean_s: 0.2 },
+                  },
+                },
+              ],
+            },
+          ],
           network: { kv_transfer: 'off' },
         },
-        workload: { arrivals: { process: 'poisson', rate_per_s: 4 }, prompt_tokens: { dist: 'constant', value: 10 }, output_tokens: { dist: 'constant', value: 2 } },
+        workload: {
+          arrivals: { process: 'poisson', rate_per_s: 4 },
+          prompt_tokens: { dist: 'constant', value: 10 },
+          output_tokens: { dist: 'constant', value: 2 },
+        },
       },
       'poisson.json',
     );
@@ -85,25 +110,74 @@ describe('conservation helper', () => {
   const columns = () => {
     const t = run.tables.requests;
     const col = (name: string) => Array.from({ length: t.numRows }, (_, i) => t.getChild(name)?.get(i));
-    return { request_id: col('request_id') as number[], status: col('status') as string[], reason: col('reason') as Array<string | null>, arrival_s: col('arrival_s') as number[] };
+    return {
+      request_id: col('request_id') as number[],
+      status: col('status') as string[],
+      reason: col('reason') as Array<string | null>,
+      arrival_s: col('arrival_s') as number[],
+    };
   };
   const table = (c: ReturnType<typeof columns>): Table =>
-    tableFromArrays({ request_id: Int32Array.from(c.request_id), status: c.status, reason: c.reason, arrival_s: Float64Array.from(c.arrival_s) });
-  const check = (c: ReturnType<typeof columns>, summary = run.summary, expected: number | number[] = workloadArrivals(s)) => () =>
-    expectConserved({ requests: table(c), summary }, expected);
+    tableFromArrays({
+      request_id: Int32Array.from(c.request_id),
+      status: c.status,
+      reason: c.reason,
+      arrival_s: Float64Array.from(c.arrival_s),
+    });
+  const check =
+    (c: ReturnType<typeof columns>, summary = run.summary, expected: number | number[] = workloadArrivals(s)) =>
+    () =>
+      expectConserved({ requests: table(c), summary }, expected);
 
   it('accepts the untouched table rebuilt from plain columns', () => {
     expect(check(columns())).not.toThrow();
   });
 
   it.each<[string, (c: ReturnType<typeof columns>) => void]>([
-    ['a row lost', (c) => { for (const k of Object.keys(c) as Array<keyof typeof c>) c[k].pop(); }],
-    ['an id repeated in place of another', (c) => { c.request_id[0] = c.request_id[1] as number; }],
-    ['ids counted from 1', (c) => { c.request_id = c.request_id.map((id) => id + 1); }],
-    ['a status outside the three', (c) => { c.status[0] = 'lost'; }],
-    ['a completed request with a reason', (c) => { const i = c.status.indexOf('completed'); c.reason[i] = 'why'; }],
-    ['a rejected request without one', (c) => { const i = c.status.indexOf('rejected'); c.reason[i] = null; }],
-    ['a request filed under another arrival', (c) => { c.arrival_s[0] = (c.arrival_s[0] as number) + 0.25; }],
+    [
+      'a row lost',
+      (c) => {
+        for (const k of Object.keys(c) as Array<keyof typeof c>) c[k].pop();
+      },
+    ],
+    [
+      'an id repeated in place of another',
+      (c) => {
+        c.request_id[0] = c.request_id[1] as number;
+      },
+    ],
+    [
+      'ids counted from 1',
+      (c) => {
+        c.request_id = c.request_id.map((id) => id + 1);
+      },
+    ],
+    [
+      'a status outside the three',
+      (c) => {
+        c.status[0] = 'lost';
+      },
+    ],
+    [
+      'a completed request with a reason',
+      (c) => {
+        const i = c.status.indexOf('completed');
+        c.reason[i] = 'why';
+      },
+    ],
+    [
+      'a rejected request without one',
+      (c) => {
+        const i = c.status.indexOf('rejected');
+        c.reason[i] = null;
+      },
+    ],
+    [
+      'a request filed under another arrival',
+      (c) => {
+        c.arrival_s[0] = (c.arrival_s[0] as number) + 0.25;
+      },
+    ],
   ])('fails on %s', (_name, breakIt) => {
     const c = columns();
     breakIt(c);
@@ -112,6 +186,12 @@ describe('conservation helper', () => {
 
   it('fails when the arrivals generated are more than the rows, or the summary miscounts', () => {
     expect(check(columns(), run.summary, 6)).toThrow();
-    expect(check(columns(), { ...run.summary, completed: run.summary.completed + 1, unfinished: run.summary.unfinished - 1 })).toThrow();
+    expect(
+      check(columns(), {
+        ...run.summary,
+        completed: run.summary.completed + 1,
+        unfinished: run.summary.unfinished - 1,
+      }),
+    ).toThrow();
   });
 });

@@ -16,7 +16,10 @@ const inst = new Instance(
 );
 
 /** A batch holding requests with these prompts (their KV on the ledger), decoding. */
-function batchOf(prompts: number[], outputs = prompts.map(() => 1000)): { b: DecodeBatch; kv: KvLedger; rs: Request[] } {
+function batchOf(
+  prompts: number[],
+  outputs = prompts.map(() => 1000),
+): { b: DecodeBatch; kv: KvLedger; rs: Request[] } {
   const kv = new KvLedger(inst, 100);
   const b = new DecodeBatch(kv);
   const rs = prompts.map((p, i) => {
@@ -60,7 +63,7 @@ describe('continuous-batching core', () => {
     expect([b.size, kv.used, b.recomputeTokens, b.recomputeSquares]).toEqual([2, 60, 30, 900]);
   });
 
-  it('other slots (a colocated engine\'s prompts in prefill) count against the batch cap', () => {
+  it("other slots (a colocated engine's prompts in prefill) count against the batch cap", () => {
     const { b } = batchOf([10, 10]);
     b.evictNewest();
     b.evictNewest();
@@ -77,7 +80,7 @@ describe('continuous-batching core', () => {
     expect(batchOf([50, 49], [100, 100]).b.fastForwardSteps(stepsLeft)).toBe(1);
   });
 
-  it('advance grows every running request and frees the finished ones\' KV', () => {
+  it("advance grows every running request and frees the finished ones' KV", () => {
     const { b, kv, rs } = batchOf([20, 30], [5, 100]);
     const done: number[] = [];
     b.advance(4, stepsLeft, (r) => done.push(r.id));

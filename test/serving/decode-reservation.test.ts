@@ -24,7 +24,12 @@ const oneSecondSteps: BatchTimer = {
  * not fit: 50 + j (A's context) + promptB (reserved) + 1 (the step's token) > 100.
  * Returns A's preemptions and the events delivered by `t_s`.
  */
-function runUntil(t_s: number, promptB: number, stepping: DecodeStepping, outputA = 1000): { preemptions: number; events: number } {
+function runUntil(
+  t_s: number,
+  promptB: number,
+  stepping: DecodeStepping,
+  outputA = 1000,
+): { preemptions: number; events: number } {
   const calendar = new Calendar();
   const windows = { window_s: 10, measureFrom_s: 0, measureTo_s: Infinity };
   const spec = { index: 0, name: 'd0', rack: 'r' } as unknown as InstanceSpec;
@@ -63,18 +68,22 @@ function prefilled(r: Request, at: Instance): Request {
   return r;
 }
 
-const preemptionsBy = (t_s: number, promptB: number, stepping: DecodeStepping) => runUntil(t_s, promptB, stepping).preemptions;
+const preemptionsBy = (t_s: number, promptB: number, stepping: DecodeStepping) =>
+  runUntil(t_s, promptB, stepping).preemptions;
 
 describe('a KV reservation during a decode run', () => {
-  it.each(['fast-forward', 'exact'] as const)('%s: evicts at the boundary where the next step would not fit', (stepping) => {
-    // promptB = 20: 50 + j + 20 + 1 > 100 first at j = 30.
-    expect(preemptionsBy(29.5, 20, stepping)).toBe(0);
-    expect(preemptionsBy(30, 20, stepping)).toBe(1);
-    // promptB = 1: first at j = 49, one step before the run planned without B would end
-    // (its 50 steps filled the KV exactly): the case a cut one step late would miss.
-    expect(preemptionsBy(48.5, 1, stepping)).toBe(0);
-    expect(preemptionsBy(49, 1, stepping)).toBe(1);
-  });
+  it.each(['fast-forward', 'exact'] as const)(
+    '%s: evicts at the boundary where the next step would not fit',
+    (stepping) => {
+      // promptB = 20: 50 + j + 20 + 1 > 100 first at j = 30.
+      expect(preemptionsBy(29.5, 20, stepping)).toBe(0);
+      expect(preemptionsBy(30, 20, stepping)).toBe(1);
+      // promptB = 1: first at j = 49, one step before the run planned without B would end
+      // (its 50 steps filled the KV exactly): the case a cut one step late would miss.
+      expect(preemptionsBy(48.5, 1, stepping)).toBe(0);
+      expect(preemptionsBy(49, 1, stepping)).toBe(1);
+    },
+  );
 
   it('fast-forward: a reservation that leaves every step of the run room does not cut it', () => {
     // A finishes after 40 steps (its first token came from prefill), so the run is 40

@@ -23,7 +23,11 @@ function single(faults: object | undefined, rate = 1, duration_s = 1.5) {
         ],
         network: { kv_transfer: 'off' },
       },
-      workload: { arrivals: { process: 'deterministic', rate_per_s: rate }, prompt_tokens: { dist: 'constant', value: 100 }, output_tokens: { dist: 'constant', value: 10 } },
+      workload: {
+        arrivals: { process: 'deterministic', rate_per_s: rate },
+        prompt_tokens: { dist: 'constant', value: 100 },
+        output_tokens: { dist: 'constant', value: 10 },
+      },
       scheduling: { router: 'jsq' },
       ...(faults ? { faults } : {}),
     },
@@ -49,7 +53,9 @@ describe('instance failures at known times', () => {
 
   it('a request arriving while its only prefill instance is down waits exactly the rest of the repair', () => {
     // Down over [0.5, 10.5): the request arrives at 1 and starts at 10.5.
-    const { get } = only(runScenario(single({ instances: [{ instance: 'pre-0/prefill-0', at_s: 0.5, repair_s: 10 }] })));
+    const { get } = only(
+      runScenario(single({ instances: [{ instance: 'pre-0/prefill-0', at_s: 0.5, repair_s: 10 }] })),
+    );
     expect(get('prefill_start_s')).toBe(10.5);
     expect(get('completion_s')).toBe(4 + 9.5);
     expect(get('retries')).toBe(0);
@@ -57,7 +63,9 @@ describe('instance failures at known times', () => {
 
   it('a failure during prefill costs the repair time plus the work lost, and counts one retry', () => {
     // Prefill runs [1, 2); the instance fails at 1.25 and is back at 11.25: prefill again.
-    const { get, summary } = only(runScenario(single({ instances: [{ instance: 'pre-0/prefill-0', at_s: 1.25, repair_s: 10 }] })));
+    const { get, summary } = only(
+      runScenario(single({ instances: [{ instance: 'pre-0/prefill-0', at_s: 1.25, repair_s: 10 }] })),
+    );
     expect(get('prefill_start_s')).toBe(11.25);
     expect(get('first_token_s')).toBe(12.25);
     expect(get('completion_s') - 4).toBeCloseTo(10 + 0.25, 12);
@@ -80,7 +88,9 @@ describe('instance failures at known times', () => {
   });
 
   it('past max_retries the request is rejected with the cause, and nothing is lost', () => {
-    const { get, summary } = only(runScenario(single({ max_retries: 0, instances: [{ instance: 'pre-0/prefill-0', at_s: 1.25, repair_s: 10 }] })));
+    const { get, summary } = only(
+      runScenario(single({ max_retries: 0, instances: [{ instance: 'pre-0/prefill-0', at_s: 1.25, repair_s: 10 }] })),
+    );
     expect(get('status')).toBe('rejected');
     expect(get('reason')).toBe('instance pre-0/prefill-0 failed at 1.25 s; retry limit (0) reached');
     expect(summary.rejected).toBe(1);
@@ -88,10 +98,12 @@ describe('instance failures at known times', () => {
   });
 
   it('overlapping outages of one instance keep it down until the last repair', () => {
-    const r = runScenario(single({
-      instances: [{ instance: 'pre-0/prefill-0', at_s: 0.5, repair_s: 5 }],
-      racks: [{ rack: 'pre-0', at_s: 2, repair_s: 8 }],
-    }));
+    const r = runScenario(
+      single({
+        instances: [{ instance: 'pre-0/prefill-0', at_s: 0.5, repair_s: 5 }],
+        racks: [{ rack: 'pre-0', at_s: 2, repair_s: 8 }],
+      }),
+    );
     expect(only(r).get('prefill_start_s')).toBe(10);
     expect(r.summary.instance_failures).toBe(1);
     // Down [0.5, 10) of the 1.5 s measured interval [0, 1.5): 1 of 2 instances down for 1 s.
@@ -105,12 +117,23 @@ describe('instance failures at known times', () => {
         duration_s: 200,
         datacenter: {
           racks: [
-            { name: 'pre', count: 2, nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }] },
-            { name: 'dec', nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'exponential', mean_s: 0.2 } } }] },
+            {
+              name: 'pre',
+              count: 2,
+              nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }],
+            },
+            {
+              name: 'dec',
+              nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'exponential', mean_s: 0.2 } } }],
+            },
           ],
           network: { kv_transfer: 'off' },
         },
-        workload: { arrivals: { process: 'poisson', rate_per_s: 2 }, prompt_tokens: { dist: 'constant', value: 10 }, output_tokens: { dist: 'constant', value: 5 } },
+        workload: {
+          arrivals: { process: 'poisson', rate_per_s: 2 },
+          prompt_tokens: { dist: 'constant', value: 10 },
+          output_tokens: { dist: 'constant', value: 5 },
+        },
         scheduling: { router: 'jsq' },
         faults: { racks: [{ rack: 'pre-1', at_s: 50, repair_s: 30 }] },
       },
@@ -131,7 +154,9 @@ describe('instance failures at known times', () => {
     const nodes = roundTrip(r.tables.nodes);
     const up = column(nodes, 'up_frac');
     for (let i = 0; i < nodes.numRows; i++) {
-      const down = String(nodes.getChild('node')?.get(i)).startsWith('pre-1/') && [5, 6, 7].includes(Math.round(column(nodes, 'window_start_s')[i]! / 10));
+      const down =
+        String(nodes.getChild('node')?.get(i)).startsWith('pre-1/') &&
+        [5, 6, 7].includes(Math.round(column(nodes, 'window_start_s')[i]! / 10));
       expect(up[i]).toBe(down ? 0 : 1);
     }
   });
@@ -147,7 +172,9 @@ describe('simultaneous events: faults, then completions, then arrivals', () => {
     expect(get('decode_start_s')).toBe(14);
     expect(get('completion_s')).toBe(16);
     // One ulp later the decode has ended: the failure finds nothing to displace.
-    const later = only(runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4 + 2 ** -50, repair_s: 10 }] })));
+    const later = only(
+      runScenario(single({ instances: [{ instance: 'dec-0/decode-0', at_s: 4 + 2 ** -50, repair_s: 10 }] })),
+    );
     expect(later.get('retries')).toBe(0);
     expect(later.get('completion_s')).toBe(4);
   });
@@ -156,19 +183,33 @@ describe('simultaneous events: faults, then completions, then arrivals', () => {
     // Two prefill instances taking 1.5 s; arrivals at 1 and 2. Request 0 takes pre-0
     // over [1, 2.5); pre-1 is down over [0.5, 2). Request 1 arrives at exactly 2, when
     // pre-1 is back: it starts there at once instead of waiting for pre-0.
-    const r = runScenario(checkScenario({
-      name: 'repair-at-arrival', duration_s: 2.5, drain_s: 100,
-      datacenter: {
-        racks: [
-          { name: 'pre', nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1.5 } } }] },
-          { name: 'dec', nodes: [{ role: 'decode', service: { decode: { dist: 'deterministic', value_s: 2 } } }] },
-        ],
-        network: { kv_transfer: 'off' },
-      },
-      workload: { arrivals: { process: 'deterministic', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 100 }, output_tokens: { dist: 'constant', value: 10 } },
-      scheduling: { router: 'jsq' },
-      faults: { instances: [{ instance: 'pre-0/prefill-1', at_s: 0.5, repair_s: 1.5 }] },
-    }, 'faults.json'));
+    const r = runScenario(
+      checkScenario(
+        {
+          name: 'repair-at-arrival',
+          duration_s: 2.5,
+          drain_s: 100,
+          datacenter: {
+            racks: [
+              {
+                name: 'pre',
+                nodes: [{ count: 2, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1.5 } } }],
+              },
+              { name: 'dec', nodes: [{ role: 'decode', service: { decode: { dist: 'deterministic', value_s: 2 } } }] },
+            ],
+            network: { kv_transfer: 'off' },
+          },
+          workload: {
+            arrivals: { process: 'deterministic', rate_per_s: 1 },
+            prompt_tokens: { dist: 'constant', value: 100 },
+            output_tokens: { dist: 'constant', value: 10 },
+          },
+          scheduling: { router: 'jsq' },
+          faults: { instances: [{ instance: 'pre-0/prefill-1', at_s: 0.5, repair_s: 1.5 }] },
+        },
+        'faults.json',
+      ),
+    );
     const t = roundTrip(r.tables.requests);
     expect(t.numRows).toBe(2);
     expect(column(t, 'prefill_start_s')).toEqual([1, 2]);
@@ -186,12 +227,22 @@ describe('random failures', () => {
         drain_s: 1,
         datacenter: {
           racks: [
-            { name: 'pre', nodes: [{ count: 100, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 0.1 } } }] },
-            { name: 'dec', nodes: [{ count: 100, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 0.1 } } }] },
+            {
+              name: 'pre',
+              nodes: [{ count: 100, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 0.1 } } }],
+            },
+            {
+              name: 'dec',
+              nodes: [{ count: 100, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 0.1 } } }],
+            },
           ],
           network: { kv_transfer: 'off' },
         },
-        workload: { arrivals: { process: 'poisson', rate_per_s: 1 }, prompt_tokens: { dist: 'constant', value: 10 }, output_tokens: { dist: 'constant', value: 5 } },
+        workload: {
+          arrivals: { process: 'poisson', rate_per_s: 1 },
+          prompt_tokens: { dist: 'constant', value: 10 },
+          output_tokens: { dist: 'constant', value: 5 },
+        },
         faults: { random: [{ mtbf_s: 100, mttr_s: 25 }] },
       },
       'availability.json',
@@ -212,7 +263,12 @@ function expectSameOutcomes(a: ReturnType<typeof runScenario>, b: ReturnType<typ
     const id = column(t, 'request_id');
     const done = column(t, 'completion_s');
     const retries = column(t, 'retries');
-    return new Map(Array.from({ length: t.numRows }, (_, i) => [id[i] as number, [done[i] as number, retries[i] as number] as const]));
+    return new Map(
+      Array.from({ length: t.numRows }, (_, i) => [
+        id[i] as number,
+        [done[i] as number, retries[i] as number] as const,
+      ]),
+    );
   };
   const ma = outcomes(a);
   const mb = outcomes(b);
@@ -226,7 +282,14 @@ function expectSameOutcomes(a: ReturnType<typeof runScenario>, b: ReturnType<typ
 }
 
 /** trn2 prefill and CS-3 decode racks across a spine (as in the hand-off tests). */
-function split(o: { rate: number; duration_s: number; faults?: object; stepping?: string; prompt?: object; output?: object }) {
+function split(o: {
+  rate: number;
+  duration_s: number;
+  faults?: object;
+  stepping?: string;
+  prompt?: object;
+  output?: object;
+}) {
   return checkScenario(
     {
       name: 'split-faults',
@@ -236,7 +299,12 @@ function split(o: { rate: number; duration_s: number; faults?: object; stepping?
       model: MODEL.id,
       datacenter: {
         racks: [
-          { name: 'trn', count: 2, uplink_gbps: 1200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+          {
+            name: 'trn',
+            count: 2,
+            uplink_gbps: 1200,
+            nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }],
+          },
           { name: 'cs3', uplink_gbps: 1200, nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }] },
         ],
         network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: 10 },
@@ -259,7 +327,15 @@ describe('link failures', () => {
     const start = base.get('first_token_s') + base.get('transfer_queue_s');
     const T = base.get('transfer_s');
     const src = String(base.get('prefill_node')).split('/')[0];
-    const failed = only(runScenario(split({ rate: 1, duration_s: 1.5, faults: { links: [{ link: `${src}/uplink`, at_s: start + T / 2, repair_s: 0.25 }] } })));
+    const failed = only(
+      runScenario(
+        split({
+          rate: 1,
+          duration_s: 1.5,
+          faults: { links: [{ link: `${src}/uplink`, at_s: start + T / 2, repair_s: 0.25 }] },
+        }),
+      ),
+    );
     expect(failed.get('transfer_s')).toBeCloseTo(T + 0.25, 9);
     expect(failed.get('retries')).toBe(0);
     expect(failed.get('link_stalls')).toBe(1);
@@ -267,7 +343,15 @@ describe('link failures', () => {
     expect(failed.summary.requests_retried).toBe(0);
     expect(base.get('link_stalls')).toBe(0);
     // A transfer that starts while the link is down waits for the rest of the outage.
-    const early = only(runScenario(split({ rate: 1, duration_s: 1.5, faults: { links: [{ link: `${src}/uplink`, at_s: start - 0.01, repair_s: 0.25 }] } })));
+    const early = only(
+      runScenario(
+        split({
+          rate: 1,
+          duration_s: 1.5,
+          faults: { links: [{ link: `${src}/uplink`, at_s: start - 0.01, repair_s: 0.25 }] },
+        }),
+      ),
+    );
     expect(early.get('transfer_s')).toBeCloseTo(T + 0.24, 9);
     expect(early.get('link_stalls')).toBe(1);
     expect(failed.get('completion_s') - base.get('completion_s')).toBeCloseTo(0.25, 9);
@@ -275,8 +359,19 @@ describe('link failures', () => {
 });
 
 describe('failures on the performance model', () => {
-  const faults = { random: [{ role: 'decode', mtbf_s: 20, mttr_s: 5 }, { role: 'prefill', mtbf_s: 40, mttr_s: 5 }] };
-  const args = { rate: 20, duration_s: 120, faults, prompt: { dist: 'lognormal', median: 2048, sigma: 0.8, max: 16384 }, output: { dist: 'uniform', min: 1, max: 2000 } };
+  const faults = {
+    random: [
+      { role: 'decode', mtbf_s: 20, mttr_s: 5 },
+      { role: 'prefill', mtbf_s: 40, mttr_s: 5 },
+    ],
+  };
+  const args = {
+    rate: 20,
+    duration_s: 120,
+    faults,
+    prompt: { dist: 'lognormal', median: 2048, sigma: 0.8, max: 16384 },
+    output: { dist: 'uniform', min: 1, max: 2000 },
+  };
   let ff: ReturnType<typeof runScenario>;
   beforeAll(() => {
     ff = runScenario(split(args));
@@ -308,26 +403,59 @@ describe('failures on the performance model', () => {
 
 describe('failures across serving modes', () => {
   const cases: Array<[string, (stepping: string) => ReturnType<typeof checkScenario>]> = [
-    ['pool-fcfs split', (stepping) => checkScenario({
-      name: 'fcfs', seed: 9, duration_s: 60, drain_s: 600, model: MODEL.id,
-      datacenter: {
-        racks: [
-          { name: 'trn', uplink_gbps: 800, nodes: [{ hardware: 'trn2.48xlarge', count: 3, role: 'prefill' }] },
-          { name: 'cs3', uplink_gbps: 800, nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }] },
-        ],
-        network: { kv_transfer: 'network', latency_us: 10 },
-      },
-      workload: { arrivals: { process: 'poisson', rate_per_s: 15 }, prompt_tokens: { dist: 'lognormal', median: 3000, sigma: 0.7, max: 16384 }, output_tokens: { dist: 'uniform', min: 1, max: 1500 } },
-      scheduling: { router: 'pool-fcfs', decode_stepping: stepping },
-      faults: { random: [{ mtbf_s: 15, mttr_s: 4 }], links: [{ link: 'trn-0/uplink', at_s: 20, repair_s: 3 }] },
-    }, 'fcfs.json')],
-    ['colocated H100', (stepping) => checkScenario({
-      name: 'colocated', seed: 4, duration_s: 60, drain_s: 600, model: MODEL.id,
-      datacenter: { racks: [{ name: 'h100', nodes: [{ hardware: 'h100-sxm', devices: 8, count: 3, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
-      workload: { arrivals: { process: 'poisson', rate_per_s: 3 }, prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.7, max: 8192 }, output_tokens: { dist: 'uniform', min: 1, max: 300 } },
-      scheduling: { router: 'jsq', decode_stepping: stepping },
-      faults: { random: [{ mtbf_s: 20, mttr_s: 5 }] },
-    }, 'colocated.json')],
+    [
+      'pool-fcfs split',
+      (stepping) =>
+        checkScenario(
+          {
+            name: 'fcfs',
+            seed: 9,
+            duration_s: 60,
+            drain_s: 600,
+            model: MODEL.id,
+            datacenter: {
+              racks: [
+                { name: 'trn', uplink_gbps: 800, nodes: [{ hardware: 'trn2.48xlarge', count: 3, role: 'prefill' }] },
+                { name: 'cs3', uplink_gbps: 800, nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }] },
+              ],
+              network: { kv_transfer: 'network', latency_us: 10 },
+            },
+            workload: {
+              arrivals: { process: 'poisson', rate_per_s: 15 },
+              prompt_tokens: { dist: 'lognormal', median: 3000, sigma: 0.7, max: 16384 },
+              output_tokens: { dist: 'uniform', min: 1, max: 1500 },
+            },
+            scheduling: { router: 'pool-fcfs', decode_stepping: stepping },
+            faults: { random: [{ mtbf_s: 15, mttr_s: 4 }], links: [{ link: 'trn-0/uplink', at_s: 20, repair_s: 3 }] },
+          },
+          'fcfs.json',
+        ),
+    ],
+    [
+      'colocated H100',
+      (stepping) =>
+        checkScenario(
+          {
+            name: 'colocated',
+            seed: 4,
+            duration_s: 60,
+            drain_s: 600,
+            model: MODEL.id,
+            datacenter: {
+              racks: [{ name: 'h100', nodes: [{ hardware: 'h100-sxm', devices: 8, count: 3, role: 'mixed' }] }],
+              network: { kv_transfer: 'off' },
+            },
+            workload: {
+              arrivals: { process: 'poisson', rate_per_s: 3 },
+              prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.7, max: 8192 },
+              output_tokens: { dist: 'uniform', min: 1, max: 300 },
+            },
+            scheduling: { router: 'jsq', decode_stepping: stepping },
+            faults: { random: [{ mtbf_s: 20, mttr_s: 5 }] },
+          },
+          'colocated.json',
+        ),
+    ],
   ];
   for (const [name, make] of cases) {
     it(`I1 I6 ${name}: conserved, retried, and fast-forward equals exact stepping`, () => {
@@ -362,19 +490,30 @@ describe('scenarios/faults/aws-split-wafer-outage.json', () => {
 
 describe('rack-aware routing around a failed link', () => {
   it('sends no hand-off across a failed downlink while it is down', () => {
-    const s = checkScenario({
-      name: 'steer', seed: 6, duration_s: 40, drain_s: 600, model: MODEL.id,
-      datacenter: {
-        racks: [
-          { name: 'trn', uplink_gbps: 1200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
-          { name: 'cs3', count: 2, uplink_gbps: 1200, nodes: [{ hardware: 'cs3', devices: 4, role: 'decode' }] },
-        ],
-        network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: 10 },
+    const s = checkScenario(
+      {
+        name: 'steer',
+        seed: 6,
+        duration_s: 40,
+        drain_s: 600,
+        model: MODEL.id,
+        datacenter: {
+          racks: [
+            { name: 'trn', uplink_gbps: 1200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+            { name: 'cs3', count: 2, uplink_gbps: 1200, nodes: [{ hardware: 'cs3', devices: 4, role: 'decode' }] },
+          ],
+          network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: 10 },
+        },
+        workload: {
+          arrivals: { process: 'poisson', rate_per_s: 8 },
+          prompt_tokens: { dist: 'constant', value: 2048 },
+          output_tokens: { dist: 'constant', value: 50 },
+        },
+        scheduling: { prefill_router: 'least-work', decode_router: 'rack-aware' },
+        faults: { links: [{ link: 'cs3-0/downlink', at_s: 10, repair_s: 20 }] },
       },
-      workload: { arrivals: { process: 'poisson', rate_per_s: 8 }, prompt_tokens: { dist: 'constant', value: 2048 }, output_tokens: { dist: 'constant', value: 50 } },
-      scheduling: { prefill_router: 'least-work', decode_router: 'rack-aware' },
-      faults: { links: [{ link: 'cs3-0/downlink', at_s: 10, repair_s: 20 }] },
-    }, 'steer.json');
+      'steer.json',
+    );
     const t = runScenario(s).tables.requests;
     const node = t.getChild('decode_node')!;
     // The router chooses when prefill ends (the first token).

@@ -7,7 +7,16 @@ import { column, roundTrip } from '../helpers/queueing.js';
 const MODEL = MODELS['llama-3.1-70b']!;
 
 /** trn2.48xlarge prefill racks and CS-3 decode racks joined by a spine. */
-function split(o: { rate: number; prompt: object; output: object; uplink_gbps?: number; duration_s?: number; latency_us?: number; process?: string; prefillRacks?: number }) {
+function split(o: {
+  rate: number;
+  prompt: object;
+  output: object;
+  uplink_gbps?: number;
+  duration_s?: number;
+  latency_us?: number;
+  process?: string;
+  prefillRacks?: number;
+}) {
   return checkScenario(
     {
       name: 'handoff',
@@ -17,8 +26,17 @@ function split(o: { rate: number; prompt: object; output: object; uplink_gbps?: 
       model: MODEL.id,
       datacenter: {
         racks: [
-          { name: 'trn', count: o.prefillRacks ?? 1, uplink_gbps: o.uplink_gbps ?? 1200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
-          { name: 'cs3', uplink_gbps: o.uplink_gbps ?? 1200, nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }] },
+          {
+            name: 'trn',
+            count: o.prefillRacks ?? 1,
+            uplink_gbps: o.uplink_gbps ?? 1200,
+            nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }],
+          },
+          {
+            name: 'cs3',
+            uplink_gbps: o.uplink_gbps ?? 1200,
+            nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }],
+          },
         ],
         network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: o.latency_us ?? 10 },
       },
@@ -37,7 +55,13 @@ function split(o: { rate: number; prompt: object; output: object; uplink_gbps?: 
 describe('KV hand-off over the network', () => {
   it('a lone transfer takes bytes ÷ bottleneck bandwidth + per-hop latency', () => {
     // Bottleneck: the 1,200 Gb/s rack uplink (trn2.48xlarge NIC 3,200, CS-3 × 4 NIC 4,800).
-    const s = split({ rate: 1, duration_s: 1.5, process: 'deterministic', prompt: { dist: 'constant', value: 8192 }, output: { dist: 'constant', value: 10 } });
+    const s = split({
+      rate: 1,
+      duration_s: 1.5,
+      process: 'deterministic',
+      prompt: { dist: 'constant', value: 8192 },
+      output: { dist: 'constant', value: 10 },
+    });
     const req = roundTrip(runScenario(s).tables.requests);
     const bytes = kvHandoffBytes(MODEL, BF16, 8192);
     expect(bytes / 1e9).toBeCloseTo(2.68, 2);
@@ -50,7 +74,13 @@ describe('KV hand-off over the network', () => {
 
   let loaded: ReturnType<typeof runScenario>;
   beforeAll(() => {
-    loaded = runScenario(split({ rate: 25, prompt: { dist: 'lognormal', median: 4096, sigma: 0.8, max: 16384 }, output: { dist: 'uniform', min: 1, max: 200 } }));
+    loaded = runScenario(
+      split({
+        rate: 25,
+        prompt: { dist: 'lognormal', median: 4096, sigma: 0.8, max: 16384 },
+        output: { dist: 'uniform', min: 1, max: 200 },
+      }),
+    );
   });
 
   it('hands off exactly Σ prompt tokens × KV bytes per token of the requests that decoded', () => {
@@ -60,13 +90,15 @@ describe('KV hand-off over the network', () => {
     const status = req.getChild('status');
     let expected = 0;
     for (let i = 0; i < req.numRows; i++) {
-      if (status?.get(i) === 'completed' && (out[i] as number) > 1) expected += kvHandoffBytes(MODEL, BF16, prompt[i] as number);
+      if (status?.get(i) === 'completed' && (out[i] as number) > 1)
+        expected += kvHandoffBytes(MODEL, BF16, prompt[i] as number);
     }
     const links = loaded.tables.links;
     const name = links.getChild('link');
     const bytes = column(links, 'bytes');
     let received = 0;
-    for (let i = 0; i < links.numRows; i++) if (String(name?.get(i)).endsWith('/nic-rx')) received += bytes[i] as number;
+    for (let i = 0; i < links.numRows; i++)
+      if (String(name?.get(i)).endsWith('/nic-rx')) received += bytes[i] as number;
     expect(loaded.summary.unfinished).toBe(0);
     expect(received / expected).toBeCloseTo(1, 9);
   });
@@ -87,7 +119,14 @@ describe('KV hand-off over the network', () => {
 
   it('contention: a thinner uplink makes hand-offs slower under the same load', () => {
     const meanTransfer = (uplink: number) => {
-      const r = runScenario(split({ uplink_gbps: uplink, rate: 25, prompt: { dist: 'lognormal', median: 4096, sigma: 0.8, max: 16384 }, output: { dist: 'uniform', min: 2, max: 200 } }));
+      const r = runScenario(
+        split({
+          uplink_gbps: uplink,
+          rate: 25,
+          prompt: { dist: 'lognormal', median: 4096, sigma: 0.8, max: 16384 },
+          output: { dist: 'uniform', min: 2, max: 200 },
+        }),
+      );
       const t = column(r.tables.requests, 'transfer_s').filter((x) => !Number.isNaN(x));
       return t.reduce((a, b) => a + b, 0) / t.length;
     };
@@ -102,7 +141,11 @@ describe('rack-aware decode routing', () => {
   function racks(router: string, rate: number, duration_s = 60) {
     return checkScenario(
       {
-        name: 'rack-aware', seed: 9, duration_s, drain_s: 600, model: MODEL.id,
+        name: 'rack-aware',
+        seed: 9,
+        duration_s,
+        drain_s: 600,
+        model: MODEL.id,
         datacenter: {
           racks: [
             { name: 'pre', uplink_gbps: 3200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },

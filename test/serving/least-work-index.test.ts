@@ -10,7 +10,12 @@ import type { RoutingTarget } from '../../sim/serving/phase-server.js';
 type Fake = RoutingTarget & { outstandingTokens: number };
 const request = { id: 0, arrival_s: 0, promptTokens: 1, prefillInstance: null };
 // A pool has one server per instance; the index finds a server by its instance's index.
-const fakes = (n: number): Fake[] => Array.from({ length: n }, (_, index) => ({ instance: { index, name: `i${index}` } as never, inSystem: 0, outstandingTokens: 0 }));
+const fakes = (n: number): Fake[] =>
+  Array.from({ length: n }, (_, index) => ({
+    instance: { index, name: `i${index}` } as never,
+    inSystem: 0,
+    outstandingTokens: 0,
+  }));
 
 describe('LeastWorkIndex', () => {
   it('always returns a server with the least work, through any sequence of changes', () => {
@@ -100,6 +105,7 @@ describe('LeastWorkIndex', () => {
 
   it('is the one router a pool keeps informed of its servers and their work', () => {
     expect(isIndexed(makeRouter('least-work', randomLcg(1)))).toBe(true);
-    for (const name of ['round-robin', 'random', 'jsq', 'power-of-two'] as const) expect(isIndexed(makeRouter(name, randomLcg(1)))).toBe(false);
+    for (const name of ['round-robin', 'random', 'jsq', 'power-of-two'] as const)
+      expect(isIndexed(makeRouter(name, randomLcg(1)))).toBe(false);
   });
 });

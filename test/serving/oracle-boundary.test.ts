@@ -9,7 +9,9 @@ const serving = join(import.meta.dirname, '../../sim/serving');
 
 /** The source without comments (a comment may name the field; only code reads it). */
 function code(file: string): string {
-  return readFileSync(join(serving, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  return readFileSync(join(serving, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
 }
 
 /** The body of `function name(…) { … }` in `text`, by brace matching ('' when absent). */

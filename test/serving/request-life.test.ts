@@ -13,10 +13,11 @@ import * as life from '../../sim/serving/request-life.js';
 
 const STAGES: Stage[] = ['created', 'prefill-queue', 'prefill', 'handoff', 'decode-queue', 'decode', 'done'];
 const LIVE: Stage[] = ['prefill-queue', 'prefill', 'handoff', 'decode-queue', 'decode'];
-const inst = new Instance(
-  { index: 0, name: 'i0', rack: 'r' } as unknown as InstanceSpec,
-  { window_s: 1, measureFrom_s: 0, measureTo_s: Infinity },
-);
+const inst = new Instance({ index: 0, name: 'i0', rack: 'r' } as unknown as InstanceSpec, {
+  window_s: 1,
+  measureFrom_s: 0,
+  measureTo_s: Infinity,
+});
 
 /** Each move: the stages it may leave, and the stage it leads to. */
 const MOVES: Record<life.Move, { from: Stage[]; to: Stage; run: (r: Request) => void }> = {
@@ -94,8 +95,14 @@ describe('request life (invariant: stage order)', () => {
     expect(times).toEqual([0, 1, 2, 2, 3, 4, 4, 5]);
     expect(r.preemptions).toBe(1);
     life.restartHandoff(r, 7);
-    expect([r.stage, r.transferEnqueue_s, r.transferStart_s, r.transferEnd_s, r.decodeEnqueue_s, r.decodeStart_s])
-      .toEqual(['handoff', 7, NaN, NaN, NaN, NaN]);
+    expect([
+      r.stage,
+      r.transferEnqueue_s,
+      r.transferStart_s,
+      r.transferEnd_s,
+      r.decodeEnqueue_s,
+      r.decodeStart_s,
+    ]).toEqual(['handoff', 7, NaN, NaN, NaN, NaN]);
     expect(r.decodeInstance).toBeNull();
     // The first token was streamed: TTFT stands across a restart.
     life.restartPrefill(r, 8);

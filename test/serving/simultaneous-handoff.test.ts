@@ -32,7 +32,10 @@ function trace(rows: Array<[number, number, number]>): string {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-handoff-'));
   const path = join(dir, 'trace.csv');
   const stamp = (t: number) => `2023-11-16 18:00:${t.toFixed(7).padStart(10, '0')}`;
-  writeFileSync(path, ['TIMESTAMP,ContextTokens,GeneratedTokens', ...rows.map(([t, p, o]) => `${stamp(t)},${p},${o}`)].join('\n') + '\n');
+  writeFileSync(
+    path,
+    ['TIMESTAMP,ContextTokens,GeneratedTokens', ...rows.map(([t, p, o]) => `${stamp(t)},${p},${o}`)].join('\n') + '\n',
+  );
   return path;
 }
 
@@ -49,7 +52,11 @@ function pair(decodeRouter: string, requests: number): Table {
       datacenter: {
         racks: [
           { name: 'pre', uplink_gbps: 3200, nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
-          { name: 'dec', uplink_gbps: BOTTLENECK_GBPS, nodes: [{ hardware: 'cs3', devices: 4, count: 1, role: 'decode' }] },
+          {
+            name: 'dec',
+            uplink_gbps: BOTTLENECK_GBPS,
+            nodes: [{ hardware: 'cs3', devices: 4, count: 1, role: 'decode' }],
+          },
         ],
         network: { kv_transfer: 'network', spine_gbps: 25_600, latency_us: HOP_LATENCY_US },
       },
@@ -98,7 +105,15 @@ function fcfsDecode(rows: Array<[number, number, number]>, racks: object[]): Tab
       drain_s: 600,
       model: 'llama-3.1-70b',
       datacenter: {
-        racks: [{ name: 'pre', nodes: [{ count: rows.length, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1 } } }] }, ...racks],
+        racks: [
+          {
+            name: 'pre',
+            nodes: [
+              { count: rows.length, role: 'prefill', service: { prefill: { dist: 'deterministic', value_s: 1 } } },
+            ],
+          },
+          ...racks,
+        ],
         network: { kv_transfer: 'network', latency_us: HOP_LATENCY_US },
       },
       workload: { arrivals: { process: 'trace', path: trace(rows), format: 'azure-csv' } },
@@ -130,7 +145,13 @@ describe('pool-fcfs: ready decoders are those with no step running, transfers in
         [0.1, 5_000, 10],
         [0.15, 60_000, 10],
       ],
-      [{ name: 'dec', uplink_gbps: BOTTLENECK_GBPS, nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }] }],
+      [
+        {
+          name: 'dec',
+          uplink_gbps: BOTTLENECK_GBPS,
+          nodes: [{ hardware: 'cs3', devices: 4, count: 2, role: 'decode' }],
+        },
+      ],
     );
     const { node, of } = byId(r);
     expect(of('first_token_s').map((t) => Number(t.toFixed(9)))).toEqual([1, 1.1, 1.15]);
@@ -163,7 +184,13 @@ describe('pool-fcfs: ready decoders are those with no step running, transfers in
       ],
     );
     const { node, of } = byId(r);
-    expect([0, 1, 2, 3, 4].map(node)).toEqual(['wide-0/decode-0', 'thin-0/decode-0', 'wide-0/decode-0', 'wide-0/decode-0', 'thin-0/decode-0']);
+    expect([0, 1, 2, 3, 4].map(node)).toEqual([
+      'wide-0/decode-0',
+      'thin-0/decode-0',
+      'wide-0/decode-0',
+      'wide-0/decode-0',
+      'thin-0/decode-0',
+    ]);
     const ready = of('first_token_s');
     const queued = of('transfer_queue_s');
     const start = ready.map((t, i) => t + (queued[i] as number));

@@ -15,7 +15,12 @@ interface Spec {
 
 /** One request on a trn2.48xlarge prefill instance and one decode instance (16 chips each). */
 function lone(speculative: Spec | undefined, prompt: number, output: number, role: 'decode' | 'mixed' = 'decode') {
-  const group = (r: string, s?: Spec) => ({ hardware: 'trn2.48xlarge', role: r, count: 1, ...(s ? { speculative: s } : {}) });
+  const group = (r: string, s?: Spec) => ({
+    hardware: 'trn2.48xlarge',
+    role: r,
+    count: 1,
+    ...(s ? { speculative: s } : {}),
+  });
   const nodes = role === 'decode' ? [group('prefill'), group('decode', speculative)] : [group('mixed', speculative)];
   return {
     name: 'speculative',
@@ -50,16 +55,34 @@ const trn2 = HARDWARE['trn2.48xlarge']!;
 const { decode_mfu, memory_bw } = trn2.efficiency;
 const { per_layer_s, allreduce_s, step_s: trn2Step_s } = trn2.overhead;
 const ring_s = allreduce_s + 2 * 15 * (trn2.overhead.allreduce_step_s ?? 0);
-const trn2Pass = (m: { layers: number; hidden: number; params: number; matmul: number; kv_B: number; pairFlops: number }) =>
+const trn2Pass =
+  (m: { layers: number; hidden: number; params: number; matmul: number; kv_B: number; pairFlops: number }) =>
   (tokens: number, pairs: number, kv: number, step_s: number) =>
-    Math.max((2 * m.matmul * tokens + m.pairFlops * pairs) / (16 * 667e12 * decode_mfu), (2 * m.params + kv * m.kv_B) / (16 * 2.9e12 * memory_bw)) +
-    m.layers * per_layer_s + 2 * m.layers * (ring_s + ((2 * 15) / 16) * ((tokens * m.hidden * 2) / 1024e9)) + step_s;
+    Math.max(
+      (2 * m.matmul * tokens + m.pairFlops * pairs) / (16 * 667e12 * decode_mfu),
+      (2 * m.params + kv * m.kv_B) / (16 * 2.9e12 * memory_bw),
+    ) +
+    m.layers * per_layer_s +
+    2 * m.layers * (ring_s + ((2 * 15) / 16) * ((tokens * m.hidden * 2) / 1024e9)) +
+    step_s;
 // Llama 3.1 70B: 70,553,706,496 parameters, 128,256 × 8,192 of them the input embedding.
 const target = trn2Pass({
-  layers: 80, hidden: 8192, params: 70_553_706_496, matmul: 70_553_706_496 - 128_256 * 8192, kv_B: 2 * 80 * 8 * 128 * 2, pairFlops: 4 * 80 * 64 * 128,
+  layers: 80,
+  hidden: 8192,
+  params: 70_553_706_496,
+  matmul: 70_553_706_496 - 128_256 * 8192,
+  kv_B: 2 * 80 * 8 * 128 * 2,
+  pairFlops: 4 * 80 * 64 * 128,
 });
 // Llama 3.2 1B: 1,235,814,400 parameters, embeddings tied (all of them multiply).
-const draft = trn2Pass({ layers: 16, hidden: 2048, params: 1_235_814_400, matmul: 1_235_814_400, kv_B: 2 * 16 * 8 * 64 * 2, pairFlops: 4 * 16 * 32 * 64 });
+const draft = trn2Pass({
+  layers: 16,
+  hidden: 2048,
+  params: 1_235_814_400,
+  matmul: 1_235_814_400,
+  kv_B: 2 * 16 * 8 * 64 * 2,
+  pairFlops: 4 * 16 * 32 * 64,
+});
 
 /** A lone request's speculative step at total context C (its context plus the new token). */
 function handStep(k: number, C: number): number {
@@ -98,7 +121,17 @@ describe('a lone request with speculative decoding (trn2.48xlarge, Llama 3.1 70B
   });
 
   it('takes an inline draft model like a catalog one', () => {
-    const inline = { id: 'my-1b', layers: 16, hidden: 2048, heads: 32, kv_heads: 8, head_dim: 64, ffn: 8192, vocab: 128_256, tied_embeddings: true };
+    const inline = {
+      id: 'my-1b',
+      layers: 16,
+      hidden: 2048,
+      heads: 32,
+      kv_heads: 8,
+      head_dim: 64,
+      ffn: 8192,
+      vocab: 128_256,
+      tied_embeddings: true,
+    };
     const got = tpot(lone({ draft_model: inline, tokens: 7, acceptance: 0.8 }, prompt, output));
     expect(got / handTpot(7, 4.1611392)).toBeCloseTo(1, 9);
   });
@@ -114,8 +147,30 @@ describe('speculative settings that are wrong', () => {
     ['zero tokens', { ...ok, tokens: 0 }, `${at}.tokens`, /must be an integer from 1 to 16, got 0/],
     ['17 tokens', { ...ok, tokens: 17 }, `${at}.tokens`, /from 1 to 16, got 17/],
     ['fractional tokens', { ...ok, tokens: 2.5 }, `${at}.tokens`, /integer/],
-    ['unknown draft', { ...ok, draft_model: 'llama-3.2-1bb' }, `${at}.draft_model`, /unknown model 'llama-3.2-1bb'.*did you mean/],
-    ['draft of another vocabulary', { ...ok, draft_model: { id: 'opt-125m', layers: 12, hidden: 768, heads: 12, kv_heads: 12, head_dim: 64, ffn: 3072, vocab: 50_272 } }, `${at}.draft_model`, /vocabulary of 50272 tokens.*128256/],
+    [
+      'unknown draft',
+      { ...ok, draft_model: 'llama-3.2-1bb' },
+      `${at}.draft_model`,
+      /unknown model 'llama-3.2-1bb'.*did you mean/,
+    ],
+    [
+      'draft of another vocabulary',
+      {
+        ...ok,
+        draft_model: {
+          id: 'opt-125m',
+          layers: 12,
+          hidden: 768,
+          heads: 12,
+          kv_heads: 12,
+          head_dim: 64,
+          ffn: 3072,
+          vocab: 50_272,
+        },
+      },
+      `${at}.draft_model`,
+      /vocabulary of 50272 tokens.*128256/,
+    ],
     ['a field it does not have', { ...ok, k: 3 }, `${at}.k`, /unknown key; allowed: draft_model, tokens, acceptance/],
   ])('%s', (_name, speculative, path, message) => {
     const found = problems(lone(speculative as Spec, 1024, 64));
@@ -131,7 +186,9 @@ describe('speculative settings that are wrong', () => {
     s.model = 'llama-3.1-405b';
     (s.datacenter.racks[0]!.nodes[1] as Record<string, unknown>).devices = 16;
     const found = problems(s);
-    expect(found.join('\n')).toMatch(/datacenter\.racks\[0\]\.nodes\[1\]\.speculative\.draft_model: llama-3\.1-405b .* does not fit beside llama-3\.1-405b .* on 16 × trn2\.48xlarge.*fewest devices that hold both: 32/);
+    expect(found.join('\n')).toMatch(
+      /datacenter\.racks\[0\]\.nodes\[1\]\.speculative\.draft_model: llama-3\.1-405b .* does not fit beside llama-3\.1-405b .* on 16 × trn2\.48xlarge.*fewest devices that hold both: 32/,
+    );
   });
 
   it('without devices, sizing picks the fewest that hold both models', () => {
@@ -147,7 +204,9 @@ describe('speculative settings that are wrong', () => {
     (s.datacenter.racks[0]!.nodes[0] as Record<string, unknown>).speculative = ok;
     expect(problems(s).join('\n')).toMatch(/datacenter\.racks\[0\]\.nodes\[0\]\.speculative: .*"decode" or "mixed"/);
     const q = lone(ok, 1024, 64);
-    (q.datacenter.racks[0]!.nodes[1] as Record<string, unknown>).service = { decode: { dist: 'exponential', mean_s: 1 } };
+    (q.datacenter.racks[0]!.nodes[1] as Record<string, unknown>).service = {
+      decode: { dist: 'exponential', mean_s: 1 },
+    };
     expect(problems(q).join('\n')).toMatch(/nodes\[1\]\.speculative: needs the performance model/);
   });
 });

@@ -42,12 +42,16 @@ describe('the size of a sweep', () => {
     const err = inputError(() => loadSweep(join(dir, 'sweep.json')));
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]?.path).toBe('replications');
-    expect(err.problems[0]?.message).toMatch(/^2 points × 10,000,000 replications = 20,000,000 runs would be more than the 250,000 runs a sweep may hold/);
+    expect(err.problems[0]?.message).toMatch(
+      /^2 points × 10,000,000 replications = 20,000,000 runs would be more than the 250,000 runs a sweep may hold/,
+    );
   });
 
   it('a huge grid is refused naming vary; one run over the bound is too, one at it is not', () => {
     const dir = setup({ vary: { seed: range(1000), 'workload.arrivals.rate_per_s': range(1000) } });
-    expect(inputError(() => loadSweep(join(dir, 'sweep.json'))).message).toMatch(/vary: a grid of 1,000 × 1,000 points is more than the 250,000 runs/);
+    expect(inputError(() => loadSweep(join(dir, 'sweep.json'))).message).toMatch(
+      /vary: a grid of 1,000 × 1,000 points is more than the 250,000 runs/,
+    );
     const atBound = setup({ vary: { seed: range(500) }, replications: MAX_SWEEP_RUNS / 500 });
     expect(loadSweep(join(atBound, 'sweep.json')).runCount).toBe(MAX_SWEEP_RUNS);
     const over = setup({ vary: { seed: range(500) }, replications: MAX_SWEEP_RUNS / 500 + 1 });
@@ -61,7 +65,8 @@ describe('the size of a sweep', () => {
     expect(runsOf(plan, { k: 100_000, n: 100_000 }).map((r) => r.index)).toEqual([99_999]);
     // Every run in exactly one of 7 shards.
     const seen = new Uint8Array(plan.runCount);
-    for (let k = 1; k <= 7; k++) for (const r of runsOf(plan, { k, n: 7 })) seen[r.index] = (seen[r.index] as number) + 1;
+    for (let k = 1; k <= 7; k++)
+      for (const r of runsOf(plan, { k, n: 7 })) seen[r.index] = (seen[r.index] as number) + 1;
     expect(seen.every((c) => c === 1)).toBe(true);
     // A run's point values are those of the point-major enumeration (first path slowest).
     expect(pointValues(plan, 401)).toEqual({ 'workload.arrivals.rate_per_s': 0.02, seed: 2 });
@@ -71,7 +76,17 @@ describe('the size of a sweep', () => {
   it('a shard of the 400 × 400 grid runs from the command line and writes only its runs', async () => {
     const dir = setup(grid400);
     vi.spyOn(console, 'log').mockImplementation(() => {});
-    const status = await main(['sweep', join(dir, 'sweep.json'), '--out', join(dir, 'out'), '--quiet', '--workers', '1', '--shard', '100000/100000']);
+    const status = await main([
+      'sweep',
+      join(dir, 'sweep.json'),
+      '--out',
+      join(dir, 'out'),
+      '--quiet',
+      '--workers',
+      '1',
+      '--shard',
+      '100000/100000',
+    ]);
     vi.restoreAllMocks();
     expect(status).toBe(0);
     const t = tableFromIPC(readFileSync(join(dir, 'out/g/shards/shard-100000-of-100000.arrow')));
@@ -82,7 +97,12 @@ describe('the size of a sweep', () => {
 
   it('the table printed after a sweep of 160,000 points shows the first 50 (no spread into Math.max)', () => {
     const rows = range(160_000, 0).map((point) => ({ row_kind: 'point', point, runs: 1, x: point }));
-    const table = tableFromRows(rows, [['row_kind', 'string'], ['point', 'int'], ['runs', 'int'], ['x', 'float']]);
+    const table = tableFromRows(rows, [
+      ['row_kind', 'string'],
+      ['point', 'int'],
+      ['runs', 'int'],
+      ['x', 'float'],
+    ]);
     const lines = formatPoints({ paths: ['x'] }, table).split('\n');
     expect(lines).toHaveLength(2 + 50 + 1);
     expect(lines.at(-1)).toBe('… and 159950 more points (every point: summary.arrow)');
@@ -138,20 +158,28 @@ describe('vary keys that name prototype machinery', () => {
 describe('merge refuses what is not one sweep', () => {
   it('shards of different sweep files under one name: the odd shard is named, nothing averaged', async () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [1, 2] } });
-    writeFileSync(join(dir, 'other.json'), JSON.stringify({ name: 'g', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 4] } }));
+    writeFileSync(
+      join(dir, 'other.json'),
+      JSON.stringify({ name: 'g', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 4] } }),
+    );
     await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'out'), workers: 1, shard: { k: 1, n: 2 } });
     await runSweep(join(dir, 'other.json'), { out: join(dir, 'out'), workers: 1, shard: { k: 2, n: 2 } });
     const err = inputError(() => mergeSweep(join(dir, 'out/g')));
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]?.file).toBe(join(dir, 'out/g/shards/shard-1-of-2.arrow'));
-    expect(err.problems[0]?.message).toMatch(/ran a different sweep .* shards of different sweep files were written under the name "g"/);
+    expect(err.problems[0]?.message).toMatch(
+      /ran a different sweep .* shards of different sweep files were written under the name "g"/,
+    );
     expect(existsSync(join(dir, 'out/g/summary.arrow'))).toBe(false);
   });
 
   it('the fingerprint is the content, not the file: the same sweep from another path and layout merges', async () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [1, 2] } });
     const copy = join(dir, 'copy');
-    writeFileSync(join(dir, 'sweep2.json'), JSON.stringify({ name: 'g', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 2] } }, null, 4));
+    writeFileSync(
+      join(dir, 'sweep2.json'),
+      JSON.stringify({ name: 'g', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [1, 2] } }, null, 4),
+    );
     expect(loadSweep(join(dir, 'sweep2.json')).fingerprint).toBe(loadSweep(join(dir, 'sweep.json')).fingerprint);
     await runSweep(join(dir, 'sweep.json'), { out: copy, workers: 1, shard: { k: 1, n: 2 } });
     await runSweep(join(dir, 'sweep2.json'), { out: copy, workers: 1, shard: { k: 2, n: 2 } });
@@ -160,12 +188,15 @@ describe('merge refuses what is not one sweep', () => {
 
   it('a truncated shard is an input error naming the file', async () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [1, 2] } });
-    for (const k of [1, 2]) await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'out'), workers: 1, shard: { k, n: 2 } });
+    for (const k of [1, 2])
+      await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'out'), workers: 1, shard: { k, n: 2 } });
     const shard = join(dir, 'out/g/shards/shard-2-of-2.arrow');
     const bytes = readFileSync(shard);
     writeFileSync(shard, bytes.subarray(0, bytes.length >> 1));
     const err = inputError(() => mergeSweep(join(dir, 'out/g')));
-    expect(err.message).toBe(`${shard}: is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again`);
+    expect(err.message).toBe(
+      `${shard}: is not a complete Arrow file (truncated or corrupt: an interrupted copy or a full disk?); run this shard again`,
+    );
   });
 });
 
@@ -176,7 +207,10 @@ describe('plan candidates are reported against the plan file', () => {
     duration_s: 30,
     warmup_s: 5,
     model: 'llama-3.1-8b',
-    datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+    datacenter: {
+      racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }],
+      network: { kv_transfer: 'off' },
+    },
     workload: {
       arrivals: { process: 'poisson', rate_per_s: 5 },
       prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },
@@ -194,9 +228,21 @@ describe('plan candidates are reported against the plan file', () => {
   const h100 = { hardware: 'h100-sxm', devices: 1 };
 
   it.each([
-    [{ split: { prefill: { candidates: [h100, 'h100-sxn'] }, decode: { candidates: [h100] } } }, 'split.prefill.candidates[1]', /unknown hardware 'h100-sxn'/],
-    [{ split: { prefill: { candidates: [h100] }, decode: { candidates: [{ hardware: 'nope', devices: 1 }] } } }, 'split.decode.candidates[0].hardware', /unknown hardware 'nope'/],
-    [{ mixed: { candidates: [h100, { hardware: { id: 'tiny', base: 'h100-sxm', memory_gb: 0.01 } }] } }, 'mixed.candidates[1].hardware', /fits on no replica/],
+    [
+      { split: { prefill: { candidates: [h100, 'h100-sxn'] }, decode: { candidates: [h100] } } },
+      'split.prefill.candidates[1]',
+      /unknown hardware 'h100-sxn'/,
+    ],
+    [
+      { split: { prefill: { candidates: [h100] }, decode: { candidates: [{ hardware: 'nope', devices: 1 }] } } },
+      'split.decode.candidates[0].hardware',
+      /unknown hardware 'nope'/,
+    ],
+    [
+      { mixed: { candidates: [h100, { hardware: { id: 'tiny', base: 'h100-sxm', memory_gb: 0.01 } }] } },
+      'mixed.candidates[1].hardware',
+      /fits on no replica/,
+    ],
     [{ mixed: { candidates: [h100], max_instances: 1_000_000_000 } }, 'mixed.max_instances', /1000000000/],
   ])('%j → %s', (plan, path, message) => {
     const file = planFile(plan);
@@ -219,10 +265,18 @@ describe('splitsim validate on sweeps and plans', () => {
   it('prints ok for a good sweep and plan, with what it checked', async () => {
     const root = join(import.meta.dirname, '../..');
     const { out } = capture();
-    const status = await main(['validate', join(root, 'scenarios/sweeps/ratio-sweep.json'), join(root, 'scenarios/plans/llama70b-40rps.json')]);
+    const status = await main([
+      'validate',
+      join(root, 'scenarios/sweeps/ratio-sweep.json'),
+      join(root, 'scenarios/plans/llama70b-40rps.json'),
+    ]);
     expect(status).toBe(0);
-    expect(out[0]).toMatch(/ratio-sweep\.json: ok \(sweep ratio-sweep, 6 points × 3 replications = 18 runs; every point checked\)/);
-    expect(out[1]).toMatch(/llama70b-40rps\.json: ok \(plan llama70b-40rps, split: 2 prefill × 2 decode candidates, mixed: 2 candidates/);
+    expect(out[0]).toMatch(
+      /ratio-sweep\.json: ok \(sweep ratio-sweep, 6 points × 3 replications = 18 runs; every point checked\)/,
+    );
+    expect(out[1]).toMatch(
+      /llama70b-40rps\.json: ok \(plan llama70b-40rps, split: 2 prefill × 2 decode candidates, mixed: 2 candidates/,
+    );
   });
 
   it('reports every bad point of a sweep, and every file, with exit 2 and nothing on stdout', async () => {
@@ -232,14 +286,20 @@ describe('splitsim validate on sweeps and plans', () => {
     expect(status).toBe(2);
     expect(out).toEqual([]);
     const text = err.join('\n');
-    expect(text).toMatch(/sweep\.json: workload\.arrivals\.rate_per_s: must be a positive number, got -2 \(at point 2: /);
-    expect(text).toMatch(/sweep\.json: datacenter\.racks\[0\]\.count: must be a positive integer, got 0 \(at point 1: /);
+    expect(text).toMatch(
+      /sweep\.json: workload\.arrivals\.rate_per_s: must be a positive number, got -2 \(at point 2: /,
+    );
+    expect(text).toMatch(
+      /sweep\.json: datacenter\.racks\[0\]\.count: must be a positive integer, got 0 \(at point 1: /,
+    );
   });
 
   it('checks a grid larger than it will check whole on a sample, and says so', async () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': range(200).map((i) => i / 100), seed: range(100) } });
     const { out } = capture();
     expect(await main(['validate', join(dir, 'sweep.json')])).toBe(0);
-    expect(out[0]).toMatch(/20,000 points × 1 replications = 20,000 runs; 10,000 of its points checked, every value of each path among them/);
+    expect(out[0]).toMatch(
+      /20,000 points × 1 replications = 20,000 runs; 10,000 of its points checked, every value of each path among them/,
+    );
   });
 });

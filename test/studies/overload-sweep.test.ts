@@ -15,14 +15,28 @@ describe('a sweep across the capacity of an M/M/4 pool (8 requests/s)', () => {
     s.duration_s = 1000;
     s.warmup_s = 100;
     s.datacenter.racks = [
-      { name: 'pre', nodes: [{ count: 4, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }] },
-      { name: 'dec', nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 1e-6 } } }] },
+      {
+        name: 'pre',
+        nodes: [{ count: 4, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }],
+      },
+      {
+        name: 'dec',
+        nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 1e-6 } } }],
+      },
     ];
     s.scheduling = { router: 'pool-fcfs' };
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-overload-sweep-'));
     writeFileSync(join(dir, 'base.json'), JSON.stringify(s));
     // ρ = 0.5 and ρ = 1.125: the second queue grows by ~1 request/s, ~900 over the period.
-    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'cliff', base: 'base.json', vary: { 'workload.arrivals.rate_per_s': [4, 9] }, replications: 1 }));
+    writeFileSync(
+      join(dir, 'sweep.json'),
+      JSON.stringify({
+        name: 'cliff',
+        base: 'base.json',
+        vary: { 'workload.arrivals.rate_per_s': [4, 9] },
+        replications: 1,
+      }),
+    );
     const outcome = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'out'), workers: 1 });
     const rows = outcome.summary!.toArray().map((r) => r.toJSON() as Record<string, unknown>);
     const points = rows.filter((r) => r.row_kind === 'point');

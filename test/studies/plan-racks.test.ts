@@ -9,7 +9,13 @@ import { planRows, runPlan, type Design } from '../../sim/studies/plan.js';
 import { smallPlanBase } from '../helpers/base-scenario.js';
 
 const h100 = (devices: number) => ({ hardware: 'h100-sxm', devices });
-const split = (np: number, nd: number): Design => ({ kind: 'split', prefill: h100(1), decode: h100(8), prefillInstances: np, decodeInstances: nd });
+const split = (np: number, nd: number): Design => ({
+  kind: 'split',
+  prefill: h100(1),
+  decode: h100(8),
+  prefillInstances: np,
+  decodeInstances: nd,
+});
 
 describe('RackFit', () => {
   // 5 kW racks: three 1-GPU instances (3.825 kW) fit, a 10.2 kW 8-GPU instance does not.
@@ -23,10 +29,12 @@ describe('RackFit', () => {
     expect(fit(3).prefillRoom(split(1, 5))).toBe(3);
   });
 
-  it('an instance over a rack\'s budget fits nowhere, with the reason', () => {
+  it("an instance over a rack's budget fits nowhere, with the reason", () => {
     const big = fit(10, { prefill: 1.275, decode: 10.2 });
     expect(big.racksUsed(split(1, 1))).toBe(Infinity);
-    expect(big.unfit(split(1, 1))).toBe("one decode instance draws 10.2 kW at nameplate, more than a rack's 5 kW (rack_power_kw)");
+    expect(big.unfit(split(1, 1))).toBe(
+      "one decode instance draws 10.2 kW at nameplate, more than a rack's 5 kW (rack_power_kw)",
+    );
     expect(big.prefillRoom(split(1, 1))).toBe(0);
   });
 });
@@ -35,18 +43,30 @@ describe('splitsim plan with rack_power_kw and max_racks', () => {
   // 8 kW racks, one of them: six 1-GPU instances at most; the 8-GPU candidate (10.2 kW) is infeasible.
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-plan-racks-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify(smallPlanBase()));
-  writeFileSync(join(dir, 'plan.json'), JSON.stringify({
-    name: 'racks', base: 'base.json',
-    mixed: { candidates: [h100(1), h100(8)], max_instances: 32 },
-    rack_power_kw: 8, max_racks: 1, check_seeds: 1, goodput: false,
-  }));
+  writeFileSync(
+    join(dir, 'plan.json'),
+    JSON.stringify({
+      name: 'racks',
+      base: 'base.json',
+      mixed: { candidates: [h100(1), h100(8)], max_instances: 32 },
+      rack_power_kw: 8,
+      max_racks: 1,
+      check_seeds: 1,
+      goodput: false,
+    }),
+  );
   let result: Awaited<ReturnType<typeof runPlan>>;
   beforeAll(async () => {
     result = await runPlan(join(dir, 'plan.json'));
   });
 
   it('reports the candidate no rack can hold as infeasible, and never runs it', () => {
-    expect(result.infeasible).toEqual([{ design: '1 h100-sxm×8 colocated', reason: "one mixed instance draws 10.2 kW at nameplate, more than a rack's 8 kW (rack_power_kw)" }]);
+    expect(result.infeasible).toEqual([
+      {
+        design: '1 h100-sxm×8 colocated',
+        reason: "one mixed instance draws 10.2 kW at nameplate, more than a rack's 8 kW (rack_power_kw)",
+      },
+    ]);
     expect(result.evaluations.some((e) => e.design.kind === 'mixed' && e.design.mixed.devices === 8)).toBe(false);
   });
 

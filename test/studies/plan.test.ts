@@ -17,7 +17,10 @@ const base = {
   duration_s: 150,
   warmup_s: 20,
   model: 'llama-3.1-8b',
-  datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+  datacenter: {
+    racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }],
+    network: { kv_transfer: 'off' },
+  },
   workload: {
     arrivals: { process: 'poisson', rate_per_s: 30 },
     prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.6, max: 8000 },
@@ -30,15 +33,18 @@ const base = {
 describe('splitsim plan', () => {
   const dir = mkdtempSync(join(tmpdir(), 'splitsim-plan-'));
   writeFileSync(join(dir, 'base.json'), JSON.stringify(base));
-  writeFileSync(join(dir, 'plan.json'), JSON.stringify({
-    name: 'p',
-    base: 'base.json',
-    split: {
-      prefill: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
-      decode: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
-    },
-    goodput: true,
-  }));
+  writeFileSync(
+    join(dir, 'plan.json'),
+    JSON.stringify({
+      name: 'p',
+      base: 'base.json',
+      split: {
+        prefill: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+        decode: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+      },
+      goodput: true,
+    }),
+  );
   let result: Awaited<ReturnType<typeof runPlan>>;
   let rec: NonNullable<typeof result.recommended>;
   beforeAll(async () => {
@@ -61,7 +67,7 @@ describe('splitsim plan', () => {
 
   it('recommends a design, searching far fewer than the whole grid', () => {
     expect(rec.design.kind).toBe('split');
-    expect(result.evaluations.filter((e) => e.stage === 'search').length).toBeLessThan(12 * 12 / 3);
+    expect(result.evaluations.filter((e) => e.stage === 'search').length).toBeLessThan((12 * 12) / 3);
   });
 
   it('the recommended datacenter meets the SLO on a fresh run', () => {
@@ -90,7 +96,11 @@ describe('splitsim plan', () => {
   });
 
   it('runs from the command line and writes plan.arrow with every design evaluated', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin/splitsim.js'), 'plan', join(dir, 'plan.json'), '--out', join(dir, 'out')], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin/splitsim.js'), 'plan', join(dir, 'plan.json'), '--out', join(dir, 'out')],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/recommended: \d+ h100-sxm×1 prefill \+ \d+ h100-sxm×1 decode/);
     const t = tableFromIPC(readFileSync(join(dir, 'out/p/plan.arrow')));
@@ -98,7 +108,9 @@ describe('splitsim plan', () => {
     const recommended = Array.from({ length: t.numRows }, (_, i) => t.getChild('recommended')?.get(i)).filter(Boolean);
     expect(recommended).toHaveLength(1);
     // Overloaded designs are marked (column and "!"); none of them meets the SLO.
-    const overloaded = Array.from({ length: t.numRows }, (_, i) => i).filter((i) => t.getChild('overloaded')?.get(i) === true);
+    const overloaded = Array.from({ length: t.numRows }, (_, i) => i).filter(
+      (i) => t.getChild('overloaded')?.get(i) === true,
+    );
     for (const i of overloaded) expect(t.getChild('meets_slo')?.get(i)).toBe(false);
     if (overloaded.length > 0) expect(r.stdout).toMatch(/! overloaded/);
   });
@@ -112,16 +124,19 @@ describe('splitsim plan', () => {
     base38.workload.arrivals.rate_per_s = RATE;
     writeFileSync(join(dir, 'base38.json'), JSON.stringify(base38));
     const planFile = (name: string, extra: object) => {
-      writeFileSync(join(dir, `${name}.json`), JSON.stringify({
-        name,
-        base: 'base38.json',
-        split: {
-          prefill: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
-          decode: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
-        },
-        goodput: false,
-        ...extra,
-      }));
+      writeFileSync(
+        join(dir, `${name}.json`),
+        JSON.stringify({
+          name,
+          base: 'base38.json',
+          split: {
+            prefill: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+            decode: { candidates: [{ hardware: 'h100-sxm', devices: 1 }], max_instances: 12 },
+          },
+          goodput: false,
+          ...extra,
+        }),
+      );
       return join(dir, `${name}.json`);
     };
     let plain: NonNullable<Awaited<ReturnType<typeof runPlan>>['recommended']>;
@@ -139,7 +154,10 @@ describe('splitsim plan', () => {
       s.workload.arrivals.rate_per_s = rate;
       s.datacenter = {
         racks: [
-          { name: 'prefill', nodes: [{ hardware: 'h100-sxm', devices: 1, count: d.prefillInstances, role: 'prefill' }] },
+          {
+            name: 'prefill',
+            nodes: [{ hardware: 'h100-sxm', devices: 1, count: d.prefillInstances, role: 'prefill' }],
+          },
           { name: 'decode', nodes: [{ hardware: 'h100-sxm', devices: 1, count: d.decodeInstances, role: 'decode' }] },
         ],
         network: { kv_transfer: 'off' },
@@ -156,7 +174,7 @@ describe('splitsim plan', () => {
       expect(at(mrec.design, PLANNED).slo_met).toBe(true);
     });
 
-    it('a design that meets at 1.0× but not at 1.2× (the plain plan\'s answer) is not recommended', () => {
+    it("a design that meets at 1.0× but not at 1.2× (the plain plan's answer) is not recommended", () => {
       expect(at(plain.design, RATE).slo_met).toBe(true);
       expect(at(plain.design, PLANNED).slo_met).toBe(false);
       expect(JSON.stringify(mrec.design)).not.toBe(JSON.stringify(plain.design));

@@ -14,8 +14,15 @@ const bin = join(import.meta.dirname, '../../bin/splitsim.js');
 /** Llama 3.1 8B on one H100, 16 closed-loop users that never think, for 3000 s. */
 function closedBase(medianPrompt: number) {
   return {
-    name: 'instant', seed: 1, duration_s: 3000, warmup_s: 10, model: 'llama-3.1-8b',
-    datacenter: { racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }], network: { kv_transfer: 'off' } },
+    name: 'instant',
+    seed: 1,
+    duration_s: 3000,
+    warmup_s: 10,
+    model: 'llama-3.1-8b',
+    datacenter: {
+      racks: [{ name: 'x', nodes: [{ hardware: 'h100-sxm', devices: 1, role: 'mixed' }] }],
+      network: { kv_transfer: 'off' },
+    },
     workload: {
       arrivals: { process: 'closed', users: 16, think_s: { dist: 'constant', value_s: 0 } },
       prompt_tokens: { dist: 'lognormal', median: medianPrompt, sigma: 0.01 },
@@ -30,7 +37,9 @@ describe('errors crossing a thread boundary', () => {
     // structuredClone is what postMessage applies to a worker's message.
     const back = fromThreadError(structuredClone(toThreadError(input)), 'run p001-r0');
     expect(back).toBeInstanceOf(InputError);
-    expect((back as InputError).problems).toEqual([{ file: 'base.json', path: 'workload.arrivals.think_s', message: 'is 0 (in run p001-r0)' }]);
+    expect((back as InputError).problems).toEqual([
+      { file: 'base.json', path: 'workload.arrivals.think_s', message: 'is 0 (in run p001-r0)' },
+    ]);
     const bug = fromThreadError(structuredClone(toThreadError(new InvariantError('KV over capacity'))), 'run p000-r1');
     expect(bug).toBeInstanceOf(InvariantError);
     expect(bug.message).toBe('run p000-r1: KV over capacity');
@@ -50,10 +59,19 @@ describe('errors crossing a thread boundary', () => {
     // runs it, the status and message must be the same.
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-sweep-errors-'));
     writeFileSync(join(dir, 'base.json'), JSON.stringify(closedBase(1000)));
-    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ name: 'instant', base: 'base.json', vary: { 'workload.prompt_tokens.median': [1000, 1e7] } }));
-    const r = spawnSync(process.execPath, [bin, 'sweep', 'sweep.json', '--workers', '2', '--out', 'out', '--quiet'], { cwd: dir, encoding: 'utf8', env: { ...process.env, SPLITSIM_DEBUG: '' } });
+    writeFileSync(
+      join(dir, 'sweep.json'),
+      JSON.stringify({ name: 'instant', base: 'base.json', vary: { 'workload.prompt_tokens.median': [1000, 1e7] } }),
+    );
+    const r = spawnSync(process.execPath, [bin, 'sweep', 'sweep.json', '--workers', '2', '--out', 'out', '--quiet'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, SPLITSIM_DEBUG: '' },
+    });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/base\.json: workload\.arrivals\.think_s: user \d+'s last 1000 requests all ended at the instant they were sent.*\(in run p001-r0\)/);
+    expect(r.stderr).toMatch(
+      /base\.json: workload\.arrivals\.think_s: user \d+'s last 1000 requests all ended at the instant they were sent.*\(in run p001-r0\)/,
+    );
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
     expect(r.stdout).toBe('');
   });

@@ -19,7 +19,10 @@ function mmcBase(duration_s: number) {
   s.warmup_s = 100;
   s.datacenter.racks = [
     { name: 'pre', nodes: [{ count: 4, role: 'prefill', service: { prefill: { dist: 'exponential', mean_s: 0.5 } } }] },
-    { name: 'dec', nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 1e-6 } } }] },
+    {
+      name: 'dec',
+      nodes: [{ count: 1, role: 'decode', service: { decode: { dist: 'deterministic', value_s: 1e-6 } } }],
+    },
   ];
   s.scheduling = { router: 'pool-fcfs' };
   return s;
@@ -33,11 +36,18 @@ function setup(sweep: object, duration_s = 1000) {
 }
 
 const bytes = (t: Table) => Buffer.from(tableToIPC(t, 'file'));
-const rowsOf = (t: Table, kind: string) => t.toArray().map((r) => r.toJSON() as Record<string, any>).filter((r) => r.row_kind === kind);
+const rowsOf = (t: Table, kind: string) =>
+  t
+    .toArray()
+    .map((r) => r.toJSON() as Record<string, any>)
+    .filter((r) => r.row_kind === kind);
 
 describe('sweep expansion', () => {
   it('is the Cartesian product × replications, first path slowest, seeds shared across points', () => {
-    const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [1, 2], 'datacenter.racks[0].nodes[0].count': [3, 4, 5] }, replications: 2 });
+    const dir = setup({
+      vary: { 'workload.arrivals.rate_per_s': [1, 2], 'datacenter.racks[0].nodes[0].count': [3, 4, 5] },
+      replications: 2,
+    });
     const plan = loadSweep(join(dir, 'sweep.json'));
     const points = allPoints(plan);
     const runs = runsOf(plan);
@@ -50,9 +60,15 @@ describe('sweep expansion', () => {
   });
 
   it.each([
-    [{ 'datacenter.racks[5].count': [1] }, /vary\.datacenter\.racks\[5\]\.count: the base scenario has nothing at datacenter\.racks\[5\]/],
+    [
+      { 'datacenter.racks[5].count': [1] },
+      /vary\.datacenter\.racks\[5\]\.count: the base scenario has nothing at datacenter\.racks\[5\]/,
+    ],
     [{ 'datacenter..racks': [1] }, /is not a field path/],
-    [{ 'workload.arrivals.rate_per_s': [-1] }, /workload\.arrivals\.rate_per_s: must be a positive number, got -1 \(at point 0: workload\.arrivals\.rate_per_s=-1\)/],
+    [
+      { 'workload.arrivals.rate_per_s': [-1] },
+      /workload\.arrivals\.rate_per_s: must be a positive number, got -1 \(at point 0: workload\.arrivals\.rate_per_s=-1\)/,
+    ],
     [{ 'workload.arrivals.rate_per_s': [] }, /must list at least one value/],
   ])('a bad vary %j is an input error naming the path', (vary, message) => {
     const dir = setup({ vary });
@@ -70,7 +86,10 @@ describe('sweep expansion', () => {
 
 describe('bad sweep files', () => {
   it.each([
-    [{ name: 'g', base: 'missing.json', vary: { seed: [1] } }, /cannot read base scenario: no such file: .*missing\.json/],
+    [
+      { name: 'g', base: 'missing.json', vary: { seed: [1] } },
+      /cannot read base scenario: no such file: .*missing\.json/,
+    ],
     [{ name: 'G!', base: 'base.json', vary: { seed: [1] } }, /name: must be lower-case/],
     [{ name: 'g', base: 'base.json', vary: { seed: [1] }, extra: 1 }, /Unrecognized key/],
   ])('%j is an input error', (sweep, message) => {
@@ -106,7 +125,10 @@ describe('running a sweep', () => {
     const runs = runsOf(plan);
     const heard: number[] = [];
     const here = await executeRuns(runs, plan.baseScenario, join(dir, 'here'), 1);
-    const threads = await executeRuns(runs, plan.baseScenario, join(dir, 'threads'), 2, { onDone: (done) => heard.push(done), thisThreadWorks: false });
+    const threads = await executeRuns(runs, plan.baseScenario, join(dir, 'threads'), 2, {
+      onDone: (done) => heard.push(done),
+      thisThreadWorks: false,
+    });
     expect(heard).toEqual([1, 2, 3, 4, 5, 6]);
     expect([...threads.keys()].sort()).toEqual(runs.map((r) => r.id).sort());
     for (const [id, row] of here) expect(threads.get(id)).toEqual(row);
@@ -114,29 +136,46 @@ describe('running a sweep', () => {
     expect(readFileSync(join(dir, 'threads/p001-r2/requests.arrow')).equals(a)).toBe(true);
   });
 
-  it.each([[1, true], [2, false]])('a run with bad input stops the sweep with an input error naming file, field and run (%i workers, this thread works: %s)', async (workers, here) => {
-    // Not checked before running (checkPoints is skipped): the error is found inside the run,
-    // on a worker thread when `here` is false, and must still be an InputError (exit 2).
-    const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [4, -1, 6.4] } });
-    const plan = loadSweep(join(dir, 'sweep.json'));
-    const runs = runsOf(plan);
-    const failed = await executeRuns(runs, plan.baseScenario, join(dir, 'out'), workers, { thisThreadWorks: here }).catch((e: unknown) => e);
-    expect(failed).toBeInstanceOf(InputError);
-    expect((failed as InputError).problems).toEqual([
-      { file: plan.base, path: 'workload.arrivals.rate_per_s', message: 'must be a positive number, got -1 (in run p001-r0)' },
-    ]);
-    // Named the same way whichever thread ran it.
-    const again = await executeRuns(runs, plan.baseScenario, join(dir, 'again'), 3 - workers, { thisThreadWorks: !here }).catch((e: unknown) => e);
-    expect((again as Error).message).toBe((failed as Error).message);
-  });
+  it.each([
+    [1, true],
+    [2, false],
+  ])(
+    'a run with bad input stops the sweep with an input error naming file, field and run (%i workers, this thread works: %s)',
+    async (workers, here) => {
+      // Not checked before running (checkPoints is skipped): the error is found inside the run,
+      // on a worker thread when `here` is false, and must still be an InputError (exit 2).
+      const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [4, -1, 6.4] } });
+      const plan = loadSweep(join(dir, 'sweep.json'));
+      const runs = runsOf(plan);
+      const failed = await executeRuns(runs, plan.baseScenario, join(dir, 'out'), workers, {
+        thisThreadWorks: here,
+      }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(InputError);
+      expect((failed as InputError).problems).toEqual([
+        {
+          file: plan.base,
+          path: 'workload.arrivals.rate_per_s',
+          message: 'must be a positive number, got -1 (in run p001-r0)',
+        },
+      ]);
+      // Named the same way whichever thread ran it.
+      const again = await executeRuns(runs, plan.baseScenario, join(dir, 'again'), 3 - workers, {
+        thisThreadWorks: !here,
+      }).catch((e: unknown) => e);
+      expect((again as Error).message).toBe((failed as Error).message);
+    },
+  );
 
   it('sharded in 3 and merged, gives the rows of the unsharded sweep', async () => {
     const dir = setup(sweep);
     const whole = await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'whole'), workers: 1 });
-    for (let k = 1; k <= 3; k++) await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'sharded'), workers: 1, shard: { k, n: 3 } });
+    for (let k = 1; k <= 3; k++)
+      await runSweep(join(dir, 'sweep.json'), { out: join(dir, 'sharded'), workers: 1, shard: { k, n: 3 } });
     const merged = mergeSweep(join(dir, 'sharded/grid'));
     expect(bytes(merged.summary).equals(bytes(whole.summary!))).toBe(true);
-    expect(bytes(tableFromIPC(readFileSync(join(dir, 'sharded/grid/summary.arrow')))).equals(bytes(whole.summary!))).toBe(true);
+    expect(
+      bytes(tableFromIPC(readFileSync(join(dir, 'sharded/grid/summary.arrow')))).equals(bytes(whole.summary!)),
+    ).toBe(true);
   });
 
   it('merge names the runs still missing', async () => {
@@ -176,7 +215,11 @@ describe('shards count from 1, and from batch schedulers', () => {
     // Slurm from SLURM_ARRAY_TASK_MIN, in steps of SLURM_ARRAY_TASK_STEP.
     [{ SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 7, n: 8 }],
     [{ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 1, n: 8 }],
-    [{ SLURM_ARRAY_TASK_ID: '14', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '8' }, undefined, { k: 8, n: 8 }],
+    [
+      { SLURM_ARRAY_TASK_ID: '14', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '8' },
+      undefined,
+      { k: 8, n: 8 },
+    ],
     [{}, undefined, undefined],
   ])('env %j, --shard %s → %j', (env, flag, shard) => {
     expect(resolveShard(flag, env as NodeJS.ProcessEnv)).toEqual(shard);
@@ -184,11 +227,19 @@ describe('shards count from 1, and from batch schedulers', () => {
 
   it('every index a scheduler hands out maps to exactly the shards 1 … N', () => {
     const n = 6;
-    const ks = (env: (i: number) => NodeJS.ProcessEnv) => Array.from({ length: n }, (_, i) => resolveShard(undefined, env(i))?.k);
+    const ks = (env: (i: number) => NodeJS.ProcessEnv) =>
+      Array.from({ length: n }, (_, i) => resolveShard(undefined, env(i))?.k);
     const all = [1, 2, 3, 4, 5, 6];
     expect(ks((i) => ({ JOB_COMPLETION_INDEX: String(i), SPLITSIM_SHARDS: String(n) }))).toEqual(all);
     expect(ks((i) => ({ AWS_BATCH_JOB_ARRAY_INDEX: String(i), SPLITSIM_SHARDS: String(n) }))).toEqual(all);
-    expect(ks((i) => ({ SLURM_ARRAY_TASK_ID: String(10 + 3 * i), SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_STEP: '3', SLURM_ARRAY_TASK_COUNT: String(n) }))).toEqual(all);
+    expect(
+      ks((i) => ({
+        SLURM_ARRAY_TASK_ID: String(10 + 3 * i),
+        SLURM_ARRAY_TASK_MIN: '10',
+        SLURM_ARRAY_TASK_STEP: '3',
+        SLURM_ARRAY_TASK_COUNT: String(n),
+      })),
+    ).toEqual(all);
   });
 
   it.each([['4/3'], ['1-of-2'], ['-1/2'], ['1/0']])('rejects --shard %s', (flag) => {
@@ -196,15 +247,29 @@ describe('shards count from 1, and from batch schedulers', () => {
   });
 
   it('0/N gets a hint that shards count from 1', () => {
-    expect(() => resolveShard('0/3', {})).toThrow(/--shard: shards count from 1: did you mean 1\/3\? \(the last is 3\/3\)/);
+    expect(() => resolveShard('0/3', {})).toThrow(
+      /--shard: shards count from 1: did you mean 1\/3\? \(the last is 3\/3\)/,
+    );
   });
 
   it.each([
     [{ JOB_COMPLETION_INDEX: '0' }, /SPLITSIM_SHARDS: needs a shard count/],
-    [{ JOB_COMPLETION_INDEX: '4', SPLITSIM_SHARDS: '4' }, /JOB_COMPLETION_INDEX: is 4, but 4 shards have indices 0 … 3/],
-    [{ SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' }, /SLURM_ARRAY_TASK_MIN: is not set, though SLURM_ARRAY_TASK_ID is/],
-    [{ SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' }, /SLURM_ARRAY_TASK_ID: 9 is not one of 3 indices 1, 2, … 3/],
-    [{ AWS_BATCH_JOB_ARRAY_INDEX: 'x', SPLITSIM_SHARDS: '2' }, /AWS_BATCH_JOB_ARRAY_INDEX: must be an integer ≥ 0, got "x"/],
+    [
+      { JOB_COMPLETION_INDEX: '4', SPLITSIM_SHARDS: '4' },
+      /JOB_COMPLETION_INDEX: is 4, but 4 shards have indices 0 … 3/,
+    ],
+    [
+      { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' },
+      /SLURM_ARRAY_TASK_MIN: is not set, though SLURM_ARRAY_TASK_ID is/,
+    ],
+    [
+      { SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' },
+      /SLURM_ARRAY_TASK_ID: 9 is not one of 3 indices 1, 2, … 3/,
+    ],
+    [
+      { AWS_BATCH_JOB_ARRAY_INDEX: 'x', SPLITSIM_SHARDS: '2' },
+      /AWS_BATCH_JOB_ARRAY_INDEX: must be an integer ≥ 0, got "x"/,
+    ],
   ])('refuses scheduler variables %j that place no shard', (env, message) => {
     expect(() => resolveShard(undefined, env as NodeJS.ProcessEnv)).toThrow(message);
   });
@@ -212,7 +277,18 @@ describe('shards count from 1, and from batch schedulers', () => {
   it('--shard=K/N (one argument) works like --shard K/N, and names the shard file from 1', async () => {
     const dir = setup({ vary: { 'workload.arrivals.rate_per_s': [4] }, replications: 2 }, 200);
     const { main } = await import('../../sim/cli/main.js');
-    expect(await main(['sweep', join(dir, 'sweep.json'), '--out', join(dir, 'out'), '--quiet', '--workers', '1', '--shard=2/2'])).toBe(0);
+    expect(
+      await main([
+        'sweep',
+        join(dir, 'sweep.json'),
+        '--out',
+        join(dir, 'out'),
+        '--quiet',
+        '--workers',
+        '1',
+        '--shard=2/2',
+      ]),
+    ).toBe(0);
     const t = tableFromIPC(readFileSync(join(dir, 'out/grid/shards/shard-2-of-2.arrow')));
     expect(t.toArray().map((r) => r.run)).toEqual(['p000-r1']);
   });

@@ -11,18 +11,32 @@ import { arrivalStream } from '../../sim/workload/index.js';
 import { expectConserved } from '../helpers/conservation.js';
 import { column, queueingScenario } from '../helpers/queueing.js';
 
-type Think = { dist: 'constant'; value_s: number } | { dist: 'exponential'; mean_s: number } | { dist: 'lognormal'; mean_s: number; cv: number };
+type Think =
+  | { dist: 'constant'; value_s: number }
+  | { dist: 'exponential'; mean_s: number }
+  | { dist: 'lognormal'; mean_s: number; cv: number };
 
-const closed = (users: number, think_s: Think = { dist: 'constant', value_s: 0 }) => ({ process: 'closed', users, think_s });
+const closed = (users: number, think_s: Think = { dist: 'constant', value_s: 0 }) => ({
+  process: 'closed',
+  users,
+  think_s,
+});
 
 /** A physics-driven scenario (Llama 3.1 8B on H100s), disaggregated or colocated. */
-function physics(o: { users: number; layout: 'split' | 'colocated'; stepping?: 'exact' | 'fast-forward'; faults?: object; seed?: number }): ResolvedScenario {
-  const racks = o.layout === 'split'
-    ? [
-      { name: 'p', uplink_gbps: 400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' }] },
-      { name: 'd', uplink_gbps: 400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'decode' }] },
-    ]
-    : [{ name: 'm', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'mixed' }] }];
+function physics(o: {
+  users: number;
+  layout: 'split' | 'colocated';
+  stepping?: 'exact' | 'fast-forward';
+  faults?: object;
+  seed?: number;
+}): ResolvedScenario {
+  const racks =
+    o.layout === 'split'
+      ? [
+          { name: 'p', uplink_gbps: 400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'prefill' }] },
+          { name: 'd', uplink_gbps: 400, nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'decode' }] },
+        ]
+      : [{ name: 'm', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'mixed' }] }];
   return checkScenario(
     {
       name: `closed-${o.layout}`,
@@ -31,7 +45,10 @@ function physics(o: { users: number; layout: 'split' | 'colocated'; stepping?: '
       warmup_s: 5,
       drain_s: 200,
       model: 'llama-3.1-8b',
-      datacenter: { racks, network: { kv_transfer: o.layout === 'split' ? 'network' : 'off', spine_gbps: 800, latency_us: 5 } },
+      datacenter: {
+        racks,
+        network: { kv_transfer: o.layout === 'split' ? 'network' : 'off', spine_gbps: 800, latency_us: 5 },
+      },
       workload: {
         arrivals: closed(o.users),
         prompt_tokens: { dist: 'lognormal', median: 1500, sigma: 0.8, max: 12000 },
@@ -56,7 +73,12 @@ function intervals(requests: Table, rejectedAt: (reason: string) => number = () 
   const reason = requests.getChild('reason');
   return arrival.map((a, i) => {
     const s = status?.get(i) as string;
-    const end = s === 'completed' ? (completion[i] as number) : s === 'rejected' ? rejectedAt(reason?.get(i) as string) : Infinity;
+    const end =
+      s === 'completed'
+        ? (completion[i] as number)
+        : s === 'rejected'
+          ? rejectedAt(reason?.get(i) as string)
+          : Infinity;
     return [a, end];
   });
 }
@@ -104,12 +126,20 @@ function machineRepairman(N: number, Z: number, S: number): { X: number; R: numb
 
 describe('zero think time: exactly N requests in the system', () => {
   const cases: Array<[string, () => ResolvedScenario, number]> = [
-    ['queueing mode, 2 prefill + 3 decode servers, jsq', () => queueingScenario({
-      rate: 0, router: 'jsq', duration_s: 5_000, warmup_s: 100,
-      prefill: { count: 2, service: { dist: 'exponential', mean_s: 0.5 } },
-      decode: { count: 3, service: { dist: 'lognormal', mean_s: 1, cv: 0.7 } },
-      arrivals: closed(7),
-    }), 7],
+    [
+      'queueing mode, 2 prefill + 3 decode servers, jsq',
+      () =>
+        queueingScenario({
+          rate: 0,
+          router: 'jsq',
+          duration_s: 5_000,
+          warmup_s: 100,
+          prefill: { count: 2, service: { dist: 'exponential', mean_s: 0.5 } },
+          decode: { count: 3, service: { dist: 'lognormal', mean_s: 1, cv: 0.7 } },
+          arrivals: closed(7),
+        }),
+      7,
+    ],
     ['physics, disaggregated, fast-forward decode', () => physics({ users: 24, layout: 'split' }), 24],
     ['physics, colocated, fast-forward decode', () => physics({ users: 24, layout: 'colocated' }), 24],
   ];
@@ -136,7 +166,10 @@ describe('zero think time: exactly N requests in the system', () => {
     expectConserved({ requests, summary: r.summary }, r.stats.generated);
     // Ids follow arrival order.
     const byId = id.map((x, i) => [x, arrival[i] as number] as const).sort((p, q) => p[0] - q[0]);
-    for (let k = 1; k < byId.length; k++) expect((byId[k] as readonly [number, number])[1]).toBeGreaterThanOrEqual((byId[k - 1] as readonly [number, number])[1]);
+    for (let k = 1; k < byId.length; k++)
+      expect((byId[k] as readonly [number, number])[1]).toBeGreaterThanOrEqual(
+        (byId[k - 1] as readonly [number, number])[1],
+      );
   });
 
   it("I5 Little's law on the sample path: ∫ L dt = N·T exactly, and X·R = N within the edge terms", () => {
@@ -172,7 +205,9 @@ describe('think time: the finite-source queue M/M/1//N (machine repairman)', () 
   const DECODE_S = 1e-6;
   const run = (think: Think) => {
     const s = queueingScenario({
-      rate: 0, duration_s: 100_000, warmup_s: 1_000,
+      rate: 0,
+      duration_s: 100_000,
+      warmup_s: 1_000,
       prefill: { count: 1, service: { dist: 'exponential', mean_s: S } },
       arrivals: closed(N, think),
     });
@@ -183,11 +218,20 @@ describe('think time: the finite-source queue M/M/1//N (machine repairman)', () 
     const width = (s.duration_s - s.warmup_s) / batches;
     const counts = new Array<number>(batches).fill(0);
     for (const [, e] of spans) if (e < s.duration_s) counts[Math.floor((e - s.warmup_s) / width)]! += 1;
-    const X = meanInterval(counts.map((c) => c / width), 0.99);
+    const X = meanInterval(
+      counts.map((c) => c / width),
+      0.99,
+    );
     // Response: batch means of e2e in arrival order.
-    const e2e = spans.filter(([, e]) => Number.isFinite(e)).sort((p, q) => p[0] - q[0]).map(([x, e]) => e - x);
+    const e2e = spans
+      .filter(([, e]) => Number.isFinite(e))
+      .sort((p, q) => p[0] - q[0])
+      .map(([x, e]) => e - x);
     const size = Math.floor(e2e.length / batches);
-    const R = meanInterval(Array.from({ length: batches }, (_, k) => e2e.slice(k * size, (k + 1) * size).reduce((p, q) => p + q, 0) / size), 0.99);
+    const R = meanInterval(
+      Array.from({ length: batches }, (_, k) => e2e.slice(k * size, (k + 1) * size).reduce((p, q) => p + q, 0) / size),
+      0.99,
+    );
     return { X, R };
   };
 
@@ -227,10 +271,23 @@ describe('determinism, lengths and faults', () => {
   });
 
   it("request k has the lengths of an open-loop run's request k (same streams, same seed)", () => {
-    const s = queueingScenario({ rate: 0, duration_s: 500, prefill: { count: 1, service: { dist: 'exponential', mean_s: 0.2 } }, arrivals: closed(3, { dist: 'exponential', mean_s: 1 }) });
-    const lengths = { ...s.workload, prompt_tokens: { dist: 'lognormal' as const, median: 500, sigma: 1 }, output_tokens: { dist: 'uniform' as const, min: 1, max: 400 } };
+    const s = queueingScenario({
+      rate: 0,
+      duration_s: 500,
+      prefill: { count: 1, service: { dist: 'exponential', mean_s: 0.2 } },
+      arrivals: closed(3, { dist: 'exponential', mean_s: 1 }),
+    });
+    const lengths = {
+      ...s.workload,
+      prompt_tokens: { dist: 'lognormal' as const, median: 500, sigma: 1 },
+      output_tokens: { dist: 'uniform' as const, min: 1, max: 400 },
+    };
     const r = runScenario({ ...s, workload: lengths });
-    const open = arrivalStream({ ...lengths, arrivals: { process: 'poisson', rate_per_s: 1 } }, new RandomStreams(s.seed), Infinity);
+    const open = arrivalStream(
+      { ...lengths, arrivals: { process: 'poisson', rate_per_s: 1 } },
+      new RandomStreams(s.seed),
+      Infinity,
+    );
     const want = Array.from({ length: r.tables.requests.numRows }, () => open.next());
     const id = column(r.tables.requests, 'request_id');
     const prompt = column(r.tables.requests, 'prompt_tokens');
@@ -273,7 +330,13 @@ describe('determinism, lengths and faults', () => {
     const s = physics({
       users: N,
       layout: 'split',
-      faults: { max_retries: 0, instances: [{ instance: 'p-0/prefill-0', at_s: 20, repair_s: 5 }, { instance: 'd-0/decode-1', at_s: 20, repair_s: 5 }] },
+      faults: {
+        max_retries: 0,
+        instances: [
+          { instance: 'p-0/prefill-0', at_s: 20, repair_s: 5 },
+          { instance: 'd-0/decode-1', at_s: 20, repair_s: 5 },
+        ],
+      },
     });
     const r = runScenario(s);
     expect(r.summary.rejected).toBeGreaterThan(0);
@@ -292,7 +355,10 @@ describe('determinism, lengths and faults', () => {
     // stands for what validation cannot see (say, an empirical trace of long prompts)
     // and reaches the run's own guard.
     const base = physics({ users: 2, layout: 'colocated' });
-    const stuck = { ...base, workload: { ...base.workload, prompt_tokens: { dist: 'constant' as const, value: 2_000_000 } } };
+    const stuck = {
+      ...base,
+      workload: { ...base.workload, prompt_tokens: { dist: 'constant' as const, value: 2_000_000 } },
+    };
     let err: unknown;
     try {
       runScenario(stuck);
@@ -303,7 +369,13 @@ describe('determinism, lengths and faults', () => {
     expect((err as InputError).problems[0]).toMatchObject({ path: 'workload.arrivals.think_s', file: 'closed.json' });
     // With a think time, the same users keep trying and time advances: one request per
     // user per second of think, each rejected with its reason.
-    const patient = { ...stuck, workload: { ...stuck.workload, arrivals: { process: 'closed' as const, users: 2, think_s: { dist: 'constant' as const, value_s: 1 } } } };
+    const patient = {
+      ...stuck,
+      workload: {
+        ...stuck.workload,
+        arrivals: { process: 'closed' as const, users: 2, think_s: { dist: 'constant' as const, value_s: 1 } },
+      },
+    };
     const r = runScenario(patient);
     expect(r.summary.rejected).toBe(2 * patient.duration_s);
     expect(r.summary.requests).toBe(2 * patient.duration_s);
@@ -311,7 +383,13 @@ describe('determinism, lengths and faults', () => {
 });
 
 describe('validation', () => {
-  const file = (arrivals: object) => queueingScenario({ rate: 0, duration_s: 100, prefill: { count: 1, service: { dist: 'exponential', mean_s: 1 } }, arrivals });
+  const file = (arrivals: object) =>
+    queueingScenario({
+      rate: 0,
+      duration_s: 100,
+      prefill: { count: 1, service: { dist: 'exponential', mean_s: 1 } },
+      arrivals,
+    });
   const problem = (arrivals: object) => {
     try {
       file(arrivals);
@@ -323,7 +401,11 @@ describe('validation', () => {
   };
 
   it('think_s defaults to zero', () => {
-    expect(file({ process: 'closed', users: 3 }).workload.arrivals).toEqual({ process: 'closed', users: 3, think_s: { dist: 'constant', value_s: 0 } });
+    expect(file({ process: 'closed', users: 3 }).workload.arrivals).toEqual({
+      process: 'closed',
+      users: 3,
+      think_s: { dist: 'constant', value_s: 0 },
+    });
   });
 
   it.each<[object, RegExp]>([
@@ -332,8 +414,14 @@ describe('validation', () => {
     [{ process: 'closed', users: 2.5 }, /workload\.arrivals\.users: must be a positive integer/],
     [{ process: 'closed' }, /workload\.arrivals\.users: is required/],
     [{ process: 'closed', users: 2_000_000 }, /workload\.arrivals\.users: must be at most 1,000,000/],
-    [{ process: 'closed', users: 3, think_s: { dist: 'constant', value_s: -1 } }, /workload\.arrivals\.think_s\.value_s: must be a non-negative number/],
-    [{ process: 'closed', users: 3, think_s: { dist: 'exponential', mean_s: 0 } }, /workload\.arrivals\.think_s\.mean_s: must be a positive number/],
+    [
+      { process: 'closed', users: 3, think_s: { dist: 'constant', value_s: -1 } },
+      /workload\.arrivals\.think_s\.value_s: must be a non-negative number/,
+    ],
+    [
+      { process: 'closed', users: 3, think_s: { dist: 'exponential', mean_s: 0 } },
+      /workload\.arrivals\.think_s\.mean_s: must be a positive number/,
+    ],
     [{ process: 'closed', users: 3, think_s: { dist: 'gamma', mean_s: 1 } }, /workload\.arrivals\.think_s\.dist/],
     [{ process: 'closed', users: 3, think_s: 0 }, /workload\.arrivals\.think_s/],
     [{ process: 'closed', users: 3, rate_per_s: 2 }, /workload\.arrivals.*rate_per_s/],
@@ -343,9 +431,22 @@ describe('validation', () => {
 
   it('bounds the requests a closed loop can generate by users × duration / (think + fastest prefill)', () => {
     // 1e6 users, no think, a 1 ms server, 100 s: up to 1e11 requests.
-    const fast = () => queueingScenario({ rate: 0, duration_s: 100, prefill: { count: 1, service: { dist: 'exponential', mean_s: 0.001 } }, arrivals: { process: 'closed', users: 1_000_000 } });
+    const fast = () =>
+      queueingScenario({
+        rate: 0,
+        duration_s: 100,
+        prefill: { count: 1, service: { dist: 'exponential', mean_s: 0.001 } },
+        arrivals: { process: 'closed', users: 1_000_000 },
+      });
     expect(fast).toThrow(/workload\.arrivals: could generate up to about 1\.00e\+11 requests/);
     // The same users thinking 10 s on average: at most 1e6 × (1 + 100/10.001) ≈ 1.1e7.
-    expect(() => queueingScenario({ rate: 0, duration_s: 100, prefill: { count: 1, service: { dist: 'exponential', mean_s: 0.001 } }, arrivals: { process: 'closed', users: 1_000_000, think_s: { dist: 'exponential', mean_s: 10 } } })).not.toThrow();
+    expect(() =>
+      queueingScenario({
+        rate: 0,
+        duration_s: 100,
+        prefill: { count: 1, service: { dist: 'exponential', mean_s: 0.001 } },
+        arrivals: { process: 'closed', users: 1_000_000, think_s: { dist: 'exponential', mean_s: 10 } },
+      }),
+    ).not.toThrow();
   });
 });

@@ -46,7 +46,10 @@ describe('a .gz trace and its plain file', () => {
   });
 
   it('streams: a truncated 100,000-row file has delivered most of its lines when the truncation is found', () => {
-    const rows = Array.from({ length: 100_000 }, (_, i) => `2023-11-16 18:00:00.${String(i).padStart(7, '0')},${1 + (i % 977)},${1 + (i % 31)}`);
+    const rows = Array.from(
+      { length: 100_000 },
+      (_, i) => `2023-11-16 18:00:00.${String(i).padStart(7, '0')},${1 + (i % 977)},${1 + (i % 31)}`,
+    );
     const gz = gzipSync(['TIMESTAMP,ContextTokens,GeneratedTokens', ...rows].join('\n'));
     const path = join(dir, 'cut.csv.gz');
     writeFileSync(path, gz.subarray(0, gz.length - 100));
@@ -66,7 +69,21 @@ function scenario(path: string, format: TraceFormat) {
     name: 'gz',
     duration_s: 100,
     datacenter: {
-      racks: [{ name: 'r', nodes: [{ count: 2, role: 'mixed', service: { prefill: { dist: 'deterministic', value_s: 1e-3 }, decode: { dist: 'deterministic', value_s: 1e-3 } } }] }],
+      racks: [
+        {
+          name: 'r',
+          nodes: [
+            {
+              count: 2,
+              role: 'mixed',
+              service: {
+                prefill: { dist: 'deterministic', value_s: 1e-3 },
+                decode: { dist: 'deterministic', value_s: 1e-3 },
+              },
+            },
+          ],
+        },
+      ],
       network: { kv_transfer: 'off' },
     },
     workload: { arrivals: { process: 'trace', path, format } },
@@ -98,14 +115,42 @@ describe('broken gzip traces are input errors naming the file', () => {
   };
 
   it.each([
-    ['cut in the middle', () => write('half.jsonl.gz', gz.subarray(0, gz.length >> 1)), /half\.jsonl\.gz: the gzip data ends early, after [\d,]+ bytes: the file is truncated/],
-    ['cut before its 8-byte trailer', () => write('no-trailer.jsonl.gz', gz.subarray(0, gz.length - 8)), /no-trailer\.jsonl\.gz: the gzip data ends early/],
-    ['only the magic bytes', () => write('magic.jsonl.gz', gz.subarray(0, 2)), /magic\.jsonl\.gz: the gzip data ends early/],
-    ['a wrong CRC-32', () => write('crc.jsonl.gz', flipped(gz.length - 6)), /crc\.jsonl\.gz: the gzip data is corrupt \(zlib: incorrect data check\)/],
-    ['a wrong compression method', () => write('method.jsonl.gz', flipped(2)), /method\.jsonl\.gz: the gzip data is corrupt \(zlib: unknown compression method\)/],
-    ['a damaged magic number', () => write('magic.csv.gz', flipped(0)), /magic\.csv\.gz: is named \.gz but is not gzip data \(it does not start with the bytes 1f 8b\)/],
+    [
+      'cut in the middle',
+      () => write('half.jsonl.gz', gz.subarray(0, gz.length >> 1)),
+      /half\.jsonl\.gz: the gzip data ends early, after [\d,]+ bytes: the file is truncated/,
+    ],
+    [
+      'cut before its 8-byte trailer',
+      () => write('no-trailer.jsonl.gz', gz.subarray(0, gz.length - 8)),
+      /no-trailer\.jsonl\.gz: the gzip data ends early/,
+    ],
+    [
+      'only the magic bytes',
+      () => write('magic.jsonl.gz', gz.subarray(0, 2)),
+      /magic\.jsonl\.gz: the gzip data ends early/,
+    ],
+    [
+      'a wrong CRC-32',
+      () => write('crc.jsonl.gz', flipped(gz.length - 6)),
+      /crc\.jsonl\.gz: the gzip data is corrupt \(zlib: incorrect data check\)/,
+    ],
+    [
+      'a wrong compression method',
+      () => write('method.jsonl.gz', flipped(2)),
+      /method\.jsonl\.gz: the gzip data is corrupt \(zlib: unknown compression method\)/,
+    ],
+    [
+      'a damaged magic number',
+      () => write('magic.csv.gz', flipped(0)),
+      /magic\.csv\.gz: is named \.gz but is not gzip data \(it does not start with the bytes 1f 8b\)/,
+    ],
     ['empty', () => write('empty.jsonl.gz', new Uint8Array(0)), /empty\.jsonl\.gz: is named \.gz but is not gzip data/],
-    ['garbage after the data', () => write('tail.jsonl.gz', Buffer.concat([gz, Buffer.from('not gzip')])), /tail\.jsonl\.gz: the gzip data is corrupt/],
+    [
+      'garbage after the data',
+      () => write('tail.jsonl.gz', Buffer.concat([gz, Buffer.from('not gzip')])),
+      /tail\.jsonl\.gz: the gzip data is corrupt/,
+    ],
   ])('%s', (_label, make, message) => {
     expect(inputError(make(), 'mooncake-jsonl')).toMatch(message);
   });
@@ -157,22 +202,55 @@ describe('a huge field is quoted cut short', () => {
   const MB10 = 10 * 1024 * 1024;
 
   it.each([
-    ['a 10 MB TIMESTAMP (over the line limit)', 'ts.csv', 'azure-csv', () => `${header}${'2'.repeat(MB10)},10,5\n`, /ts\.csv: line 3: is longer than 1,048,576 characters, which no trace row is .*; it starts "2{60}"…/],
-    ['a 10 MB row with no newline', 'nonl.csv', 'azure-csv', () => `${header}${'x'.repeat(MB10)}`, /nonl\.csv: line 3: is longer than 1,048,576 characters/],
-    ['a 10 MB Mooncake input_length', 'len.jsonl', 'mooncake-jsonl', () => `{"timestamp": 0, "input_length": "${'7'.repeat(MB10)}", "output_length": 1}\n`, /len\.jsonl: line 1: is longer than/],
-    ['a 500 KB TIMESTAMP (under the line limit)', 'half.csv', 'azure-csv', () => `${header}${'2'.repeat(500_000)},10,5\n`, /half\.csv: line 3: TIMESTAMP must look like 2023-11-16 18:17:03\.9799600, got "2{78}… \(500,002 characters\)/],
-    ['a 500 KB Mooncake timestamp', 'stamp.jsonl', 'mooncake-jsonl', () => `{"timestamp": "${'1'.repeat(500_000)}", "input_length": 5, "output_length": 1}\n`, /stamp\.jsonl: line 1: timestamp must be a non-negative number of ms, got "1{78}… \(500,002 characters\)/],
-  ] as const)('%s: exit 2, the file and line named, a message of a few hundred characters', async (_label, name, format, text, message) => {
-    const path = join(dir, name);
-    writeFileSync(path, text());
-    const r = await run(path, format);
-    expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr.length).toBeLessThan(600);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.wrote).toBe(false);
-    // The quotation itself: at most QUOTE_MAX_CHARS characters up to its ellipsis.
-    const quoted = /(".*?…)/.exec(r.stderr)?.[1] ?? '';
-    expect(quoted.length).toBeLessThanOrEqual(QUOTE_MAX_CHARS);
-  });
+    [
+      'a 10 MB TIMESTAMP (over the line limit)',
+      'ts.csv',
+      'azure-csv',
+      () => `${header}${'2'.repeat(MB10)},10,5\n`,
+      /ts\.csv: line 3: is longer than 1,048,576 characters, which no trace row is .*; it starts "2{60}"…/,
+    ],
+    [
+      'a 10 MB row with no newline',
+      'nonl.csv',
+      'azure-csv',
+      () => `${header}${'x'.repeat(MB10)}`,
+      /nonl\.csv: line 3: is longer than 1,048,576 characters/,
+    ],
+    [
+      'a 10 MB Mooncake input_length',
+      'len.jsonl',
+      'mooncake-jsonl',
+      () => `{"timestamp": 0, "input_length": "${'7'.repeat(MB10)}", "output_length": 1}\n`,
+      /len\.jsonl: line 1: is longer than/,
+    ],
+    [
+      'a 500 KB TIMESTAMP (under the line limit)',
+      'half.csv',
+      'azure-csv',
+      () => `${header}${'2'.repeat(500_000)},10,5\n`,
+      /half\.csv: line 3: TIMESTAMP must look like 2023-11-16 18:17:03\.9799600, got "2{78}… \(500,002 characters\)/,
+    ],
+    [
+      'a 500 KB Mooncake timestamp',
+      'stamp.jsonl',
+      'mooncake-jsonl',
+      () => `{"timestamp": "${'1'.repeat(500_000)}", "input_length": 5, "output_length": 1}\n`,
+      /stamp\.jsonl: line 1: timestamp must be a non-negative number of ms, got "1{78}… \(500,002 characters\)/,
+    ],
+  ] as const)(
+    '%s: exit 2, the file and line named, a message of a few hundred characters',
+    async (_label, name, format, text, message) => {
+      const path = join(dir, name);
+      writeFileSync(path, text());
+      const r = await run(path, format);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.length).toBeLessThan(600);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.wrote).toBe(false);
+      // The quotation itself: at most QUOTE_MAX_CHARS characters up to its ellipsis.
+      const quoted = /(".*?…)/.exec(r.stderr)?.[1] ?? '';
+      expect(quoted.length).toBeLessThanOrEqual(QUOTE_MAX_CHARS);
+    },
+  );
 });

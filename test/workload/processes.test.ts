@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../sim/engine/index.js';
 import { meanInterval } from '../../sim/studies/index.js';
-import { interArrival, lengthSampler, piecewise, sinusoid, thinnedArrivals, traceLengths } from '../../sim/workload/index.js';
+import {
+  interArrival,
+  lengthSampler,
+  piecewise,
+  sinusoid,
+  thinnedArrivals,
+  traceLengths,
+} from '../../sim/workload/index.js';
 
 const TRACES = new URL('../../traces/', import.meta.url).pathname;
 
@@ -54,7 +61,14 @@ describe('diurnal arrivals (thinning)', () => {
   });
 
   it('follow piecewise-linear points, repeating with period_s', () => {
-    const profile = piecewise([{ t_s: 0, rate_per_s: 2 }, { t_s: 50, rate_per_s: 10 }, { t_s: 100, rate_per_s: 2 }], 100);
+    const profile = piecewise(
+      [
+        { t_s: 0, rate_per_s: 2 },
+        { t_s: 50, rate_per_s: 10 },
+        { t_s: 100, rate_per_s: 2 },
+      ],
+      100,
+    );
     expect(profile.rate(25)).toBeCloseTo(6, 12);
     expect(profile.rate(125)).toBeCloseTo(6, 12);
     const s = new RandomStreams(3);
@@ -74,7 +88,11 @@ describe('empirical lengths', () => {
   it('resample the trace column: every quantile within the DKW bound (n = 20,000, α = 0.001)', () => {
     const path = `${TRACES}AzureLLMInferenceTrace_conv.csv.gz`;
     const trace = Array.from(traceLengths(path, 'azure-csv', 'prompt')).sort((a, b) => a - b);
-    const draw = lengthSampler({ dist: 'empirical', path, format: 'azure-csv' }, new RandomStreams(4).stream('lengths.prompt'), 'prompt');
+    const draw = lengthSampler(
+      { dist: 'empirical', path, format: 'azure-csv' },
+      new RandomStreams(4).stream('lengths.prompt'),
+      'prompt',
+    );
     const n = 20_000;
     const sample = Array.from({ length: n }, draw).sort((a, b) => a - b);
     const cdf = (xs: number[], v: number) => {

@@ -15,7 +15,10 @@ const TRACES = join(import.meta.dirname, '../../traces');
 function expected(file: string): Array<[number, number, number]> {
   const text = gunzipSync(readFileSync(join(TRACES, file))).toString('utf8');
   if (file.endsWith('.csv.gz')) {
-    const rows = text.split('\n').slice(1).filter((l) => l.trim() !== '');
+    const rows = text
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '');
     const ticks = (ts: string) => {
       // Exact: whole seconds via Date.UTC, the 7-digit fraction as an integer.
       const [date, time] = ts.split(' ') as [string, string];
@@ -30,10 +33,13 @@ function expected(file: string): Array<[number, number, number]> {
       return [w - w0 + (f - f0) / 1e7, Number(p), Number(o)];
     });
   }
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => {
-    const o = JSON.parse(l) as { timestamp: number; input_length: number; output_length: number };
-    return [o.timestamp / 1000, o.input_length, o.output_length];
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const o = JSON.parse(l) as { timestamp: number; input_length: number; output_length: number };
+      return [o.timestamp / 1000, o.input_length, o.output_length];
+    });
 }
 
 /** Replay a trace on a fast queueing-mode datacenter (what is measured is the workload). */
@@ -43,7 +49,21 @@ function replay(path: string, format: string, extra: Record<string, unknown> = {
       name: 'replay',
       ...(duration_s ? { duration_s } : {}),
       datacenter: {
-        racks: [{ name: 'r', nodes: [{ count: 64, role: 'mixed', service: { prefill: { dist: 'deterministic', value_s: 1e-3 }, decode: { dist: 'deterministic', value_s: 1e-3 } } }] }],
+        racks: [
+          {
+            name: 'r',
+            nodes: [
+              {
+                count: 64,
+                role: 'mixed',
+                service: {
+                  prefill: { dist: 'deterministic', value_s: 1e-3 },
+                  decode: { dist: 'deterministic', value_s: 1e-3 },
+                },
+              },
+            ],
+          },
+        ],
         network: { kv_transfer: 'off' },
       },
       workload: { arrivals: { process: 'trace', path, format, ...extra } },
@@ -97,7 +117,8 @@ describe('trace options', () => {
   it('a window [start_s, start_s + duration_s) replays only its rows, shifted to t = 0', () => {
     const truth = expected('AzureLLMInferenceTrace_conv.csv.gz');
     const inside = truth.filter((t) => t[0] >= 600 && t[0] < 1200);
-    const r = runScenario(replay('AzureLLMInferenceTrace_conv.csv.gz', 'azure-csv', { start_s: 600, duration_s: 600 })).tables.requests;
+    const r = runScenario(replay('AzureLLMInferenceTrace_conv.csv.gz', 'azure-csv', { start_s: 600, duration_s: 600 }))
+      .tables.requests;
     expect(r.numRows).toBe(inside.length);
     expect(Math.min(...column(r, 'arrival_s'))).toBeCloseTo(inside[0]![0] - 600, 6);
   });
@@ -139,12 +160,46 @@ describe('bad traces are input errors naming the file and line', () => {
 
   it.each([
     ['missing file', () => join(dir, 'nope.csv'), 'azure-csv', /workload\.arrivals\.path: no such file: .*nope\.csv/],
-    ['malformed row', () => write('bad.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,10,5\n2023-11-16 18:15:47.1,ten,5'), 'azure-csv', /bad\.csv: line 3: ContextTokens must be an integer ≥ 1, got "ten"/],
-    ['out of order', () => write('order.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:47.00,10,5\n2023-11-16 18:15:46.00,10,5\n'), 'azure-csv', /line 3: timestamp is earlier than line 2's/],
+    [
+      'malformed row',
+      () =>
+        write(
+          'bad.csv',
+          'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,10,5\n2023-11-16 18:15:47.1,ten,5',
+        ),
+      'azure-csv',
+      /bad\.csv: line 3: ContextTokens must be an integer ≥ 1, got "ten"/,
+    ],
+    [
+      'out of order',
+      () =>
+        write(
+          'order.csv',
+          'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:47.00,10,5\n2023-11-16 18:15:46.00,10,5\n',
+        ),
+      'azure-csv',
+      /line 3: timestamp is earlier than line 2's/,
+    ],
     ['wrong header', () => write('hdr.csv', 'time,in,out\n'), 'azure-csv', /line 1: expected the header/],
-    ['garbage JSONL', () => write('bad.jsonl', '{"timestamp": 0, "input_length": 5, "output_length": 1}\n{not json\n'), 'mooncake-jsonl', /bad\.jsonl: line 2: not a JSON object/],
-    ['truncated JSONL', () => write('trunc.jsonl', '{"timestamp": 0, "input_length": 5, "output_length": 1}\n{"timestamp": 10, "input_le'), 'mooncake-jsonl', /line 2: not a JSON object/],
-    ['empty window', () => write('empty.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n'), 'azure-csv', /holds no rows/],
+    [
+      'garbage JSONL',
+      () => write('bad.jsonl', '{"timestamp": 0, "input_length": 5, "output_length": 1}\n{not json\n'),
+      'mooncake-jsonl',
+      /bad\.jsonl: line 2: not a JSON object/,
+    ],
+    [
+      'truncated JSONL',
+      () =>
+        write('trunc.jsonl', '{"timestamp": 0, "input_length": 5, "output_length": 1}\n{"timestamp": 10, "input_le'),
+      'mooncake-jsonl',
+      /line 2: not a JSON object/,
+    ],
+    [
+      'empty window',
+      () => write('empty.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n'),
+      'azure-csv',
+      /holds no rows/,
+    ],
   ])('%s', (_label, make, format, message) => {
     expect(problem(make(), format)).toMatch(message);
   });

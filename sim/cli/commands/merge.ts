@@ -8,7 +8,8 @@ import { studies } from './sweep.js';
 export async function merge(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('merge', argv, {});
   if (values.help) return help('merge');
-  if (positionals.length !== 1) throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim merge', [{ path: '', message: 'needs exactly one DIR' }]);
   const { mergeSweep } = await studies();
   const { plan, summary } = mergeSweep(positionals[0] as string);
   console.log(formatPoints(plan, summary));

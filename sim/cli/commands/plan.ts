@@ -9,9 +9,14 @@ import { ProgressBar } from '../progress.js';
 import { announce, reports, writeReportOf } from '../report-output.js';
 
 export async function plan(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommand('plan', argv, { out: { type: 'string' }, report: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values, positionals } = parseCommand('plan', argv, {
+    out: { type: 'string' },
+    report: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
   if (values.help) return help('plan');
-  if (positionals.length !== 1) throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim plan', [{ path: '', message: 'needs exactly one plan FILE' }]);
   const { describeDesign, runPlan } = await import('../../studies/plan.js');
   const { formatPlan, planTable } = await import('../plan-output.js');
   const out = outDir('plan', values.out as string | undefined);
@@ -20,10 +25,17 @@ export async function plan(argv: string[], signal: AbortSignal): Promise<number>
   let n = 0;
   let result;
   try {
-    result = await runPlan(positionals[0] as string, (e) => {
-      n++;
-      if (tty) process.stderr.write(`\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`);
-    }, signal);
+    result = await runPlan(
+      positionals[0] as string,
+      (e) => {
+        n++;
+        if (tty)
+          process.stderr.write(
+            `\rplan: ${n} designs evaluated (last: ${describeDesign(e.design)}, ${e.meets ? 'meets' : 'misses'} the SLO)\x1b[K`,
+          );
+      },
+      signal,
+    );
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
   }

@@ -33,7 +33,11 @@ export async function run(argv: string[], signal: AbortSignal): Promise<number> 
     const dir = join(out, scenario.name);
     let result;
     try {
-      result = await runScenarioToFolderAsync(scenario, dir, { seed, signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+      result = await runScenarioToFolderAsync(scenario, dir, {
+        seed,
+        signal,
+        onProgress: bar ? (p) => bar.update(p) : undefined,
+      });
     } finally {
       bar?.done();
     }
@@ -48,7 +52,14 @@ export async function run(argv: string[], signal: AbortSignal): Promise<number> 
     for (const trend of result.overload) if (trend.growing) console.error(describeTrend(scenario.name, trend));
     summaries.push(result.summary);
     if (!quiet) {
-      console.log(formatSummary(result.summary, { seed: result.seed, out: dir, wall_s: result.stats.wall_s, events: result.stats.events }));
+      console.log(
+        formatSummary(result.summary, {
+          seed: result.seed,
+          out: dir,
+          wall_s: result.stats.wall_s,
+          events: result.stats.events,
+        }),
+      );
       console.log('');
     }
   }

@@ -20,11 +20,13 @@ export async function sweep(argv: string[], signal: AbortSignal): Promise<number
     quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) return help('sweep');
-  if (positionals.length !== 1) throw new InputError('splitsim sweep', [{ path: '', message: 'needs exactly one sweep FILE' }]);
+  if (positionals.length !== 1)
+    throw new InputError('splitsim sweep', [{ path: '', message: 'needs exactly one sweep FILE' }]);
   const { resolveShard, runSweep } = await studies();
   const { defaultWorkers } = await import('../../studies/sweep-run.js');
   const workers = integerOption('sweep', 'workers', values.workers as string | undefined) ?? defaultWorkers();
-  if (workers < 1) throw new InputError('splitsim sweep', [{ path: '--workers', message: `must be at least 1, got ${workers}` }]);
+  if (workers < 1)
+    throw new InputError('splitsim sweep', [{ path: '--workers', message: `must be at least 1, got ${workers}` }]);
   const shard = resolveShard(values.shard as string | undefined, process.env);
   const quiet = values.quiet === true;
   const bar = ProgressBar.enabled(quiet) ? new ProgressBar('sweep') : null;
@@ -42,7 +44,9 @@ export async function sweep(argv: string[], signal: AbortSignal): Promise<number
     bar?.done();
   }
   if (!quiet) {
-    const what = shard ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs` : `${outcome.runs} runs`;
+    const what = shard
+      ? `shard ${shard.k}/${shard.n}: ${outcome.runs} of ${outcome.plan.runCount} runs`
+      : `${outcome.runs} runs`;
     console.log(`${outcome.plan.name}: ${what} → ${outcome.dir}`);
     if (outcome.summary) console.log(formatPoints(outcome.plan, outcome.summary));
     else console.log(`merge the shards with: splitsim merge ${outcome.dir}`);

@@ -7,7 +7,10 @@ import { loadAll } from '../load-all.js';
 export async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('validate', argv, {});
   if (values.help) return help('validate');
-  if (positionals.length === 0) throw new InputError('splitsim validate', [{ path: '', message: 'needs at least one FILE (scenario, sweep or plan)' }]);
+  if (positionals.length === 0)
+    throw new InputError('splitsim validate', [
+      { path: '', message: 'needs at least one FILE (scenario, sweep or plan)' },
+    ]);
   // Sweeps and plans are told apart by their shape (docs/studies.md); every file is
   // checked and every problem reported before anything is printed as ok.
   const { checkPlanFile, checkSweepFile, fileKind } = await import('../../studies/check-study.js');
@@ -29,7 +32,8 @@ export async function validate(argv: string[]): Promise<number> {
   }
   if (scenarioFiles.length > 0) {
     try {
-      for (const s of loadAll('validate', scenarioFiles)) ok.push(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
+      for (const s of loadAll('validate', scenarioFiles))
+        ok.push(`${s.source}: ok (${s.name}, ${s.instances.length} instances)`);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       errors.push(err);
