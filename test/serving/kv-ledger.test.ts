@@ -16,7 +16,7 @@ function ledger(capacity: number): { kv: KvLedger; inst: Instance } {
   return { kv: new KvLedger(inst, capacity), inst };
 }
 
-describe('KV ledger (invariant: KV ≤ capacity)', () => {
+describe('I3 KV ≤ capacity: the KV ledger', () => {
   it('reserve, land, grow, release and unreserve keep one sum', () => {
     const { kv } = ledger(100);
     kv.reserve(30);

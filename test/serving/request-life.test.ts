@@ -43,7 +43,7 @@ function at(stage: Stage): Request {
   return r;
 }
 
-describe('request life (invariant: stage order)', () => {
+describe('I2 stage order: the request life', () => {
   it('the hand-written table covers exactly the moves request-life.ts knows', () => {
     expect(Object.keys(MOVES).sort()).toEqual(Object.keys(life.LEGAL_FROM).sort());
   });
