@@ -35,7 +35,7 @@ export interface ScalingHost {
 
 /** A request as the slo policy reads it when it ends. */
 export interface EndedRequest {
-  readonly status: string;
+  readonly status?: string | undefined;
   readonly outputTokens: number;
   readonly firstToken_s: number;
   readonly completion_s: number;
@@ -70,7 +70,8 @@ export class Autoscaler {
     private readonly instances: readonly ScaledInstance[],
     private readonly host: ScalingHost,
     private readonly slo: Slo | undefined,
-    private readonly horizon_s: number,
+    /** Decisions stop when arrivals do (the run then ends when the system empties). */
+    private readonly until_s: number,
   ) {
     this.members = new Set(group.instances);
     this.state = instances.map((i) => (i.accepting ? 'up' : 'off'));
@@ -90,7 +91,7 @@ export class Autoscaler {
   }
 
   private next(t_s: number): void {
-    if (t_s < this.horizon_s) this.calendar.scheduleAt(t_s, tick, this, EventOrder.fault);
+    if (t_s < this.until_s) this.calendar.scheduleAt(t_s, tick, this, EventOrder.fault);
   }
 
   /** One decision: signal, size, actions; then the next decision. */

@@ -64,7 +64,14 @@ export class WindowTables {
     this.poolNames = new FixedDictionary(this.pools.map((p) => p.phase));
     this.linkNames = new FixedDictionary(links.map((l) => l.name));
     for (const inst of instances)
-      this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
+      this.tallies.push(
+        inst.busy,
+        inst.queued,
+        inst.inService,
+        inst.up,
+        ...(inst.kvUsed ? [inst.kvUsed] : []),
+        ...(inst.on ? [inst.on] : []),
+      );
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
     for (const inst of instances) this.meters.push(...inst.work);
@@ -158,6 +165,7 @@ export class WindowTables {
     const c = {
       pool: new Int32Array(n),
       instances: new Int32Array(n),
+      on: new Float64Array(n),
       busy: new Float64Array(n),
       queue: new Float64Array(n),
       inService: new Float64Array(n),
@@ -170,7 +178,9 @@ export class WindowTables {
       for (const s of pool.servers) busy += mean(s.busy, k, span);
       c.pool[row] = p;
       c.instances[row] = pool.servers.length;
-      c.busy[row] = busy / pool.servers.length;
+      c.on[row] = this.instancesOn(pool, k, span);
+      // Busy fraction of the instances on (with no autoscaling, all of them: on = count exactly).
+      c.busy[row] = busy / ((c.on[row] as number) > 0 ? (c.on[row] as number) : pool.servers.length);
       c.queue[row] = mean(pool.waiting, k, span);
       (this.queues[p] as number[])[k] = c.queue[row] as number;
       c.inService[row] = mean(pool.inService, k, span);
@@ -205,7 +215,21 @@ export class WindowTables {
       mfu: float64Column(c.mfu),
       mbu: float64Column(c.mbu),
       power_w_mean: float64Column(c.power),
+      instances_on_mean: float64Column(c.on),
     });
+  }
+
+  /**
+   * Mean number of the pool's instances switched on in window k: an autoscaled one by
+   * its on-time, any other always (exactly its count, as `instances`).
+   */
+  private instancesOn(pool: PoolTally, k: number, span: number): number {
+    let on = 0;
+    for (const s of pool.servers) {
+      const tally = s.instance ? this.instances[s.instance.index]?.on : null;
+      on += tally ? mean(tally, k, span) : 1;
+    }
+    return on;
   }
 
   /**

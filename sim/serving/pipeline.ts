@@ -4,7 +4,7 @@ import { chargingFor } from './work-charge.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import { batchTimer, type Deployment, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
-import type { RouterName } from '../scenario/schema.js';
+import type { Role, RouterName } from '../scenario/schema.js';
 import { ColocatedEngine } from './colocated.js';
 import { Failover, type FailureUnit } from './failover.js';
 import { DecodeBatcher, type HandOff } from './decode-batcher.js';
@@ -51,8 +51,16 @@ export class ServingSystem implements PhaseEvents {
     windows: Windows,
     private readonly onEnded: (request: Request) => void,
   ) {
+    // Instances an autoscaler may switch get an on-time tally; a group with min = max has none.
+    const switched = new Set(scenario.autoscale.filter((g) => g.min < g.max).flatMap((g) => g.instances));
     this.instances = scenario.instances.map(
-      (spec) => new Instance(spec, windows, spec.deployment ? kvCapacityTokens(spec.deployment) : undefined),
+      (spec) =>
+        new Instance(
+          spec,
+          windows,
+          spec.deployment ? kvCapacityTokens(spec.deployment) : undefined,
+          switched.has(spec.index),
+        ),
     );
     const net = scenario.datacenter.network;
     this.topology = net.kv_transfer === 'network' ? new Topology(this.instances, net, windows) : null;
@@ -266,6 +274,60 @@ export class ServingSystem implements PhaseEvents {
   private decoded(request: Request): void {
     life.complete(request, this.calendar.now_s);
     this.onEnded(request);
+  }
+
+  /** An autoscaler switched the instance on (or back from draining): its servers take work. */
+  startTaking(inst: Instance): void {
+    for (const pool of [this.prefill, this.decode]) {
+      const own = pool.servers.filter((s) => s.instance === inst);
+      if (own.length === 0) continue;
+      pool.serverUp();
+      for (const s of own) if (!s.down) s.kick();
+    }
+  }
+
+  /**
+   * An autoscaler drains the instance: its servers take no new work, and the requests
+   * routed to it and not started go back to their pool for another instance (moved, not
+   * restarted). What it runs, and prompts it holds for their hand-off, it finishes; a
+   * mixed instance's own decode queue stays (those requests' KV is here).
+   */
+  stopTaking(inst: Instance): void {
+    for (const pool of [this.prefill, this.decode]) {
+      for (const s of pool.servers) {
+        if (s.instance !== inst) continue;
+        pool.serverDown(s);
+        if (!pool.routable.includes(s)) continue;
+        for (const r of [...s.local]) {
+          s.withdraw(r);
+          pool.submit(r);
+        }
+      }
+    }
+  }
+
+  /** Nothing queued at, in service on, held by or in transfer to the instance. */
+  holdsNothing(inst: Instance): boolean {
+    for (const pool of [this.prefill, this.decode]) {
+      for (const s of pool.servers) {
+        if (s.instance !== inst) continue;
+        if (s instanceof PrefillBatcher && s.holding > 0) return false;
+        for (const _ of s.inFlight()) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Running integral of requests waiting or in service in the pools of `role`, and their instances switched on. */
+  poolLoad(role: Role, t_s: number): { area: number; onInstances: number } {
+    const pools = role === 'mixed' ? [this.prefill, this.decode] : [role === 'prefill' ? this.prefill : this.decode];
+    let area = 0;
+    const on = new Set<Instance>();
+    for (const pool of pools) {
+      area += pool.waiting.areaUntil(t_s) + pool.inService.areaUntil(t_s);
+      for (const s of pool.servers) if (!s.instance.on || s.instance.on.current > 0) on.add(s.instance);
+    }
+    return { area, onInstances: on.size };
   }
 
   /** Every request still inside the system, wherever it waits or runs. */

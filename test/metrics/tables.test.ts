@@ -170,6 +170,7 @@ describe('Arrow round trip', () => {
       'mfu',
       'mbu',
       'power_w_mean',
+      'instances_on_mean',
     ]);
     const summaryColumns = result.tables.summary.schema.fields.map((f) => f.name);
     for (const c of [
@@ -211,6 +212,8 @@ describe('Arrow round trip', () => {
       'peak_power_kw',
       'electricity_cost_per_hour_usd',
       'electricity_cost_per_mtok_usd',
+      'instance_hours',
+      'slo_attainment_ramps',
     ]) {
       expect(summaryColumns).toContain(c);
     }
