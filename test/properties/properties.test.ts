@@ -78,6 +78,34 @@ const faultsFor = (f: { mtbf: number; mttr: number; retries: number; linkAt: num
       }
     : {};
 
+/** Autoscaled node groups in about half the runs: any policy, short intervals, room to grow and shrink. */
+const autoscaleArb = fc.option(
+  fc.record({
+    policy: fc.constantFrom('utilization', 'queue', 'slo'),
+    extra: fc.integer({ min: 0, max: 3 }),
+    interval: fc.double({ min: 0.5, max: 4, noNaN: true }),
+    provisioning: fc.double({ min: 0, max: 5, noNaN: true }),
+    cooldown: fc.double({ min: 0, max: 5, noNaN: true }),
+  }),
+  { nil: undefined },
+);
+type AutoscaleGen = { policy: string; extra: number; interval: number; provisioning: number; cooldown: number };
+const autoscaleFor = (a: AutoscaleGen | undefined, count: number) =>
+  a
+    ? {
+        autoscale: {
+          min: 1,
+          max: count + a.extra,
+          policy: a.policy,
+          ...(a.policy === 'slo' ? {} : { target: a.policy === 'utilization' ? 0.5 : 2 }),
+          interval_s: a.interval,
+          window_s: 2 * a.interval,
+          provisioning_s: a.provisioning,
+          scale_in_cooldown_s: a.cooldown,
+        },
+      }
+    : {};
+
 const scenarioArb = fc
   .record({
     physics: fc.boolean(),
@@ -98,14 +126,20 @@ const scenarioArb = fc
     maxBatch: fc.integer({ min: 1, max: 64 }),
     seed: fc.integer({ min: 0, max: 1000 }),
     faults: faultsArb,
+    autoscale: autoscaleArb,
   })
   .map((g) => {
     const hardware = { id: 'gen-h100', base: 'h100-sxm', memory_gb: g.memory };
     const service = (phase: string) => ({ [phase]: { dist: 'exponential', mean_s: 0.2 } });
     const group = (role: string, count: number) =>
       g.physics
-        ? { hardware, devices: 1, count, role }
-        : { count, role, service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role) };
+        ? { hardware, devices: 1, count, role, ...autoscaleFor(g.autoscale, count) }
+        : {
+            count,
+            role,
+            service: role === 'mixed' ? { ...service('prefill'), ...service('decode') } : service(role),
+            ...autoscaleFor(g.autoscale, count),
+          };
     const nodes = g.colocated ? [group('mixed', g.prefill)] : [group('prefill', g.prefill), group('decode', g.decode)];
     return {
       name: 'generated',
@@ -129,18 +163,28 @@ const scenarioArb = fc
         chunk_tokens: 512,
       },
       metrics: { window_s: 1 },
+      ...(g.autoscale?.policy === 'slo' ? { slo: { ttft_s: 1, tpot_s: 0.1 } } : {}),
       ...faultsFor(g.faults, g.network && g.physics),
     };
   });
 
 describe('generated runs', () => {
-  it('I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links within capacity (200 scenarios)', () => {
+  it('I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links within capacity (200 scenarios, autoscaled pools in about half)', () => {
     let displaced = 0;
+    let scaled = 0;
     fc.assert(
       fc.property(scenarioArb, (json) => {
         const r = runScenario(checkScenario(json, 'generated.json'));
         const s = r.summary;
         if ((s.requests_retried as number) > 0) displaced++;
+        // Instances on stay within the pool (an autoscaled one between its bounds).
+        const on = column(r.tables.pools, 'instances_on_mean');
+        const count = column(r.tables.pools, 'instances');
+        on.forEach((n, i) => {
+          expect(n).toBeGreaterThanOrEqual(0);
+          expect(n).toBeLessThanOrEqual(count[i]! + 1e-9);
+        });
+        if (on.some((n, i) => n < count[i]! - 1e-9)) scaled++;
         // Conservation: ids 0…n−1 once each, n = the workload's arrivals, one status each.
         expectRunConserved(r);
         // KV and link capacity never exceeded (time averages of the state stay ≤ 1).
@@ -156,8 +200,9 @@ describe('generated runs', () => {
       }),
       { numRuns: 200, seed: 3 },
     );
-    // The generator does reach the failure paths.
+    // The generator does reach the failure paths, and pools an autoscaler shrinks.
     expect(displaced).toBeGreaterThan(20);
+    expect(scaled).toBeGreaterThan(20);
   });
 });
 
