@@ -13,6 +13,7 @@ import {
   linkSeries,
   measuredCompleted,
   poolSeries,
+  autoscaled,
   timeBreakdown,
   utilizationCells,
 } from './run-data.js';
@@ -223,6 +224,13 @@ function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colo
       charts.latencyOverTime('tpot-over-time', 'tpot_s', 'TPOT', overTime, colors),
       charts.poolSeries('pool-queue', 'queue', pools, colors),
       charts.poolSeries('pool-busy', 'busy', pools, colors),
+      // A day with autoscaling: the instances on and the power they draw (issue 21).
+      ...(runs.some((r) => autoscaled(r.pools))
+        ? [
+            charts.poolSeries('pool-instances', 'on', pools, colors),
+            charts.poolSeries('pool-power', 'power', pools, colors),
+          ]
+        : []),
     ],
   };
 }
