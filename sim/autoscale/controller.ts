@@ -1,7 +1,7 @@
 // The autoscaler of one node group: every interval_s it reads the trailing window,
 // decides a size (policy.ts) and switches instances on and off. docs/model.md,
 // Autoscaling, states the rules; this file carries them out on the calendar.
-import { type Calendar, EventOrder, type TimeWeighted, type Timer } from '../engine/index.js';
+import { type Calendar, EventOrder, TimeWeighted, type Timer } from '../engine/index.js';
 import type { AutoscaleGroup } from '../scenario/resolved.js';
 import type { Slo } from '../scenario/schema.js';
 import { decide, type Signal } from './policy.js';
@@ -18,15 +18,17 @@ export interface ScaledInstance {
   accepting: boolean;
   /** Called when the instance may have emptied (nothing in service, no KV left); null when nobody listens. */
   emptied: (() => void) | null;
+  /** Where the instance reports each change of its busy state (the group's busy count). */
+  groupBusy: TimeWeighted | null;
   readonly spec: { readonly rack: string };
 }
 
 /** What the controller needs of the serving system. */
 export interface ScalingHost {
-  /** The instance's servers take work again (routers choose it, shared queues wake it). */
-  startTaking(inst: ScaledInstance): void;
-  /** Its servers take no new work; requests queued at it, not started, go back to their pool. */
-  stopTaking(inst: ScaledInstance): void;
+  /** The instances' servers take work again (routers choose them, shared queues wake them). */
+  startTaking(insts: readonly ScaledInstance[]): void;
+  /** Their servers take no new work; requests queued at them, not started, go back to their pool. */
+  stopTaking(insts: readonly ScaledInstance[]): void;
   /** Nothing queued, in service, held for a hand-off or in transfer to it. */
   holdsNothing(inst: ScaledInstance): boolean;
   /** Running integral of requests waiting or in service in the pools of `role`, and their instances that are on. */
@@ -50,12 +52,17 @@ type State = 'off' | 'provisioning' | 'up' | 'draining';
 export class Autoscaler {
   private readonly state: State[];
   private readonly members: ReadonlySet<number>;
+  /** Rack copy of each member (by instance index), and the group's instances on per copy. */
+  private readonly rackOf: Int32Array;
+  private readonly onPerRack: Int32Array;
   private readonly ready = new Map<number, Timer>();
   /** Order instances were turned on in, for cancelling the newest first. */
   private provisioningOrder: number[] = [];
   private lastOut_s = 0;
   private lastIn_s = 0;
   private readonly busy: TrailingMean;
+  /** Number of the group's instances busy, as a tally (one window: only its running integral is read). */
+  private readonly busyCount = new TimeWeighted(Infinity);
   private readonly load: TrailingMean;
   /** slo policy: (time, met, met tightened) of requests settled at this group, oldest first. */
   private settled: Array<{ t_s: number; met: boolean; tight: boolean }> = [];
@@ -75,6 +82,21 @@ export class Autoscaler {
   ) {
     this.members = new Set(group.instances);
     this.state = instances.map((i) => (i.accepting ? 'up' : 'off'));
+    const racks = new Map<string, number>();
+    this.rackOf = new Int32Array(instances.length);
+    for (const i of group.instances) {
+      const name = (instances[i] as ScaledInstance).spec.rack;
+      if (!racks.has(name)) racks.set(name, racks.size);
+      this.rackOf[i] = racks.get(name) as number;
+    }
+    this.onPerRack = new Int32Array(racks.size);
+    if (group.policy === 'utilization' && group.min < group.max) {
+      for (const i of group.instances) (instances[i] as ScaledInstance).groupBusy = this.busyCount;
+    }
+    for (const i of group.instances) {
+      const r = this.rackOf[i] as number;
+      if (this.state[i] === 'up') this.onPerRack[r] = (this.onPerRack[r] as number) + 1;
+    }
     const intervals = Math.ceil(group.window_s / group.interval_s - 1e-9);
     this.busy = new TrailingMean(intervals);
     this.load = new TrailingMean(intervals);
@@ -124,9 +146,7 @@ export class Autoscaler {
   private signal(now: number): Signal {
     const g = this.group;
     if (g.policy === 'utilization') {
-      let area = 0;
-      for (const i of g.instances) area += (this.instances[i] as ScaledInstance).busy.areaUntil(now);
-      return { policy: 'utilization', busyInstances: this.busy.push(now, area) };
+      return { policy: 'utilization', busyInstances: this.busy.push(now, this.busyCount.areaUntil(now)) };
     }
     if (g.policy === 'queue') {
       const { area, onInstances } = this.host.poolLoad(g.role, now);
@@ -151,26 +171,37 @@ export class Autoscaler {
 
   /** Turn on `n` instances: draining ones first (still warm), then off ones, which provision. */
   private grow(n: number): void {
+    const back: ScaledInstance[] = [];
     for (let k = 0; k < n; k++) {
       const draining = this.pick('draining', 'fewest');
       if (draining !== undefined) {
-        this.state[draining] = 'up';
+        this.setState(draining, 'up');
         const inst = this.instances[draining] as ScaledInstance;
         inst.emptied = null;
         inst.accepting = true;
-        this.host.startTaking(inst);
+        back.push(inst);
         continue;
       }
       const off = this.pick('off', 'fewest');
-      if (off === undefined) return;
+      if (off === undefined) break;
       this.provision(off);
     }
+    if (back.length > 0) this.host.startTaking(back);
+  }
+
+  /** A member's state; the per-rack count of instances on follows (provisioning and up count). */
+  private setState(i: number, next: State): void {
+    const was = this.state[i] as State;
+    const on = (s: State) => (s === 'up' || s === 'provisioning' ? 1 : 0);
+    const r = this.rackOf[i] as number;
+    this.onPerRack[r] = (this.onPerRack[r] as number) + on(next) - on(was);
+    this.state[i] = next;
   }
 
   private provision(i: number): void {
     const now = this.calendar.now_s;
     const inst = this.instances[i] as ScaledInstance;
-    this.state[i] = 'provisioning';
+    this.setState(i, 'provisioning');
     inst.on?.set(now, 1);
     if (this.rampStart_s === null) this.rampStart_s = now;
     const timer = this.calendar.scheduleAt(
@@ -187,49 +218,53 @@ export class Autoscaler {
   provisioned(i: number): void {
     this.ready.delete(i);
     this.provisioningOrder = this.provisioningOrder.filter((x) => x !== i);
-    this.state[i] = 'up';
+    this.setState(i, 'up');
     const inst = this.instances[i] as ScaledInstance;
     inst.accepting = true;
-    this.host.startTaking(inst);
+    this.host.startTaking([inst]);
     this.endRampIfDone();
   }
 
   /** Turn off `n`: provisioning ones first (newest first; they serve nothing yet), then drain serving ones. */
   private shrink(n: number): void {
     const now = this.calendar.now_s;
+    const draining: number[] = [];
     for (let k = 0; k < n; k++) {
       const newest = this.provisioningOrder.pop();
       if (newest !== undefined) {
         this.ready.get(newest)?.cancel();
         this.ready.delete(newest);
-        this.state[newest] = 'off';
+        this.setState(newest, 'off');
         (this.instances[newest] as ScaledInstance).on?.set(now, 0);
         this.endRampIfDone();
         continue;
       }
       const up = this.pick('up', 'most');
-      if (up === undefined) return;
-      this.drain(up);
+      if (up === undefined) break;
+      this.setState(up, 'draining');
+      draining.push(up);
     }
+    if (draining.length > 0) this.drain(draining);
   }
 
-  private drain(i: number): void {
-    const inst = this.instances[i] as ScaledInstance;
-    this.state[i] = 'draining';
-    inst.accepting = false;
-    this.host.stopTaking(inst);
-    // Emptied mid-event (a batch ending, a transfer leaving): look once the instant's
-    // other work is done, so the check sees the instance as the event leaves it.
-    inst.emptied = () =>
-      this.calendar.scheduleAt(this.calendar.now_s, emptyCheck, { scaler: this, index: i }, EventOrder.completion);
-    this.offIfEmpty(i);
+  private drain(members: readonly number[]): void {
+    const insts = members.map((i) => this.instances[i] as ScaledInstance);
+    for (const inst of insts) inst.accepting = false;
+    this.host.stopTaking(insts);
+    members.forEach((i, k) => {
+      // Emptied mid-event (a batch ending, a transfer leaving): look once the instant's
+      // other work is done, so the check sees the instance as the event leaves it.
+      (insts[k] as ScaledInstance).emptied = () =>
+        this.calendar.scheduleAt(this.calendar.now_s, emptyCheck, { scaler: this, index: i }, EventOrder.completion);
+      this.offIfEmpty(i);
+    });
   }
 
   /** A draining instance that holds nothing is switched off. */
   offIfEmpty(i: number): void {
     const inst = this.instances[i] as ScaledInstance;
     if (this.state[i] !== 'draining' || !this.host.holdsNothing(inst)) return;
-    this.state[i] = 'off';
+    this.setState(i, 'off');
     inst.emptied = null;
     inst.on?.set(this.calendar.now_s, 0);
   }
@@ -240,18 +275,12 @@ export class Autoscaler {
    * out, the highest in.
    */
   private pick(state: State, rack: 'fewest' | 'most'): number | undefined {
-    const onPerRack = new Map<string, number>();
-    for (const i of this.group.instances) {
-      const r = (this.instances[i] as ScaledInstance).spec.rack;
-      onPerRack.set(r, (onPerRack.get(r) ?? 0) + (this.state[i] === 'off' || this.state[i] === 'draining' ? 0 : 1));
-    }
     let best: number | undefined;
     let bestOn = 0;
     for (const i of this.group.instances) {
       if (this.state[i] !== state) continue;
-      const on = onPerRack.get((this.instances[i] as ScaledInstance).spec.rack) as number;
-      const better = best === undefined || (rack === 'fewest' ? on < bestOn : on >= bestOn);
-      if (better) {
+      const on = this.onPerRack[this.rackOf[i] as number] as number;
+      if (best === undefined || (rack === 'fewest' ? on < bestOn : on >= bestOn)) {
         best = i;
         bestOn = on;
       }

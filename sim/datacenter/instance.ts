@@ -34,6 +34,8 @@ export class Instance {
   accepting = true;
   /** Told when the instance may have emptied (nothing in service, no KV): set while it drains. */
   emptied: (() => void) | null = null;
+  /** Busy instances of its autoscaled group (the utilization policy's signal), told of each change of `busy`; null otherwise. */
+  groupBusy: TimeWeighted | null = null;
   /** Outages in progress (a rack outage may overlap an instance's own). */
   private outages = 0;
   /** Times it went down. */
@@ -92,8 +94,10 @@ export class Instance {
 
   changeInService(t_s: number, delta: number): void {
     this.inService.add(t_s, delta);
-    this.busy.set(t_s, this.inService.current > 0 ? 1 : 0);
-    if (this.inService.current === 0) this.emptied?.();
+    const busy = this.inService.current > 0 ? 1 : 0;
+    if (this.groupBusy && busy !== this.busy.current) this.groupBusy.add(t_s, busy - this.busy.current);
+    this.busy.set(t_s, busy);
+    if (busy === 0) this.emptied?.();
   }
 
   /** Called by the instance's KV ledger only (sim/serving/kv-ledger.ts), which owns the sum. */

@@ -276,30 +276,47 @@ export class ServingSystem implements PhaseEvents {
     this.onEnded(request);
   }
 
-  /** An autoscaler switched the instance on (or back from draining): its servers take work. */
-  startTaking(inst: Instance): void {
-    for (const pool of [this.prefill, this.decode]) {
-      const own = pool.servers.filter((s) => s.instance === inst);
-      if (own.length === 0) continue;
-      pool.serverUp();
-      for (const s of own) if (!s.down) s.kick();
+  /** Each instance's servers and their pools (built on first use: only autoscaled runs ask). */
+  private serversOf: Map<Instance, Array<{ pool: Pool; server: PhaseServer }>> | null = null;
+
+  private own(inst: Instance): Array<{ pool: Pool; server: PhaseServer }> {
+    if (!this.serversOf) {
+      this.serversOf = new Map(this.instances.map((i) => [i, []]));
+      for (const pool of [this.prefill, this.decode]) {
+        for (const server of pool.servers) this.serversOf.get(server.instance)?.push({ pool, server });
+      }
     }
+    return this.serversOf.get(inst) ?? [];
+  }
+
+  /** An autoscaler switched instances on (or back from draining): their servers take work. */
+  startTaking(insts: readonly Instance[]): void {
+    const pools = new Set<Pool>();
+    for (const inst of insts) for (const { pool } of this.own(inst)) pools.add(pool);
+    // One membership update per pool, however many instances start.
+    for (const pool of pools) pool.serverUp();
+    for (const inst of insts) for (const { server } of this.own(inst)) if (!server.down) server.kick();
   }
 
   /**
-   * An autoscaler drains the instance: its servers take no new work, and the requests
-   * routed to it and not started go back to their pool for another instance (moved, not
-   * restarted). What it runs, and prompts it holds for their hand-off, it finishes; a
-   * mixed instance's own decode queue stays (those requests' KV is here).
+   * An autoscaler drains instances: their servers take no new work, and the requests
+   * routed to them and not started go back to their pool for another instance (moved,
+   * not restarted). What they run, and prompts they hold for their hand-off, they
+   * finish; a mixed instance's own decode queue stays (those requests' KV is there).
    */
-  stopTaking(inst: Instance): void {
-    for (const pool of [this.prefill, this.decode]) {
-      for (const s of pool.servers) {
-        if (s.instance !== inst) continue;
-        pool.serverDown(s);
-        if (!pool.routable.includes(s)) continue;
-        for (const r of [...s.local]) {
-          s.withdraw(r);
+  stopTaking(insts: readonly Instance[]): void {
+    const pools = new Set<Pool>();
+    for (const inst of insts)
+      for (const { pool, server } of this.own(inst)) {
+        pools.add(pool);
+        pool.unpark(server);
+      }
+    for (const pool of pools) pool.serversChanged();
+    for (const inst of insts) {
+      for (const { pool, server } of this.own(inst)) {
+        if (server.local.length === 0 || !pool.routable.includes(server)) continue;
+        for (const r of [...server.local]) {
+          server.withdraw(r);
           pool.submit(r);
         }
       }
@@ -308,12 +325,9 @@ export class ServingSystem implements PhaseEvents {
 
   /** Nothing queued at, in service on, held by or in transfer to the instance. */
   holdsNothing(inst: Instance): boolean {
-    for (const pool of [this.prefill, this.decode]) {
-      for (const s of pool.servers) {
-        if (s.instance !== inst) continue;
-        if (s instanceof PrefillBatcher && s.holding > 0) return false;
-        for (const _ of s.inFlight()) return false;
-      }
+    for (const { server } of this.own(inst)) {
+      if (server instanceof PrefillBatcher && server.holding > 0) return false;
+      for (const _ of server.inFlight()) return false;
     }
     return true;
   }
@@ -322,12 +336,11 @@ export class ServingSystem implements PhaseEvents {
   poolLoad(role: Role, t_s: number): { area: number; onInstances: number } {
     const pools = role === 'mixed' ? [this.prefill, this.decode] : [role === 'prefill' ? this.prefill : this.decode];
     let area = 0;
-    const on = new Set<Instance>();
-    for (const pool of pools) {
-      area += pool.waiting.areaUntil(t_s) + pool.inService.areaUntil(t_s);
-      for (const s of pool.servers) if (!s.instance.on || s.instance.on.current > 0) on.add(s.instance);
-    }
-    return { area, onInstances: on.size };
+    for (const pool of pools) area += pool.waiting.areaUntil(t_s) + pool.inService.areaUntil(t_s);
+    // A mixed instance is in both pools: count the instances of one.
+    let onInstances = 0;
+    for (const s of (pools[0] as Pool).servers) if (!s.instance.on || s.instance.on.current > 0) onInstances++;
+    return { area, onInstances };
   }
 
   /** Every request still inside the system, wherever it waits or runs. */

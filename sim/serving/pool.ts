@@ -126,6 +126,12 @@ export class Pool implements WorkSource, PoolStats {
     this.unpark(server);
   }
 
+  /** Servers stopped taking work (an autoscaler drains them; they were unparked): route nothing to them. */
+  serversChanged(): void {
+    this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
+    this.index?.track(this.available);
+  }
+
   /** A server is back, repaired or switched on (it has looked for work already); requests held for want of one go out. */
   serverUp(): void {
     this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
