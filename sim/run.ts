@@ -332,7 +332,6 @@ function summaryOf(
   autoscaling: Autoscaling | null,
 ): { summary: Summary; overload: BacklogTrend[] } {
   const span = scenario.duration_s - scenario.warmup_s;
-  const onTime = onTimes(system.instances, span);
   const util = (servers: readonly PhaseServer[]) =>
     servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / serverSeconds(servers, span);
   const mfu = (servers: readonly PhaseServer[]) =>
@@ -376,14 +375,7 @@ function summaryOf(
         ? NaN
         : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
-    // NaN (null in the table) when any instance has no price (queueing mode).
-    // An autoscaled instance is paid for while on (the price × its on-fraction).
-    costPerHour_usd: scenario.instances.reduce(
-      (sum, i, k) =>
-        sum + (system.instances[k]?.on ? (i.price_per_hour_usd * (onTime[k] as number)) / span : i.price_per_hour_usd),
-      0,
-    ),
-    instanceHours: onTime.reduce((a, t) => a + t, 0) / 3600,
+    ...onTimeFigures(scenario, system, span),
     rampAttainment: autoscaling?.rampAttainment ?? NaN,
     power: measuredPower(windowTables, scenario),
   });
@@ -402,6 +394,25 @@ function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number)
       message: `${limit} requests were in flight at once at t = ${t_s.toPrecision(4)} s, the most one run may hold in memory: the datacenter cannot keep up with these arrivals. Lower the rate (or burstiness), or add instances`,
     },
   ]);
+}
+
+/**
+ * What the summary charges by on-time: the hourly price (NaN, null in the table, when
+ * any instance has no price: queueing mode), an autoscaled instance's × the fraction
+ * of the measured period it was on; and the instance-hours on.
+ */
+function onTimeFigures(
+  scenario: ResolvedScenario,
+  system: ServingSystem,
+  span: number,
+): { costPerHour_usd: number; instanceHours: number } {
+  const onTime = onTimes(system.instances, span);
+  const costPerHour_usd = scenario.instances.reduce(
+    (sum, i, k) =>
+      sum + (system.instances[k]?.on ? (i.price_per_hour_usd * (onTime[k] as number)) / span : i.price_per_hour_usd),
+    0,
+  );
+  return { costPerHour_usd, instanceHours: onTime.reduce((a, t) => a + t, 0) / 3600 };
 }
 
 /**

@@ -123,20 +123,8 @@ export class WindowTables {
       c.kv[row] = inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN;
       c.up[row] = mean(inst.up, k, span);
       // Queueing-mode instances have no hardware to measure against: null.
-      c.mfu[row] = instanceUtilisation(
-        inst.work,
-        (m) => m.flops,
-        (m) => m.peakFlops_per_s,
-        k,
-        span,
-      );
-      c.mbu[row] = instanceUtilisation(
-        inst.work,
-        (m) => m.bytes,
-        (m) => m.peakBytes_per_s,
-        k,
-        span,
-      );
+      c.mfu[row] = instanceMfu(inst.work, k, span);
+      c.mbu[row] = instanceMbu(inst.work, k, span);
       // Queueing-mode instances have no hardware, hence no power: null.
       c.power[row] = this.power.windowW(i, k, span);
       this.itPower[k] = (i === 0 ? 0 : (this.itPower[k] as number)) + (c.power[row] as number);
@@ -347,6 +335,24 @@ function coded(values: readonly string[]): Coded {
   });
   return { dictionary: new FixedDictionary(distinct), codes };
 }
+
+/** An instance's MFU and MBU in window k (its phases' meters together); NaN without any. */
+const instanceMfu = (work: readonly WorkMeter[], k: number, span: number) =>
+  instanceUtilisation(
+    work,
+    (m) => m.flops,
+    (m) => m.peakFlops_per_s,
+    k,
+    span,
+  );
+const instanceMbu = (work: readonly WorkMeter[], k: number, span: number) =>
+  instanceUtilisation(
+    work,
+    (m) => m.bytes,
+    (m) => m.peakBytes_per_s,
+    k,
+    span,
+  );
 
 function mean(t: TimeWeighted, k: number, span_s: number): number {
   return span_s > 0 ? t.windowArea(k) / span_s : 0;

@@ -17,6 +17,15 @@ export function groupSize(group: Group): number {
   return group.autoscale ? Math.max(group.autoscale.max, group.count) : group.count;
 }
 
+/** Every node group's autoscale rules (checkAutoscale), over a run that ends by `horizon_s`. */
+export function checkAutoscaleGroups(file: ScenarioFile, horizon_s: number, report: Report): void {
+  file.datacenter.racks.forEach((rack, r) =>
+    rack.nodes.forEach((group, g) =>
+      checkAutoscale(file, group, `datacenter.racks[${r}].nodes[${g}]`, horizon_s, report),
+    ),
+  );
+}
+
 /**
  * Cross-field rules of a node group's `autoscale` (the schema checks each field alone):
  * min ≤ count ≤ max, a target the policy can use, an SLO for the slo policy, a window

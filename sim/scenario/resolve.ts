@@ -10,7 +10,7 @@ import { checkAdmission } from './resolve-admission.js';
 import { resolveFaults } from './resolve-faults.js';
 import { checkRackPower } from './rack-power.js';
 import { resolveWorkload } from './resolve-workload.js';
-import { autoscaleGroups, checkAutoscale, groupSize } from './resolve-autoscale.js';
+import { autoscaleGroups, checkAutoscaleGroups, groupSize } from './resolve-autoscale.js';
 import type { ScenarioFile } from './schema.js';
 
 type Report = (path: string, message: string) => void;
@@ -38,17 +38,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   }
   const model = resolveModel(file.model, report);
   const groups = resolveGroups(file, model, report);
-  file.datacenter.racks.forEach((rack, r) =>
-    rack.nodes.forEach((group, g) => {
-      checkAutoscale(
-        file,
-        group,
-        `datacenter.racks[${r}].nodes[${g}]`,
-        duration_s + (file.drain_s ?? duration_s),
-        report,
-      );
-    }),
-  );
+  checkAutoscaleGroups(file, duration_s + (file.drain_s ?? duration_s), report);
   // Before expansion: a million-instance file is refused without building it.
   problems.push(...checkInstanceCount(file.datacenter.racks));
 

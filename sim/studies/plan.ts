@@ -490,11 +490,7 @@ export interface LoadedPlan {
  */
 export function loadPlan(file: string): LoadedPlan {
   const plan = readStudyFile(file, planSchema, 'plan');
-  if (!plan.split && !plan.mixed)
-    throw new InputError(file, [
-      { path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' },
-    ]);
-  checkRackFields(plan, file);
+  checkPlanShape(plan, file);
   const basePath = basePathOf(file, plan.base);
   const baseJson = readJsonFile(basePath, 'base scenario', file);
   if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson))
@@ -548,6 +544,15 @@ export function loadPlan(file: string): LoadedPlan {
   });
   if (problems.length > 0) throw new InputError(file, problems);
   return { plan, basePath, base, scenario0, slo: scenario0.slo, scenarioFor };
+}
+
+/** A plan names candidates, and its rack fields go together (plan-racks.ts). */
+function checkPlanShape(plan: PlanFile, file: string): void {
+  if (!plan.split && !plan.mixed)
+    throw new InputError(file, [
+      { path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' },
+    ]);
+  checkRackFields(plan, file);
 }
 
 /**
