@@ -16,9 +16,15 @@ export function stepScenario(o: {
   target: number;
   provisioning_s: number;
   seed?: number;
+  /** Another policy than utilization at `target` (slo: against `slo`). */
+  policy?: { policy: 'slo' | 'queue'; target?: number; scale_in_ratio?: number; window_s?: number };
+  slo?: { ttft_s: number; quantile: number };
+  faults?: object;
 }): ResolvedScenario {
   return checkScenario(
     {
+      ...(o.slo ? { slo: o.slo } : {}),
+      ...(o.faults ? { faults: o.faults } : {}),
       name: 'autoscale-step',
       seed: o.seed ?? 1,
       duration_s: o.duration_s,
@@ -40,6 +46,7 @@ export function stepScenario(o: {
                   window_s: 600,
                   interval_s: 30,
                   scale_in_cooldown_s: 300,
+                  ...o.policy,
                 },
               },
             ],
