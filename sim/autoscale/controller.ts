@@ -10,8 +10,6 @@ import { TrailingMean } from './trailing.js';
 /** What the controller needs of an instance. */
 export interface ScaledInstance {
   readonly index: number;
-  readonly busy: TimeWeighted;
-  readonly inService: TimeWeighted;
   /** 1 while on (provisioning, serving or draining): its area is the on-time. */
   readonly on: TimeWeighted | null;
   /** Whether it takes new work (on and not draining, provisioning done). */
