@@ -40,6 +40,12 @@ export function formatSummary(
   if (s.slo_attainment !== null) {
     lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);
   }
+  if (s.slo_attainment_ramps !== null && s.slo_attainment_ramps !== undefined) {
+    // Only autoscaled runs that scaled out have ramps (docs/metrics.md, slo_attainment_ramps).
+    lines.push(
+      `  autoscale   ${num(s.instance_hours ?? NaN, 2)} instance-hours on; SLO ${pct(s.slo_attainment_ramps)} of requests arriving while instances were provisioning`,
+    );
+  }
   if (s.cost_per_hour_usd !== null) {
     lines.push(
       `  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens` +
