@@ -115,6 +115,11 @@ for (const file of [
   });
 }
 
+/** Issue 21's speed target for the autoscaled day. */
+function verdictDay(over: number): string {
+  return over <= 0.1 ? 'within the 10% target' : 'over the 10% target';
+}
+
 // (b') the scale reference: 1,024 instances at 2,000 req/s. BENCH_DC_SECONDS sets the
 // simulated time (default 120 s; the issue's target is one hour in ≤ 60 s wall and
 // < 1.5 GB: BENCH_DC_SECONDS=3600 runs it, ~4 minutes here). The peak RSS is the
@@ -149,6 +154,36 @@ for (const file of [
     ratio_to_engine: rps / ceiling,
     rss_mb: rss,
   });
+}
+
+// (b'') an autoscaled day of the same datacenter against the static one of the same
+// length and load (issue 21: at most 10% slower). BENCH_DAY_SECONDS sets the day's
+// simulated length (default 120 s: ~160,000 requests each).
+{
+  const seconds = Number(process.env.BENCH_DAY_SECONDS ?? 120);
+  const walls: Record<string, number> = {};
+  console.log(`\n(b'') datacenter-1024 under a day compressed into ${seconds} simulated s, static vs autoscaled:`);
+  for (const day of ['static', 'autoscaled'] as const) {
+    const s = checkScenario(datacenter1024(seconds, day), `datacenter-1024-day-${day}.json`);
+    const out = join(mkdtempSync(join(tmpdir(), 'splitsim-day-')), 'run');
+    const t0 = performance.now();
+    const r = runScenarioToFolder(s, out);
+    const wall = (performance.now() - t0) / 1000;
+    walls[day] = wall;
+    rows.push({
+      benchmark: s.name,
+      requests: r.stats.generated,
+      events_per_request: r.stats.events / r.stats.generated,
+      wall_s: wall,
+      requests_per_s: r.stats.generated / wall,
+      ratio_to_engine: r.stats.generated / wall / ceiling,
+    });
+    console.log(
+      `    ${day}: ${fmt(r.stats.generated)} requests, ${fmt(wall, 2)} s wall, ${fmt(r.summary.instance_hours ?? NaN, 2)} instance-hours`,
+    );
+  }
+  const over = walls.autoscaled! / walls.static! - 1;
+  console.log(`    autoscaled ${fmt(100 * over, 1)}% over static in wall time (${verdictDay(over)})`);
 }
 
 // Each point is a 2-hour simulated run of the AWS split (a few seconds of wall time):

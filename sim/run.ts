@@ -10,9 +10,11 @@ import { backlogTrend, type BacklogTrend } from './metrics/overload.js';
 import type { WorkMeter } from './metrics/work-meter.js';
 import type { PhaseServer } from './serving/phase-server.js';
 import { WindowTables } from './metrics/window-tables.js';
+import { measuredPower } from './metrics/measured-power.js';
 import { inFlightLimit } from './scenario/limits.js';
 import { InputError } from './scenario/problems.js';
 import type { ResolvedScenario } from './scenario/resolved.js';
+import { Autoscaling, onTimes } from './autoscale/index.js';
 import { injectFaults, Request, ServingSystem, unfinished } from './serving/index.js';
 import {
   arrivalStream,
@@ -193,7 +195,14 @@ function* simulateWith(
     measureFrom_s: scenario.warmup_s,
     measureTo_s: scenario.duration_s,
   };
-  const { calendar, system, log, generator } = assemble(scenario, options, seed, windows, sinks, latencies);
+  const { calendar, system, log, generator, autoscaling } = assemble(
+    scenario,
+    options,
+    seed,
+    windows,
+    sinks,
+    latencies,
+  );
 
   const { horizon_s, duration_s } = scenario;
   const progress = () =>
@@ -211,6 +220,7 @@ function* simulateWith(
     yield;
   }
   const end_s = drain(scenario, calendar, system, log);
+  autoscaling?.close(end_s);
   progress();
 
   if (log.rows !== generator.next) {
@@ -218,7 +228,7 @@ function* simulateWith(
   }
   const requests = log.finish();
   const kept = windowRows.finish(end_s);
-  const { summary, overload } = summaryOf(scenario, system, log, windowTables);
+  const { summary, overload } = summaryOf(scenario, system, log, windowTables, autoscaling);
   return {
     requests,
     result: {
@@ -258,13 +268,18 @@ function assemble(
   // The workload hears every request's end (completion or rejection, after retries
   // too): a closed loop sends a user's next request then. Bound before it exists.
   let feed: Feed<Request> | undefined;
+  let autoscaling: Autoscaling | null = null;
   const system = new ServingSystem(calendar, streams, scenario, windows, (r) => {
     log.add(r);
     feed?.ended(r);
+    autoscaling?.ended(r);
   });
   injectFaults(calendar, streams, scenario.faults, system, scenario.horizon_s);
+  // Autoscaled groups' controllers; none (no events, no draws) without autoscaling.
+  if (scenario.autoscale.length > 0) autoscaling = new Autoscaling(calendar, scenario, system.instances, system);
+  autoscaling?.start();
   const generator = { next: 0 };
-  const targets = { calendar, streams, system, log, generator };
+  const targets = { calendar, streams, system, log, generator, autoscaling };
   feed = startArrivals(scenario, options, targets);
   return targets;
 }
@@ -277,6 +292,8 @@ interface ArrivalTargets {
   log: RequestLog;
   /** Requests made so far (the next request's id). */
   generator: { next: number };
+  /** Told of each arrival (ramp spans). */
+  autoscaling: Autoscaling | null;
 }
 
 /**
@@ -287,7 +304,7 @@ interface ArrivalTargets {
 function startArrivals(
   scenario: ResolvedScenario,
   options: RunOptions,
-  { calendar, streams, system, log, generator }: ArrivalTargets,
+  { calendar, streams, system, log, generator, autoscaling }: ArrivalTargets,
 ): Feed<Request> {
   const maxInFlight = options.maxInFlight ?? inFlightLimit();
   // The client's output limit: a longer output stops there, as a serving engine stops it.
@@ -308,7 +325,10 @@ function startArrivals(
     },
     submit: (r, a) => {
       if (a.rejectReason) system.rejected(r, a.rejectReason);
-      else system.arrive(r);
+      else {
+        autoscaling?.arrived(r);
+        system.arrive(r);
+      }
     },
   };
   if (scenario.workload.arrivals.process === 'closed')
@@ -346,10 +366,11 @@ function summaryOf(
   system: ServingSystem,
   log: RequestLog,
   windowTables: WindowTables,
+  autoscaling: Autoscaling | null,
 ): { summary: Summary; overload: BacklogTrend[] } {
   const span = scenario.duration_s - scenario.warmup_s;
-  const util = (servers: ReadonlyArray<{ busy: { measured: number } }>) =>
-    servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / (servers.length * span);
+  const util = (servers: readonly PhaseServer[]) =>
+    servers.length === 0 ? NaN : servers.reduce((a, s) => a + s.busy.measured, 0) / serverSeconds(servers, span);
   const mfu = (servers: readonly PhaseServer[]) =>
     workUtilisation(
       servers,
@@ -365,8 +386,8 @@ function summaryOf(
       span,
     );
   const served_per_s = log.tally.measuredCompleted / span;
-  const batchMean = (pool: { servers: readonly unknown[]; inService: { measured: number } }) =>
-    pool.servers.length === 0 ? NaN : pool.inService.measured / (pool.servers.length * span);
+  const batchMean = (pool: { servers: readonly PhaseServer[]; inService: { measured: number } }) =>
+    pool.servers.length === 0 ? NaN : pool.inService.measured / serverSeconds(pool.servers, span);
   const overload = windowTables
     .measuredQueues(scenario.warmup_s, scenario.duration_s)
     .map((q) => backlogTrend(q.pool, q.windows, scenario.metrics.window_s, served_per_s));
@@ -391,9 +412,10 @@ function summaryOf(
         ? NaN
         : system.instances.reduce((a, i) => a + i.up.measured, 0) / (system.instances.length * span),
     instanceFailures: system.instances.reduce((a, i) => a + i.failures, 0),
-    // NaN (null in the table) when any instance has no price (queueing mode).
-    costPerHour_usd: scenario.instances.reduce((sum, i) => sum + i.price_per_hour_usd, 0),
     prefixCache: scenario.scheduling.prefix_cache !== undefined,
+    ...onTimeFigures(scenario, system, span),
+    rampAttainment: autoscaling?.rampAttainment ?? NaN,
+    power: measuredPower(windowTables, scenario),
   });
   return { summary, overload };
 }
@@ -413,6 +435,35 @@ function tooManyInFlight(scenario: ResolvedScenario, limit: number, t_s: number)
         `(or burstiness), or add instances`,
     },
   ]);
+}
+
+/**
+ * What the summary charges by on-time: the hourly price (NaN, null in the table, when
+ * any instance has no price: queueing mode), an autoscaled instance's × the fraction
+ * of the measured period it was on; and the instance-hours on.
+ */
+function onTimeFigures(
+  scenario: ResolvedScenario,
+  system: ServingSystem,
+  span: number,
+): { costPerHour_usd: number; instanceHours: number } {
+  const onTime = onTimes(system.instances, span);
+  const costPerHour_usd = scenario.instances.reduce(
+    (sum, i, k) =>
+      sum + (system.instances[k]?.on ? (i.price_per_hour_usd * (onTime[k] as number)) / span : i.price_per_hour_usd),
+    0,
+  );
+  return { costPerHour_usd, instanceHours: onTime.reduce((a, t) => a + t, 0) / 3600 };
+}
+
+/**
+ * Server-seconds of a pool over the measured period: its servers × the span, or, where
+ * an autoscaler switches instances, the sum of their on-times (utilisation and batch
+ * means are of the instances on, not of those off).
+ */
+function serverSeconds(servers: readonly PhaseServer[], span_s: number): number {
+  if (!servers.some((s) => s.instance.on)) return servers.length * span_s;
+  return servers.reduce((a, s) => a + (s.instance.on ? s.instance.on.measured : span_s), 0);
 }
 
 /** Σ work over [warmup, duration] ÷ (Σ peak × span) of the servers that have a hardware model; NaN if none. */

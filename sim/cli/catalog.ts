@@ -1,5 +1,7 @@
 import {
   batchTimer,
+  devicePower,
+  provisioningFigures,
   fewestDevices,
   flopsPerToken,
   HARDWARE,
@@ -22,6 +24,43 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** The hardware catalog per device: peaks, power (busy, decode, idle, host), provisioning (boot, weight load) and price. */
+function hardwareTable(): string {
+  return table(
+    [
+      'hardware',
+      'model',
+      'BF16 TF',
+      'FP8 TF',
+      'memory GB',
+      'mem TB/s',
+      'NIC Gb/s',
+      'W busy',
+      'W decode',
+      'W idle',
+      'W host',
+      '$/hour',
+    ],
+    Object.values(HARDWARE).map((h) => {
+      const p = devicePower(h);
+      return [
+        h.id,
+        h.model,
+        fmt(h.bf16_tflops),
+        fmt(h.fp8_tflops),
+        fmt(h.memory_gb, 1),
+        fmt(h.memory_tbps, 2),
+        fmt(h.nic_gbps),
+        fmt(p.prefill_w),
+        fmt(p.decode_w),
+        fmt(p.idle_w),
+        fmt(p.host_w),
+        fmt(h.price_per_hour_usd, 3),
+      ];
+    }),
+  );
+}
 
 /** `splitsim catalog`: both catalogs with the figures derived for each model. */
 export function formatCatalog(precision: Precision, only?: string[]): string {
@@ -57,24 +96,6 @@ function modelTable(models: readonly ModelArch[], precision: Precision): string 
       fmt(weightBytes(m, precision) / 1e9, 1),
       fmt(kvBytesPerToken(m, precision)),
       fmt(flopsPerToken(m) / 1e9, 1),
-    ]),
-  );
-}
-
-/** Each device's published figures (per device). */
-function hardwareTable(): string {
-  return table(
-    ['hardware', 'model', 'BF16 TF', 'FP8 TF', 'memory GB', 'mem TB/s', 'NIC Gb/s', 'W', '$/hour'],
-    Object.values(HARDWARE).map((h) => [
-      h.id,
-      h.model,
-      fmt(h.bf16_tflops),
-      fmt(h.fp8_tflops),
-      fmt(h.memory_gb, 1),
-      fmt(h.memory_tbps, 2),
-      fmt(h.nic_gbps),
-      fmt(h.power_w),
-      fmt(h.price_per_hour_usd, 3),
     ]),
   );
 }

@@ -48,11 +48,23 @@ export function formatSummary(
   if (s.slo_attainment !== null) {
     lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);
   }
+  if (s.slo_attainment_ramps !== null && s.slo_attainment_ramps !== undefined) {
+    // Only autoscaled runs that scaled out have ramps (docs/metrics.md, slo_attainment_ramps).
+    lines.push(
+      `  autoscale   ${num(s.instance_hours ?? NaN, 2)} instance-hours on; SLO ${pct(s.slo_attainment_ramps)} of requests arriving while instances were provisioning`,
+    );
+  }
   if (s.cost_per_hour_usd !== null) {
     const goodput = s.cost_per_m_goodput_tokens_usd === null ? 'no' : `$${num(s.cost_per_m_goodput_tokens_usd, 3)}/M`;
     lines.push(
       `  cost        $${num(s.cost_per_hour_usd)}/hour, $${num(s.cost_per_mtok_usd, 3)}/M output tokens` +
         (s.slo_attainment !== null ? `, ${goodput} goodput tokens` : ''),
+    );
+  }
+  if (s.energy_kwh !== null && s.energy_kwh !== undefined) {
+    lines.push(
+      `  energy      ${num(s.energy_kwh, 3)} kWh (× PUE), peak ${num(s.peak_power_kw)} kW, ${num(s.joules_per_output_token)} J/output token;` +
+        ` electricity $${num(s.electricity_cost_per_hour_usd, 3)}/hour, $${num(s.electricity_cost_per_mtok_usd, 3)}/M output tokens`,
     );
   }
   return lines.join('\n');

@@ -18,6 +18,7 @@ export function planTable(result: PlanResult): Table {
 export function formatPlan(r: PlanResult, path: string): string {
   const lines: string[] = [];
   lines.push(`${r.name}: ${r.evaluations.length} designs evaluated → ${path}`);
+  for (const x of r.infeasible) lines.push(`infeasible: ${x.design}: ${x.reason}`);
   const rec = r.recommended;
   if (!rec) {
     lines.push(`no recommendation: ${r.why ?? 'nothing met the SLO'}`);
@@ -26,7 +27,9 @@ export function formatPlan(r: PlanResult, path: string): string {
   const s = rec.summary;
   // A design without a price prints NaN (it used to throw); a run with no measured request
   // attains 0% of the SLO, as it printed before the summary was typed.
-  lines.push(`recommended: ${describeDesign(rec.design)} — $${(s.cost_per_hour_usd ?? NaN).toFixed(2)}/hour`);
+  lines.push(
+    `recommended: ${describeDesign(rec.design)} — $${(s.cost_per_hour_usd ?? NaN).toFixed(2)}/hour${racksNote(rec.racks)}`,
+  );
   lines.push(
     `  at ${rec.rate_per_s} req/s: SLO attainment ${(100 * (s.slo_attainment ?? 0)).toFixed(2)}%, TTFT p99 ` +
       `${ms(s.ttft_p99_s)}, TPOT p99 ${ms(s.tpot_p99_s)}`,
@@ -49,7 +52,7 @@ export function formatPlan(r: PlanResult, path: string): string {
       `  $${(e.summary.cost_per_hour_usd ?? NaN).toFixed(2).padStart(9)}/h  p99 vs SLO ` +
         `${p99VsSlo(e, r.slo).toFixed(2).padStart(5)}  TTFT p99 ${ms(e.summary.ttft_p99_s).padStart(9)}  TPOT p99 ` +
         `${ms(e.summary.tpot_p99_s).padStart(8)}  ${e.meets ? 'meets ' : 'misses'}${over} ` +
-        `${describeDesign(e.design)}${mark}`,
+        `${describeDesign(e.design)}${racksNote(e.racks)}${mark}`,
     );
   }
   if (r.evaluations.some((e) => e.summary.overloaded === true))
@@ -59,3 +62,7 @@ export function formatPlan(r: PlanResult, path: string): string {
     );
   return lines.join('\n');
 }
+
+/** ", 3 racks" when the plan counts racks (rack_power_kw). */
+const racksNote = (racks: number | undefined) =>
+  racks === undefined ? '' : `, ${racks} rack${racks === 1 ? '' : 's'}`;

@@ -25,6 +25,18 @@ export class Instance {
   readonly kvUsed: TimeWeighted | null;
   /** 1 while the instance is up, 0 while failed: its area is the instance's up-time. */
   readonly up: TimeWeighted;
+  /**
+   * 1 while switched on (provisioning, serving or draining), 0 while an autoscaler has it
+   * off: its area is the on-time power and price are charged for. Null for an instance
+   * no autoscaler can switch (always on).
+   */
+  readonly on: TimeWeighted | null;
+  /** Takes new work: false while off, provisioning or draining (sim/autoscale). */
+  accepting = true;
+  /** Told when the instance may have emptied (nothing in service, no KV): set while it drains. */
+  emptied: (() => void) | null = null;
+  /** Busy instances of its autoscaled group (the utilization policy's signal), told of each change of `busy`; null otherwise. */
+  groupBusy: TimeWeighted | null = null;
   /** Outages in progress (a rack outage may overlap an instance's own). */
   private outages = 0;
   /** Times it went down. */
@@ -40,6 +52,8 @@ export class Instance {
     readonly spec: InstanceSpec,
     w: Windows,
     kvCapacityTokens?: number,
+    /** An autoscaler may switch it (it gets an on-time tally). */
+    switched = false,
   ) {
     this.kvCapacityTokens = kvCapacityTokens ?? 0;
     this.kvUsed = kvCapacityTokens ? new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s) : null;
@@ -48,6 +62,9 @@ export class Instance {
     this.inService = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.up = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     this.up.set(0, 1);
+    this.on = switched ? new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s) : null;
+    this.accepting = !spec.startsOff;
+    this.on?.set(0, this.accepting ? 1 : 0);
   }
 
   get isUp(): boolean {
@@ -81,7 +98,10 @@ export class Instance {
 
   changeInService(t_s: number, delta: number): void {
     this.inService.add(t_s, delta);
-    this.busy.set(t_s, this.inService.current > 0 ? 1 : 0);
+    const busy = this.inService.current > 0 ? 1 : 0;
+    if (this.groupBusy && busy !== this.busy.current) this.groupBusy.add(t_s, busy - this.busy.current);
+    this.busy.set(t_s, busy);
+    if (busy === 0) this.emptied?.();
   }
 
   /** Called by the instance's KV ledger only (sim/serving/kv-ledger.ts), which owns the sum. */
@@ -115,5 +135,6 @@ export class Instance {
     this.queued.close(t_s);
     this.inService.close(t_s);
     this.up.close(t_s);
+    this.on?.close(t_s);
   }
 }

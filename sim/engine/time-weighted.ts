@@ -13,6 +13,8 @@ export class TimeWeighted {
   private windows: number[] = [];
   private base = 0;
   private measuredArea = 0;
+  /** Area since time 0 up to the last change (an autoscaler's trailing windows difference it). */
+  private totalArea = 0;
   /**
    * The window the last change fell in (−1: none), and its area so far, kept here
    * rather than in `windows` (which holds a stale value for it): the usual change
@@ -66,6 +68,11 @@ export class TimeWeighted {
     this.base = k;
   }
 
+  /** Area since time 0 up to `t_s` (not before the last change): the value is held since then. */
+  areaUntil(t_s: number): number {
+    return this.totalArea + (t_s > this.last_s ? this.value * (t_s - this.last_s) : 0);
+  }
+
   /** Area inside [measureFrom_s, measureTo_s] up to the last close. */
   get measured(): number {
     return this.measuredArea;
@@ -81,6 +88,7 @@ export class TimeWeighted {
     if (t_s <= from) return;
     this.last_s = t_s;
     if (v === 0) return;
+    this.totalArea += v * (t_s - from);
     if (from >= this.measureFrom_s && t_s <= this.measureTo_s) this.measuredArea += v * (t_s - from);
     else {
       const lo = Math.max(from, this.measureFrom_s);

@@ -91,4 +91,18 @@ export type Summary = {
   cost_per_mtok_usd: number | null;
   /** Price per million output tokens of measured requests that met the SLO; null without an SLO or when none met it. */
   cost_per_m_goodput_tokens_usd: number | null;
+  /** Facility energy over [warmup_s, duration_s]: every instance, idle ones included, × PUE, kWh; null when any instance has no hardware. */
+  energy_kwh: number | null;
+  /** That energy ÷ output tokens of measured completed requests, J; null when none. */
+  joules_per_output_token: number | null;
+  /** Highest window-mean facility power (IT × PUE) among the windows inside [warmup_s, duration_s], kW. */
+  peak_power_kw: number | null;
+  /** Electricity bill per hour at `datacenter.electricity_usd_per_kwh`: energy_kwh × price ÷ measured hours. */
+  electricity_cost_per_hour_usd: number | null;
+  /** Electricity per million output tokens of measured completed requests, US dollars. */
+  electricity_cost_per_mtok_usd: number | null;
+  /** Instance-hours switched on over [warmup_s, duration_s] (an off autoscaled instance counts nothing), h. */
+  instance_hours: number | null;
+  /** SLO attainment of measured requests that arrived while an autoscaled group had an instance provisioning (a ramp); null without an SLO or such a request. */
+  slo_attainment_ramps: number | null;
 };

@@ -3,6 +3,7 @@ import type { RunTally } from './run-tally.js';
 import type { Summary } from './summary-type.js';
 import { boolColumn, float64Column, int32Column, makeTable, stringColumn } from './arrow.js';
 import { InvariantError } from '../engine/index.js';
+import { J_PER_KWH } from '../physics/index.js';
 
 /** What the summary needs besides the request rows. */
 export interface SummaryContext {
@@ -29,14 +30,28 @@ export interface SummaryContext {
   decodeKv: number;
   /** A pool's backlog grew over the measured period (trend test, overload.ts). */
   backlogGrowing: boolean;
-  /** Hourly price of the whole datacenter; NaN where the hardware carries no price. */
+  /** Hourly price of the whole datacenter (of its instances' on-time, with autoscaling); NaN where the hardware carries no price. */
   costPerHour_usd: number;
+  /** Instance-hours on over [warmup_s, duration_s]. */
+  instanceHours?: number | undefined;
+  /** SLO attainment of the measured requests that arrived during a ramp; NaN if none. */
+  rampAttainment?: number | undefined;
   /** Mean fraction of instance-time up over [warmup_s, duration_s]. */
   availability: number;
   /** Times any instance went down during the run. */
   instanceFailures: number;
   /** The scenario has a prefix cache (its columns are written). */
   prefixCache?: boolean | undefined;
+  /** Power over [warmup_s, duration_s] (sim/metrics/power-meter.ts); NaN where some instance has no hardware. */
+  power: {
+    /** IT energy of every instance, J. */
+    it_J: number;
+    /** Highest window-mean IT power, W (the measured-period mean when no window fits inside it). */
+    peakIt_W: number;
+    /** Facility power ÷ IT power. */
+    pue: number;
+    usdPerKwh: number;
+  };
 }
 
 /**
@@ -83,6 +98,7 @@ export function summarize(tally: RunTally, ctx: SummaryContext): Summary {
     requests_retried: tally.retried,
     retries: tally.retries,
     ...costFields(tally, ctx, span_s),
+    ...energyFields(tally, ctx, span_s),
   };
 }
 
@@ -129,6 +145,23 @@ function costFields(tally: RunTally, ctx: SummaryContext, span_s: number) {
     cost_per_m_goodput_tokens_usd: nz(
       ctx.slo && goodTokensPerHour > 0 ? (ctx.costPerHour_usd / goodTokensPerHour) * 1e6 : NaN,
     ),
+  };
+}
+
+/** Energy over the measured period (facility side: IT × PUE), its price, and the instances' on-time. */
+function energyFields(tally: RunTally, ctx: SummaryContext, span_s: number) {
+  const energy_J = ctx.power.it_J * ctx.power.pue;
+  const energy_kwh = energy_J / J_PER_KWH;
+  return {
+    energy_kwh: nz(energy_kwh),
+    joules_per_output_token: nz(tally.outputTokens > 0 ? energy_J / tally.outputTokens : NaN),
+    peak_power_kw: nz((ctx.power.peakIt_W * ctx.power.pue) / 1000),
+    electricity_cost_per_hour_usd: nz((energy_kwh / (span_s / 3600)) * ctx.power.usdPerKwh),
+    electricity_cost_per_mtok_usd: nz(
+      tally.outputTokens > 0 ? ((energy_kwh * ctx.power.usdPerKwh) / tally.outputTokens) * 1e6 : NaN,
+    ),
+    instance_hours: nz(ctx.instanceHours),
+    slo_attainment_ramps: nz(ctx.slo ? ctx.rampAttainment : NaN),
   };
 }
 
@@ -221,6 +254,13 @@ export const SUMMARY_COLUMNS = {
   cost_per_hour_usd: 'f64',
   cost_per_mtok_usd: 'f64',
   cost_per_m_goodput_tokens_usd: 'f64',
+  energy_kwh: 'f64',
+  joules_per_output_token: 'f64',
+  peak_power_kw: 'f64',
+  electricity_cost_per_hour_usd: 'f64',
+  electricity_cost_per_mtok_usd: 'f64',
+  instance_hours: 'f64',
+  slo_attainment_ramps: 'f64',
 } as const satisfies { [K in keyof Summary]-?: ColumnTypeOf<Summary[K]> };
 
 /** A summary metric's name: a misspelt one does not compile. */

@@ -3,13 +3,14 @@ import type { Instance } from '../datacenter/index.js';
 import type { TimeWeighted } from '../engine/index.js';
 import { FixedDictionary, float64Column, int32Column, makeTable } from './arrow.js';
 import type { IntervalSum, WorkMeter } from './work-meter.js';
+import { PowerMeter } from './power-meter.js';
 
 /** What `pools.arrow` needs of a pool. */
 export interface PoolTally {
   phase: string;
   waiting: TimeWeighted;
   inService: TimeWeighted;
-  servers: ReadonlyArray<{ busy: TimeWeighted; work?: WorkMeter | null }>;
+  servers: ReadonlyArray<{ busy: TimeWeighted; work?: WorkMeter | null; instance?: { index: number } | undefined }>;
 }
 
 /** What `links.arrow` needs of a link. */
@@ -44,6 +45,10 @@ export class WindowTables {
   private readonly withCache: boolean;
   /** Each pool's queue_len_mean by window, as written (the overload trend test reads it). */
   private readonly queues: number[][];
+  /** Instance power from the busy tallies (nodes' and pools' power_w_mean, the summary's energy). */
+  readonly power: PowerMeter;
+  /** The datacenter's mean IT power by window, W, as written (the summary's peak reads it). */
+  private readonly itPower: number[] = [];
 
   constructor(
     private readonly instances: readonly Instance[],
@@ -61,12 +66,20 @@ export class WindowTables {
     this.poolNames = new FixedDictionary(this.pools.map((p) => p.phase));
     this.linkNames = new FixedDictionary(links.map((l) => l.name));
     for (const inst of instances)
-      this.tallies.push(inst.busy, inst.queued, inst.inService, inst.up, ...(inst.kvUsed ? [inst.kvUsed] : []));
+      this.tallies.push(
+        inst.busy,
+        inst.queued,
+        inst.inService,
+        inst.up,
+        ...(inst.kvUsed ? [inst.kvUsed] : []),
+        ...(inst.on ? [inst.on] : []),
+      );
     for (const inst of instances) if (inst.prefixCache) this.tallies.push(inst.prefixCache.cached);
     this.withCache = instances.some((i) => i.prefixCache);
     for (const pool of this.pools) this.tallies.push(pool.waiting, pool.inService, ...pool.servers.map((s) => s.busy));
     for (const link of links) this.tallies.push(link.rate, link.flowCount);
     for (const inst of instances) this.meters.push(...inst.work);
+    this.power = new PowerMeter(instances, pools.find((p) => p.phase === 'prefill')?.servers ?? []);
   }
 
   /** Rows per window of each table. */
@@ -104,8 +117,9 @@ export class WindowTables {
       up: new Float64Array(n),
       mfu: new Float64Array(n),
       mbu: new Float64Array(n),
+      power: new Float64Array(n),
     };
-    const w = this.eachRow(k0, k1, end_s, this.instances, (inst, _, row, k, span) => {
+    const w = this.eachRow(k0, k1, end_s, this.instances, (inst, i, row, k, span) => {
       c.node[row] = inst.index;
       c.rack[row] = this.racks.codes[inst.index] as number;
       c.role[row] = this.roles.codes[inst.index] as number;
@@ -117,20 +131,11 @@ export class WindowTables {
       c.kv[row] = inst.kvUsed ? mean(inst.kvUsed, k, span) : NaN;
       c.up[row] = mean(inst.up, k, span);
       // Queueing-mode instances have no hardware to measure against: null.
-      c.mfu[row] = instanceUtilisation(
-        inst.work,
-        (m) => m.flops,
-        (m) => m.peakFlops_per_s,
-        k,
-        span,
-      );
-      c.mbu[row] = instanceUtilisation(
-        inst.work,
-        (m) => m.bytes,
-        (m) => m.peakBytes_per_s,
-        k,
-        span,
-      );
+      c.mfu[row] = instanceMfu(inst.work, k, span);
+      c.mbu[row] = instanceMbu(inst.work, k, span);
+      // Queueing-mode instances have no hardware, hence no power: null.
+      c.power[row] = this.power.windowW(i, k, span);
+      this.itPower[k] = (i === 0 ? 0 : (this.itPower[k] as number)) + (c.power[row] as number);
     });
     return makeTable({
       node: this.nodeNames.column(c.node),
@@ -147,6 +152,7 @@ export class WindowTables {
       mfu: float64Column(c.mfu),
       mbu: float64Column(c.mbu),
       ...this.cacheColumns(k0, k1, end_s),
+      power_w_mean: float64Column(c.power),
     });
   }
 
@@ -168,18 +174,22 @@ export class WindowTables {
     const c = {
       pool: new Int32Array(n),
       instances: new Int32Array(n),
+      on: new Float64Array(n),
       busy: new Float64Array(n),
       queue: new Float64Array(n),
       inService: new Float64Array(n),
       mfu: new Float64Array(n),
       mbu: new Float64Array(n),
+      power: new Float64Array(n),
     };
     const w = this.eachRow(k0, k1, end_s, this.pools, (pool, p, row, k, span) => {
       let busy = 0;
       for (const s of pool.servers) busy += mean(s.busy, k, span);
       c.pool[row] = p;
       c.instances[row] = pool.servers.length;
-      c.busy[row] = busy / pool.servers.length;
+      c.on[row] = this.instancesOn(pool, k, span);
+      // Busy fraction of the instances on (with no autoscaling, all of them: on = count exactly).
+      c.busy[row] = busy / ((c.on[row] as number) > 0 ? (c.on[row] as number) : pool.servers.length);
       c.queue[row] = mean(pool.waiting, k, span);
       (this.queues[p] as number[])[k] = c.queue[row] as number;
       c.inService[row] = mean(pool.inService, k, span);
@@ -198,6 +208,10 @@ export class WindowTables {
         k,
         span,
       );
+      // The pool's instances' whole power: a colocated instance serves both pools and counts in both.
+      let power = 0;
+      for (const s of pool.servers) power += s.instance ? this.power.windowW(s.instance.index, k, span) : NaN;
+      c.power[row] = power;
     });
     return makeTable({
       pool: this.poolNames.column(c.pool),
@@ -209,7 +223,22 @@ export class WindowTables {
       in_service_mean: float64Column(c.inService),
       mfu: float64Column(c.mfu),
       mbu: float64Column(c.mbu),
+      power_w_mean: float64Column(c.power),
+      instances_on_mean: float64Column(c.on),
     });
+  }
+
+  /**
+   * Mean number of the pool's instances switched on in window k: an autoscaled one by
+   * its on-time, any other always (exactly its count, as `instances`).
+   */
+  private instancesOn(pool: PoolTally, k: number, span: number): number {
+    let on = 0;
+    for (const s of pool.servers) {
+      const tally = s.instance ? this.instances[s.instance.index]?.on : null;
+      on += tally ? mean(tally, k, span) : 1;
+    }
+    return on;
   }
 
   /**
@@ -229,6 +258,21 @@ export class WindowTables {
       });
       return { pool: pool.phase, windows };
     });
+  }
+
+  /**
+   * The highest window-mean IT power of the datacenter among the windows that lie
+   * wholly inside [from_s, to_s] (the measured period), W, from the rows made so far;
+   * undefined when no window does (a window longer than the period).
+   */
+  measuredPeakItW(from_s: number, to_s: number): number | undefined {
+    const w = this.window_s;
+    const eps = 1e-9 * w;
+    let peak: number | undefined;
+    this.itPower.forEach((p, k) => {
+      if (k * w >= from_s - eps && (k + 1) * w <= to_s + eps) peak = peak === undefined ? p : Math.max(peak, p);
+    });
+    return peak;
   }
 
   /** `links.arrow` rows of windows [k0, k1) (none when hand-offs are instantaneous). */
@@ -324,6 +368,24 @@ function coded(values: readonly string[]): Coded {
   });
   return { dictionary: new FixedDictionary(distinct), codes };
 }
+
+/** An instance's MFU and MBU in window k (its phases' meters together); NaN without any. */
+const instanceMfu = (work: readonly WorkMeter[], k: number, span: number) =>
+  instanceUtilisation(
+    work,
+    (m) => m.flops,
+    (m) => m.peakFlops_per_s,
+    k,
+    span,
+  );
+const instanceMbu = (work: readonly WorkMeter[], k: number, span: number) =>
+  instanceUtilisation(
+    work,
+    (m) => m.bytes,
+    (m) => m.peakBytes_per_s,
+    k,
+    span,
+  );
 
 function mean(t: TimeWeighted, k: number, span_s: number): number {
   return span_s > 0 ? t.windowArea(k) / span_s : 0;

@@ -54,7 +54,19 @@ export interface HardwareSpec {
   /** Wafer pipelines only: per-layer latency (layer_s + layer_width_s · (hidden / 8192)²,
    * the second term proportional to a layer's FLOPs) and per inter-wafer hop latency, s. */
   wafer?: { layer_s: number; hop_s: number; layer_width_s?: number | undefined } | undefined;
+  /** Busy power per device, W: what a compute-bound pass (prefill) draws, the TDP. */
   power_w: number;
+  /** Idle power per device, W (powered, nothing in service). Absent: DEFAULT_IDLE_FRAC × power_w. */
+  idle_power_w?: number | undefined;
+  /** Power per device while only decode steps run, W (memory-bound). Absent: power_w. */
+  decode_power_w?: number | undefined;
+  /** The device's share of its host's power (CPUs, memory, NICs, fans, power
+   * conversion), W, drawn while the instance is on. Absent: 0. */
+  host_power_w?: number | undefined;
+  /** Seconds from power-on to a running serving runtime, before weights load (provisioning.ts). Absent: DEFAULT_BOOT_S. */
+  boot_s?: number | undefined;
+  /** Weight load rate per device, GB/s, when an instance is provisioned. Absent: DEFAULT_WEIGHT_LOAD_GBYTES_PER_S. */
+  weight_load_gbytes_per_s?: number | undefined;
   price_per_hour_usd: number;
   /** Devices per instance when this entry is an instance shape (trn2.48xlarge: 16). */
   shape_devices?: number | undefined;
@@ -103,6 +115,21 @@ const OVERHEAD_SOURCES = {
   'overhead.prefill_s': 'assumption: 2 ms fixed per prefill batch (scheduling, tokenisation, launch)',
 };
 
+const POWER_SOURCES_HOPPER = {
+  power_w:
+    'NVIDIA H100 page, specifications (https://www.nvidia.com/en-us/data-center/h100/): H100 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
+  idle_power_w: 'assumption: 75 W, ~10% of TDP (no published idle measurement of an H100 SXM in our sources)',
+  decode_power_w:
+    'Ma et al., "The Illusion of Power Capping in LLM Decode", arXiv:2605.11999 (https://arxiv.org/abs/2605.11999): decode on H200 "draws only 137–300 W on a 700 W GPU"; the top of the range, since serving batches are large; H100 taken as H200 (same GH100 die and TDP, assumption). Splitwise (Patel et al., ISCA 2024, arXiv:2311.18677) reports the same split: prompt computation near TDP, token generation "can be run with lower power"',
+  host_power_w:
+    'NVIDIA DGX H100 User Guide, hardware overview (https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, 575 W per GPU. An upper bound on what the host draws (measured: 8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
+};
+
+const ANYSCALE_LOAD =
+  'Anyscale, "Loading Llama-2 70b 20x faster with Anyscale Endpoints" (https://www.anyscale.com/blog/loading-llama-2-70b-20x-faster-with-anyscale-endpoints): download and init of Llama 2 70B on a p4de (8 GPUs) cut from 4 min 25 s to 20 s by streaming S3 → CPU → GPU; ~140 GB in 20 s is 7 GB/s per node, 0.875 GB/s per GPU';
+const BOOT_ASSUMPTION =
+  'assumption: 120 s to power on, boot and start the serving container (not measured in our sources; Anyscale puts a whole cold start at "up to 10 minutes")';
+
 const h100: HardwareSpec = {
   id: 'h100-sxm',
   description: 'NVIDIA H100 SXM 80 GB (GPU); HGX: 8 on NVLink',
@@ -118,6 +145,11 @@ const h100: HardwareSpec = {
   efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
   overhead: OVERHEADS,
   power_w: 700,
+  idle_power_w: 75,
+  decode_power_w: 300,
+  host_power_w: 575,
+  boot_s: 120,
+  weight_load_gbytes_per_s: 7 / 8,
   price_per_hour_usd: 4.916,
   sources: {
     figures: H100_SHEET,
@@ -127,7 +159,9 @@ const h100: HardwareSpec = {
     'efficiency, overhead':
       `${FIT_SOURCE('hopper')}; shared with h200-sxm (same GH100 die and software); the ` +
       `pre-fit assumptions were ${BLIS_MFU} and ${AIC}`,
-    power_w: 'NVIDIA spec sheet: 700 W',
+    ...POWER_SOURCES_HOPPER,
+    boot_s: BOOT_ASSUMPTION,
+    weight_load_gbytes_per_s: ANYSCALE_LOAD,
     price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5.48xlarge us-east-1: $39.33/h for 8 GPUs = $4.916 per GPU-hour',
   },
 };
@@ -147,6 +181,10 @@ const trn2: HardwareSpec = {
   efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
   overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
   power_w: 500,
+  idle_power_w: 50,
+  host_power_w: 150,
+  boot_s: 180,
+  weight_load_gbytes_per_s: 7 / 16,
   price_per_hour_usd: 35 / 16,
   sources: {
     figures: 'AWS Neuron SDK docs, trainium2.rst / trn2-arch',
@@ -158,7 +196,15 @@ const trn2: HardwareSpec = {
       `rows cannot separate them from the fixed costs`,
     ...OVERHEAD_SOURCES,
     'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s': FIT_SOURCE('trn2'),
-    power_w: 'assumption: 500 W per chip (not published)',
+    power_w: 'assumption: 500 W per chip (AWS publishes no Trainium2 chip or trn2.48xlarge power)',
+    idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
+    decode_power_w:
+      'assumption: as busy power (no measurement of a prefill/decode split on Trainium; the GPU split is not carried over)',
+    host_power_w:
+      "assumption: 150 W per chip, 2.4 kW per trn2.48xlarge: two server CPUs (~350 W each, as the DGX H100's Xeon 8480C), 2 TiB of memory, EFA NICs and fans; not published",
+    boot_s:
+      "assumption: 180 s, the GPU server's 120 s plus a minute to load the precompiled Neuron artifact (NEFF) a Trainium model needs (no published figure)",
+    weight_load_gbytes_per_s: `assumption: the same 7 GB/s per instance as a GPU node streaming from storage (${ANYSCALE_LOAD.split(':')[0]}), shared by 16 chips`,
     price_per_hour_usd: 'assumption: $35/h per trn2.48xlarge (no public price in our sources), per chip',
   },
 };
@@ -188,6 +234,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       ...h100.sources,
       figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml; compute as H100',
       'efficiency, overhead': `${FIT_SOURCE('hopper')}: the H100's, fitted over H100 and H200 rows together`,
+      power_w:
+        'NVIDIA H200 page, specifications (https://www.nvidia.com/en-us/data-center/h200/): H200 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
       price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5e (8 × H200) US East (Ohio): $43.26/h = $5.408 per GPU-hour',
     },
   },
@@ -206,6 +254,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
     overhead: { ...OVERHEADS, allreduce_s: 10e-6 },
     power_w: 700,
+    idle_power_w: 70,
+    host_power_w: 150,
     price_per_hour_usd: 3.0,
     sources: {
       figures: 'AWS Neuron SDK docs, trainium3.rst / trn3-arch; fp8 is MXFP8',
@@ -216,6 +266,9 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       'efficiency.prefill_mfu, overhead.allreduce_s/prefill_s/step_s':
         `assumption: Trainium2's (same Neuron software stack; no Trainium3 measurements), ` + FIT_SOURCE('trn2'),
       power_w: 'assumption: 700 W per chip (not published)',
+      idle_power_w: 'assumption: 10% of busy power, as the H100',
+      decode_power_w: 'assumption: as busy power (no measurement of a split)',
+      host_power_w: 'assumption: as Trainium2, 150 W per chip',
       price_per_hour_usd: 'assumption: $3.00 per chip-hour (not published)',
     },
   },
@@ -235,6 +288,10 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
     overhead: { prefill_s: 0.002, step_s: 0, per_layer_s: 0, allreduce_s: 0 },
     wafer: { layer_s: 5.26e-6, hop_s: 18.46e-6 },
     power_w: 23_000,
+    idle_power_w: 2_300,
+    host_power_w: 0,
+    boot_s: 300,
+    weight_load_gbytes_per_s: 150,
     price_per_hour_usd: 75,
     sources: {
       memory: 'Argonne ALCF Cerebras user guide: 44 GB SRAM, 21 PB/s',
@@ -248,7 +305,16 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
         'assumption: 18.46 µs, what the earlier two-point fit (70B 2,100 and 405B 969 tok/s) gave; the launch ' +
         'figures cannot separate it from the layer time',
       efficiency: 'assumption: 0.3 of the assumed peak, for the compute ceiling of large batches',
-      power_w: '~23 kW per system (second-hand)',
+      power_w:
+        '~23 kW per system, second-hand (no Cerebras datasheet in our sources gives it; the CS-1 drew ~20 kW peak, https://www.anandtech.com/tag/llnl)',
+      idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
+      decode_power_w: 'assumption: as busy power (weights stay in SRAM: no HBM-bound phase to draw less)',
+      host_power_w:
+        "assumption: 0: the 23 kW is the whole system; the appliance's CPU servers (MemoryX, SwarmX) are not modelled",
+      boot_s:
+        'assumption: 300 s to bring a CS-3 system up and configure the wafer for a model (no published figure; a wafer-scale system is configured as a whole, so bring-up, not weights, dominates)',
+      weight_load_gbytes_per_s:
+        "assumption: the 1.2 Tb/s system I/O (150 GB/s) per wafer; a wafer's ~37 GB share of a 70B model loads in ~0.3 s",
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
       scaleup_gbytes_per_s: 'assumption: activations between wafers cross the 1.2 Tb/s system I/O (150 GB/s)',
     },

@@ -41,3 +41,23 @@ export {
 } from './timing.js';
 export { expectedTokensPerStep, MAX_SPECULATIVE_TOKENS, type Speculative } from './speculative.js';
 export { addPrefill, prefillSums, usableCachedTokens, type PrefillSums } from './prefix.js';
+export {
+  devicePower,
+  instancePower,
+  nameplateW,
+  meanPowerW,
+  meanPowerOnW,
+  energyJ,
+  facility,
+  DEFAULT_IDLE_FRAC,
+  DEFAULT_PUE,
+  DEFAULT_USD_PER_KWH,
+  J_PER_KWH,
+  type InstancePower,
+} from './power.js';
+export {
+  provisioningSeconds,
+  provisioningFigures,
+  DEFAULT_BOOT_S,
+  DEFAULT_WEIGHT_LOAD_GBYTES_PER_S,
+} from './provisioning.js';

@@ -39,27 +39,52 @@ export const HEAT_METRICS: Readonly<Record<string, HeatMetric>> = {
 
 /** Line style of a pool in the pool charts: the colour is the scenario's. */
 /** Title, caption and y label of each per-pool chart. */
-const POOL_CHART_TEXT = {
+const POOL_DASH: Record<string, string> = { prefill: 'none', decode: '6,3', mixed: '1.5,3' };
+
+export type PoolField = 'queue' | 'busy' | 'hit' | 'on' | 'power';
+
+/** What each pool chart draws: its value per window, title, caption and y axis. */
+const POOL_FIELDS: Record<
+  PoolField,
+  { value: (r: PoolWindow) => number; title: string; caption: string; y: Record<string, unknown> }
+> = {
   queue: {
+    value: (r) => r.queue,
     title: 'Queue length per pool over time',
     caption:
       'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.',
-    y: '↑ requests waiting',
+    y: { label: '↑ requests waiting', grid: true },
   },
   busy: {
+    value: (r) => r.busy * 100,
     title: 'Busy fraction per pool over time',
     caption: 'Mean busy fraction of each pool’s servers per window (pools.arrow busy_frac).',
-    y: '↑ busy (%)',
+    y: { label: '↑ busy (%)', domain: [0, 100], grid: true },
   },
   hit: {
+    value: (r) => (r.hit ?? NaN) * 100,
     title: 'Prefix cache hit rate per pool over time',
     caption:
-      'Σ cached_prompt_tokens ÷ Σ prompt_tokens of the prompts whose prefill started in the window, by the pool of their prefill instance (requests.arrow; summary.arrow prefix_cache_hit_rate is the same over the measured requests).',
-    y: '↑ prompt tokens cached (%)',
+      'Σ cached_prompt_tokens ÷ Σ prompt_tokens of the prompts whose prefill started in the window, ' +
+      'by the pool of their prefill instance (requests.arrow; summary.arrow prefix_cache_hit_rate is the ' +
+      'same over the measured requests).',
+    y: { label: '↑ prompt tokens cached (%)', domain: [0, 100], grid: true },
   },
-} as const;
-
-const POOL_DASH: Record<string, string> = { prefill: 'none', decode: '6,3', mixed: '1.5,3' };
+  on: {
+    value: (r) => r.on,
+    title: 'Instances on per pool over time',
+    caption:
+      'Time-mean number of each pool’s instances switched on (provisioning, serving or draining) per window (pools.arrow instances_on_mean): an autoscaler following the load.',
+    y: { label: '↑ instances on', grid: true },
+  },
+  power: {
+    value: (r) => r.power_kw,
+    title: 'Power per pool over time',
+    caption:
+      'Mean IT power of each pool’s instances per window, kW (pools.arrow power_w_mean; × PUE for the facility): off instances draw nothing.',
+    y: { label: '↑ IT power (kW)', grid: true },
+  },
+};
 /** p50 solid, p99 dashed: one scenario's two quantiles share its colour. */
 const QUANTILE_DASH = { p50: 'none', p99: '6,3' } as const;
 
@@ -230,21 +255,16 @@ export class ChartRenderer {
     };
   }
 
-  /** Queue length or busy fraction per pool: colour the scenario, line style the pool. */
-  poolSeries(
-    id: string,
-    field: 'queue' | 'busy' | 'hit',
-    rows: Array<PoolWindow & { scenario: string }>,
-    colors: ColorMap,
-  ): Chart {
+  /** Queue length, busy fraction, instances on or power per pool: colour the scenario, line style the pool. */
+  poolSeries(id: string, field: PoolField, rows: Array<PoolWindow & { scenario: string }>, colors: ColorMap): Chart {
+    const spec = POOL_FIELDS[field];
     const data = rows.map((r) => ({
       t: r.t,
-      v: field === 'busy' ? r.busy * 100 : field === 'hit' ? (r.hit ?? NaN) * 100 : r.queue,
+      v: spec.value(r),
       scenario: r.scenario,
       pool: r.pool,
       series: `${r.scenario} · ${r.pool}`,
     }));
-    const queue = field === 'queue';
     const pools = [...new Set(data.map((d) => d.pool))];
     const styles = pools
       .map((p) => {
@@ -252,12 +272,11 @@ export class ChartRenderer {
         return `${p}: ${dash === 'none' || dash === undefined ? 'solid' : dash === '6,3' ? 'dashed' : 'dotted'}`;
       })
       .join(', ');
-    const text = POOL_CHART_TEXT[field];
     return {
       id,
-      title: text.title,
+      title: spec.title,
       mark: 'line',
-      caption: `${text.caption} Colour: scenario; line: pool (${styles}).`,
+      caption: `${spec.caption} Colour: scenario; line: pool (${styles}).`,
       note: noteOf(
         coincident(
           seriesValues(
@@ -270,7 +289,7 @@ export class ChartRenderer {
       html: this.render({
         height: 260,
         x: { label: 'simulated time (s) →', grid: true },
-        y: queue ? { label: '↑ requests waiting', grid: true } : { label: text.y, domain: [0, 100], grid: true },
+        y: spec.y,
         color: colors.scale(data.map((d) => d.scenario)),
         marks: [
           ...pools.map((p) =>

@@ -14,6 +14,7 @@ import {
   measuredCompleted,
   poolSeries,
   prefixHitSeries,
+  autoscaled,
   timeBreakdown,
   utilizationCells,
 } from './run-data.js';
@@ -249,6 +250,13 @@ function overTimeSection(runs: readonly RunFolder[], charts: ChartRenderer, colo
       charts.poolSeries('pool-busy', 'busy', pools, colors),
       // Only runs with a prefix cache have one: no empty chart for the others.
       ...(hits.length > 0 ? [charts.poolSeries('prefix-hit-rate', 'hit', hits, colors)] : []),
+      // A day with autoscaling: the instances on and the power they draw (issue 21).
+      ...(runs.some((r) => autoscaled(r.pools))
+        ? [
+            charts.poolSeries('pool-instances', 'on', pools, colors),
+            charts.poolSeries('pool-power', 'power', pools, colors),
+          ]
+        : []),
     ],
   };
 }

@@ -115,6 +115,10 @@ export interface PoolWindow {
   busy: number;
   /** Prefix cache hit rate (prefixHitSeries only). */
   hit?: number;
+  /** Mean instances switched on (tables written before autoscaling: the pool's count). */
+  on: number;
+  /** Mean IT power of the pool's instances, kW (NaN without hardware or in older tables). */
+  power_kw: number;
 }
 
 /** pools.arrow as chart rows: queue length and busy fraction per pool per window. */
@@ -123,12 +127,24 @@ export function poolSeries(pools: Table): PoolWindow[] {
   const t = numbers(pools, 'window_start_s');
   const queue = numbers(pools, 'queue_len_mean');
   const busy = numbers(pools, 'busy_frac');
+  const on = numbers(pools, pools.getChild('instances_on_mean') ? 'instances_on_mean' : 'instances');
+  const power = pools.getChild('power_w_mean') ? numbers(pools, 'power_w_mean') : null;
   return pool.map((p, i) => ({
     t: t[i] as number,
     pool: String(p),
     queue: queue[i] as number,
     busy: busy[i] as number,
+    on: on[i] as number,
+    power_kw: power ? (power[i] as number) / 1000 : NaN,
   }));
+}
+
+/** Whether any pool ran with fewer instances on than it has (an autoscaler switched some off). */
+export function autoscaled(pools: Table): boolean {
+  if (!pools.getChild('instances_on_mean')) return false;
+  const on = numbers(pools, 'instances_on_mean');
+  const count = numbers(pools, 'instances');
+  return on.some((n, i) => n < (count[i] as number) - 1e-9);
 }
 
 export interface HeatCell {
@@ -288,5 +304,5 @@ export function prefixHitSeries(requests: Table, nodes: Table, window_s: number)
   }
   return [...sums.values()]
     .sort((a, b) => a.t - b.t)
-    .map((r) => ({ t: r.t, pool: r.pool, queue: NaN, busy: NaN, hit: r.cached / r.prompt }));
+    .map((r) => ({ t: r.t, pool: r.pool, queue: NaN, busy: NaN, on: NaN, power_kw: NaN, hit: r.cached / r.prompt }));
 }

@@ -43,3 +43,5 @@ export const intBetween = (min: number, max: number) =>
     .int(must(`an integer from ${min} to ${max}`))
     .min(min, must(`an integer from ${min} to ${max}`))
     .max(max, must(`an integer from ${min} to ${max}`));
+/** A ratio of a whole to its part, ≥ 1 (PUE: facility power over the IT power inside it). */
+export const atLeastOne = () => z.number(must('a number ≥ 1')).min(1, must('a number ≥ 1'));

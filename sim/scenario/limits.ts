@@ -233,9 +233,12 @@ function checkArrivals(
 export function checkInstanceCount(racks: ScenarioFile['datacenter']['racks']): Problem[] {
   let total = 0;
   let worst = { r: 0, g: 0, n: 0 };
+  // An autoscaled group is built at its maximum (those past count start off).
+  const size = (group: (typeof racks)[number]['nodes'][number]) =>
+    group.autoscale ? Math.max(group.autoscale.max, group.count) : group.count;
   racks.forEach((rack, r) =>
     rack.nodes.forEach((group, g) => {
-      const n = rack.count * group.count;
+      const n = rack.count * size(group);
       total += n;
       if (n > worst.n) worst = { r, g, n };
     }),
@@ -244,13 +247,14 @@ export function checkInstanceCount(racks: ScenarioFile['datacenter']['racks']): 
   // Name the factor of the largest product: the group's count, or the rack's copies.
   const rack = racks[worst.r] as (typeof racks)[number];
   const group = rack.nodes[worst.g] as (typeof rack.nodes)[number];
-  const perCopy = rack.nodes.reduce((a, x) => a + x.count, 0);
-  return group.count >= rack.count
+  const perCopy = rack.nodes.reduce((a, x) => a + size(x), 0);
+  const field = group.autoscale && group.autoscale.max > group.count ? 'autoscale.max' : 'count';
+  return size(group) >= rack.count
     ? [
         {
-          path: `datacenter.racks[${worst.r}].nodes[${worst.g}].count`,
+          path: `datacenter.racks[${worst.r}].nodes[${worst.g}].${field}`,
           message:
-            `${group.count} instances in this node group${rack.count > 1 ? ` (× ${rack.count} rack copies)` : ''} ` +
+            `${size(group)} instances in this node group${rack.count > 1 ? ` (× ${rack.count} rack copies)` : ''} ` +
             `make ${total} in the datacenter; the limit is ${MAX_INSTANCES}`,
         },
       ]

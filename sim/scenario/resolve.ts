@@ -9,7 +9,9 @@ import { checkDeploymentTimes, checkLinkTimes, promptTokensBound } from './physi
 import { checkAdmission } from './resolve-admission.js';
 import { checkPrefixCache, resolveRouters } from './resolve-prefix-cache.js';
 import { resolveFaults } from './resolve-faults.js';
+import { checkRackPower } from './rack-power.js';
 import { resolveWorkload } from './resolve-workload.js';
+import { autoscaleGroups, checkAutoscaleGroups, groupSize } from './resolve-autoscale.js';
 import type { ScenarioFile } from './schema.js';
 
 type Report = (path: string, message: string) => void;
@@ -37,6 +39,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
   }
   const model = resolveModel(file.model, report);
   const groups = resolveGroups(file, model, report);
+  checkAutoscaleGroups(file, duration_s + (file.drain_s ?? duration_s), report);
   // Before expansion: a million-instance file is refused without building it.
   problems.push(...checkInstanceCount(file.datacenter.racks));
 
@@ -46,9 +49,11 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
     checkRoles(file, instances, report);
     checkAdmission(file, instances, report);
     checkPrefixCache(file, instances, report);
+    checkRackPower(file, instances, report);
     if (problems.length === 0) checkLinkTimes(file, instances, report);
   }
 
+  const autoscale = problems.length === 0 ? autoscaleGroups(file, instances, report) : [];
   const faults = problems.length === 0 ? resolveFaults(file, instances, report) : undefined;
   if (problems.length === 0 && faults) problems.push(...runLimitProblems(file, duration_s, instances, faults));
   if (problems.length > 0 || !faults) return { problems };
@@ -66,6 +71,7 @@ export function resolve(file: ScenarioFile, source: string): { scenario?: Resolv
       instances,
       routers: resolveRouters(file.scheduling),
       faults,
+      autoscale,
     },
   };
 }
@@ -92,7 +98,8 @@ function expandInstances(file: ScenarioFile, groups: ResolvedGroups): InstanceSp
       const perRole = { prefill: 0, decode: 0, mixed: 0 };
       rack.nodes.forEach((group, g) => {
         const resolved = groups[r]?.[g] as { hardware: string; deployment?: Deployment };
-        for (let i = 0; i < group.count; i++) {
+        // An autoscaled group holds its maximum; those past `count` start off.
+        for (let i = 0; i < groupSize(group); i++) {
           instances.push({
             index: instances.length,
             name: `${rackName}/${group.role}-${perRole[group.role]++}`,
@@ -104,6 +111,7 @@ function expandInstances(file: ScenarioFile, groups: ResolvedGroups): InstanceSp
             deployment: resolved.deployment,
             price_per_hour_usd: resolved.deployment ? replicaPricePerHour(resolved.deployment) : NaN,
             groupPath: `datacenter.racks[${r}].nodes[${g}]`,
+            ...(i >= group.count ? { startsOff: true } : {}),
           });
         }
       });

@@ -1,5 +1,12 @@
 import type { Deployment, ModelArch } from '../physics/index.js';
-import type { CacheRouterName, Role, RouterName, ScenarioFile, ServiceDistribution } from './schema.js';
+import type {
+  AutoscalePolicy,
+  CacheRouterName,
+  Role,
+  RouterName,
+  ScenarioFile,
+  ServiceDistribution,
+} from './schema.js';
 
 /** One serving instance, expanded from a rack's node group. */
 export interface InstanceSpec {
@@ -21,6 +28,32 @@ export interface InstanceSpec {
   price_per_hour_usd: number;
   /** Field path of the node group it came from, for messages. */
   groupPath: string;
+  /** Off at the start: an autoscaled group's instances past its `count` (an autoscaler may turn them on). */
+  startsOff?: boolean | undefined;
+}
+
+/** A node group an autoscaler sizes, over all copies of its rack (sim/autoscale). */
+export interface AutoscaleGroup {
+  /** Field path of the node group, for messages and tables. */
+  path: string;
+  role: Role;
+  /** Indices of every instance it may turn on, in the datacenter's order. */
+  instances: number[];
+  /** Instances on at the start (count × rack copies). */
+  initial: number;
+  /** Bounds over all rack copies (the file's, per copy, × copies). */
+  min: number;
+  max: number;
+  policy: AutoscalePolicy;
+  /** utilization: busy fraction; queue: requests per instance; slo: attainment. */
+  target: number;
+  scale_in_ratio: number;
+  window_s: number;
+  interval_s: number;
+  scale_out_cooldown_s: number;
+  scale_in_cooldown_s: number;
+  /** Seconds from turning an instance on to its serving. */
+  provisioning_s: number;
 }
 
 /** Outages and failure processes, with names resolved to instance indices. */
@@ -48,4 +81,6 @@ export interface ResolvedScenario extends Omit<ScenarioFile, 'duration_s' | 'fau
   /** `prefix-aware` routes prefill only (decode falls back to least-work, resolve-prefix-cache.ts). */
   routers: { prefill: RouterName | CacheRouterName; decode: RouterName };
   faults: ResolvedFaults;
+  /** Autoscaled node groups; empty when every group has a fixed size. */
+  autoscale: AutoscaleGroup[];
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MAX_SPECULATIVE_TOKENS } from '../physics/index.js';
 import {
+  atLeastOne,
   belowOne,
   fraction,
   identifier,
@@ -114,6 +115,33 @@ export const sessions = z.strictObject({
   system_prompt: z.strictObject({ variants: positiveInt(), tokens: tokenDistribution }).optional(),
 });
 
+export const AUTOSCALE_POLICIES = ['utilization', 'queue', 'slo'] as const;
+
+/**
+ * A node group that grows and shrinks between `min` and `max` instances per rack copy
+ * (its `count` is the size it starts at). Every `interval_s` a controller looks at the
+ * trailing `window_s` and picks a size (sim/autoscale/policy.ts says how each policy
+ * decides). The defaults follow Kubernetes' Horizontal Pod Autoscaler: it decides every
+ * 15 s, scales out at once and scales in only after 300 s of lower recommendations
+ * (docs/scenarios.md, Autoscaling, has the addresses). `window_s` 60 s is an
+ * **assumption** (the trailing minute HPA's metrics pipeline averages over).
+ */
+export const autoscale = z.strictObject({
+  min: positiveInt(),
+  max: positiveInt(),
+  policy: oneOf(AUTOSCALE_POLICIES),
+  /** utilization: busy fraction in (0, 1]; queue: requests per instance; slo: attainment in (0, 1] (default slo.quantile). */
+  target: positive().optional(),
+  /** slo: scale in when the window's requests would have met bounds this fraction of the scenario's. */
+  scale_in_ratio: belowOne().optional(),
+  window_s: positive().default(60),
+  interval_s: positive().default(15),
+  scale_out_cooldown_s: nonNegative().default(0),
+  scale_in_cooldown_s: nonNegative().default(300),
+  /** Seconds from the decision to an instance that serves; absent: boot + weight load of its hardware (sim/physics/provisioning.ts). */
+  provisioning_s: nonNegative().optional(),
+});
+
 export const nodeGroup = z.strictObject({
   hardware: z.union([text(), inlineHardware]).optional(),
   devices: positiveInt().optional(),
@@ -123,12 +151,15 @@ export const nodeGroup = z.strictObject({
     .strictObject({ prefill: serviceDistribution.optional(), decode: serviceDistribution.optional() })
     .optional(),
   speculative: speculative.optional(),
+  autoscale: autoscale.optional(),
 });
 
 export const rack = z.strictObject({
   name: identifier(),
   count: positiveInt().default(1),
   uplink_gbps: positive().optional(),
+  /** Power budget of one copy of this rack, kW: its instances' nameplate power must fit (rack-power.ts). */
+  power_kw: positive().optional(),
   nodes: z.array(nodeGroup).min(1, { error: 'must list at least one node group' }),
 });
 
@@ -232,6 +263,10 @@ export const scenarioSchema = z.strictObject({
   datacenter: z.strictObject({
     racks: z.array(rack).min(1, { error: 'must list at least one rack' }),
     network: network.default({ kv_transfer: 'network', latency_us: 0 }),
+    /** Facility power ÷ IT power; absent: DEFAULT_PUE (sim/physics/power.ts says why). */
+    pue: atLeastOne().optional(),
+    /** Electricity price, US dollars per kWh; absent: DEFAULT_USD_PER_KWH. */
+    electricity_usd_per_kwh: nonNegative().optional(),
   }),
   workload: z.strictObject({
     arrivals,
@@ -289,6 +324,8 @@ export type SessionsFile = z.output<typeof sessions>;
 export type Arrivals = z.output<typeof arrivals>;
 export type SpeculativeFile = z.output<typeof speculative>;
 export type FaultsFile = z.output<typeof faults>;
+export type AutoscaleFile = z.output<typeof autoscale>;
+export type AutoscalePolicy = (typeof AUTOSCALE_POLICIES)[number];
 /** Latency bounds; an absent bound is not checked. */
 export type Slo = NonNullable<ScenarioFile['slo']>;
 export type Role = (typeof ROLES)[number];

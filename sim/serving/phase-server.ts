@@ -165,7 +165,9 @@ export abstract class PhaseServer implements RoutingTarget {
 
   /** The next waiting request without taking it: own queue first, then the pool's. */
   protected peekWaiting(): Request | undefined {
-    return this.local.peek() ?? this.source?.peek();
+    // An instance switched off or draining takes nothing from the shared queue (and so
+    // grants no new hand-off); what is already queued at it was moved away when it stopped.
+    return this.local.peek() ?? (this.instance.accepting ? this.source?.peek() : undefined);
   }
 
   /** Take the request `peekWaiting` showed. */
@@ -179,6 +181,7 @@ export abstract class PhaseServer implements RoutingTarget {
     // Taking on its own initiative, it is not waiting to be woken: leaving the ready
     // line first keeps the pool's offer of the next head from re-entering this server.
     this.unpark();
+    if (!this.instance.accepting) return undefined;
     const shared = this.source?.take();
     if (shared) this.addWork(shared.promptTokens);
     return shared;
@@ -198,7 +201,7 @@ export abstract class PhaseServer implements RoutingTarget {
 
   /** Ready for work and nothing will make it look: with a shared queue, wait to be woken. */
   protected goIdle(): void {
-    if (this.source && !this.parked) {
+    if (this.source && !this.parked && this.instance.accepting) {
       this.parked = true;
       this.source.park(this);
     }

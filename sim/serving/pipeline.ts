@@ -4,7 +4,7 @@ import { chargingFor } from './work-charge.js';
 import type { Calendar, RandomStreams } from '../engine/index.js';
 import { batchTimer, type Deployment, kvCapacityTokens, kvHandoffBytes } from '../physics/index.js';
 import type { InstanceSpec, ResolvedScenario } from '../scenario/resolved.js';
-import type { CacheRouterName, RouterName } from '../scenario/schema.js';
+import type { CacheRouterName, Role, RouterName } from '../scenario/schema.js';
 import { PrefixCache } from './prefix-cache.js';
 import { HostTier } from './host-tier.js';
 import { StoreTier } from './store-tier.js';
@@ -56,8 +56,16 @@ export class ServingSystem implements PhaseEvents {
     windows: Windows,
     private readonly onEnded: (request: Request) => void,
   ) {
+    // Instances an autoscaler may switch get an on-time tally; a group with min = max has none.
+    const switched = new Set(scenario.autoscale.filter((g) => g.min < g.max).flatMap((g) => g.instances));
     this.instances = scenario.instances.map(
-      (spec) => new Instance(spec, windows, spec.deployment ? kvCapacityTokens(spec.deployment) : undefined),
+      (spec) =>
+        new Instance(
+          spec,
+          windows,
+          spec.deployment ? kvCapacityTokens(spec.deployment) : undefined,
+          switched.has(spec.index),
+        ),
     );
     const net = scenario.datacenter.network;
     const storeGb = scenario.scheduling.prefix_cache?.store_gb ?? 0;
@@ -298,6 +306,73 @@ export class ServingSystem implements PhaseEvents {
   private decoded(request: Request): void {
     life.complete(request, this.calendar.now_s);
     this.onEnded(request);
+  }
+
+  /** Each instance's servers and their pools (built on first use: only autoscaled runs ask). */
+  private serversOf: Map<Instance, Array<{ pool: Pool; server: PhaseServer }>> | null = null;
+
+  private own(inst: Instance): Array<{ pool: Pool; server: PhaseServer }> {
+    if (!this.serversOf) {
+      this.serversOf = new Map(this.instances.map((i) => [i, []]));
+      for (const pool of [this.prefill, this.decode]) {
+        for (const server of pool.servers) this.serversOf.get(server.instance)?.push({ pool, server });
+      }
+    }
+    return this.serversOf.get(inst) ?? [];
+  }
+
+  /** An autoscaler switched instances on (or back from draining): their servers take work. */
+  startTaking(insts: readonly Instance[]): void {
+    const pools = new Set<Pool>();
+    for (const inst of insts) for (const { pool } of this.own(inst)) pools.add(pool);
+    // One membership update per pool, however many instances start.
+    for (const pool of pools) pool.serverUp();
+    for (const inst of insts) for (const { server } of this.own(inst)) if (!server.down) server.kick();
+  }
+
+  /**
+   * An autoscaler drains instances: their servers take no new work, and the requests
+   * routed to them and not started go back to their pool for another instance (moved,
+   * not restarted). What they run, and prompts they hold for their hand-off, they
+   * finish; a mixed instance's own decode queue stays (those requests' KV is there).
+   */
+  stopTaking(insts: readonly Instance[]): void {
+    const pools = new Set<Pool>();
+    for (const inst of insts)
+      for (const { pool, server } of this.own(inst)) {
+        pools.add(pool);
+        pool.unpark(server);
+      }
+    for (const pool of pools) pool.serversChanged();
+    for (const inst of insts) {
+      for (const { pool, server } of this.own(inst)) {
+        if (server.local.length === 0 || !pool.routable.includes(server)) continue;
+        for (const r of [...server.local]) {
+          server.withdraw(r);
+          pool.submit(r);
+        }
+      }
+    }
+  }
+
+  /** Nothing queued at, in service on, held by or in transfer to the instance. */
+  holdsNothing(inst: Instance): boolean {
+    for (const { server } of this.own(inst)) {
+      if (server instanceof PrefillBatcher && server.holding > 0) return false;
+      for (const _ of server.inFlight()) return false;
+    }
+    return true;
+  }
+
+  /** Running integral of requests waiting or in service in the pools of `role`, and their instances switched on. */
+  poolLoad(role: Role, t_s: number): { area: number; onInstances: number } {
+    const pools = role === 'mixed' ? [this.prefill, this.decode] : [role === 'prefill' ? this.prefill : this.decode];
+    let area = 0;
+    for (const pool of pools) area += pool.waiting.areaUntil(t_s) + pool.inService.areaUntil(t_s);
+    // A mixed instance is in both pools: count the instances of one.
+    let onInstances = 0;
+    for (const s of (pools[0] as Pool).servers) if (!s.instance.on || s.instance.on.current > 0) onInstances++;
+    return { area, onInstances };
   }
 
   /** Every request still inside the system, wherever it waits or runs. */

@@ -43,16 +43,19 @@ export class Pool implements WorkSource, PoolStats {
     this.inService = new TimeWeighted(w.window_s, w.measureFrom_s, w.measureTo_s);
     for (const s of servers) s.stats = this;
     this.watchers = routable.filter((s) => s.watchesSharedQueue);
-    this.available = routable;
+    // Instances an autoscaler starts off are not chosen until switched on.
+    this.available = routable.every((s) => s.instance.accepting)
+      ? routable
+      : routable.filter((s) => s.instance.accepting);
     this.index = router && isIndexed(router) ? router : null;
     if (this.index) {
-      this.index.track(routable);
+      this.index.track(this.available);
       for (const s of routable) s.workWatcher = this.index;
     }
     if (!router) {
       for (const s of routable) {
         s.source = this;
-        this.park(s);
+        if (s.instance.accepting) this.park(s);
       }
     }
   }
@@ -116,16 +119,22 @@ export class Pool implements WorkSource, PoolStats {
     this.offering = false;
   }
 
-  /** A server's instance failed: route nothing to it, and it no longer waits for work. */
+  /** A server's instance failed, or stopped taking work (an autoscaler drains or switches it off): route nothing to it, and it no longer waits for work. */
   serverDown(server: PhaseServer): void {
-    this.available = this.routable.filter((s) => !s.down);
+    this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
     this.index?.track(this.available);
     this.unpark(server);
   }
 
-  /** A server is back (it has looked for work already); requests held for want of one go out. */
+  /** Servers stopped taking work (an autoscaler drains them; they were unparked): route nothing to them. */
+  serversChanged(): void {
+    this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
+    this.index?.track(this.available);
+  }
+
+  /** A server is back, repaired or switched on (it has looked for work already); requests held for want of one go out. */
   serverUp(): void {
-    this.available = this.routable.filter((s) => !s.down);
+    this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
     this.index?.track(this.available);
     const router = this.router;
     if (!router || this.available.length === 0) return;

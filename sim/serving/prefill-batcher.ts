@@ -196,6 +196,13 @@ export class PrefillBatcher extends PhaseServer {
     r.kvHolder = null;
     this.kv.record(this.calendar.now_s);
     this.kick();
+    // A draining instance is off once the last prompt it holds has been handed off.
+    if (this.holds.length === 0 && this.batch.length === 0) this.instance.emptied?.();
+  }
+
+  /** Prompts whose KV it holds for their hand-off. */
+  get holding(): number {
+    return this.holds.length;
   }
 }
 

@@ -5,6 +5,7 @@ import { checkScenario, InputError, type Problem } from '../scenario/index.js';
 import { identifier, positive, positiveInt } from '../scenario/fields.js';
 import type { Slo } from '../scenario/schema.js';
 import { basePathOf, readJsonFile, readStudyFile } from './study-file.js';
+import { checkRackFields, rackFitOf, type RackFit } from './plan-racks.js';
 
 const candidate = z.union([
   z.string(),
@@ -29,6 +30,10 @@ export const planSchema = z.strictObject({
   /** Colocated designs: mixed instances. */
   mixed: pool.optional(),
   rack_uplink_gbps: positive().optional(),
+  /** Power budget of one rack, kW: designs are packed into racks by nameplate power (plan-racks.ts). */
+  rack_power_kw: positive().optional(),
+  /** The most racks of rack_power_kw a design may use (needs rack_power_kw). */
+  max_racks: positiveInt().optional(),
   /**
    * Load margin: the recommended design must meet the SLO at `headroom` × the base
    * scenario's arrival rate (1.2: 20% more traffic than planned). 1 plans for exactly
@@ -81,6 +86,8 @@ export interface Evaluation {
   seed: number;
   summary: Summary;
   meets: boolean;
+  /** Racks of the plan's rack_power_kw the design uses (only with rack_power_kw). */
+  racks?: number | undefined;
 }
 
 export interface PlanResult {
@@ -103,6 +110,8 @@ export interface PlanResult {
   /** Highest arrival rate meeting the SLO on the recommendation (requests/s). */
   goodput_rps?: number | undefined;
   why?: string | undefined;
+  /** Candidates that fit no rack budget even at one instance per pool, and why (not run). */
+  infeasible: Array<{ design: string; reason: string }>;
 }
 
 const label = (c: Candidate) =>
@@ -146,6 +155,7 @@ export async function runPlan(
     evaluations: runs.evaluations,
     checks: [],
     rejected: [],
+    infeasible: runs.infeasible,
     base_rate_per_s: baseRate,
     headroom: plan.headroom,
     planned_rate_per_s: rate,
@@ -182,6 +192,9 @@ const cost = (e: Evaluation) => e.summary.cost_per_hour_usd ?? 0;
 class PlanRuns {
   readonly evaluations: Evaluation[] = [];
   private readonly cache = new Map<string, Evaluation>();
+  /** A rack power budget bounds each pool's count; designs over it are not run. */
+  readonly racks: RackFit | undefined;
+  readonly infeasible: PlanResult['infeasible'] = [];
 
   constructor(
     private readonly loaded: LoadedPlan,
@@ -190,7 +203,19 @@ class PlanRuns {
     private readonly baseRate: number,
     private readonly onEvaluation: ((e: Evaluation) => void) | undefined,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.racks = rackFitOf(
+      loaded.plan,
+      (d) => checkScenario(loaded.scenarioFor(d, baseRate), loaded.basePath).instances,
+    );
+  }
+
+  /** Whether a design fits no rack even at its smallest (recorded as infeasible, not run). */
+  unfitAlone(d: Design): boolean {
+    const reason = this.racks?.unfit(d);
+    if (reason) this.infeasible.push({ design: describeDesign(d), reason });
+    return reason !== undefined;
+  }
 
   /**
    * Run a design (once per rate and seed). Each run gives the event loop a turn every
@@ -216,6 +241,7 @@ class PlanRuns {
       seed,
       summary,
       meets: summary.slo_met === true && summary.unfinished === 0 && summary.overloaded !== true,
+      racks: this.racks?.racksUsed(d),
     };
     this.cache.set(key, e);
     this.evaluations.push(e);
@@ -256,8 +282,10 @@ async function search(plan: PlanFile, runs: PlanRuns): Promise<Found> {
     const { max_instances } = plan.mixed;
     for (const mc of plan.mixed.candidates.map(norm)) {
       const mixed = (n: number): Design => ({ kind: 'mixed', mixed: mc, instances: n });
-      if (!(await runs.evaluate(mixed(max_instances), 'search')).meets) continue;
-      const n = await fewestMeeting(max_instances, async (k) => (await runs.evaluate(mixed(k), 'search')).meets);
+      if (runs.unfitAlone(mixed(1))) continue;
+      const max = Math.min(max_instances, runs.racks ? runs.racks.mixedRoom(mixed(1)) : Infinity);
+      if (!(await runs.evaluate(mixed(max), 'search')).meets) continue;
+      const n = await fewestMeeting(max, async (k) => (await runs.evaluate(mixed(k), 'search')).meets);
       consider(await runs.evaluate(mixed(n), 'search'));
     }
   }
@@ -300,8 +328,11 @@ async function searchSplit(
   const dPrice = runs.price(design(1, 2)) - oneAndOne;
   const pPrice = oneAndOne - dPrice;
   let npHigh = split.prefill.max_instances;
+  if (runs.unfitAlone(design(1, 1))) return;
   for (let nd = 1; nd <= split.decode.max_instances; nd++) {
     if (found.best && pPrice + nd * dPrice >= cost(found.best)) break;
+    if (runs.racks) npHigh = Math.min(npHigh, runs.racks.prefillRoom(design(1, nd)));
+    if (npHigh < 1) break; // the decode pool alone fills the racks
     if (!(await runs.evaluate(design(npHigh, nd), 'search')).meets) continue;
     npHigh = await fewestMeeting(npHigh, async (np) => (await runs.evaluate(design(np, nd), 'search')).meets);
     consider(await runs.evaluate(design(npHigh, nd), 'search'));
@@ -334,6 +365,7 @@ async function verify(
   const tried = new Set<string>();
   const enqueue = (d: Design) => {
     const key = JSON.stringify(d);
+    if (runs.racks?.unfit(d)) return;
     if (!tried.has(key) && !queue.has(key)) queue.set(key, { d, price: runs.price(d) });
   };
   for (const e of meeting) enqueue(e.design);
@@ -465,10 +497,7 @@ export interface LoadedPlan {
  */
 export function loadPlan(file: string): LoadedPlan {
   const plan = readStudyFile(file, planSchema, 'plan');
-  if (!plan.split && !plan.mixed)
-    throw new InputError(file, [
-      { path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' },
-    ]);
+  checkPlanShape(plan, file);
   const basePath = basePathOf(file, plan.base);
   const baseJson = readJsonFile(basePath, 'base scenario', file);
   if (typeof baseJson !== 'object' || baseJson === null || Array.isArray(baseJson))
@@ -532,6 +561,15 @@ function designScenarios(plan: PlanFile, base: Record<string, unknown>) {
     if (Number.isFinite(rate)) s.workload.arrivals.rate_per_s = rate;
     return s;
   };
+}
+
+/** A plan names candidates, and its rack fields go together (plan-racks.ts). */
+function checkPlanShape(plan: PlanFile, file: string): void {
+  if (!plan.split && !plan.mixed)
+    throw new InputError(file, [
+      { path: '', message: 'needs "split" (prefill and decode pools) or "mixed" candidates, or both' },
+    ]);
+  checkRackFields(plan, file);
 }
 
 /**
@@ -661,6 +699,7 @@ export function planRows(result: PlanResult): Array<Record<string, unknown>> {
       p99_vs_slo: p99VsSlo(e, result.slo),
       pareto: frontier.has(e),
       recommended: e === result.recommended,
+      ...(e.racks === undefined ? {} : { racks_used: e.racks }),
       ...e.summary,
     };
   });

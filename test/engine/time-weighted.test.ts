@@ -90,3 +90,15 @@ describe('TimeWeighted, against a plain per-window sum', () => {
     }
   });
 });
+
+describe('TimeWeighted.areaUntil', () => {
+  it('is the whole area since 0, windows and measured interval aside, held value included up to t', () => {
+    const tw = new TimeWeighted(10, 5, 25);
+    tw.set(2, 3);
+    tw.set(14, 1);
+    expect(tw.areaUntil(14)).toBeCloseTo(3 * 12, 12);
+    expect(tw.areaUntil(40)).toBeCloseTo(3 * 12 + 1 * 26, 12);
+    tw.set(40, 0);
+    expect(tw.areaUntil(100)).toBeCloseTo(3 * 12 + 26, 12);
+  });
+});

@@ -164,6 +164,7 @@ describe('Arrow round trip', () => {
       'up_frac',
       'mfu',
       'mbu',
+      'power_w_mean',
     ]);
     expect(result.tables.pools.schema.fields.map((f) => f.name)).toEqual([
       'pool',
@@ -175,6 +176,8 @@ describe('Arrow round trip', () => {
       'in_service_mean',
       'mfu',
       'mbu',
+      'power_w_mean',
+      'instances_on_mean',
     ]);
     const summaryColumns = result.tables.summary.schema.fields.map((f) => f.name);
     for (const c of [
@@ -211,6 +214,13 @@ describe('Arrow round trip', () => {
       'decode_mfu',
       'decode_mbu',
       'cost_per_m_goodput_tokens_usd',
+      'energy_kwh',
+      'joules_per_output_token',
+      'peak_power_kw',
+      'electricity_cost_per_hour_usd',
+      'electricity_cost_per_mtok_usd',
+      'instance_hours',
+      'slo_attainment_ramps',
     ]) {
       expect(summaryColumns).toContain(c);
     }
