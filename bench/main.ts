@@ -179,7 +179,8 @@ function verdictDay(over: number): string {
       ratio_to_engine: r.stats.generated / wall / ceiling,
     });
     console.log(
-      `    ${day}: ${fmt(r.stats.generated)} requests, ${fmt(wall, 2)} s wall, ${fmt(r.summary.instance_hours ?? NaN, 2)} instance-hours`,
+      `    ${day}: ${fmt(r.stats.generated)} requests, ${fmt(wall, 2)} s ` +
+        `wall, ${fmt(r.summary.instance_hours ?? NaN, 2)} instance-hours`,
     );
   }
   const over = walls.autoscaled! / walls.static! - 1;

@@ -190,11 +190,7 @@ function* simulateWith(
 ): Simulation {
   const started = performance.now();
   const seed = options.seed ?? scenario.seed;
-  const windows: Windows = {
-    window_s: scenario.metrics.window_s,
-    measureFrom_s: scenario.warmup_s,
-    measureTo_s: scenario.duration_s,
-  };
+  const windows = windowsOf(scenario);
   const { calendar, system, log, generator, autoscaling } = assemble(
     scenario,
     options,
@@ -207,13 +203,7 @@ function* simulateWith(
   const { horizon_s, duration_s } = scenario;
   const progress = () =>
     options.onProgress?.({ now_s: calendar.now_s, horizon_s, duration_s, generated: generator.next, ended: log.rows });
-  const windowTables = new WindowTables(
-    system.instances,
-    [system.prefill, system.decode],
-    system.topology?.links ?? [],
-    windows.window_s,
-  );
-  const windowRows = new WindowStream(windowTables, sinks?.windows);
+  const { windowTables, windowRows } = windowStream(system, windows, sinks);
   while (!calendar.run(scenario.horizon_s, PROGRESS_EVERY)) {
     progress();
     windowRows.advance(calendar.now_s);
@@ -245,6 +235,30 @@ function* simulateWith(
       },
     },
   };
+}
+
+/** The measurement windows: their length, and the measured span [warmup_s, duration_s]. */
+function windowsOf(scenario: ResolvedScenario): Windows {
+  return {
+    window_s: scenario.metrics.window_s,
+    measureFrom_s: scenario.warmup_s,
+    measureTo_s: scenario.duration_s,
+  };
+}
+
+/** The per-window tables of the system's instances, pools and links, and the stream that writes their rows. */
+function windowStream(
+  system: ServingSystem,
+  windows: Windows,
+  sinks: RunSinks | undefined,
+): { windowTables: WindowTables; windowRows: WindowStream } {
+  const windowTables = new WindowTables(
+    system.instances,
+    [system.prefill, system.decode],
+    system.topology?.links ?? [],
+    windows.window_s,
+  );
+  return { windowTables, windowRows: new WindowStream(windowTables, sinks?.windows) };
 }
 
 /** Before time starts: the calendar, the system and its request log, the faults and the arrivals scheduled. */

@@ -25,7 +25,10 @@ function table(header: string[], rows: string[][]): string {
 
 const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-/** The hardware catalog per device: peaks, power (busy, decode, idle, host), provisioning (boot, weight load) and price. */
+/**
+ * The hardware catalog per device: peaks, power (busy, decode, idle, host), provisioning (boot, weight load) and
+ * price.
+ */
 function hardwareTable(): string {
   return table(
     [

@@ -11,7 +11,12 @@ export function formatSummary(
   s: Summary,
   extra: { seed: number; out: string; wall_s: number; events: number },
 ): string {
-  const lines = [
+  return [...coreLines(s, extra), ...serviceLines(s), ...economyLines(s)].join('\n');
+}
+
+/** The lines every run prints: counts, throughput, latencies, queues and headroom. */
+function coreLines(s: Summary, extra: { seed: number; out: string; wall_s: number; events: number }): string[] {
+  return [
     `${s.scenario}  (seed ${extra.seed}, ${extra.events} events in ${extra.wall_s.toFixed(2)} s) → ${extra.out}`,
     `  requests    ${s.requests} = ${s.completed} completed + ${s.rejected} rejected + ${s.unfinished} unfinished` +
       `  (${s.measured_requests} after warm-up)`,
@@ -28,9 +33,15 @@ export function formatSummary(
     headroom('prefill', s, 'prefill'),
     headroom('decode', s, 'decode'),
   ];
+}
+
+/** The lines a run prints when it has them: prefix cache, overload, faults and SLO. */
+function serviceLines(s: Summary): string[] {
+  const lines: string[] = [];
   if (s.prefix_cache_hit_rate !== null) {
     lines.push(
-      `  prefix      ${pct(s.prefix_cache_hit_rate)} of prompt tokens cached, ${num(s.prefill_tokens_saved_per_s, 0)} prompt tok/s not computed`,
+      `  prefix      ${pct(s.prefix_cache_hit_rate)} of prompt tokens cached, ` +
+        `${num(s.prefill_tokens_saved_per_s, 0)} prompt tok/s not computed`,
     );
   }
   if (s.overloaded === true) {
@@ -48,10 +59,17 @@ export function formatSummary(
   if (s.slo_attainment !== null) {
     lines.push(`  SLO         ${pct(s.slo_attainment)} of requests met it → ${s.slo_met ? 'met' : 'NOT met'}`);
   }
+  return lines;
+}
+
+/** The lines of autoscaling, price and energy, when the run has them. */
+function economyLines(s: Summary): string[] {
+  const lines: string[] = [];
   if (s.slo_attainment_ramps !== null && s.slo_attainment_ramps !== undefined) {
     // Only autoscaled runs that scaled out have ramps (docs/metrics.md, slo_attainment_ramps).
     lines.push(
-      `  autoscale   ${num(s.instance_hours ?? NaN, 2)} instance-hours on; SLO ${pct(s.slo_attainment_ramps)} of requests arriving while instances were provisioning`,
+      `  autoscale   ${num(s.instance_hours ?? NaN, 2)} instance-hours on; ` +
+        `SLO ${pct(s.slo_attainment_ramps)} of requests arriving while instances were provisioning`,
     );
   }
   if (s.cost_per_hour_usd !== null) {
@@ -63,11 +81,13 @@ export function formatSummary(
   }
   if (s.energy_kwh !== null && s.energy_kwh !== undefined) {
     lines.push(
-      `  energy      ${num(s.energy_kwh, 3)} kWh (× PUE), peak ${num(s.peak_power_kw)} kW, ${num(s.joules_per_output_token)} J/output token;` +
-        ` electricity $${num(s.electricity_cost_per_hour_usd, 3)}/hour, $${num(s.electricity_cost_per_mtok_usd, 3)}/M output tokens`,
+      `  energy      ${num(s.energy_kwh, 3)} kWh (× PUE), ` +
+        `peak ${num(s.peak_power_kw)} kW, ${num(s.joules_per_output_token)} J/output token;` +
+        ` electricity $${num(s.electricity_cost_per_hour_usd, 3)}/hour, ` +
+        `$${num(s.electricity_cost_per_mtok_usd, 3)}/M output tokens`,
     );
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /** One pool's headroom line: busy fraction, MFU, MBU, mean batch per server, KV use. */

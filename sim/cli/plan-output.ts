@@ -28,7 +28,8 @@ export function formatPlan(r: PlanResult, path: string): string {
   // A design without a price prints NaN (it used to throw); a run with no measured request
   // attains 0% of the SLO, as it printed before the summary was typed.
   lines.push(
-    `recommended: ${describeDesign(rec.design)} — $${(s.cost_per_hour_usd ?? NaN).toFixed(2)}/hour${racksNote(rec.racks)}`,
+    `recommended: ${describeDesign(rec.design)} — ` +
+      `$${(s.cost_per_hour_usd ?? NaN).toFixed(2)}/hour${racksNote(rec.racks)}`,
   );
   lines.push(
     `  at ${rec.rate_per_s} req/s: SLO attainment ${(100 * (s.slo_attainment ?? 0)).toFixed(2)}%, TTFT p99 ` +

@@ -35,7 +35,10 @@ export class Instance {
   accepting = true;
   /** Told when the instance may have emptied (nothing in service, no KV): set while it drains. */
   emptied: (() => void) | null = null;
-  /** Busy instances of its autoscaled group (the utilization policy's signal), told of each change of `busy`; null otherwise. */
+  /**
+   * Busy instances of its autoscaled group (the utilization policy's signal), told of each change of `busy`; null
+   * otherwise.
+   */
   groupBusy: TimeWeighted | null = null;
   /** Outages in progress (a rack outage may overlap an instance's own). */
   private outages = 0;

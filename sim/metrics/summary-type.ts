@@ -74,7 +74,10 @@ export type Summary = {
   decode_kv_used_frac: number | null;
   /** Σ cached prompt tokens ÷ Σ prompt tokens over measured requests; null without a prefix cache (column left out). */
   prefix_cache_hit_rate: number | null;
-  /** Σ cached prompt tokens of measured requests ÷ the measured span: prefill work not done; null without a prefix cache. */
+  /**
+   * Σ cached prompt tokens of measured requests ÷ the measured span: prefill work not done; null without a prefix
+   * cache.
+   */
   prefill_tokens_saved_per_s: number | null;
   /** Fraction of instance-time up over [warmup_s, duration_s]; 1 without faults. */
   availability: number | null;
@@ -91,7 +94,10 @@ export type Summary = {
   cost_per_mtok_usd: number | null;
   /** Price per million output tokens of measured requests that met the SLO; null without an SLO or when none met it. */
   cost_per_m_goodput_tokens_usd: number | null;
-  /** Facility energy over [warmup_s, duration_s]: every instance, idle ones included, × PUE, kWh; null when any instance has no hardware. */
+  /**
+   * Facility energy over [warmup_s, duration_s]: every instance, idle ones included, × PUE, kWh; null when any
+   * instance has no hardware.
+   */
   energy_kwh: number | null;
   /** That energy ÷ output tokens of measured completed requests, J; null when none. */
   joules_per_output_token: number | null;
@@ -103,6 +109,9 @@ export type Summary = {
   electricity_cost_per_mtok_usd: number | null;
   /** Instance-hours switched on over [warmup_s, duration_s] (an off autoscaled instance counts nothing), h. */
   instance_hours: number | null;
-  /** SLO attainment of measured requests that arrived while an autoscaled group had an instance provisioning (a ramp); null without an SLO or such a request. */
+  /**
+   * SLO attainment of measured requests that arrived while an autoscaled group had an instance provisioning (a
+   * ramp); null without an SLO or such a request.
+   */
   slo_attainment_ramps: number | null;
 };

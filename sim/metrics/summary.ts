@@ -30,7 +30,10 @@ export interface SummaryContext {
   decodeKv: number;
   /** A pool's backlog grew over the measured period (trend test, overload.ts). */
   backlogGrowing: boolean;
-  /** Hourly price of the whole datacenter (of its instances' on-time, with autoscaling); NaN where the hardware carries no price. */
+  /**
+   * Hourly price of the whole datacenter (of its instances' on-time, with autoscaling); NaN where the hardware
+   * carries no price.
+   */
   costPerHour_usd: number;
   /** Instance-hours on over [warmup_s, duration_s]. */
   instanceHours?: number | undefined;

@@ -63,7 +63,10 @@ export interface HardwareSpec {
   /** The device's share of its host's power (CPUs, memory, NICs, fans, power
    * conversion), W, drawn while the instance is on. Absent: 0. */
   host_power_w?: number | undefined;
-  /** Seconds from power-on to a running serving runtime, before weights load (provisioning.ts). Absent: DEFAULT_BOOT_S. */
+  /**
+   * Seconds from power-on to a running serving runtime, before weights load (provisioning.ts). Absent:
+   * DEFAULT_BOOT_S.
+   */
   boot_s?: number | undefined;
   /** Weight load rate per device, GB/s, when an instance is provisioned. Absent: DEFAULT_WEIGHT_LOAD_GBYTES_PER_S. */
   weight_load_gbytes_per_s?: number | undefined;
@@ -117,18 +120,33 @@ const OVERHEAD_SOURCES = {
 
 const POWER_SOURCES_HOPPER = {
   power_w:
-    'NVIDIA H100 page, specifications (https://www.nvidia.com/en-us/data-center/h100/): H100 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
+    'NVIDIA H100 page, specifications (https://www.nvidia.com/en-us/data-center/h100/): ' +
+    'H100 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
   idle_power_w: 'assumption: 75 W, ~10% of TDP (no published idle measurement of an H100 SXM in our sources)',
   decode_power_w:
-    'Ma et al., "The Illusion of Power Capping in LLM Decode", arXiv:2605.11999 (https://arxiv.org/abs/2605.11999): decode on H200 "draws only 137–300 W on a 700 W GPU"; the top of the range, since serving batches are large; H100 taken as H200 (same GH100 die and TDP, assumption). Splitwise (Patel et al., ISCA 2024, arXiv:2311.18677) reports the same split: prompt computation near TDP, token generation "can be run with lower power"',
+    'Ma et al., "The Illusion of Power Capping in LLM Decode", ' +
+    'arXiv:2605.11999 (https://arxiv.org/abs/2605.11999): ' +
+    'decode on H200 "draws only 137–300 W on a 700 W GPU"; the top of the range, ' +
+    'since serving batches are large; H100 taken as H200 (same GH100 die and TDP, ' +
+    'assumption). Splitwise (Patel et al., ISCA 2024, arXiv:2311.18677) reports the same split: ' +
+    'prompt computation near TDP, token generation "can be run with lower power"',
   host_power_w:
-    'NVIDIA DGX H100 User Guide, hardware overview (https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, 575 W per GPU. An upper bound on what the host draws (measured: 8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
+    'NVIDIA DGX H100 User Guide, hardware overview ' +
+    '(https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html): ' +
+    'system power ~10.2 kW max; less 8 × 700 W of GPUs = 4.6 kW of host, ' +
+    '575 W per GPU. An upper bound on what the host draws (measured: ' +
+    '8.4 kW at most for the whole node in training, Latif et al., arXiv:2412.08602)',
 };
 
 const ANYSCALE_LOAD =
-  'Anyscale, "Loading Llama-2 70b 20x faster with Anyscale Endpoints" (https://www.anyscale.com/blog/loading-llama-2-70b-20x-faster-with-anyscale-endpoints): download and init of Llama 2 70B on a p4de (8 GPUs) cut from 4 min 25 s to 20 s by streaming S3 → CPU → GPU; ~140 GB in 20 s is 7 GB/s per node, 0.875 GB/s per GPU';
+  'Anyscale, "Loading Llama-2 70b 20x faster with Anyscale Endpoints" ' +
+  '(https://www.anyscale.com/blog/loading-llama-2-70b-20x-faster-with-anyscale-endpoints): ' +
+  'download and init of Llama 2 70B on a p4de (8 GPUs) ' +
+  'cut from 4 min 25 s to 20 s by streaming S3 → CPU → GPU; ~140 GB in 20 s is 7 GB/s per node, ' +
+  '0.875 GB/s per GPU';
 const BOOT_ASSUMPTION =
-  'assumption: 120 s to power on, boot and start the serving container (not measured in our sources; Anyscale puts a whole cold start at "up to 10 minutes")';
+  'assumption: 120 s to power on, boot and start the serving container (not measured in our sources; ' +
+  'Anyscale puts a whole cold start at "up to 10 minutes")';
 
 const h100: HardwareSpec = {
   id: 'h100-sxm',
@@ -199,12 +217,17 @@ const trn2: HardwareSpec = {
     power_w: 'assumption: 500 W per chip (AWS publishes no Trainium2 chip or trn2.48xlarge power)',
     idle_power_w: 'assumption: 10% of busy power, as the H100 (no published measurement)',
     decode_power_w:
-      'assumption: as busy power (no measurement of a prefill/decode split on Trainium; the GPU split is not carried over)',
+      'assumption: as busy power (no measurement of a prefill/decode split on Trainium; ' +
+      'the GPU split is not carried over)',
     host_power_w:
-      "assumption: 150 W per chip, 2.4 kW per trn2.48xlarge: two server CPUs (~350 W each, as the DGX H100's Xeon 8480C), 2 TiB of memory, EFA NICs and fans; not published",
+      'assumption: 150 W per chip, 2.4 kW per trn2.48xlarge: two server CPUs (~350 W each, ' +
+      "as the DGX H100's Xeon 8480C), 2 TiB of memory, EFA NICs and fans; not published",
     boot_s:
-      "assumption: 180 s, the GPU server's 120 s plus a minute to load the precompiled Neuron artifact (NEFF) a Trainium model needs (no published figure)",
-    weight_load_gbytes_per_s: `assumption: the same 7 GB/s per instance as a GPU node streaming from storage (${ANYSCALE_LOAD.split(':')[0]}), shared by 16 chips`,
+      "assumption: 180 s, the GPU server's 120 s plus a minute to load the precompiled Neuron artifact " +
+      '(NEFF) a Trainium model needs (no published figure)',
+    weight_load_gbytes_per_s:
+      `assumption: the same 7 GB/s per instance as a GPU node streaming from storage ` +
+      `(${ANYSCALE_LOAD.split(':')[0]}), shared by 16 chips`,
     price_per_hour_usd: 'assumption: $35/h per trn2.48xlarge (no public price in our sources), per chip',
   },
 };
@@ -235,7 +258,8 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       figures: 'NVIDIA H200 spec sheet, as in aiconfigurator systems/h200_sxm.yaml; compute as H100',
       'efficiency, overhead': `${FIT_SOURCE('hopper')}: the H100's, fitted over H100 and H200 rows together`,
       power_w:
-        'NVIDIA H200 page, specifications (https://www.nvidia.com/en-us/data-center/h200/): H200 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
+        'NVIDIA H200 page, specifications (https://www.nvidia.com/en-us/data-center/h200/): ' +
+        'H200 SXM "Max Thermal Design Power (TDP) Up to 700W (configurable)"',
       price_per_hour_usd: 'AWS EC2 Capacity Blocks, p5e (8 × H200) US East (Ohio): $43.26/h = $5.408 per GPU-hour',
     },
   },
@@ -312,9 +336,11 @@ export const PRE_FIT_HARDWARE: Readonly<Record<string, HardwareSpec>> = {
       host_power_w:
         "assumption: 0: the 23 kW is the whole system; the appliance's CPU servers (MemoryX, SwarmX) are not modelled",
       boot_s:
-        'assumption: 300 s to bring a CS-3 system up and configure the wafer for a model (no published figure; a wafer-scale system is configured as a whole, so bring-up, not weights, dominates)',
+        'assumption: 300 s to bring a CS-3 system up and configure the wafer for a model ' +
+        '(no published figure; a wafer-scale system is configured as a whole, so bring-up, not weights, dominates)',
       weight_load_gbytes_per_s:
-        "assumption: the 1.2 Tb/s system I/O (150 GB/s) per wafer; a wafer's ~37 GB share of a 70B model loads in ~0.3 s",
+        'assumption: the 1.2 Tb/s system I/O (150 GB/s) per wafer; ' +
+        "a wafer's ~37 GB share of a 70B model loads in ~0.3 s",
       price_per_hour_usd: 'assumption: ~$2.5M per system amortised over 4 years (~$71/h) plus 23 kW of power: $75/h',
       scaleup_gbytes_per_s: 'assumption: activations between wafers cross the 1.2 Tb/s system I/O (150 GB/s)',
     },

@@ -52,7 +52,8 @@ const POOL_FIELDS: Record<
     value: (r) => r.queue,
     title: 'Queue length per pool over time',
     caption:
-      'Time-average number of requests waiting in each phase pool per window (pools.arrow queue_len_mean): a pool that saturates shows a growing queue.',
+      'Time-average number of requests waiting in each phase pool per window (pools.arrow ' +
+      'queue_len_mean): a pool that saturates shows a growing queue.',
     y: { label: '↑ requests waiting', grid: true },
   },
   busy: {
@@ -74,14 +75,16 @@ const POOL_FIELDS: Record<
     value: (r) => r.on,
     title: 'Instances on per pool over time',
     caption:
-      'Time-mean number of each pool’s instances switched on (provisioning, serving or draining) per window (pools.arrow instances_on_mean): an autoscaler following the load.',
+      'Time-mean number of each pool’s instances switched on (provisioning, serving or draining) ' +
+      'per window (pools.arrow instances_on_mean): an autoscaler following the load.',
     y: { label: '↑ instances on', grid: true },
   },
   power: {
     value: (r) => r.power_kw,
     title: 'Power per pool over time',
     caption:
-      'Mean IT power of each pool’s instances per window, kW (pools.arrow power_w_mean; × PUE for the facility): off instances draw nothing.',
+      'Mean IT power of each pool’s instances per window, kW (pools.arrow power_w_mean; ' +
+      '× PUE for the facility): off instances draw nothing.',
     y: { label: '↑ IT power (kW)', grid: true },
   },
 };

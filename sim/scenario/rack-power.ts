@@ -22,7 +22,8 @@ export function checkRackPower(file: ScenarioFile, instances: readonly InstanceS
     if (unpowered) {
       report(
         path,
-        `rack '${rack.name}' has instances without hardware power (${unpowered.name} runs on service times only): a power budget needs every instance on the performance model`,
+        `rack '${rack.name}' has instances without hardware power (${unpowered.name} runs on service times ` +
+          `only): a power budget needs every instance on the performance model`,
       );
       return;
     }
@@ -30,7 +31,8 @@ export function checkRackPower(file: ScenarioFile, instances: readonly InstanceS
     if (kw > rack.power_kw * (1 + 1e-12)) {
       report(
         path,
-        `rack '${rack.name}' draws up to ${fmtKw(kw)} kW at nameplate (${inRack.length} instances: busy power plus host), over its budget of ${rack.power_kw} kW`,
+        `rack '${rack.name}' draws up to ${fmtKw(kw)} kW at nameplate (${inRack.length} instances: ` +
+          `busy power plus host), over its budget of ${rack.power_kw} kW`,
       );
     }
   });

@@ -45,7 +45,8 @@ export function checkAutoscale(
   else if (group.count < a.min || group.count > a.max) {
     report(
       `${path}.count`,
-      `is the size an autoscaled group starts at: must be within autoscale's min and max (${a.min} to ${a.max}), got ${group.count}`,
+      `is the size an autoscaled group starts at: must be within autoscale's min and max ` +
+        `(${a.min} to ${a.max}), got ${group.count}`,
     );
   }
   if (a.policy === 'utilization') {
@@ -74,17 +75,25 @@ export function checkAutoscale(
   if (a.scale_in_ratio !== undefined && a.policy !== 'slo') {
     report(`${at}.scale_in_ratio`, `applies to policy "slo" only (this group's policy is "${a.policy}")`);
   }
+  checkCadence(a, at, horizon_s, report);
+}
+
+/** The trailing window is whole intervals, and the decisions over the run stay within MAX_DECISIONS. */
+function checkCadence(a: NonNullable<Group['autoscale']>, at: string, horizon_s: number, report: Report): void {
   if (a.window_s < a.interval_s) {
     report(
       `${at}.window_s`,
-      `must be at least interval_s (${a.interval_s}): the trailing window is made of whole intervals, got ${a.window_s}`,
+      `must be at least interval_s (${a.interval_s}): ` +
+        `the trailing window is made of whole intervals, got ${a.window_s}`,
     );
   }
   const decisions = horizon_s / a.interval_s;
   if (!(decisions <= MAX_DECISIONS)) {
     report(
       `${at}.interval_s`,
-      `decides every ${a.interval_s} s over ${horizon_s} s: about ${decisions.toExponential(2)} decisions; the limit is ${MAX_DECISIONS.toExponential(0)}`,
+      `decides every ${a.interval_s} s over ${horizon_s} s: ` +
+        `about ${decisions.toExponential(2)} decisions; ` +
+        `the limit is ${MAX_DECISIONS.toExponential(0)}`,
     );
   }
 }
@@ -113,7 +122,8 @@ export function autoscaleGroups(
         if (!first.deployment) {
           report(
             `${path}.autoscale.provisioning_s`,
-            'is required: this group runs on service times, so it has no hardware whose boot and weight load would give it',
+            'is required: this group runs on service times, ' +
+              'so it has no hardware whose boot and weight load would give it',
           );
           return;
         }

@@ -51,7 +51,9 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
     if (field === 'decode_router') {
       report(
         'scheduling.decode_router',
-        `"${name}" routes prompts to where their prefix is cached (prefill and mixed instances); a decode instance receives the prompt's KV with the hand-off: choose a load-based router`,
+        `"${name}" routes prompts to where their prefix is cached (prefill and mixed instances); ` +
+          `a decode instance receives the prompt's KV with the hand-off: ` +
+          `choose a load-based router`,
       );
     } else if (!cache) {
       report(
@@ -67,14 +69,16 @@ export function checkPrefixCache(file: ScenarioFile, instances: readonly Instanc
   if (a.process === 'trace' && a.format === 'mooncake-jsonl' && cache.block_tokens !== MOONCAKE_BLOCK_TOKENS) {
     report(
       'scheduling.prefix_cache.block_tokens',
-      `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`,
+      `must be ${MOONCAKE_BLOCK_TOKENS} with a Mooncake trace: ` +
+        `its hash_ids name ${MOONCAKE_BLOCK_TOKENS}-token blocks, got ${cache.block_tokens}`,
     );
   }
   checkNotRunYet(cache, instances, report);
   if (!instances.some((x) => x.deployment && x.role !== 'decode')) {
     report(
       'scheduling.prefix_cache',
-      'caches KV on prefill and mixed instances on the performance model, and this datacenter has none (service-time instances hold no KV)',
+      'caches KV on prefill and mixed instances on the performance model, ' +
+        'and this datacenter has none (service-time instances hold no KV)',
     );
   }
   if (cache.store_gbps !== undefined && cache.store_gb === 0) {
@@ -97,7 +101,8 @@ function checkNotRunYet(cache: PrefixCacheFile, instances: readonly InstanceSpec
   if (cache.store_gb > 0 && instances.some((x) => x.deployment && x.role === 'mixed')) {
     report(
       'scheduling.prefix_cache.store_gb',
-      'the datacenter store is not run by this build yet for mixed (colocated) instances (issue 20: split prefill instances fetch from it)',
+      'the datacenter store is not run by this build yet for mixed (colocated) instances (issue 20: ' +
+        'split prefill instances fetch from it)',
     );
   }
 }

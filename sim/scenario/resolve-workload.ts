@@ -69,7 +69,8 @@ export function resolveWorkload(
 }
 
 const SESSIONS_NEED_OPEN_LOOP = (process: string) =>
-  `sessions are started by an open-loop process (poisson, gamma, deterministic or diurnal: sessions per second), not by "${process}" arrivals`;
+  `sessions are started by an open-loop process (poisson, gamma, deterministic or diurnal: ` +
+  `sessions per second), not by "${process}" arrivals`;
 
 /**
  * Sessions: started by an open-loop synthetic process (a trace brings its own requests;
@@ -88,7 +89,8 @@ function checkSessions(w: Workload, base: string, report: Report): void {
     if (w[key])
       report(
         `workload.${key}`,
-        'is not used with sessions: sessions.user_tokens and sessions.output_tokens give each turn its lengths; remove it',
+        'is not used with sessions: sessions.user_tokens and sessions.output_tokens give each turn its ' +
+          'lengths; remove it',
       );
   }
   checkLengths(s.user_tokens, 'workload.sessions.user_tokens', 'prompt', base, report);

@@ -130,7 +130,10 @@ export const autoscale = z.strictObject({
   min: positiveInt(),
   max: positiveInt(),
   policy: oneOf(AUTOSCALE_POLICIES),
-  /** utilization: busy fraction in (0, 1]; queue: requests per instance; slo: attainment in (0, 1] (default slo.quantile). */
+  /**
+   * utilization: busy fraction in (0, 1]; queue: requests per instance; slo: attainment in (0, 1] (default
+   * slo.quantile).
+   */
   target: positive().optional(),
   /** slo: scale in when the window's requests would have met bounds this fraction of the scenario's. */
   scale_in_ratio: belowOne().optional(),
@@ -138,7 +141,10 @@ export const autoscale = z.strictObject({
   interval_s: positive().default(15),
   scale_out_cooldown_s: nonNegative().default(0),
   scale_in_cooldown_s: nonNegative().default(300),
-  /** Seconds from the decision to an instance that serves; absent: boot + weight load of its hardware (sim/physics/provisioning.ts). */
+  /**
+   * Seconds from the decision to an instance that serves; absent: boot + weight load of its hardware
+   * (sim/physics/provisioning.ts).
+   */
   provisioning_s: nonNegative().optional(),
 });
 

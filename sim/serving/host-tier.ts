@@ -28,7 +28,10 @@ export class HostTier {
     this.cache.insert(this.one, 1);
   };
 
-  /** Seconds to load `blocks` blocks from host memory to the device (**assumption**: before the pass, not overlapped with it). */
+  /**
+   * Seconds to load `blocks` blocks from host memory to the device (**assumption**: before the pass, not overlapped
+   * with it).
+   */
   loadSeconds(blocks: number): number {
     return blocks === 0 ? 0 : (blocks * this.bytesPerBlock) / this.bytesPerSecond;
   }

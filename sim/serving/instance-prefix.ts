@@ -116,7 +116,10 @@ export class InstancePrefix {
     if (hit > 0 && r.prefixBlocks) this.kv.releaseIntoCache(0, r.prefixBlocks, hit, hit);
   }
 
-  /** The instance failed: its memory, device and host caches included, is gone (**assumption** for host DRAM: the machine failed); the datacenter store is not. */
+  /**
+   * The instance failed: its memory, device and host caches included, is gone (**assumption** for host DRAM: the
+   * machine failed); the datacenter store is not.
+   */
   clear(): void {
     this.reused.clear();
     this.load_s = 0;

@@ -119,7 +119,10 @@ export class Pool implements WorkSource, PoolStats {
     this.offering = false;
   }
 
-  /** A server's instance failed, or stopped taking work (an autoscaler drains or switches it off): route nothing to it, and it no longer waits for work. */
+  /**
+   * A server's instance failed, or stopped taking work (an autoscaler drains or switches it off): route nothing to
+   * it, and it no longer waits for work.
+   */
   serverDown(server: PhaseServer): void {
     this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
     this.index?.track(this.available);
@@ -132,7 +135,10 @@ export class Pool implements WorkSource, PoolStats {
     this.index?.track(this.available);
   }
 
-  /** A server is back, repaired or switched on (it has looked for work already); requests held for want of one go out. */
+  /**
+   * A server is back, repaired or switched on (it has looked for work already); requests held for want of one go
+   * out.
+   */
   serverUp(): void {
     this.available = this.routable.filter((s) => !s.down && s.instance.accepting);
     this.index?.track(this.available);

@@ -41,7 +41,10 @@ export class RackFit {
     const kw = this.instanceKw(d);
     for (const [pool, k] of Object.entries(kw)) {
       if (k !== undefined && this.perRack(k) === 0)
-        return `one ${pool} instance draws ${fmt(k)} kW at nameplate, more than a rack's ${this.rack_power_kw} kW (rack_power_kw)`;
+        return (
+          `one ${pool} instance draws ${fmt(k)} kW at nameplate, ` +
+          `more than a rack's ${this.rack_power_kw} kW (rack_power_kw)`
+        );
     }
     const used = this.racksUsed(d);
     if (used > this.max_racks)

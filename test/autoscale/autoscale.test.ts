@@ -87,17 +87,21 @@ describe('with a provisioning delay D = 120 s', () => {
     r = runScenario(s);
   });
 
-  it('the first new instance serves its first request no earlier than D after the decision (itself at or after the step)', () => {
-    const node = r.tables.requests.getChild('prefill_node')!;
-    const start = column(r.tables.requests, 'prefill_start_s');
-    let first = Infinity;
-    for (let i = 0; i < r.tables.requests.numRows; i++)
-      if (startsOff.has(node.get(i) as string)) first = Math.min(first, start[i]!);
-    // Decisions are at multiples of 30 s: the first one after the step is at 2010 s.
-    expect(first).toBeGreaterThanOrEqual(2010 + 120);
-    // …and it does serve soon after (a bound that is not vacuous): within a few decisions.
-    expect(first).toBeLessThan(STEP_S + 120 + 300);
-  });
+  it(
+    'the first new instance serves its first request no earlier than D ' +
+      'after the decision (itself at or after the step)',
+    () => {
+      const node = r.tables.requests.getChild('prefill_node')!;
+      const start = column(r.tables.requests, 'prefill_start_s');
+      let first = Infinity;
+      for (let i = 0; i < r.tables.requests.numRows; i++)
+        if (startsOff.has(node.get(i) as string)) first = Math.min(first, start[i]!);
+      // Decisions are at multiples of 30 s: the first one after the step is at 2010 s.
+      expect(first).toBeGreaterThanOrEqual(2010 + 120);
+      // …and it does serve soon after (a bound that is not vacuous): within a few decisions.
+      expect(first).toBeLessThan(STEP_S + 120 + 300);
+    },
+  );
 
   it('pays for it from the decision: on-time includes provisioning', () => {
     const rows = prefillOn(r);

@@ -44,17 +44,21 @@ describe('slo policy: one instance more per decision while TTFT misses its bound
     for (const w of prefillOn(r).filter((w) => w.start >= 200 && w.start < 1000)) expect(w.on).toBe(3);
   });
 
-  it('grows one step per decision past the stability bound (8) after the step; once TTFTs meet 6 s it steps back in, settling at 8 to 10', () => {
-    const peak = Math.max(...prefillOn(r).map((w) => w.on));
-    expect(peak).toBeGreaterThan(10);
-    const late = prefillOn(r).filter((w) => w.start >= 3000 && w.start < 4000);
-    for (const w of late) {
-      expect(w.on).toBeGreaterThanOrEqual(8);
-      expect(w.on).toBeLessThanOrEqual(10);
-    }
-    expectRunConserved(r);
-    expect(r.summary.completed).toBe(r.summary.requests);
-  });
+  it(
+    'grows one step per decision past the stability bound (8) after the step; ' +
+      'once TTFTs meet 6 s it steps back in, settling at 8 to 10',
+    () => {
+      const peak = Math.max(...prefillOn(r).map((w) => w.on));
+      expect(peak).toBeGreaterThan(10);
+      const late = prefillOn(r).filter((w) => w.start >= 3000 && w.start < 4000);
+      for (const w of late) {
+        expect(w.on).toBeGreaterThanOrEqual(8);
+        expect(w.on).toBeLessThanOrEqual(10);
+      }
+      expectRunConserved(r);
+      expect(r.summary.completed).toBe(r.summary.requests);
+    },
+  );
 });
 
 describe('a failure is not a scale-in', () => {

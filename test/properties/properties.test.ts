@@ -169,41 +169,45 @@ const scenarioArb = fc
   });
 
 describe('generated runs', () => {
-  it('I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links within capacity (200 scenarios, autoscaled pools in about half)', () => {
-    let displaced = 0;
-    let scaled = 0;
-    fc.assert(
-      fc.property(scenarioArb, (json) => {
-        const r = runScenario(checkScenario(json, 'generated.json'));
-        const s = r.summary;
-        if ((s.requests_retried as number) > 0) displaced++;
-        // Instances on stay within the pool (an autoscaled one between its bounds).
-        const on = column(r.tables.pools, 'instances_on_mean');
-        const count = column(r.tables.pools, 'instances');
-        on.forEach((n, i) => {
-          expect(n).toBeGreaterThanOrEqual(0);
-          expect(n).toBeLessThanOrEqual(count[i]! + 1e-9);
-        });
-        if (on.some((n, i) => n < count[i]! - 1e-9)) scaled++;
-        // Conservation: ids 0…n−1 once each, n = the workload's arrivals, one status each.
-        expectRunConserved(r);
-        // KV and link capacity never exceeded (time averages of the state stay ≤ 1).
-        for (const f of column(r.tables.nodes, 'kv_used_frac'))
-          if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
-        for (const u of column(r.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
-        // Every rejected or unfinished request says why.
-        const status = r.tables.requests.getChild('status');
-        const reason = r.tables.requests.getChild('reason');
-        for (let i = 0; i < r.tables.requests.numRows; i++) {
-          if (status?.get(i) !== 'completed') expect(String(reason?.get(i))).not.toBe('null');
-        }
-      }),
-      { numRuns: 200, seed: 3 },
-    );
-    // The generator does reach the failure paths, and pools an autoscaler shrinks.
-    expect(displaced).toBeGreaterThan(20);
-    expect(scaled).toBeGreaterThan(20);
-  });
+  it(
+    'I1 I2 I3 I8: never crash, conserve requests, keep timestamps in order and KV and links within ' +
+      'capacity (200 scenarios, autoscaled pools in about half)',
+    () => {
+      let displaced = 0;
+      let scaled = 0;
+      fc.assert(
+        fc.property(scenarioArb, (json) => {
+          const r = runScenario(checkScenario(json, 'generated.json'));
+          const s = r.summary;
+          if ((s.requests_retried as number) > 0) displaced++;
+          // Instances on stay within the pool (an autoscaled one between its bounds).
+          const on = column(r.tables.pools, 'instances_on_mean');
+          const count = column(r.tables.pools, 'instances');
+          on.forEach((n, i) => {
+            expect(n).toBeGreaterThanOrEqual(0);
+            expect(n).toBeLessThanOrEqual(count[i]! + 1e-9);
+          });
+          if (on.some((n, i) => n < count[i]! - 1e-9)) scaled++;
+          // Conservation: ids 0…n−1 once each, n = the workload's arrivals, one status each.
+          expectRunConserved(r);
+          // KV and link capacity never exceeded (time averages of the state stay ≤ 1).
+          for (const f of column(r.tables.nodes, 'kv_used_frac'))
+            if (!Number.isNaN(f)) expect(f).toBeLessThanOrEqual(1 + 1e-9);
+          for (const u of column(r.tables.links, 'util_frac')) expect(u).toBeLessThanOrEqual(1 + 1e-9);
+          // Every rejected or unfinished request says why.
+          const status = r.tables.requests.getChild('status');
+          const reason = r.tables.requests.getChild('reason');
+          for (let i = 0; i < r.tables.requests.numRows; i++) {
+            if (status?.get(i) !== 'completed') expect(String(reason?.get(i))).not.toBe('null');
+          }
+        }),
+        { numRuns: 200, seed: 3 },
+      );
+      // The generator does reach the failure paths, and pools an autoscaler shrinks.
+      expect(displaced).toBeGreaterThan(20);
+      expect(scaled).toBeGreaterThan(20);
+    },
+  );
 });
 
 /** Physics scenarios for the stepping property (decode or colocated, any router, network). */
@@ -265,40 +269,44 @@ const buildPhysics = (g: any, stepping: string) => {
   );
 };
 describe('fast-forward decode', () => {
-  it('I6 fast-forward = exact: every request has the same times as with exact stepping (200 generated scenarios, autoscaled pools in about half)', () => {
-    // This property found a divergence: a hand-off waiting when a run started was
-    // granted at the next boundary by exact stepping but only at the run's end. With
-    // autoscaling, a draining decode batcher's fast-forwarded runs must admit nothing
-    // new, as exact steps would not.
-    let scaled = 0;
-    fc.assert(
-      fc.property(physicsArb, (g) => {
-        const a = runScenario(buildPhysics(g, 'exact')).tables.requests;
-        const ff = runScenario(buildPhysics(g, 'fast-forward'));
-        const b = ff.tables.requests;
-        const on = column(ff.tables.pools, 'instances_on_mean');
-        const count = column(ff.tables.pools, 'instances');
-        if (on.some((n, i) => n < count[i]! - 1e-9)) scaled++;
-        const index = (t: typeof a) => {
-          const m = new Map<number, number>();
-          column(t, 'request_id').forEach((id, i) => m.set(id, i));
-          return m;
-        };
-        const ia = index(a);
-        const ib = index(b);
-        for (const c of ['first_token_s', 'decode_start_s', 'completion_s']) {
-          const ca = column(a, c);
-          const cb = column(b, c);
-          for (const [id, i] of ia) {
-            const x = ca[i] as number;
-            const y = cb[ib.get(id) as number] as number;
-            if (Number.isNaN(x) && Number.isNaN(y)) continue;
-            expect(Math.abs(x - y) / Math.max(Math.abs(x), 1e-9), `${c} of request ${id}`).toBeLessThan(1e-9);
+  it(
+    'I6 fast-forward = exact: every request has the same times as with exact stepping (200 generated ' +
+      'scenarios, autoscaled pools in about half)',
+    () => {
+      // This property found a divergence: a hand-off waiting when a run started was
+      // granted at the next boundary by exact stepping but only at the run's end. With
+      // autoscaling, a draining decode batcher's fast-forwarded runs must admit nothing
+      // new, as exact steps would not.
+      let scaled = 0;
+      fc.assert(
+        fc.property(physicsArb, (g) => {
+          const a = runScenario(buildPhysics(g, 'exact')).tables.requests;
+          const ff = runScenario(buildPhysics(g, 'fast-forward'));
+          const b = ff.tables.requests;
+          const on = column(ff.tables.pools, 'instances_on_mean');
+          const count = column(ff.tables.pools, 'instances');
+          if (on.some((n, i) => n < count[i]! - 1e-9)) scaled++;
+          const index = (t: typeof a) => {
+            const m = new Map<number, number>();
+            column(t, 'request_id').forEach((id, i) => m.set(id, i));
+            return m;
+          };
+          const ia = index(a);
+          const ib = index(b);
+          for (const c of ['first_token_s', 'decode_start_s', 'completion_s']) {
+            const ca = column(a, c);
+            const cb = column(b, c);
+            for (const [id, i] of ia) {
+              const x = ca[i] as number;
+              const y = cb[ib.get(id) as number] as number;
+              if (Number.isNaN(x) && Number.isNaN(y)) continue;
+              expect(Math.abs(x - y) / Math.max(Math.abs(x), 1e-9), `${c} of request ${id}`).toBeLessThan(1e-9);
+            }
           }
-        }
-      }),
-      { numRuns: 200, seed: 9 },
-    );
-    expect(scaled).toBeGreaterThan(20);
-  });
+        }),
+        { numRuns: 200, seed: 9 },
+      );
+      expect(scaled).toBeGreaterThan(20);
+    },
+  );
 });

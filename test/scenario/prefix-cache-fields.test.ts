@@ -32,24 +32,30 @@ describe('scheduling.prefix_cache', () => {
     expect(checkScenario(split({})).scheduling.prefix_cache).toBeUndefined();
   });
 
-  it('router "prefix-aware" routes prefill; the decode phase falls back to least-work unless decode_router says', () => {
-    const base = checkScenario(split({})).scheduling;
-    const sched = (o: object) => ({ ...base, ...o }) as never;
-    expect(resolveRouters(sched({ router: 'prefix-aware', decode_router: 'jsq' }))).toEqual({
-      prefill: 'prefix-aware',
-      decode: 'jsq',
-    });
-    expect(resolveRouters(sched({ router: 'prefix-aware' })).decode).toBe('least-work');
-    expect(resolveRouters(sched({ router: 'jsq', prefill_router: 'random' }))).toEqual({
-      prefill: 'random',
-      decode: 'jsq',
-    });
-  });
+  it(
+    'router "prefix-aware" routes prefill; ' +
+      'the decode phase falls back to least-work unless ' +
+      'decode_router says',
+    () => {
+      const base = checkScenario(split({})).scheduling;
+      const sched = (o: object) => ({ ...base, ...o }) as never;
+      expect(resolveRouters(sched({ router: 'prefix-aware', decode_router: 'jsq' }))).toEqual({
+        prefill: 'prefix-aware',
+        decode: 'jsq',
+      });
+      expect(resolveRouters(sched({ router: 'prefix-aware' })).decode).toBe('least-work');
+      expect(resolveRouters(sched({ router: 'jsq', prefill_router: 'random' }))).toEqual({
+        prefill: 'random',
+        decode: 'jsq',
+      });
+    },
+  );
 
   it('a cache router runs with a cache, and is refused without one, naming the field', () => {
     expect(problems(split({ router: 'prefix-aware', prefix_cache: {} }))).toEqual([]);
     expect(problems(split({ prefill_router: 'prefix-aware' }))).toEqual([
-      'scheduling.prefill_router: "prefix-aware" routes by the prefix blocks each instance\'s cache holds: it needs scheduling.prefix_cache',
+      'scheduling.prefill_router: "prefix-aware" routes by the prefix blocks each instance\'s cache ' +
+        'holds: it needs scheduling.prefix_cache',
     ]);
   });
 
@@ -65,7 +71,8 @@ describe('scheduling.prefix_cache', () => {
       { name: 'm', nodes: [{ hardware: 'h100-sxm', devices: 1, count: 2, role: 'mixed' }] },
     ];
     expect(problems(mixed)).toEqual([
-      'scheduling.prefix_cache.store_gb: the datacenter store is not run by this build yet for mixed (colocated) instances (issue 20: split prefill instances fetch from it)',
+      'scheduling.prefix_cache.store_gb: the datacenter store is not run by this build yet for mixed ' +
+        '(colocated) instances (issue 20: split prefill instances fetch from it)',
     ]);
     expect(problems(withNetwork(split({ prefix_cache: { host_gb: 64 } })))).toEqual([]);
   });

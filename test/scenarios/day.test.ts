@@ -35,12 +35,16 @@ for (const design of ['aws-split', 'h100-split']) {
       expect(scaled.summary.slo_met).toBe(true);
     });
 
-    it('autoscaled: fewer instance-hours, lower cost and energy; about the same peak draw (both run the peak sizing at noon)', () => {
-      expect(scaled.summary.instance_hours!).toBeLessThan(0.95 * fixed.summary.instance_hours!);
-      expect(scaled.summary.cost_per_hour_usd!).toBeLessThan(0.95 * fixed.summary.cost_per_hour_usd!);
-      expect(scaled.summary.energy_kwh!).toBeLessThan(0.95 * fixed.summary.energy_kwh!);
-      expect(scaled.summary.peak_power_kw!).toBeLessThan(fixed.summary.peak_power_kw! * 1.01);
-    });
+    it(
+      'autoscaled: fewer instance-hours, lower cost and energy; ' +
+        'about the same peak draw (both run the peak sizing at noon)',
+      () => {
+        expect(scaled.summary.instance_hours!).toBeLessThan(0.95 * fixed.summary.instance_hours!);
+        expect(scaled.summary.cost_per_hour_usd!).toBeLessThan(0.95 * fixed.summary.cost_per_hour_usd!);
+        expect(scaled.summary.energy_kwh!).toBeLessThan(0.95 * fixed.summary.energy_kwh!);
+        expect(scaled.summary.peak_power_kw!).toBeLessThan(fixed.summary.peak_power_kw! * 1.01);
+      },
+    );
 
     it('follows the load: more prefill instances on around noon (1,800 s) than around midnight', () => {
       expect(onBetween(scaled, 'prefill', 1500, 2100)).toBeGreaterThan(onBetween(scaled, 'prefill', 0, 600) + 0.5);

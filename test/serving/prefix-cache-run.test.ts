@@ -172,86 +172,93 @@ describe('prefix cache, whole simulator', () => {
     expect(lines.reduce((n, r) => n + Math.floor(r.input_length / B), 0)).toBeGreaterThan(10 * 207);
   });
 
-  it('prefill with a cached prefix takes the physics time of the uncached suffix at that offset; a full hit computes one token', () => {
-    const L = 4 * B;
-    const requests: Line[] = [
-      { input_length: 3 * B + 100, output_length: 4, hash_ids: [900, 901, 902, 903] },
-      // Reuses the first 3 blocks: C = 1536, S = 100.
-      { input_length: 3 * B + 100, output_length: 4, hash_ids: [900, 901, 902, 904] },
-      { input_length: L, output_length: 4, hash_ids: [910, 911, 912, 913] },
-      // All four blocks cached: C = L − 1, one token computed.
-      { input_length: L, output_length: 4, hash_ids: [910, 911, 912, 913] },
-    ];
-    const s = scenario(traceFile(requests, 10), { hardware: 'trn2.48xlarge' }, 40);
-    const got = rows(runScenario(s));
-    const timer = batchTimer(s.instances[0]?.deployment as never);
-    const physics = (promptTokens: number, c: number) => {
-      const suffix = promptTokens - c;
-      return timer.prefillSeconds(suffix, suffix * suffix, suffix * c, c);
-    };
-    expect(got.get(0)?.cached).toBe(0);
-    expect(got.get(1)?.cached).toBe(3 * B);
-    expect(got.get(3)?.cached).toBe(L - 1);
-    for (const [i, r] of requests.entries()) {
-      const c = got.get(i)?.cached as number;
-      expect(got.get(i)?.prefill_s).toBeCloseTo(physics(r.input_length, c), 12);
-    }
-    // The cached prefix is not free: attention still reads it (S·C pairs, C tokens read).
-    expect(physics(L, L - 1)).toBeGreaterThan(timer.prefillSeconds(1, 1));
-    expect(physics(L, L - 1)).toBeLessThan(physics(L, 0));
-  });
-
-  it('columns: present with the cache (per-window hit rate = the requests started in the window), absent without', () => {
-    const gap_s = 7;
-    const path = traceFile(lines.slice(0, 60), gap_s);
-    const on = runScenario(scenario(path, { hardware: 'trn2.48xlarge' }, 60 * gap_s));
-    const t = on.tables.requests;
-    const start = column(t, 'prefill_start_s');
-    const prompt = column(t, 'prompt_tokens');
-    const cached = column(t, 'cached_prompt_tokens');
-    const nodes = on.tables.nodes;
-    const role = Array.from({ length: nodes.numRows }, (_, i) => String(nodes.getChild('role')?.get(i)));
-    const from = column(nodes, 'window_start_s');
-    const to = column(nodes, 'window_end_s');
-    const hit = column(nodes, 'prefix_hit_rate');
-    let windowsWithHits = 0;
-    role.forEach((r, i) => {
-      if (r !== 'prefill') {
-        expect(hit[i]).toBeNaN();
-        return;
+  it(
+    'prefill with a cached prefix takes the physics time of the uncached suffix at that offset; ' +
+      'a full hit computes one token',
+    () => {
+      const L = 4 * B;
+      const requests: Line[] = [
+        { input_length: 3 * B + 100, output_length: 4, hash_ids: [900, 901, 902, 903] },
+        // Reuses the first 3 blocks: C = 1536, S = 100.
+        { input_length: 3 * B + 100, output_length: 4, hash_ids: [900, 901, 902, 904] },
+        { input_length: L, output_length: 4, hash_ids: [910, 911, 912, 913] },
+        // All four blocks cached: C = L − 1, one token computed.
+        { input_length: L, output_length: 4, hash_ids: [910, 911, 912, 913] },
+      ];
+      const s = scenario(traceFile(requests, 10), { hardware: 'trn2.48xlarge' }, 40);
+      const got = rows(runScenario(s));
+      const timer = batchTimer(s.instances[0]?.deployment as never);
+      const physics = (promptTokens: number, c: number) => {
+        const suffix = promptTokens - c;
+        return timer.prefillSeconds(suffix, suffix * suffix, suffix * c, c);
+      };
+      expect(got.get(0)?.cached).toBe(0);
+      expect(got.get(1)?.cached).toBe(3 * B);
+      expect(got.get(3)?.cached).toBe(L - 1);
+      for (const [i, r] of requests.entries()) {
+        const c = got.get(i)?.cached as number;
+        expect(got.get(i)?.prefill_s).toBeCloseTo(physics(r.input_length, c), 12);
       }
-      let p = 0;
-      let c = 0;
-      start.forEach((s0, j) => {
-        if (s0 >= (from[i] as number) && s0 < (to[i] as number)) {
-          p += prompt[j] as number;
-          c += cached[j] as number;
-        }
-      });
-      if (p === 0) expect(hit[i]).toBeNaN();
-      else expect(hit[i]).toBeCloseTo(c / p, 12);
-      if (c > 0) windowsWithHits++;
-    });
-    expect(windowsWithHits).toBeGreaterThan(3);
-    // The report's per-pool series: one prefill pool here, so each window's rate is the prefill node's.
-    const series = prefixHitSeries(t, nodes, on.scenario.metrics.window_s);
-    expect(series.length).toBeGreaterThan(3);
-    for (const p of series) {
-      const i = role.findIndex((r, j) => r === 'prefill' && from[j] === p.t);
-      expect(p.pool).toBe('prefill');
-      expect(p.hit).toBeCloseTo(hit[i] as number, 12);
-    }
-    expect(on.tables.summary.getChild('prefix_cache_hit_rate')).toBeTruthy();
-    expect(nodes.getChild('kv_cached_frac')).toBeTruthy();
+      // The cached prefix is not free: attention still reads it (S·C pairs, C tokens read).
+      expect(physics(L, L - 1)).toBeGreaterThan(timer.prefillSeconds(1, 1));
+      expect(physics(L, L - 1)).toBeLessThan(physics(L, 0));
+    },
+  );
 
-    const r = runScenario({ ...on.scenario, scheduling: { ...on.scenario.scheduling, prefix_cache: undefined } });
-    expect(r.tables.requests.getChild('cached_prompt_tokens')).toBeNull();
-    expect(r.tables.nodes.getChild('kv_cached_frac')).toBeNull();
-    expect(r.tables.nodes.getChild('prefix_hit_rate')).toBeNull();
-    expect(r.tables.summary.getChild('prefix_cache_hit_rate')).toBeNull();
-    expect(r.summary.prefix_cache_hit_rate).toBeNull();
-    expect(prefixHitSeries(r.tables.requests, r.tables.nodes, 10)).toEqual([]);
-  });
+  it(
+    'columns: present with the cache (per-window hit rate = the requests ' + 'started in the window), absent without',
+    () => {
+      const gap_s = 7;
+      const path = traceFile(lines.slice(0, 60), gap_s);
+      const on = runScenario(scenario(path, { hardware: 'trn2.48xlarge' }, 60 * gap_s));
+      const t = on.tables.requests;
+      const start = column(t, 'prefill_start_s');
+      const prompt = column(t, 'prompt_tokens');
+      const cached = column(t, 'cached_prompt_tokens');
+      const nodes = on.tables.nodes;
+      const role = Array.from({ length: nodes.numRows }, (_, i) => String(nodes.getChild('role')?.get(i)));
+      const from = column(nodes, 'window_start_s');
+      const to = column(nodes, 'window_end_s');
+      const hit = column(nodes, 'prefix_hit_rate');
+      let windowsWithHits = 0;
+      role.forEach((r, i) => {
+        if (r !== 'prefill') {
+          expect(hit[i]).toBeNaN();
+          return;
+        }
+        let p = 0;
+        let c = 0;
+        start.forEach((s0, j) => {
+          if (s0 >= (from[i] as number) && s0 < (to[i] as number)) {
+            p += prompt[j] as number;
+            c += cached[j] as number;
+          }
+        });
+        if (p === 0) expect(hit[i]).toBeNaN();
+        else expect(hit[i]).toBeCloseTo(c / p, 12);
+        if (c > 0) windowsWithHits++;
+      });
+      expect(windowsWithHits).toBeGreaterThan(3);
+      // The report's per-pool series: one prefill pool here, so each window's rate is the prefill node's.
+      const series = prefixHitSeries(t, nodes, on.scenario.metrics.window_s);
+      expect(series.length).toBeGreaterThan(3);
+      for (const p of series) {
+        const i = role.findIndex((r, j) => r === 'prefill' && from[j] === p.t);
+        expect(p.pool).toBe('prefill');
+        expect(p.hit).toBeCloseTo(hit[i] as number, 12);
+      }
+      expect(on.tables.summary.getChild('prefix_cache_hit_rate')).toBeTruthy();
+      expect(nodes.getChild('kv_cached_frac')).toBeTruthy();
+
+      const r = runScenario({ ...on.scenario, scheduling: { ...on.scenario.scheduling, prefix_cache: undefined } });
+      expect(r.tables.requests.getChild('cached_prompt_tokens')).toBeNull();
+      expect(r.tables.nodes.getChild('kv_cached_frac')).toBeNull();
+      expect(r.tables.nodes.getChild('prefix_hit_rate')).toBeNull();
+      expect(r.tables.summary.getChild('prefix_cache_hit_rate')).toBeNull();
+      expect(r.summary.prefix_cache_hit_rate).toBeNull();
+      expect(prefixHitSeries(r.tables.requests, r.tables.nodes, 10)).toEqual([]);
+    },
+  );
 
   it.each([
     ['mixed', true, [0, 1024, 2048]],
@@ -307,73 +314,80 @@ describe('prefix cache, whole simulator', () => {
     },
   );
 
-  it('the built-in comparison: prefix-aware routing beats least-work on hit rate over four prefill instances, and both beat no cache on TTFT', () => {
-    const run = (n: string) =>
-      runScenario(loadScenario(new URL(`../../scenarios/prefix-cache/mooncake-${n}.json`, import.meta.url).pathname));
-    const none = run('no-cache');
-    const lw = run('cache-least-work');
-    const pa = run('cache-prefix-aware');
-    expect(pa.scenario.instances.filter((i) => i.role === 'prefill').length).toBeGreaterThanOrEqual(4);
-    expect(none.summary.prefix_cache_hit_rate).toBeNull();
-    const hit = (r: typeof lw) => r.summary.prefix_cache_hit_rate as number;
-    // 23.9% against 12.8% (seed 1; README): reuse needs the request where its prefix is.
-    expect(hit(pa)).toBeGreaterThan(hit(lw) + 0.05);
-    expect(hit(lw)).toBeGreaterThan(0.05);
-    expect(pa.summary.ttft_p50_s as number).toBeLessThan(lw.summary.ttft_p50_s as number);
-    expect(lw.summary.ttft_p50_s as number).toBeLessThan(none.summary.ttft_p50_s as number);
-    // The CLI's run summary says it; a run without a cache prints no such line.
-    const extra = { seed: 1, out: 'x', wall_s: 1, events: 1 };
-    expect(formatSummary(pa.summary, extra)).toMatch(
-      /\n {2}prefix {6}2\d\.\d% of prompt tokens cached, \d+ prompt tok\/s not computed/,
-    );
-    expect(formatSummary(none.summary, extra)).not.toMatch(/prefix/);
-  });
-
-  it('a host tier behind a small device cache: hits the offline ideal again, each host block costing its PCIe load', () => {
-    const gap_s = 200;
-    const s = scenario(traceFile(lines, gap_s), { hardware: 'cs3', devices: 4 }, lines.length * gap_s);
-    // 2 TB of host memory holds every block these 200 prompts have (~0.84 TB of 70B KV).
-    const withHost = {
-      ...s,
-      scheduling: { ...s.scheduling, prefix_cache: { ...s.scheduling.prefix_cache!, host_gb: 2000 } },
-    };
-    const result = runScenario(withHost);
-    const t = result.tables.requests;
-    const got = rows(result);
-    const host = column(t, 'cached_host_tokens');
-    const ids = column(t, 'request_id');
-    const d = s.instances[0]?.deployment as NonNullable<(typeof s.instances)[0]['deployment']>;
-    const timer = batchTimer(d);
-    // 2 × 80 layers × 8 KV heads × 128 × 2 bytes (bf16) = 327,680 bytes a token; 50 GB/s to each of 4 wafers.
-    const bytesPerToken = 2 * 80 * 8 * 128 * 2;
-    const loadSeconds = (blocks: number) => (blocks * B * bytesPerToken) / (50e9 * d.devices);
-    const seen = new Set<number>();
-    let fromHost = 0;
-    lines.forEach((r, i) => {
-      const row = got.get(i);
-      if (r.input_length > 106_483) return expect(row?.status).toBe('rejected');
-      const full = Math.floor(r.input_length / B);
-      const want = skipped(
-        leadingRun(r.hash_ids, full, (id) => seen.has(id)),
-        r.input_length,
+  it(
+    'the built-in comparison: prefix-aware routing beats least-work on hit rate over four prefill ' +
+      'instances, and both beat no cache on TTFT',
+    () => {
+      const run = (n: string) =>
+        runScenario(loadScenario(new URL(`../../scenarios/prefix-cache/mooncake-${n}.json`, import.meta.url).pathname));
+      const none = run('no-cache');
+      const lw = run('cache-least-work');
+      const pa = run('cache-prefix-aware');
+      expect(pa.scenario.instances.filter((i) => i.role === 'prefill').length).toBeGreaterThanOrEqual(4);
+      expect(none.summary.prefix_cache_hit_rate).toBeNull();
+      const hit = (r: typeof lw) => r.summary.prefix_cache_hit_rate as number;
+      // 23.9% against 12.8% (seed 1; README): reuse needs the request where its prefix is.
+      expect(hit(pa)).toBeGreaterThan(hit(lw) + 0.05);
+      expect(hit(lw)).toBeGreaterThan(0.05);
+      expect(pa.summary.ttft_p50_s as number).toBeLessThan(lw.summary.ttft_p50_s as number);
+      expect(lw.summary.ttft_p50_s as number).toBeLessThan(none.summary.ttft_p50_s as number);
+      // The CLI's run summary says it; a run without a cache prints no such line.
+      const extra = { seed: 1, out: 'x', wall_s: 1, events: 1 };
+      expect(formatSummary(pa.summary, extra)).toMatch(
+        /\n {2}prefix {6}2\d\.\d% of prompt tokens cached, \d+ prompt tok\/s not computed/,
       );
-      for (const id of r.hash_ids.slice(0, full)) seen.add(id);
-      expect(row?.cached, `request ${i}`).toBe(want);
-      const h = host[ids.indexOf(i)] as number;
-      const suffix = r.input_length - want;
-      const compute_s = timer.prefillSeconds(suffix, suffix * suffix, suffix * want, want);
-      // (times are absolute, up to 40,000 s: their difference is exact to ~1e-11 s)
-      expect(row?.prefill_s).toBeCloseTo(compute_s + loadSeconds(Math.ceil(h / B)), 9);
-      if (h > 0) fromHost++;
-      // A load the time check can see: ~0.84 ms a block here, against a 1e-9 s tolerance.
-      if (h > 0) expect(loadSeconds(Math.ceil(h / B))).toBeGreaterThan(1e-4);
-    });
-    // Few of the first 200 prompts repeat (6% of tokens), 7 of them from host memory.
-    expect(fromHost).toBeGreaterThan(3);
-    // Without the host tier the same device cache finds less.
-    const deviceOnly = runScenario(s).summary.prefix_cache_hit_rate as number;
-    expect(result.summary.prefix_cache_hit_rate as number).toBeGreaterThan(deviceOnly);
-  });
+      expect(formatSummary(none.summary, extra)).not.toMatch(/prefix/);
+    },
+  );
+
+  it(
+    'a host tier behind a small device cache: ' + 'hits the offline ideal again, each host block costing its PCIe load',
+    () => {
+      const gap_s = 200;
+      const s = scenario(traceFile(lines, gap_s), { hardware: 'cs3', devices: 4 }, lines.length * gap_s);
+      // 2 TB of host memory holds every block these 200 prompts have (~0.84 TB of 70B KV).
+      const withHost = {
+        ...s,
+        scheduling: { ...s.scheduling, prefix_cache: { ...s.scheduling.prefix_cache!, host_gb: 2000 } },
+      };
+      const result = runScenario(withHost);
+      const t = result.tables.requests;
+      const got = rows(result);
+      const host = column(t, 'cached_host_tokens');
+      const ids = column(t, 'request_id');
+      const d = s.instances[0]?.deployment as NonNullable<(typeof s.instances)[0]['deployment']>;
+      const timer = batchTimer(d);
+      // 2 × 80 layers × 8 KV heads × 128 × 2 bytes (bf16) = 327,680 bytes a token; 50 GB/s to each of 4 wafers.
+      const bytesPerToken = 2 * 80 * 8 * 128 * 2;
+      const loadSeconds = (blocks: number) => (blocks * B * bytesPerToken) / (50e9 * d.devices);
+      const seen = new Set<number>();
+      let fromHost = 0;
+      lines.forEach((r, i) => {
+        const row = got.get(i);
+        if (r.input_length > 106_483) return expect(row?.status).toBe('rejected');
+        const full = Math.floor(r.input_length / B);
+        const want = skipped(
+          leadingRun(r.hash_ids, full, (id) => seen.has(id)),
+          r.input_length,
+        );
+        for (const id of r.hash_ids.slice(0, full)) seen.add(id);
+        expect(row?.cached, `request ${i}`).toBe(want);
+        const h = host[ids.indexOf(i)] as number;
+        const suffix = r.input_length - want;
+        const compute_s = timer.prefillSeconds(suffix, suffix * suffix, suffix * want, want);
+        // (times are absolute, up to 40,000 s: their difference is exact to ~1e-11 s)
+        expect(row?.prefill_s).toBeCloseTo(compute_s + loadSeconds(Math.ceil(h / B)), 9);
+        if (h > 0) fromHost++;
+        // A load the time check can see: ~0.84 ms a block here, against a 1e-9 s tolerance.
+        if (h > 0) expect(loadSeconds(Math.ceil(h / B))).toBeGreaterThan(1e-4);
+      });
+      // Few of the first 200 prompts repeat (6% of tokens), 7 of them from host memory.
+      expect(fromHost).toBeGreaterThan(3);
+      // Without the host tier the same device cache finds less.
+      const deviceOnly = runScenario(s).summary.prefix_cache_hit_rate as number;
+      expect(result.summary.prefix_cache_hit_rate as number).toBeGreaterThan(deviceOnly);
+    },
+  );
 
   it('the report draws the hit rate per pool over time and tabulates it, for runs with a cache only', () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitsim-prefix-report-'));
@@ -436,41 +450,45 @@ describe('prefix cache, whole simulator', () => {
     expect(names).toContain('store');
   });
 
-  it('a prefill instance that fails while a store fetch is in flight gives the prompt back (retried, then completed)', () => {
-    const L = 3 * B + 100;
-    const requests: Line[] = [903, 904].map((last) => ({
-      input_length: L,
-      output_length: 4,
-      hash_ids: [900, 901, 902, last],
-    }));
-    const file = {
-      name: 'store-fault',
-      duration_s: 40,
-      model: 'llama-3.1-70b',
-      datacenter: {
-        racks: [
-          { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
-          { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
-        ],
-        network: { kv_transfer: 'network', latency_us: 10 },
-      },
-      workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
-      // 1 Gb/s: request 1's 503 MB fetch takes ~4 s, and its instance fails 1 s into it.
-      scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps: 1 } },
-    };
-    const names = checkScenario(file).instances.map((i) => i.name);
-    const second = names[1] as string;
-    const s = checkScenario({ ...file, faults: { instances: [{ instance: second, at_s: 11, repair_s: 100 }] } });
-    const result = runScenario(s);
-    expectRunConserved(result);
-    const t = result.tables.requests;
-    const id = column(t, 'request_id');
-    const retries = column(t, 'retries');
-    const at = (name: string) => column(t, name)[id.indexOf(1)] as number;
-    expect(retries[id.indexOf(1)]).toBe(1);
-    expect(String(t.getChild('status')?.get(id.indexOf(1)))).toBe('completed');
-    // Retried on the first instance, whose device holds the blocks: no second fetch.
-    expect(at('cached_store_tokens')).toBe(0);
-    expect(at('cached_prompt_tokens')).toBe(3 * B);
-  });
+  it(
+    'a prefill instance that fails while a store fetch is in flight gives ' +
+      'the prompt back (retried, then completed)',
+    () => {
+      const L = 3 * B + 100;
+      const requests: Line[] = [903, 904].map((last) => ({
+        input_length: L,
+        output_length: 4,
+        hash_ids: [900, 901, 902, last],
+      }));
+      const file = {
+        name: 'store-fault',
+        duration_s: 40,
+        model: 'llama-3.1-70b',
+        datacenter: {
+          racks: [
+            { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+            { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
+          ],
+          network: { kv_transfer: 'network', latency_us: 10 },
+        },
+        workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
+        // 1 Gb/s: request 1's 503 MB fetch takes ~4 s, and its instance fails 1 s into it.
+        scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps: 1 } },
+      };
+      const names = checkScenario(file).instances.map((i) => i.name);
+      const second = names[1] as string;
+      const s = checkScenario({ ...file, faults: { instances: [{ instance: second, at_s: 11, repair_s: 100 }] } });
+      const result = runScenario(s);
+      expectRunConserved(result);
+      const t = result.tables.requests;
+      const id = column(t, 'request_id');
+      const retries = column(t, 'retries');
+      const at = (name: string) => column(t, name)[id.indexOf(1)] as number;
+      expect(retries[id.indexOf(1)]).toBe(1);
+      expect(String(t.getChild('status')?.get(id.indexOf(1)))).toBe('completed');
+      // Retried on the first instance, whose device holds the blocks: no second fetch.
+      expect(at('cached_store_tokens')).toBe(0);
+      expect(at('cached_prompt_tokens')).toBe(3 * B);
+    },
+  );
 });

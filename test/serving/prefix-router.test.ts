@@ -28,16 +28,20 @@ const request = (promptTokens: number, blocks = Math.ceil(promptTokens / 512)) =
 });
 
 describe('prefixAwareCost', () => {
-  it('is weight × uncached prompt blocks + outstanding blocks (Dynamo: overlap_score_weight × prefill_blocks + decode_blocks)', () => {
-    // 4096-token prompt, 3 of its 8 blocks cached, 1024 tokens queued: 1 × 5 + 2 = 7 blocks.
-    expect(prefixAwareCost(4096, 3, 1024, 512, 1)).toBe(7);
-    // Weight 2 doubles the prefill part only: 2 × 5 + 2 = 12.
-    expect(prefixAwareCost(4096, 3, 1024, 512, 2)).toBe(12);
-    // Weight 0: load only.
-    expect(prefixAwareCost(4096, 8, 1024, 512, 0)).toBe(2);
-    // A partial last block counts by its tokens: 1000 tokens, 1 block (512) cached → 488/512.
-    expect(prefixAwareCost(1000, 1, 0, 512, 1)).toBeCloseTo(488 / 512, 12);
-  });
+  it(
+    'is weight × uncached prompt blocks + outstanding blocks (Dynamo: ' +
+      'overlap_score_weight × prefill_blocks + decode_blocks)',
+    () => {
+      // 4096-token prompt, 3 of its 8 blocks cached, 1024 tokens queued: 1 × 5 + 2 = 7 blocks.
+      expect(prefixAwareCost(4096, 3, 1024, 512, 1)).toBe(7);
+      // Weight 2 doubles the prefill part only: 2 × 5 + 2 = 12.
+      expect(prefixAwareCost(4096, 3, 1024, 512, 2)).toBe(12);
+      // Weight 0: load only.
+      expect(prefixAwareCost(4096, 8, 1024, 512, 0)).toBe(2);
+      // A partial last block counts by its tokens: 1000 tokens, 1 block (512) cached → 488/512.
+      expect(prefixAwareCost(1000, 1, 0, 512, 1)).toBeCloseTo(488 / 512, 12);
+    },
+  );
 });
 
 describe('prefixAwareRouter', () => {

@@ -282,29 +282,33 @@ describe('sessions in a run', () => {
     );
   }
 
-  it('one session at a time: each request arrives 3 s after the previous completes, prompt = previous + reply + 700', () => {
-    // A session every 100 s, 5 turns well inside it: requests never overlap.
-    const r = runScenario(scenario({ rate: 0.01, turns: { dist: 'constant', value: 5 }, duration_s: 400 }));
-    const arrival = column(r.tables.requests, 'arrival_s');
-    const completion = column(r.tables.requests, 'completion_s');
-    const prompt = column(r.tables.requests, 'prompt_tokens');
-    const output = column(r.tables.requests, 'output_tokens');
-    const id = column(r.tables.requests, 'request_id');
-    const order = id.map((_, i) => i).sort((a, b) => (id[a] as number) - (id[b] as number));
-    // Deterministic starts at 100, 200 and 300 s (the next, at 400, is not before duration_s).
-    expect(order.length).toBe(15);
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k] as number;
-      if (k % 5 === 0) {
-        expect(prompt[i]).toBe(700);
-        continue;
+  it(
+    'one session at a time: each request arrives 3 s after the previous ' +
+      'completes, prompt = previous + reply + 700',
+    () => {
+      // A session every 100 s, 5 turns well inside it: requests never overlap.
+      const r = runScenario(scenario({ rate: 0.01, turns: { dist: 'constant', value: 5 }, duration_s: 400 }));
+      const arrival = column(r.tables.requests, 'arrival_s');
+      const completion = column(r.tables.requests, 'completion_s');
+      const prompt = column(r.tables.requests, 'prompt_tokens');
+      const output = column(r.tables.requests, 'output_tokens');
+      const id = column(r.tables.requests, 'request_id');
+      const order = id.map((_, i) => i).sort((a, b) => (id[a] as number) - (id[b] as number));
+      // Deterministic starts at 100, 200 and 300 s (the next, at 400, is not before duration_s).
+      expect(order.length).toBe(15);
+      for (let k = 0; k < order.length; k++) {
+        const i = order[k] as number;
+        if (k % 5 === 0) {
+          expect(prompt[i]).toBe(700);
+          continue;
+        }
+        const j = order[k - 1] as number;
+        expect(arrival[i]).toBe((completion[j] as number) + 3);
+        expect(prompt[i]).toBe((prompt[j] as number) + (output[j] as number) + 700);
       }
-      const j = order[k - 1] as number;
-      expect(arrival[i]).toBe((completion[j] as number) + 3);
-      expect(prompt[i]).toBe((prompt[j] as number) + (output[j] as number) + 700);
-    }
-    expect(r.summary.completed).toBe(15);
-  });
+      expect(r.summary.completed).toBe(15);
+    },
+  );
 
   it('overlapping sessions with a system prompt: every request ends completed, rejected or unfinished', () => {
     const s = scenario({
