@@ -8,6 +8,8 @@
 // what a run would write.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { FITTED } from '../sim/physics/fitted.js';
 import { FAMILIES, type FamilyFit, fitFamily, rowsOf, withValues } from './calibration/fit.js';
 import { FIT_END, FIT_START, fittedRecord, fittedSection, fittedSource, sameFit } from './calibration/fitted-file.js';
@@ -73,8 +75,13 @@ const csv = resultsCsv(results);
 // The section is rendered from the file's text, as the test re-renders it.
 let validation = replaceSection(readFileSync(docs('validation.md'), 'utf8'), renderSection(parseResultsCsv(csv)));
 validation = replaceSection(validation, fittedSection(record, FAMILIES), FIT_START, FIT_END);
+// Written as the formatter would write it, so format:check and --check agree on one text.
+const fittedText = await prettier.format(fittedSource(record), {
+  ...(await prettier.resolveConfig(fileURLToPath(fittedFile))),
+  filepath: fileURLToPath(fittedFile),
+});
 const outputs: [URL, string][] = [
-  [fittedFile, fittedSource(record)],
+  [fittedFile, fittedText],
   [docs('measurements-results.csv'), csv],
   [docs('validation.md'), validation],
 ];
