@@ -38,7 +38,6 @@ export const HEAT_METRICS: Readonly<Record<string, HeatMetric>> = {
 };
 
 /** Line style of a pool in the pool charts: the colour is the scenario's. */
-/** Title, caption and y label of each per-pool chart. */
 const POOL_DASH: Record<string, string> = { prefill: 'none', decode: '6,3', mixed: '1.5,3' };
 
 export type PoolField = 'queue' | 'busy' | 'hit' | 'on' | 'power';
@@ -88,6 +87,7 @@ const POOL_FIELDS: Record<
     y: { label: '↑ IT power (kW)', grid: true },
   },
 };
+
 /** p50 solid, p99 dashed: one scenario's two quantiles share its colour. */
 const QUANTILE_DASH = { p50: 'none', p99: '6,3' } as const;
 
