@@ -38,7 +38,8 @@ export const ROUTERS = [
 export const CACHE_ROUTERS = ['prefix-aware'] as const;
 const routerField = () => oneOf([...ROUTERS, ...CACHE_ROUTERS]);
 
-export const tokenDistribution = z.discriminatedUnion('dist', [
+/** Whole-number draws (token counts, turns): the shapes token and count distributions share. */
+const countShapes = [
   z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
   z.strictObject({ dist: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
   z.strictObject({
@@ -49,6 +50,10 @@ export const tokenDistribution = z.discriminatedUnion('dist', [
     max: positiveInt().optional(),
   }),
   z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
+] as const;
+
+export const tokenDistribution = z.discriminatedUnion('dist', [
+  ...countShapes,
   z.strictObject({
     dist: z.literal('empirical'),
     path: text(),
@@ -88,18 +93,7 @@ export const thinkDistribution = z.discriminatedUnion('dist', [
 ]);
 
 /** A count drawn per item (turns per session): the token distributions' shapes, without `empirical`. */
-export const countDistribution = z.discriminatedUnion('dist', [
-  z.strictObject({ dist: z.literal('constant'), value: positiveInt() }),
-  z.strictObject({ dist: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
-  z.strictObject({
-    dist: z.literal('lognormal'),
-    median: positive(),
-    sigma: positive(),
-    min: positiveInt().optional(),
-    max: positiveInt().optional(),
-  }),
-  z.strictObject({ dist: z.literal('exponential'), mean: positive(), max: positiveInt().optional() }),
-]);
+export const countDistribution = z.discriminatedUnion('dist', [...countShapes]);
 
 /**
  * Multi-turn sessions (sim/workload/sessions.ts): each arrival of the open-loop
