@@ -414,21 +414,8 @@ describe('prefix cache, whole simulator', () => {
       output_length: 4,
       hash_ids,
     }));
-    const s = checkScenario({
-      name: 'store',
-      duration_s: 40,
-      model: 'llama-3.1-70b',
-      datacenter: {
-        racks: [
-          { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
-          { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
-        ],
-        network: { kv_transfer: 'network', latency_us: 10 },
-      },
-      workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
-      // Round-robin: requests 0 and 2 go to the first prefill instance, 1 and 3 to the second.
-      scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps: 100 } },
-    });
+    // Round-robin: requests 0 and 2 go to the first prefill instance, 1 and 3 to the second.
+    const s = checkScenario(storeSplit('store', requests, 100));
     const result = runScenario(s);
     const got = rows(result);
     const store = column(result.tables.requests, 'cached_store_tokens');
@@ -460,21 +447,8 @@ describe('prefix cache, whole simulator', () => {
         output_length: 4,
         hash_ids: [900, 901, 902, last],
       }));
-      const file = {
-        name: 'store-fault',
-        duration_s: 40,
-        model: 'llama-3.1-70b',
-        datacenter: {
-          racks: [
-            { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
-            { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
-          ],
-          network: { kv_transfer: 'network', latency_us: 10 },
-        },
-        workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
-        // 1 Gb/s: request 1's 503 MB fetch takes ~4 s, and its instance fails 1 s into it.
-        scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps: 1 } },
-      };
+      // 1 Gb/s: request 1's 503 MB fetch takes ~4 s, and its instance fails 1 s into it.
+      const file = storeSplit('store-fault', requests, 1);
       const names = checkScenario(file).instances.map((i) => i.name);
       const second = names[1] as string;
       const s = checkScenario({ ...file, faults: { instances: [{ instance: second, at_s: 11, repair_s: 100 }] } });
@@ -492,3 +466,25 @@ describe('prefix cache, whole simulator', () => {
     },
   );
 });
+
+/**
+ * Two trn2 prefill instances and one decoder, KV over the network (10 µs per hop), a
+ * round-robin prefill router and a 1,000 GB datacenter store at `store_gbps`, replaying
+ * `requests` 10 s apart.
+ */
+function storeSplit(name: string, requests: Line[], store_gbps: number) {
+  return {
+    name,
+    duration_s: 40,
+    model: 'llama-3.1-70b',
+    datacenter: {
+      racks: [
+        { name: 'p', nodes: [{ hardware: 'trn2.48xlarge', count: 2, role: 'prefill' }] },
+        { name: 'd', nodes: [{ hardware: 'trn2.48xlarge', count: 1, role: 'decode' }] },
+      ],
+      network: { kv_transfer: 'network', latency_us: 10 },
+    },
+    workload: { arrivals: { process: 'trace', path: traceFile(requests, 10), format: 'mooncake-jsonl' } },
+    scheduling: { router: 'round-robin', prefix_cache: { block_tokens: B, store_gb: 1000, store_gbps } },
+  };
+}
