@@ -13,14 +13,10 @@ import {
   usableCachedTokens,
 } from '../../sim/physics/index.js';
 import { workModel } from '../../sim/physics/work.js';
+import { BF16, roundH100 } from '../helpers/round-h100.js';
 
-const BF16 = { weights: 'bf16', kv: 'bf16' } as const;
-// H100 with round constants the hand computation spells out (not the fitted ones).
-const h100 = {
-  ...HARDWARE['h100-sxm']!,
-  efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
-  overhead: { prefill_s: 0.002, step_s: 0.0002, per_layer_s: 15e-6, allreduce_s: 5e-6 },
-};
+// Round constants the hand computation below spells out (not the fitted ones).
+const h100 = roundH100;
 const llama8b = MODELS['llama-3.1-8b']!;
 const oneH100: Deployment = { model: llama8b, hardware: h100, devices: 1, precision: BF16 };
 

@@ -16,15 +16,10 @@ import {
   stepsSeconds,
   stepsWithin,
 } from '../../sim/physics/index.js';
+import { BF16, roundH100 } from '../helpers/round-h100.js';
 
-const BF16 = { weights: 'bf16', kv: 'bf16' } as const;
-// The H100 with the constants the hand computation below spells out (the catalog's
-// before npm run calibrate fitted them), so that the check follows the formula, not the fit.
-const h100 = {
-  ...HARDWARE['h100-sxm']!,
-  efficiency: { prefill_mfu: 0.45, decode_mfu: 0.3, memory_bw: 0.8 },
-  overhead: { prefill_s: 0.002, step_s: 0.0002, per_layer_s: 15e-6, allreduce_s: 5e-6 },
-};
+// Round constants the hand computation below spells out (not the fitted ones).
+const h100 = roundH100;
 const target = MODELS['llama-3.1-8b']!;
 const draft = MODELS['llama-3.2-1b']!;
 
