@@ -7,20 +7,9 @@ import { checkScenario, runScenario } from '../../sim/index.js';
 import type { RunResult } from '../../sim/run.js';
 import { column } from '../helpers/queueing.js';
 import { expectRunConserved } from '../helpers/conservation.js';
-import { stepScenario } from './helpers.js';
+import { prefillOn, stepScenario } from './helpers.js';
 
 const STEP_S = 2000;
-
-/** prefill pool rows of pools.arrow: window start and mean instances on. */
-function prefillOn(r: RunResult): Array<{ start: number; on: number }> {
-  const t = r.tables.pools;
-  const pool = t.getChild('pool')!;
-  const start = column(t, 'window_start_s');
-  const on = column(t, 'instances_on_mean');
-  const out: Array<{ start: number; on: number }> = [];
-  for (let i = 0; i < t.numRows; i++) if (pool.get(i) === 'prefill') out.push({ start: start[i]!, on: on[i]! });
-  return out;
-}
 
 describe('a step in arrival rate, instant provisioning, target utilisation ρ* = 0.8', () => {
   // E[S] = 1 s. Before the step λ = 2: ⌈2 · 1 / 0.8⌉ = ⌈2.5⌉ = 3; after it λ = 7.6: ⌈9.5⌉ = 10.

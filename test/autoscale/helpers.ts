@@ -1,4 +1,6 @@
 import { checkScenario, type ResolvedScenario } from '../../sim/index.js';
+import type { RunResult } from '../../sim/run.js';
+import { column } from '../helpers/queueing.js';
 
 /**
  * Queueing mode: a prefill group that autoscales on exponential service times (mean
@@ -75,4 +77,13 @@ export function stepScenario(o: {
     },
     'step.json',
   );
+}
+
+/** The prefill pool's rows of pools.arrow: window start and mean instances on. */
+export function prefillOn(r: RunResult): Array<{ start: number; on: number }> {
+  const t = r.tables.pools;
+  const pool = t.getChild('pool')!;
+  const start = column(t, 'window_start_s');
+  const on = column(t, 'instances_on_mean');
+  return on.flatMap((n, i) => (pool.get(i) === 'prefill' ? [{ start: start[i]!, on: n }] : []));
 }

@@ -4,16 +4,7 @@ import { runScenario } from '../../sim/index.js';
 import type { RunResult } from '../../sim/run.js';
 import { column } from '../helpers/queueing.js';
 import { expectRunConserved } from '../helpers/conservation.js';
-import { stepScenario } from './helpers.js';
-
-/** prefill pool's instances_on_mean per window, with the window start. */
-function prefillOn(r: RunResult): Array<{ start: number; on: number }> {
-  const t = r.tables.pools;
-  const pool = t.getChild('pool')!;
-  const start = column(t, 'window_start_s');
-  const on = column(t, 'instances_on_mean');
-  return on.flatMap((n, i) => (pool.get(i) === 'prefill' ? [{ start: start[i]!, on: n }] : []));
-}
+import { prefillOn, stepScenario } from './helpers.js';
 
 describe('slo policy: one instance more per decision while TTFT misses its bound', () => {
   // λ steps from 2 to 7.6 req/s at 1,000 s (E[S] = 1 s, exponential): 3 instances are
